@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * iomd: I/O memory descriptors shared between drivers and user space.
+ *
+ * This header is the single definition of the user-space ABI of the iomd
+ * user client, /dev/iomd.  Every structure is made of __u32/__u64 only;
+ * pointers travel as __u64.  Fields named "reserved" must be zero, and so
+ * must every flag bit not defined here: otherwise the ioctl fails with
+ * EINVAL.  An ioctl number the driver does not know fails with ENOTTY.
+ *
+ * Model (after I/O Kit): a *descriptor* names memory.  A *buffer*
+ * descriptor allocates its own page-aligned, page-rounded, zero-filled
+ * memory.  A descriptor reaches user space as a file descriptor; mmap() on
+ * that fd maps the descriptor's memory into the calling process (the
+ * equivalent of createMappingInTask).  Operations that the kernel performs
+ * on a descriptor's memory (reading and writing bytes) are ioctls on
+ * /dev/iomd that name the descriptor fd.
+ *
+ * Every failure also leaves a readable reason; IOMD_IOC_REASON returns it.
+ */
+#ifndef _UAPI_LINUX_IOMD_H
+#define _UAPI_LINUX_IOMD_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define IOMD_DEVICE_NAME	"iomd"
+
+/*
+ * Direction of data flow, seen from the device (I/O Kit's kIODirection*).
+ * IN: the device (kernel) fills the memory and user space reads it, so a
+ * user mapping is read-only.  OUT: user space fills the memory and the
+ * device reads it.  INOUT: both.  The kernel itself may always read and
+ * write a descriptor; direction limits what user mappings may do.
+ */
+#define IOMD_DIR_IN		0x00000001u
+#define IOMD_DIR_OUT		0x00000002u
+#define IOMD_DIR_INOUT		(IOMD_DIR_IN | IOMD_DIR_OUT)
+#define IOMD_DIR_MASK		0x00000003u
+
+/*
+ * Buffer option (I/O Kit's kIOMemoryKernelUserShared): the buffer may be
+ * mapped into user space.  Its capacity and length are rounded up to whole
+ * pages.  A buffer created without it cannot be mapped into user space.
+ */
+#define IOMD_BUF_KERNEL_USER_SHARED	0x00000100u
+
+/* Creation flag: the returned descriptor fd is close-on-exec. */
+#define IOMD_CREATE_CLOEXEC		0x00010000u
+
+#define IOMD_BUFFER_CREATE_FLAGS	(IOMD_DIR_MASK | \
+					 IOMD_BUF_KERNEL_USER_SHARED | \
+					 IOMD_CREATE_CLOEXEC)
+
+/* Descriptor kinds, as reported by IOMD_IOC_INFO. */
+#define IOMD_KIND_BUFFER	1u
+
+/**
+ * struct iomd_buffer_create - argument of IOMD_IOC_BUFFER_CREATE
+ * @capacity:	in: bytes to allocate; 1 to the module parameter
+ *		max_buffer_bytes.  With IOMD_BUF_KERNEL_USER_SHARED it is
+ *		rounded up to whole pages.
+ * @alignment:	in: required alignment of the buffer's kernel address in
+ *		bytes, a power of two; 0 means one page.  Alignments above
+ *		one page need one physically contiguous allocation.
+ * @flags:	in: one IOMD_DIR_* value (required), optionally
+ *		IOMD_BUF_KERNEL_USER_SHARED and IOMD_CREATE_CLOEXEC.
+ * @fd:		out: the new descriptor file descriptor.
+ * @reserved:	must be zero.
+ *
+ * Errors: EINVAL (capacity 0, alignment not a power of two or larger than
+ * the largest contiguous allocation, no direction, unknown flags, non-zero
+ * reserved), EFBIG (capacity above max_buffer_bytes), ENOMEM, EMFILE.
+ */
+struct iomd_buffer_create {
+	__u64 capacity;
+	__u64 alignment;
+	__u32 flags;
+	__u32 fd;
+	__u64 reserved[2];
+};
+
+/**
+ * struct iomd_info - argument of IOMD_IOC_INFO
+ * @fd:		in: a descriptor fd.
+ * @flags:	in: must be zero.
+ * @length:	out: bytes described.
+ * @capacity:	out: bytes allocated (buffers), at least @length.
+ * @direction:	out: IOMD_DIR_* of the descriptor.
+ * @page_size:	out: the kernel page size; mappings are whole pages of it.
+ * @kind:	out: IOMD_KIND_*.
+ * @options:	out: options the descriptor was created with
+ *		(IOMD_BUF_KERNEL_USER_SHARED, ...).
+ * @reserved:	must be zero.
+ *
+ * Errors: EBADF (@fd not open), EBADFD (@fd is not an iomd descriptor),
+ * EINVAL (non-zero @flags or @reserved).
+ */
+struct iomd_info {
+	__u32 fd;
+	__u32 flags;
+	__u64 length;
+	__u64 capacity;
+	__u32 direction;
+	__u32 page_size;
+	__u32 kind;
+	__u32 options;
+	__u64 reserved[4];
+};
+
+/**
+ * struct iomd_rw - argument of IOMD_IOC_KREAD and IOMD_IOC_KWRITE
+ * @fd:		in: a descriptor fd.
+ * @flags:	in: must be zero.
+ * @offset:	in: byte offset into the descriptor.
+ * @length:	in: bytes to copy; may be 0.
+ * @user_addr:	in: user buffer the kernel copies to (KREAD) or from
+ *		(KWRITE).
+ * @reserved:	must be zero.
+ *
+ * The kernel copies between the descriptor's memory and @user_addr, as a
+ * driver would with iomd_desc_read()/iomd_desc_write().
+ *
+ * Errors: EBADF, EBADFD, EINVAL (flags or reserved), EOVERFLOW
+ * (@offset + @length overflows), ERANGE (range ends past the descriptor's
+ * length), EFAULT (@user_addr not accessible).
+ */
+struct iomd_rw {
+	__u32 fd;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+	__u64 user_addr;
+	__u64 reserved[2];
+};
+
+/* IOMD_IOC_REASON with this @fd asks for the client's own last failure. */
+#define IOMD_REASON_CLIENT	0xffffffffu
+
+/**
+ * struct iomd_reason - argument of IOMD_IOC_REASON
+ * @fd:		in: IOMD_REASON_CLIENT for the last failed ioctl on this
+ *		/dev/iomd file, or a descriptor fd for the last failed
+ *		operation on that descriptor (such as mmap).
+ * @size:	in: bytes available at @buf.
+ * @buf:	in: where to store the reason, a NUL-terminated string,
+ *		truncated to @size; the empty string when nothing failed.
+ * @errno_value: out: the positive errno of that failure, 0 if none.
+ * @length:	out: length of the full reason, without the NUL.
+ * @reserved:	must be zero.
+ *
+ * Reading a reason does not clear it.  Errors: EBADF, EBADFD, EINVAL,
+ * EFAULT.
+ */
+struct iomd_reason {
+	__u32 fd;
+	__u32 size;
+	__u64 buf;
+	__u32 errno_value;
+	__u32 length;
+	__u64 reserved[2];
+};
+
+/**
+ * struct iomd_stats - argument of IOMD_IOC_STATS
+ * @live_descriptors:	descriptors alive in the whole module now.
+ * @live_bytes:		bytes of buffer memory allocated now.
+ * @created_total:	descriptors created since the module loaded.
+ * @max_buffer_bytes:	the module parameter bounding one buffer.
+ * @reserved:		set to zero by the kernel.
+ */
+struct iomd_stats {
+	__u64 live_descriptors;
+	__u64 live_bytes;
+	__u64 created_total;
+	__u64 max_buffer_bytes;
+	__u64 reserved[4];
+};
+
+#define IOMD_IOC_MAGIC		0xB6
+
+#define IOMD_IOC_BUFFER_CREATE	_IOWR(IOMD_IOC_MAGIC, 0x01, struct iomd_buffer_create)
+#define IOMD_IOC_INFO		_IOWR(IOMD_IOC_MAGIC, 0x02, struct iomd_info)
+#define IOMD_IOC_KREAD		_IOW(IOMD_IOC_MAGIC, 0x03, struct iomd_rw)
+#define IOMD_IOC_KWRITE		_IOW(IOMD_IOC_MAGIC, 0x04, struct iomd_rw)
+#define IOMD_IOC_REASON		_IOWR(IOMD_IOC_MAGIC, 0x05, struct iomd_reason)
+#define IOMD_IOC_STATS		_IOR(IOMD_IOC_MAGIC, 0x06, struct iomd_stats)
+
+/*
+ * mmap() on a descriptor fd maps the descriptor's memory, whole pages,
+ * starting at the page given by the mmap offset.  Errors: EINVAL (not
+ * MAP_SHARED, or the range passes the end of the descriptor), EACCES
+ * (PROT_WRITE on an IOMD_DIR_IN descriptor; mprotect() refuses the upgrade
+ * likewise), EPERM (buffer made without IOMD_BUF_KERNEL_USER_SHARED).
+ * Growing the mapping with mremap() fails with EFAULT (the core mm's
+ * answer for VM_DONTEXPAND).  The mapping holds the descriptor alive after
+ * the fd is closed; a child process inherits it across fork() and shares
+ * the same memory.
+ */
+
+#endif /* _UAPI_LINUX_IOMD_H */

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Buffer descriptors (I/O Kit's IOBufferMemoryDescriptor): a descriptor
+ * that allocates its own memory.  The memory is always zero-filled, so no
+ * stale kernel data can reach user space, and is made of struct pages so
+ * that user mappings stay usable by O_DIRECT, io_uring and other users of
+ * pin_user_pages().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "internal.h"
+
+/**
+ * struct iomd_buffer - a buffer descriptor
+ * @desc:	the common descriptor.
+ * @vaddr:	kernel address of the memory: the direct map when the
+ *		pages are physically contiguous, else a vmap() made on first
+ *		use; NULL until then.
+ * @contiguous:	the pages are physically contiguous.
+ */
+struct iomd_buffer {
+	struct iomd_desc desc;
+	void *vaddr;
+	bool contiguous;
+};
+
+static struct iomd_buffer *to_buffer(struct iomd_desc *desc)
+{
+	return container_of(desc, struct iomd_buffer, desc);
+}
+
+/* Release pages [0, count) of @pages; mappings and pins keep their own. */
+static void iomd_buffer_put_pages(struct page **pages, unsigned long count)
+{
+	while (count)
+		put_page(pages[--count]);
+}
+
+static void iomd_buffer_release(struct iomd_desc *desc)
+{
+	struct iomd_buffer *buf = to_buffer(desc);
+
+	if (buf->vaddr && !buf->contiguous)
+		vunmap(buf->vaddr);
+	iomd_buffer_put_pages(desc->pages, desc->npages);
+	atomic64_sub(desc->npages << PAGE_SHIFT, &iomd_counters.live_bytes);
+	kvfree(desc->pages);
+	kfree(buf);
+}
+
+static const struct iomd_desc_ops iomd_buffer_ops = {
+	.release = iomd_buffer_release,
+};
+
+/* Flags for a large run that is only nice to have: fail fast, no reclaim. */
+static gfp_t iomd_gfp_opportunistic(gfp_t gfp)
+{
+	return (gfp & ~__GFP_RETRY_MAYFAIL) | __GFP_NORETRY;
+}
+
+/*
+ * Allocate @count pages as one physically contiguous run of order @order
+ * (2^@order >= @count), split into single pages so each can be mapped and
+ * freed on its own; the tail beyond @count is given back.
+ */
+static int iomd_buffer_alloc_run(struct page **pages, unsigned long count,
+				 unsigned int order, gfp_t gfp)
+{
+	struct page *page;
+	unsigned long i;
+
+	page = alloc_pages(gfp, order);
+	if (!page)
+		return -ENOMEM;
+	if (order)
+		split_page(page, order);
+	for (i = 0; i < count; i++)
+		pages[i] = page + i;
+	for (; i < (1UL << order); i++)
+		put_page(page + i);
+	return 0;
+}
+
+/*
+ * Fill @pages with @count zeroed pages in runs as large as the allocator
+ * gives cheaply: fewer, larger runs cost less and map and DMA better.
+ * Once an order fails, larger ones are not retried.
+ */
+static int iomd_buffer_alloc_chunked(struct page **pages, unsigned long count,
+				     gfp_t gfp)
+{
+	unsigned int max_order = IOMD_MAX_ORDER;
+	unsigned long done = 0;
+
+	while (done < count) {
+		unsigned int order = min_t(unsigned int, ilog2(count - done),
+					   max_order);
+
+		while (iomd_buffer_alloc_run(pages + done, 1UL << order, order,
+					     order ? iomd_gfp_opportunistic(gfp) :
+						     gfp)) {
+			if (!order)
+				goto put_pages;
+			max_order = --order;
+		}
+		done += 1UL << order;
+		cond_resched();
+	}
+	return 0;
+
+put_pages:
+	iomd_buffer_put_pages(pages, done);
+	return -ENOMEM;
+}
+
+/**
+ * iomd_buffer_create_gfp() - create a buffer descriptor
+ * @options:	IOMD_DIR_* and IOMD_BUF_* bits.
+ * @capacity:	bytes to allocate.
+ * @alignment:	alignment of the kernel address, a power of two, 0 for a
+ *		page.
+ * @gfp:	extra allocation flags (__GFP_ACCOUNT for user requests).
+ * @why:	failure reason; may be NULL.
+ *
+ * Return: the descriptor or an ERR_PTR().
+ */
+struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
+					 size_t alignment, gfp_t gfp,
+					 struct iomd_why *why)
+{
+	const size_t max_run = PAGE_SIZE << IOMD_MAX_ORDER;
+	u32 direction = options & IOMD_DIR_MASK;
+	bool shared = options & IOMD_BUF_KERNEL_USER_SHARED;
+	struct iomd_buffer *buf;
+	unsigned long npages;
+	size_t rounded;
+	int ret;
+
+	if (options & ~(IOMD_DIR_MASK | IOMD_BUF_KERNEL_USER_SHARED))
+		return ERR_PTR(iomd_fail(why, -EINVAL,
+					 "unknown buffer options 0x%x",
+					 options & ~(IOMD_DIR_MASK |
+						     IOMD_BUF_KERNEL_USER_SHARED)));
+	if (!direction)
+		return ERR_PTR(iomd_fail(why, -EINVAL,
+					 "no direction: options need IOMD_DIR_IN, IOMD_DIR_OUT or IOMD_DIR_INOUT"));
+	if (!capacity)
+		return ERR_PTR(iomd_fail(why, -EINVAL, "capacity is 0"));
+	if (capacity > iomd_max_buffer_bytes)
+		return ERR_PTR(iomd_fail(why, -EFBIG,
+					 "capacity %zu is above the max_buffer_bytes limit %lu",
+					 capacity, iomd_max_buffer_bytes));
+	if (!alignment)
+		alignment = PAGE_SIZE;
+	if (!is_power_of_2(alignment))
+		return ERR_PTR(iomd_fail(why, -EINVAL,
+					 "alignment %zu is not a power of two",
+					 alignment));
+	if (check_add_overflow(capacity, PAGE_SIZE - 1, &rounded))
+		return ERR_PTR(iomd_fail(why, -EFBIG,
+					 "capacity %zu overflows when rounded to pages",
+					 capacity));
+	rounded &= PAGE_MASK;
+	if (alignment > PAGE_SIZE && max(rounded, alignment) > max_run)
+		return ERR_PTR(iomd_fail(why, -EINVAL,
+					 "alignment %zu above a page needs one contiguous run; capacity %zu with it exceeds the largest run %zu",
+					 alignment, capacity, max_run));
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL | gfp);
+	if (!buf)
+		return ERR_PTR(iomd_fail(why, -ENOMEM,
+					 "out of memory for the descriptor"));
+	npages = rounded >> PAGE_SHIFT;
+	buf->desc.pages = kvcalloc(npages, sizeof(*buf->desc.pages),
+				   GFP_KERNEL | gfp);
+	if (!buf->desc.pages) {
+		ret = iomd_fail(why, -ENOMEM,
+				"out of memory for the page array of %lu pages",
+				npages);
+		goto free_buf;
+	}
+
+	/*
+	 * Zeroed, never the OOM killer's business: a large request fails
+	 * with ENOMEM instead.  Runs that fit one allocation are tried
+	 * contiguous first so the kernel address is the direct map.
+	 */
+	gfp |= GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
+	ret = -ENOMEM;
+	if (max(rounded, alignment) <= max_run)
+		ret = iomd_buffer_alloc_run(buf->desc.pages, npages,
+					    get_order(max(rounded, alignment)),
+					    alignment > PAGE_SIZE ? gfp :
+					    iomd_gfp_opportunistic(gfp));
+	if (!ret) {
+		buf->contiguous = true;
+	} else if (alignment <= PAGE_SIZE) {
+		ret = iomd_buffer_alloc_chunked(buf->desc.pages, npages, gfp);
+	}
+	if (ret) {
+		ret = iomd_fail(why, -ENOMEM,
+				"out of memory for %lu pages%s", npages,
+				alignment > PAGE_SIZE ? " in one aligned run" : "");
+		goto free_pages_array;
+	}
+
+	iomd_desc_init(&buf->desc, &iomd_buffer_ops, IOMD_KIND_BUFFER,
+		       direction, options & IOMD_BUF_KERNEL_USER_SHARED);
+	buf->desc.npages = npages;
+	buf->desc.capacity = shared ? rounded : capacity;
+	buf->desc.length = buf->desc.capacity;
+	buf->desc.user_shareable = shared;
+	if (buf->contiguous)
+		buf->vaddr = page_address(buf->desc.pages[0]);
+	atomic64_add(rounded, &iomd_counters.live_bytes);
+	return &buf->desc;
+
+free_pages_array:
+	kvfree(buf->desc.pages);
+free_buf:
+	kfree(buf);
+	return ERR_PTR(ret);
+}
+
+/**
+ * iomd_buffer_create() - allocate memory and a descriptor for it
+ * @options:	one of IOMD_DIR_IN, IOMD_DIR_OUT, IOMD_DIR_INOUT, optionally
+ *		with IOMD_BUF_KERNEL_USER_SHARED.
+ * @capacity:	bytes to allocate, 1 to the max_buffer_bytes parameter.
+ * @alignment:	alignment of the kernel address, a power of two; 0 means a
+ *		page.  Above a page the buffer is one physically contiguous
+ *		run, so capacity and alignment are bounded by the largest
+ *		run the page allocator gives.
+ * @why:	failure reason; may be NULL.
+ *
+ * The equivalent of IOBufferMemoryDescriptor::withOptions().  The memory
+ * is always zero-filled.  With IOMD_BUF_KERNEL_USER_SHARED the capacity
+ * and length are rounded up to whole pages and the buffer may be mapped
+ * into user space; without it, user mappings are refused.
+ *
+ * Context: process context; may sleep.
+ * Return: the descriptor with one reference, or ERR_PTR(-EINVAL) for bad
+ * options, capacity 0 or a bad alignment, ERR_PTR(-EFBIG) above the
+ * limit, ERR_PTR(-ENOMEM).
+ */
+struct iomd_desc *iomd_buffer_create(u32 options, size_t capacity,
+				     size_t alignment,
+				     struct iomd_why *why)
+{
+	return iomd_buffer_create_gfp(options, capacity, alignment, 0, why);
+}
+EXPORT_SYMBOL_GPL(iomd_buffer_create);
+
+/**
+ * iomd_buffer_vaddr() - kernel virtual address of a buffer's memory
+ * @desc: a buffer descriptor.
+ *
+ * The address is valid, and the memory contiguous in the kernel's view,
+ * until the descriptor's last reference is dropped.  It is aligned as
+ * asked at creation.
+ *
+ * Context: may sleep (the first call may need to vmap() the pages).
+ * Return: the address, ERR_PTR(-EINVAL) if @desc is not a buffer, or
+ * ERR_PTR(-ENOMEM).
+ */
+void *iomd_buffer_vaddr(struct iomd_desc *desc)
+{
+	struct iomd_buffer *buf;
+	void *vaddr, *old;
+
+	if (desc->kind != IOMD_KIND_BUFFER)
+		return ERR_PTR(-EINVAL);
+	buf = to_buffer(desc);
+	vaddr = smp_load_acquire(&buf->vaddr);
+	if (vaddr)
+		return vaddr;
+
+	vaddr = vmap(desc->pages, desc->npages, VM_MAP, PAGE_KERNEL);
+	if (!vaddr)
+		return ERR_PTR(-ENOMEM);
+	old = cmpxchg_release(&buf->vaddr, NULL, vaddr);
+	if (old) {
+		vunmap(vaddr);
+		return old;
+	}
+	return vaddr;
+}
+EXPORT_SYMBOL_GPL(iomd_buffer_vaddr);

@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# build.sh KDIR OUTDIR: build the iomd modules for the kernel whose build
+# tree is KDIR, leaving every module as OUTDIR/*.ko.  kbuild writes objects
+# beside the sources, so the sources are copied into OUTDIR/src: one copy
+# per target kernel, built side by side.  IOMD_SPARSE=1 also runs sparse
+# on every file (C=2).
+set -euo pipefail
+
+kdir=$1
+out=$(mkdir -p "$2" && cd "$2" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+src=$out/src
+
+mkdir -p "$src/include"
+# cp -p keeps timestamps, so unchanged files do not rebuild.
+cp -p "$here"/Kbuild "$here"/*.c "$here"/*.h "$src/"
+cp -pR "$top"/include/. "$src/include/"
+"$here/configure.sh" "$kdir" "$src"
+
+make -C "$kdir" M="$src" ${IOMD_SPARSE:+C=2} modules
+cp "$src"/*.ko "$out/"

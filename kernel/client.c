@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The user client, /dev/iomd (I/O Kit's IOUserClient): creates
+ * descriptors for user space and performs kernel-side operations on them.
+ * Every failed ioctl leaves its reason on the open file for
+ * IOMD_IOC_REASON.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+/**
+ * struct iomd_client - one open file of /dev/iomd
+ * @lock:	protects @reason.
+ * @reason:	last failure of an ioctl on this file.
+ */
+struct iomd_client {
+	spinlock_t lock;
+	struct iomd_why reason;
+};
+
+static int iomd_client_open(struct inode *inode, struct file *file)
+{
+	struct iomd_client *client;
+
+	client = kzalloc(sizeof(*client), GFP_KERNEL_ACCOUNT);
+	if (!client)
+		return -ENOMEM;
+	spin_lock_init(&client->lock);
+	file->private_data = client;
+	return 0;
+}
+
+static int iomd_client_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static bool iomd_zeroed(const void *p, size_t size)
+{
+	return !memchr_inv(p, 0, size);
+}
+
+static int iomd_reserved_check(const void *p, size_t size,
+			       struct iomd_why *why)
+{
+	if (!iomd_zeroed(p, size))
+		return iomd_fail(why, -EINVAL, "reserved fields must be zero");
+	return 0;
+}
+
+static int iomd_ioc_buffer_create(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_buffer_create arg;
+	struct iomd_desc *desc;
+	struct file *file;
+	int fd, ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~IOMD_BUFFER_CREATE_FLAGS)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
+				 arg.flags & ~IOMD_BUFFER_CREATE_FLAGS);
+	if (arg.fd)
+		return iomd_fail(why, -EINVAL, "fd is an output and must be 0");
+	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return why->err;
+	if (arg.capacity > SIZE_MAX || arg.alignment > SIZE_MAX)
+		return iomd_fail(why, -EFBIG, "capacity or alignment too large");
+
+	desc = iomd_buffer_create_gfp(arg.flags & ~IOMD_CREATE_CLOEXEC,
+				      arg.capacity, arg.alignment,
+				      __GFP_ACCOUNT, why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+
+	/* The fd goes live only once user space has been told its number. */
+	fd = get_unused_fd_flags(O_RDWR | (arg.flags & IOMD_CREATE_CLOEXEC ?
+					   O_CLOEXEC : 0));
+	if (fd < 0) {
+		ret = iomd_fail(why, fd, "no free file descriptor");
+		goto put_desc;
+	}
+	file = iomd_file_create(desc);
+	if (IS_ERR(file)) {
+		ret = iomd_fail(why, PTR_ERR(file),
+				"cannot create the descriptor file");
+		goto put_fd;
+	}
+	arg.fd = fd;
+	if (copy_to_user(uarg, &arg, sizeof(arg))) {
+		ret = -EFAULT;
+		goto put_file;
+	}
+	fd_install(fd, file);
+	iomd_desc_put(desc);
+	return 0;
+
+put_file:
+	fput(file);
+put_fd:
+	put_unused_fd(fd);
+put_desc:
+	iomd_desc_put(desc);
+	return ret;
+}
+
+static int iomd_ioc_info(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_info arg;
+	struct iomd_desc *desc;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
+	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return why->err;
+	desc = iomd_desc_from_fd(arg.fd, why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+
+	arg.length = desc->length;
+	arg.capacity = desc->capacity;
+	arg.direction = desc->direction;
+	arg.page_size = PAGE_SIZE;
+	arg.kind = desc->kind;
+	arg.options = desc->options;
+	iomd_desc_put(desc);
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static int iomd_ioc_rw(void __user *uarg, bool write, struct iomd_why *why)
+{
+	struct iomd_desc *desc;
+	struct iomd_rw arg;
+	void __user *ubuf;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
+	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return why->err;
+	desc = iomd_desc_from_fd(arg.fd, why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+
+	ret = iomd_desc_check_range(desc, arg.offset, arg.length, why);
+	if (ret)
+		goto put_desc;
+	ubuf = u64_to_user_ptr(arg.user_addr);
+	if (write)
+		ret = iomd_desc_copy_from_user(desc, arg.offset, ubuf,
+					       arg.length, why);
+	else
+		ret = iomd_desc_copy_to_user(desc, arg.offset, ubuf,
+					     arg.length, why);
+put_desc:
+	iomd_desc_put(desc);
+	return ret;
+}
+
+static int iomd_ioc_reason(struct iomd_client *client, void __user *uarg,
+			   struct iomd_why *why)
+{
+	struct iomd_reason arg;
+	struct iomd_why last;
+	struct iomd_desc *desc;
+	size_t len, n;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.errno_value || arg.length)
+		return iomd_fail(why, -EINVAL,
+				 "errno_value and length are outputs and must be 0");
+	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return why->err;
+
+	if (arg.fd == IOMD_REASON_CLIENT) {
+		spin_lock(&client->lock);
+		last = client->reason;
+		spin_unlock(&client->lock);
+	} else {
+		desc = iomd_desc_from_fd(arg.fd, why);
+		if (IS_ERR(desc))
+			return PTR_ERR(desc);
+		iomd_desc_last_reason(desc, &last);
+		iomd_desc_put(desc);
+	}
+
+	len = strnlen(last.msg, sizeof(last.msg));
+	if (arg.size) {
+		n = min_t(size_t, len, arg.size - 1);
+		if (copy_to_user(u64_to_user_ptr(arg.buf), last.msg, n) ||
+		    put_user(0, (char __user *)u64_to_user_ptr(arg.buf) + n))
+			return iomd_fail(why, -EFAULT,
+					 "reason buffer is not writable");
+	}
+	arg.errno_value = -last.err;
+	arg.length = len;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static int iomd_ioc_stats(void __user *uarg)
+{
+	struct iomd_stats arg = {
+		.live_descriptors =
+			atomic64_read(&iomd_counters.live_descriptors),
+		.live_bytes = atomic64_read(&iomd_counters.live_bytes),
+		.created_total = atomic64_read(&iomd_counters.created_total),
+		.max_buffer_bytes = iomd_max_buffer_bytes,
+	};
+
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static long iomd_client_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct iomd_client *client = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct iomd_why why;
+	long ret;
+
+	iomd_why_clear(&why);
+	switch (cmd) {
+	case IOMD_IOC_BUFFER_CREATE:
+		ret = iomd_ioc_buffer_create(uarg, &why);
+		break;
+	case IOMD_IOC_INFO:
+		ret = iomd_ioc_info(uarg, &why);
+		break;
+	case IOMD_IOC_KREAD:
+		ret = iomd_ioc_rw(uarg, false, &why);
+		break;
+	case IOMD_IOC_KWRITE:
+		ret = iomd_ioc_rw(uarg, true, &why);
+		break;
+	case IOMD_IOC_REASON:
+		/* Asking why must not overwrite the answer. */
+		return iomd_ioc_reason(client, uarg, &why);
+	case IOMD_IOC_STATS:
+		ret = iomd_ioc_stats(uarg);
+		break;
+	default:
+		ret = iomd_fail(&why, -ENOTTY, "unknown ioctl 0x%x", cmd);
+		break;
+	}
+
+	if (ret < 0) {
+		if (!why.err)
+			iomd_fail(&why, ret, "copying the ioctl argument failed");
+		spin_lock(&client->lock);
+		client->reason = why;
+		spin_unlock(&client->lock);
+	}
+	return ret;
+}
+
+static const struct file_operations iomd_client_fops = {
+	.owner		= THIS_MODULE,
+	.open		= iomd_client_open,
+	.release	= iomd_client_release,
+	.unlocked_ioctl	= iomd_client_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static struct miscdevice iomd_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= IOMD_DEVICE_NAME,
+	.fops	= &iomd_client_fops,
+	.mode	= 0666,
+};
+
+int iomd_client_init(void)
+{
+	return misc_register(&iomd_miscdev);
+}
+
+void iomd_client_exit(void)
+{
+	misc_deregister(&iomd_miscdev);
+}

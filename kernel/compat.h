@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels iomd supports (6.1 LTS and 6.12 LTS).
+ * The HAVE_* macros come from iomd_config.h, which kernel/configure.sh
+ * writes by compiling the probes in kernel/probes/ against the target
+ * kernel's headers: features are detected, never inferred from version
+ * numbers.
+ */
+#ifndef _IOMD_COMPAT_H
+#define _IOMD_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+
+#include "iomd_config.h"
+
+/* vm_flags became write-protected behind helpers in 6.3. */
+#ifdef HAVE_VM_FLAGS_SET
+static inline void iomd_vm_flags_set(struct vm_area_struct *vma,
+				     unsigned long flags)
+{
+	vm_flags_set(vma, flags);
+}
+
+static inline void iomd_vm_flags_clear(struct vm_area_struct *vma,
+				       unsigned long flags)
+{
+	vm_flags_clear(vma, flags);
+}
+#else
+static inline void iomd_vm_flags_set(struct vm_area_struct *vma,
+				     unsigned long flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void iomd_vm_flags_clear(struct vm_area_struct *vma,
+				       unsigned long flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+/*
+ * The largest order the page allocator hands out.  MAX_PAGE_ORDER (6.8+)
+ * is inclusive; the older MAX_ORDER was one past the largest order.
+ */
+#ifdef HAVE_MAX_PAGE_ORDER
+#define IOMD_MAX_ORDER	MAX_PAGE_ORDER
+#else
+#define IOMD_MAX_ORDER	(MAX_ORDER - 1)
+#endif
+
+#endif /* _IOMD_COMPAT_H */

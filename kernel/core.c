@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iomd module: start-up, shutdown, parameters, and the count of live
+ * objects that must be zero when the module goes away.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sizes.h>
+
+#include "internal.h"
+
+struct iomd_counters iomd_counters;
+
+unsigned long iomd_max_buffer_bytes = SZ_1G;
+module_param_named(max_buffer_bytes, iomd_max_buffer_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_buffer_bytes,
+		 "Largest buffer one request may allocate, in bytes (default 1 GiB)");
+
+static int __init iomd_init(void)
+{
+	int ret;
+
+	ret = iomd_file_init();
+	if (ret)
+		return ret;
+	ret = iomd_client_init();
+	if (ret)
+		goto exit_file;
+	pr_info("loaded: page size %lu, max_buffer_bytes %lu\n", PAGE_SIZE,
+		iomd_max_buffer_bytes);
+	return 0;
+
+exit_file:
+	iomd_file_exit();
+	return ret;
+}
+
+static void __exit iomd_exit(void)
+{
+	s64 live = atomic64_read(&iomd_counters.live_descriptors);
+
+	iomd_client_exit();
+	iomd_file_exit();
+	if (live)
+		pr_err("%lld descriptors (%lld bytes) leaked\n", live,
+		       atomic64_read(&iomd_counters.live_bytes));
+	pr_info("exit: live_objects=%lld\n", live);
+}
+
+module_init(iomd_init);
+module_exit(iomd_exit);
+
+MODULE_DESCRIPTION("I/O memory descriptors shared between drivers and user space");
+MODULE_AUTHOR("The iomd developers");
+MODULE_LICENSE("GPL");

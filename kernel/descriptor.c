@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Descriptors: reference counting, queries, and byte access shared by
+ * every kind of descriptor.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+/**
+ * iomd_desc_init() - initialise the common part of a new descriptor
+ * @desc:	descriptor embedded in its kind's structure.
+ * @ops:	the kind's operations.
+ * @kind:	IOMD_KIND_*.
+ * @direction:	IOMD_DIR_*.
+ * @options:	creation options.
+ *
+ * The descriptor starts with one reference and counts as live until its
+ * last reference is dropped.
+ */
+void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
+		    u32 kind, u32 direction, u32 options)
+{
+	kref_init(&desc->ref);
+	desc->ops = ops;
+	desc->kind = kind;
+	desc->direction = direction;
+	desc->options = options;
+	spin_lock_init(&desc->reason_lock);
+	iomd_why_clear(&desc->reason);
+	atomic64_inc(&iomd_counters.live_descriptors);
+	atomic64_inc(&iomd_counters.created_total);
+}
+
+/**
+ * iomd_desc_get() - take a reference on a descriptor
+ * @desc: the descriptor.
+ *
+ * Return: @desc.
+ */
+struct iomd_desc *iomd_desc_get(struct iomd_desc *desc)
+{
+	kref_get(&desc->ref);
+	return desc;
+}
+EXPORT_SYMBOL_GPL(iomd_desc_get);
+
+static void iomd_desc_release(struct kref *ref)
+{
+	struct iomd_desc *desc = container_of(ref, struct iomd_desc, ref);
+
+	desc->ops->release(desc);
+	atomic64_dec(&iomd_counters.live_descriptors);
+}
+
+/**
+ * iomd_desc_put() - drop a reference on a descriptor
+ * @desc: the descriptor; NULL is ignored.
+ *
+ * The memory is freed when the last reference goes.  Pages still mapped
+ * or pinned elsewhere stay valid until those users let go of them.
+ */
+void iomd_desc_put(struct iomd_desc *desc)
+{
+	if (desc)
+		kref_put(&desc->ref, iomd_desc_release);
+}
+EXPORT_SYMBOL_GPL(iomd_desc_put);
+
+/**
+ * iomd_desc_length() - bytes described by a descriptor
+ * @desc: the descriptor.
+ *
+ * Return: the length in bytes.
+ */
+size_t iomd_desc_length(const struct iomd_desc *desc)
+{
+	return desc->length;
+}
+EXPORT_SYMBOL_GPL(iomd_desc_length);
+
+/**
+ * iomd_desc_capacity() - bytes allocated for a descriptor
+ * @desc: the descriptor.
+ *
+ * Return: the capacity in bytes, at least iomd_desc_length().
+ */
+size_t iomd_desc_capacity(const struct iomd_desc *desc)
+{
+	return desc->capacity;
+}
+EXPORT_SYMBOL_GPL(iomd_desc_capacity);
+
+/**
+ * iomd_desc_direction() - direction of a descriptor
+ * @desc: the descriptor.
+ *
+ * Return: IOMD_DIR_IN, IOMD_DIR_OUT or IOMD_DIR_INOUT.
+ */
+u32 iomd_desc_direction(const struct iomd_desc *desc)
+{
+	return desc->direction;
+}
+EXPORT_SYMBOL_GPL(iomd_desc_direction);
+
+/**
+ * iomd_desc_options() - options a descriptor was created with
+ * @desc: the descriptor.
+ *
+ * Return: IOMD_BUF_* bits.
+ */
+u32 iomd_desc_options(const struct iomd_desc *desc)
+{
+	return desc->options;
+}
+EXPORT_SYMBOL_GPL(iomd_desc_options);
+
+/**
+ * iomd_page_size() - the page size mappings are made of
+ *
+ * Return: PAGE_SIZE; callers must not assume a value.
+ */
+size_t iomd_page_size(void)
+{
+	return PAGE_SIZE;
+}
+EXPORT_SYMBOL_GPL(iomd_page_size);
+
+/**
+ * iomd_desc_check_range() - check that a byte range lies in a descriptor
+ * @desc:	the descriptor.
+ * @offset:	first byte.
+ * @len:	number of bytes.
+ * @why:	failure reason; may be NULL.
+ *
+ * Return: 0, -EOVERFLOW if @offset + @len overflows, or -ERANGE if the
+ * range ends past the descriptor's length.
+ */
+int iomd_desc_check_range(const struct iomd_desc *desc, u64 offset, u64 len,
+			  struct iomd_why *why)
+{
+	u64 end;
+
+	if (check_add_overflow(offset, len, &end))
+		return iomd_fail(why, -EOVERFLOW,
+				 "offset %llu + length %llu overflows",
+				 offset, len);
+	if (end > desc->length)
+		return iomd_fail(why, -ERANGE,
+				 "range [%llu, %llu) ends past the descriptor's length %zu",
+				 offset, end, desc->length);
+	return 0;
+}
+
+/*
+ * Walk [offset, offset + len) of a descriptor page by page, calling @step
+ * with a kernel address for each piece.  Stops at the first error.
+ */
+static int iomd_desc_walk(struct iomd_desc *desc, size_t offset, size_t len,
+			  int (*step)(void *kaddr, size_t done, size_t n,
+				      void *ctx),
+			  void *ctx)
+{
+	size_t done = 0;
+	int ret = 0;
+
+	while (done < len) {
+		size_t pos = offset + done;
+		size_t in_page = offset_in_page(pos);
+		size_t n = min_t(size_t, len - done, PAGE_SIZE - in_page);
+		void *kaddr = kmap_local_page(desc->pages[pos >> PAGE_SHIFT]);
+
+		ret = step(kaddr + in_page, done, n, ctx);
+		kunmap_local(kaddr);
+		if (ret)
+			break;
+		done += n;
+	}
+	return ret;
+}
+
+static int iomd_step_read(void *kaddr, size_t done, size_t n, void *ctx)
+{
+	memcpy((char *)ctx + done, kaddr, n);
+	return 0;
+}
+
+static int iomd_step_write(void *kaddr, size_t done, size_t n, void *ctx)
+{
+	memcpy(kaddr, (const char *)ctx + done, n);
+	return 0;
+}
+
+static int iomd_step_to_user(void *kaddr, size_t done, size_t n, void *ctx)
+{
+	return copy_to_user((char __user *)ctx + done, kaddr, n) ? -EFAULT : 0;
+}
+
+static int iomd_step_from_user(void *kaddr, size_t done, size_t n, void *ctx)
+{
+	return copy_from_user(kaddr, (const char __user *)ctx + done, n) ?
+		-EFAULT : 0;
+}
+
+/**
+ * iomd_desc_read() - copy bytes out of a descriptor's memory
+ * @desc:	the descriptor.
+ * @offset:	first byte to read.
+ * @buf:	kernel destination.
+ * @len:	number of bytes.
+ * @why:	failure reason; may be NULL.
+ *
+ * Context: may sleep.
+ * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()).
+ */
+int iomd_desc_read(struct iomd_desc *desc, size_t offset, void *buf,
+		   size_t len, struct iomd_why *why)
+{
+	int ret = iomd_desc_check_range(desc, offset, len, why);
+
+	if (ret)
+		return ret;
+	return iomd_desc_walk(desc, offset, len, iomd_step_read, buf);
+}
+EXPORT_SYMBOL_GPL(iomd_desc_read);
+
+/**
+ * iomd_desc_write() - copy bytes into a descriptor's memory
+ * @desc:	the descriptor.
+ * @offset:	first byte to write.
+ * @buf:	kernel source.
+ * @len:	number of bytes.
+ * @why:	failure reason; may be NULL.
+ *
+ * Context: may sleep.
+ * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()).
+ */
+int iomd_desc_write(struct iomd_desc *desc, size_t offset, const void *buf,
+		    size_t len, struct iomd_why *why)
+{
+	int ret = iomd_desc_check_range(desc, offset, len, why);
+
+	if (ret)
+		return ret;
+	return iomd_desc_walk(desc, offset, len, iomd_step_write, (void *)buf);
+}
+EXPORT_SYMBOL_GPL(iomd_desc_write);
+
+/* Copy descriptor bytes to user memory; the caller checked the range. */
+int iomd_desc_copy_to_user(struct iomd_desc *desc, size_t offset,
+			   void __user *dst, size_t len,
+			   struct iomd_why *why)
+{
+	int ret = iomd_desc_walk(desc, offset, len, iomd_step_to_user,
+				 (void __force *)dst);
+
+	if (ret)
+		return iomd_fail(why, ret, "user buffer at 0x%lx is not writable",
+				 (unsigned long)dst);
+	return 0;
+}
+
+/* Copy user memory into the descriptor; the caller checked the range. */
+int iomd_desc_copy_from_user(struct iomd_desc *desc, size_t offset,
+			     const void __user *src, size_t len,
+			     struct iomd_why *why)
+{
+	int ret = iomd_desc_walk(desc, offset, len, iomd_step_from_user,
+				 (void __force *)src);
+
+	if (ret)
+		return iomd_fail(why, ret, "user buffer at 0x%lx is not readable",
+				 (unsigned long)src);
+	return 0;
+}
+
+/* Remember the last failure of an operation on @desc (e.g. mmap). */
+void iomd_desc_set_reason(struct iomd_desc *desc,
+			  const struct iomd_why *why)
+{
+	spin_lock(&desc->reason_lock);
+	desc->reason = *why;
+	spin_unlock(&desc->reason_lock);
+}
+
+/**
+ * iomd_desc_last_reason() - why the last operation on a descriptor failed
+ * @desc:	the descriptor.
+ * @out:	receives the reason; err 0 and an empty message when none.
+ *
+ * Operations reached through files, such as mmap(), have no caller to hand
+ * a reason to; they leave it on the descriptor instead.
+ *
+ * Return: @out->err.
+ */
+int iomd_desc_last_reason(struct iomd_desc *desc, struct iomd_why *out)
+{
+	spin_lock(&desc->reason_lock);
+	*out = desc->reason;
+	spin_unlock(&desc->reason_lock);
+	return out->err;
+}
+EXPORT_SYMBOL_GPL(iomd_desc_last_reason);

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * User mappings of descriptors (I/O Kit's createMappingInTask into the
+ * calling task).  Pages are inserted as struct pages into a VM_MIXEDMAP
+ * mapping, never as raw PFNs, so that pin_user_pages() users such as
+ * O_DIRECT and io_uring keep working on the mapped range.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/module.h>
+
+#include "internal.h"
+
+/*
+ * Pages zapped after mmap (MADV_DONTNEED, for instance) come back here,
+ * one at a time.
+ */
+static vm_fault_t iomd_map_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct iomd_desc *desc = vma->vm_private_data;
+	int ret;
+
+	if (vmf->pgoff >= desc->npages)
+		return VM_FAULT_SIGBUS;
+	ret = vm_insert_page(vma, vmf->address & PAGE_MASK,
+			     desc->pages[vmf->pgoff]);
+	if (!ret || ret == -EBUSY)
+		return VM_FAULT_NOPAGE;
+	return ret == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct iomd_vm_ops = {
+	.fault = iomd_map_fault,
+};
+
+/**
+ * iomd_desc_mmap() - map a descriptor into the task that owns @vma
+ * @desc:	the descriptor; the caller keeps it alive for the life of
+ *		@vma (through vma->vm_file, normally).
+ * @vma:	the new mapping, as handed to a driver's mmap file operation;
+ *		vma->vm_pgoff is the first page of @desc to map.
+ * @why:	failure reason; may be NULL.
+ *
+ * Drivers call this from their own mmap() to give user space a
+ * descriptor's memory.  Every page is mapped before returning.  A
+ * descriptor without IOMD_DIR_OUT is mapped read-only and the mapping can
+ * never be made writable.  The mapping cannot be grown with mremap().
+ *
+ * Context: mmap_lock held for writing, as in f_op->mmap.
+ * Return: 0, -EINVAL (private mapping, or the range passes the end),
+ * -EACCES (writable mapping of a read-only descriptor), -EPERM (descriptor
+ * not shareable with user space), or -ENOMEM.
+ */
+int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
+		   struct iomd_why *why)
+{
+	unsigned long count = vma_pages(vma);
+	unsigned long left;
+	int ret;
+
+	if (!desc->user_shareable)
+		return iomd_fail(why, -EPERM,
+				 "buffer was created without IOMD_BUF_KERNEL_USER_SHARED; create it with that option to map it");
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return iomd_fail(why, -EINVAL,
+				 "private mappings would copy on write and stop sharing; use MAP_SHARED");
+	if (vma->vm_pgoff > desc->npages ||
+	    count > desc->npages - vma->vm_pgoff)
+		return iomd_fail(why, -EINVAL,
+				 "mapping %lu pages at page %lu passes the end of the descriptor (%lu pages)",
+				 count, vma->vm_pgoff, desc->npages);
+	if (!(desc->direction & IOMD_DIR_OUT)) {
+		if (vma->vm_flags & VM_WRITE)
+			return iomd_fail(why, -EACCES,
+					 "descriptor direction IN lets user space read only; map it without PROT_WRITE");
+		iomd_vm_flags_clear(vma, VM_MAYWRITE);
+	}
+
+	iomd_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND);
+	vma->vm_ops = &iomd_vm_ops;
+	vma->vm_private_data = desc;
+
+	left = count;
+	ret = vm_insert_pages(vma, vma->vm_start, desc->pages + vma->vm_pgoff,
+			      &left);
+	if (ret)
+		return iomd_fail(why, ret,
+				 "inserting %lu pages failed with %lu left",
+				 count, left);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iomd_desc_mmap);
