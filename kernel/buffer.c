@@ -218,6 +218,9 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 	buf->desc.capacity = shared ? rounded : capacity;
 	buf->desc.length = buf->desc.capacity;
 	buf->desc.user_shareable = shared;
+	if (!shared)
+		iomd_why_set(&buf->desc.share_why, -EPERM,
+			     "buffer was created without IOMD_BUF_KERNEL_USER_SHARED; create it with that option to map it");
 	if (buf->contiguous)
 		buf->vaddr = page_address(buf->desc.pages[0]);
 	atomic64_add(rounded, &iomd_counters.live_bytes);

@@ -220,8 +220,40 @@ static int iomd_ioc_stats(void __user *uarg)
 		.live_bytes = atomic64_read(&iomd_counters.live_bytes),
 		.created_total = atomic64_read(&iomd_counters.created_total),
 		.max_buffer_bytes = iomd_max_buffer_bytes,
+		.live_zone_elements = iomd_zone_live_elements(),
+		.bad_frees = atomic_long_read(&iomd_counters.bad_frees),
 	};
 
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static int iomd_ioc_zone_info(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_zone_info arg;
+	struct iomd_zone_stat st;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
+	if (arg.reserved0 ||
+	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return iomd_fail(why, -EINVAL, "reserved fields must be zero");
+	if (iomd_zone_stat_at(arg.index, &st))
+		return iomd_fail(why, -ENOENT, "no zone at index %u",
+				 arg.index);
+	if (arg.name && copy_to_user(u64_to_user_ptr(arg.name), st.name,
+				     sizeof(st.name)))
+		return iomd_fail(why, -EFAULT, "name buffer is not writable");
+
+	arg.elem_size = st.elem_size;
+	arg.in_use = st.in_use;
+	arg.peak = st.peak;
+	arg.limit = st.limit;
+	arg.total_allocs = st.total_allocs;
+	arg.total_frees = st.total_frees;
+	arg.failures = st.failures;
+	arg.state = st.dead ? IOMD_ZONE_STATE_DEAD : 0;
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
@@ -252,6 +284,9 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 		return iomd_ioc_reason(client, uarg, &why);
 	case IOMD_IOC_STATS:
 		ret = iomd_ioc_stats(uarg);
+		break;
+	case IOMD_IOC_ZONE_INFO:
+		ret = iomd_ioc_zone_info(uarg, &why);
 		break;
 	default:
 		ret = iomd_fail(&why, -ENOTTY, "unknown ioctl 0x%x", cmd);

@@ -22,31 +22,47 @@ static int __init iomd_init(void)
 {
 	int ret;
 
-	ret = iomd_file_init();
+	ret = iomd_zone_init();
 	if (ret)
 		return ret;
+	ret = iomd_malloc_init();
+	if (ret)
+		goto exit_zone;
+	ret = iomd_file_init();
+	if (ret)
+		goto exit_malloc;
 	ret = iomd_client_init();
 	if (ret)
 		goto exit_file;
+	iomd_debugfs_init();
 	pr_info("loaded: page size %lu, max_buffer_bytes %lu\n", PAGE_SIZE,
 		iomd_max_buffer_bytes);
 	return 0;
 
 exit_file:
 	iomd_file_exit();
+exit_malloc:
+	iomd_malloc_exit();
+exit_zone:
+	iomd_zone_exit();
 	return ret;
 }
 
 static void __exit iomd_exit(void)
 {
-	s64 live = atomic64_read(&iomd_counters.live_descriptors);
+	s64 descs, elems;
 
+	iomd_debugfs_exit();
 	iomd_client_exit();
 	iomd_file_exit();
-	if (live)
-		pr_err("%lld descriptors (%lld bytes) leaked\n", live,
+	descs = atomic64_read(&iomd_counters.live_descriptors);
+	elems = iomd_zone_live_elements();
+	if (descs)
+		pr_err("%lld descriptors (%lld bytes) leaked\n", descs,
 		       atomic64_read(&iomd_counters.live_bytes));
-	pr_info("exit: live_objects=%lld\n", live);
+	iomd_malloc_exit();
+	iomd_zone_exit();
+	pr_info("exit: live_objects=%lld\n", descs + elems);
 }
 
 module_init(iomd_init);

@@ -169,7 +169,7 @@ static int iomd_desc_walk(struct iomd_desc *desc, size_t offset, size_t len,
 	int ret = 0;
 
 	while (done < len) {
-		size_t pos = offset + done;
+		size_t pos = desc->first_offset + offset + done;
 		size_t in_page = offset_in_page(pos);
 		size_t n = min_t(size_t, len - done, PAGE_SIZE - in_page);
 		void *kaddr = kmap_local_page(desc->pages[pos >> PAGE_SHIFT]);

@@ -8,6 +8,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <linux/iomd.h>
 
 #include "compat.h"
@@ -35,7 +36,9 @@ struct iomd_desc_ops {
  * @capacity:	bytes allocated; at least @length.
  * @pages:	the pages holding the memory, in order; @npages of them.
  * @npages:	number of entries in @pages.
+ * @first_offset: offset of the first byte in @pages[0].
  * @user_shareable: may be mapped into user space.
+ * @share_why:	when not @user_shareable, why, with the remedy.
  * @reason_lock: protects @reason.
  * @reason:	last failure of an operation on this descriptor.
  */
@@ -49,7 +52,9 @@ struct iomd_desc {
 	size_t capacity;
 	struct page **pages;
 	unsigned long npages;
+	size_t first_offset;
 	bool user_shareable;
+	struct iomd_why share_why;
 	spinlock_t reason_lock;
 	struct iomd_why reason;
 };
@@ -59,6 +64,69 @@ struct iomd_counters {
 	atomic64_t live_descriptors;
 	atomic64_t live_bytes;
 	atomic64_t created_total;
+	atomic_long_t bad_frees;
+};
+
+/* Call sites tracked per zone; one more slot counts the overflow. */
+#define IOMD_ZONE_SITES		31
+
+/**
+ * struct iomd_zone_hdr - what precedes every zone element
+ * @magic:	IOMD_ZONE_MAGIC while live, to catch bad and double frees.
+ * @size:	bytes the caller asked for, checked at free.
+ * @offset:	bytes from the slab object to this header (over-alignment).
+ * @site:	slot of the allocating call site in its zone.
+ * @zclass:	general-pool size class, IOMD_ZCLASS_NONE for driver zones.
+ * @pad:	keeps the header IOMD_ZONE_ALIGN bytes.
+ */
+struct iomd_zone_hdr {
+	u32 magic;
+	u32 size;
+	u16 offset;
+	u8 site;
+	u8 zclass;
+	u32 pad;
+};
+
+#define IOMD_ZCLASS_NONE	0xff
+
+/* Per-CPU zone counters: cheap to bump, summed when read. */
+struct iomd_zone_pcp {
+	unsigned long allocs;
+	unsigned long frees;
+	long site_live[IOMD_ZONE_SITES + 1];
+};
+
+/**
+ * struct iomd_zone - a bounded pool of fixed-size elements
+ * @name:	zprint name.
+ * @elem_size:	bytes per element (the page size for the page pool).
+ * @max_elems:	hard limit on live elements (pages, for the page pool).
+ * @cache:	backing slab cache; NULL for the page pool.
+ * @in_use:	live elements.
+ * @peak:	highest @in_use seen.
+ * @failures:	allocations refused.
+ * @pcp:	per-CPU counters.
+ * @site_ip:	call site of each tracked slot; 0 while free.
+ * @dead:	destroyed while elements were live.
+ * @finalizing:	bit 0 set once teardown is scheduled.
+ * @final_work:	teardown of a dead zone from the last free.
+ * @node:	entry in the list of zones.
+ */
+struct iomd_zone {
+	char name[IOMD_ZONE_NAME_LEN];
+	size_t elem_size;
+	unsigned long max_elems;
+	struct kmem_cache *cache;
+	atomic_long_t in_use;
+	atomic_long_t peak;
+	atomic_long_t failures;
+	struct iomd_zone_pcp __percpu *pcp;
+	unsigned long site_ip[IOMD_ZONE_SITES];
+	bool dead;
+	unsigned long finalizing;
+	struct work_struct final_work;
+	struct list_head node;
 };
 
 extern struct iomd_counters iomd_counters;
@@ -83,9 +151,35 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 					 size_t alignment, gfp_t gfp,
 					 struct iomd_why *why);
 
+/* zone.c */
+bool iomd_zone_reserve(struct iomd_zone *zone, unsigned long count);
+void iomd_zone_unreserve(struct iomd_zone *zone, unsigned long count);
+void iomd_zone_exhausted(struct iomd_zone *zone, const char *what);
+void *iomd_zone_alloc_site(struct iomd_zone *zone, u32 size, size_t align,
+			   u8 zclass, gfp_t gfp, unsigned long ip);
+struct iomd_zone_hdr *iomd_zone_hdr_check(const void *ptr, size_t size);
+void iomd_zone_free_hdr(struct iomd_zone *zone, struct iomd_zone_hdr *hdr);
+int iomd_zone_stat_at(unsigned int index, struct iomd_zone_stat *st);
+struct iomd_zone *iomd_zone_create_counter(const char *name, size_t unit,
+					   unsigned long max_units);
+int iomd_zone_init(void);
+void iomd_zone_exit(void);
+long iomd_zone_live_elements(void);
+
+/* debugfs.c */
+void iomd_debugfs_init(void);
+void iomd_debugfs_exit(void);
+
+/* malloc.c */
+int iomd_malloc_init(void);
+void iomd_malloc_exit(void);
+
 /* reason.c */
 __printf(3, 4)
 int iomd_fail(struct iomd_why *why, int err, const char *fmt, ...);
+__printf(3, 4)
+void iomd_why_set(struct iomd_why *why, int err, const char *fmt, ...);
+void iomd_why_log(const struct iomd_why *why);
 void iomd_why_clear(struct iomd_why *why);
 
 /* file.c */

@@ -50,8 +50,10 @@ static const struct vm_operations_struct iomd_vm_ops = {
  *
  * Context: mmap_lock held for writing, as in f_op->mmap.
  * Return: 0, -EINVAL (private mapping, or the range passes the end),
- * -EACCES (writable mapping of a read-only descriptor), -EPERM (descriptor
- * not shareable with user space), or -ENOMEM.
+ * -EACCES (writable mapping of a read-only descriptor), -EPERM (memory
+ * that cannot be shared with user space: zone memory, partial pages, a
+ * buffer made without IOMD_BUF_KERNEL_USER_SHARED; the reason names the
+ * remedy), or -ENOMEM.
  */
 int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
 		   struct iomd_why *why)
@@ -60,9 +62,12 @@ int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
 	unsigned long left;
 	int ret;
 
-	if (!desc->user_shareable)
-		return iomd_fail(why, -EPERM,
-				 "buffer was created without IOMD_BUF_KERNEL_USER_SHARED; create it with that option to map it");
+	if (!desc->user_shareable) {
+		iomd_why_log(&desc->share_why);
+		if (why)
+			*why = desc->share_why;
+		return desc->share_why.err;
+	}
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return iomd_fail(why, -EINVAL,
 				 "private mappings would copy on write and stop sharing; use MAP_SHARED");

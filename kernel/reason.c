@@ -12,6 +12,41 @@
 
 #include "internal.h"
 
+static void iomd_why_vset(struct iomd_why *why, int err, const char *fmt,
+			  va_list args)
+{
+	why->err = err;
+	vsnprintf(why->msg, sizeof(why->msg), fmt, args);
+}
+
+/**
+ * iomd_why_set() - record a reason without logging it
+ * @why:	where to record it.
+ * @err:	the negative errno it stands for.
+ * @fmt:	printf-style sentence.
+ *
+ * For refusals decided ahead of time (a descriptor that can never be
+ * mapped) and logged when they take effect.
+ */
+void iomd_why_set(struct iomd_why *why, int err, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	iomd_why_vset(why, err, fmt, args);
+	va_end(args);
+}
+
+/**
+ * iomd_why_log() - log a recorded reason, rate-limited
+ * @why: the reason.
+ */
+void iomd_why_log(const struct iomd_why *why)
+{
+	pr_info_ratelimited("%s[%d]: %s (errno %d)\n", current->comm,
+			    task_pid_nr(current), why->msg, -why->err);
+}
+
 /**
  * iomd_fail() - record why an operation failed
  * @why:	where to record it; may be NULL.
@@ -29,12 +64,10 @@ int iomd_fail(struct iomd_why *why, int err, const char *fmt, ...)
 	va_list args;
 
 	WARN_ON_ONCE(err >= 0);
-	r->err = err;
 	va_start(args, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, args);
+	iomd_why_vset(r, err, fmt, args);
 	va_end(args);
-	pr_info_ratelimited("%s[%d]: %s (errno %d)\n", current->comm,
-			    task_pid_nr(current), r->msg, -err);
+	iomd_why_log(r);
 	return err;
 }
 

@@ -12,11 +12,13 @@
 #ifndef _LINUX_IOMD_H
 #define _LINUX_IOMD_H
 
+#include <linux/gfp.h>
 #include <linux/types.h>
 #include <uapi/linux/iomd.h>
 
 struct file;
 struct iomd_desc;
+struct iomd_zone;
 struct vm_area_struct;
 
 #define IOMD_REASON_LEN	160
@@ -36,6 +38,11 @@ struct iomd_desc *iomd_buffer_create(u32 options, size_t capacity,
 				     size_t alignment,
 				     struct iomd_why *why);
 void *iomd_buffer_vaddr(struct iomd_desc *desc);
+
+struct iomd_desc *iomd_desc_create_kernel(void *addr, size_t len,
+					  u32 direction,
+					  void (*release)(void *data),
+					  void *data, struct iomd_why *why);
 
 struct iomd_desc *iomd_desc_get(struct iomd_desc *desc);
 void iomd_desc_put(struct iomd_desc *desc);
@@ -58,5 +65,52 @@ int iomd_desc_export_fd(struct iomd_desc *desc, u32 flags,
 			struct iomd_why *why);
 struct iomd_desc *iomd_desc_from_fd(int fd, struct iomd_why *why);
 int iomd_desc_last_reason(struct iomd_desc *desc, struct iomd_why *out);
+
+/* Zones: bounded pools of fixed-size, private (never mappable) elements. */
+#define IOMD_ZONE_NAME_LEN	IOMD_ZONE_NAME_MAX
+#define IOMD_ZONE_ALIGN		16
+#define IOMD_ZONE_MAX_ELEM	(64 * 1024)
+
+/**
+ * struct iomd_zone_stat - statistics of one zone (macOS zprint columns)
+ * @name:		the zone's name.
+ * @elem_size:		bytes per element.
+ * @in_use:		elements allocated now.
+ * @peak:		most elements allocated at once.
+ * @limit:		hard limit on @in_use.
+ * @total_allocs:	successful allocations since creation.
+ * @total_frees:	frees since creation.
+ * @failures:		allocations refused (limit or memory).
+ * @dead:		destroyed, kept until its leaked elements are freed.
+ */
+struct iomd_zone_stat {
+	char name[IOMD_ZONE_NAME_LEN];
+	size_t elem_size;
+	unsigned long in_use;
+	unsigned long peak;
+	unsigned long limit;
+	unsigned long total_allocs;
+	unsigned long total_frees;
+	unsigned long failures;
+	bool dead;
+};
+
+struct iomd_zone *iomd_zone_create(const char *name, size_t elem_size,
+				   unsigned long max_elems,
+				   struct iomd_why *why);
+long iomd_zone_destroy(struct iomd_zone *zone);
+void *iomd_zone_alloc(struct iomd_zone *zone, gfp_t gfp);
+void iomd_zone_free(struct iomd_zone *zone, void *ptr);
+void iomd_zone_get_stat(struct iomd_zone *zone, struct iomd_zone_stat *st);
+int iomd_zone_stat_by_name(const char *name, struct iomd_zone_stat *st);
+
+/* The general allocator (IOMalloc family); frees take the size. */
+void *iomd_malloc(size_t size);
+void iomd_free(void *ptr, size_t size);
+void *iomd_malloc_aligned(size_t size, size_t align);
+void iomd_free_aligned(void *ptr, size_t size);
+void *iomd_malloc_contiguous(size_t size, size_t align, u64 phys_mask,
+			     phys_addr_t *phys);
+void iomd_free_contiguous(void *ptr, size_t size);
 
 #endif /* _LINUX_IOMD_H */

@@ -53,7 +53,8 @@
 					 IOMD_CREATE_CLOEXEC)
 
 /* Descriptor kinds, as reported by IOMD_IOC_INFO. */
-#define IOMD_KIND_BUFFER	1u
+#define IOMD_KIND_BUFFER	1u	/* allocated its own memory */
+#define IOMD_KIND_KERNEL	2u	/* describes existing kernel memory */
 
 /**
  * struct iomd_buffer_create - argument of IOMD_IOC_BUFFER_CREATE
@@ -167,6 +168,10 @@ struct iomd_reason {
  * @live_bytes:		bytes of buffer memory allocated now.
  * @created_total:	descriptors created since the module loaded.
  * @max_buffer_bytes:	the module parameter bounding one buffer.
+ * @live_zone_elements:	elements allocated now from every zone (the page
+ *			pool counts pages).
+ * @bad_frees:		frees refused since load: wrong size, double free,
+ *			or not an allocation.
  * @reserved:		set to zero by the kernel.
  */
 struct iomd_stats {
@@ -174,7 +179,52 @@ struct iomd_stats {
 	__u64 live_bytes;
 	__u64 created_total;
 	__u64 max_buffer_bytes;
-	__u64 reserved[4];
+	__u64 live_zone_elements;
+	__u64 bad_frees;
+	__u64 reserved[2];
+};
+
+/* Longest zone name, with its NUL. */
+#define IOMD_ZONE_NAME_MAX	32
+
+/* struct iomd_zone_info.state bits */
+#define IOMD_ZONE_STATE_DEAD	0x1u	/* destroyed, elements leaked */
+
+/**
+ * struct iomd_zone_info - argument of IOMD_IOC_ZONE_INFO
+ * @index:	in: which zone, 0 for the first; ENOENT past the last.
+ * @flags:	in: must be zero.
+ * @name:	in: user buffer of IOMD_ZONE_NAME_MAX bytes that receives
+ *		the zone's NUL-terminated name, or 0.
+ * @elem_size:	out: bytes per element (the page size for the page pool,
+ *		which counts pages).
+ * @in_use:	out: elements allocated now.
+ * @peak:	out: most elements allocated at once.
+ * @limit:	out: hard limit on @in_use.
+ * @total_allocs: out: successful allocations since creation.
+ * @total_frees: out: frees since creation.
+ * @failures:	out: allocations refused because of the limit or memory.
+ * @state:	out: IOMD_ZONE_STATE_* bits.
+ * @reserved0:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * The statistics of macOS zprint, one zone per call.  Errors: ENOENT,
+ * EINVAL, EFAULT.
+ */
+struct iomd_zone_info {
+	__u32 index;
+	__u32 flags;
+	__u64 name;
+	__u64 elem_size;
+	__u64 in_use;
+	__u64 peak;
+	__u64 limit;
+	__u64 total_allocs;
+	__u64 total_frees;
+	__u64 failures;
+	__u32 state;
+	__u32 reserved0;
+	__u64 reserved[2];
 };
 
 #define IOMD_IOC_MAGIC		0xB6
@@ -185,13 +235,16 @@ struct iomd_stats {
 #define IOMD_IOC_KWRITE		_IOW(IOMD_IOC_MAGIC, 0x04, struct iomd_rw)
 #define IOMD_IOC_REASON		_IOWR(IOMD_IOC_MAGIC, 0x05, struct iomd_reason)
 #define IOMD_IOC_STATS		_IOR(IOMD_IOC_MAGIC, 0x06, struct iomd_stats)
+#define IOMD_IOC_ZONE_INFO	_IOWR(IOMD_IOC_MAGIC, 0x07, struct iomd_zone_info)
 
 /*
  * mmap() on a descriptor fd maps the descriptor's memory, whole pages,
  * starting at the page given by the mmap offset.  Errors: EINVAL (not
  * MAP_SHARED, or the range passes the end of the descriptor), EACCES
  * (PROT_WRITE on an IOMD_DIR_IN descriptor; mprotect() refuses the upgrade
- * likewise), EPERM (buffer made without IOMD_BUF_KERNEL_USER_SHARED).
+ * likewise), EPERM (memory that cannot be shared: a buffer made without
+ * IOMD_BUF_KERNEL_USER_SHARED, or a kernel range holding zone memory or
+ * partial pages; IOMD_IOC_REASON on the fd names the remedy).
  * Growing the mapping with mremap() fails with EFAULT (the core mm's
  * answer for VM_DONTEXPAND).  The mapping holds the descriptor alive after
  * the fd is closed; a child process inherits it across fork() and shares

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The general allocator (I/O Kit's IOMalloc family).  Small requests come
+ * from size-class zones: private memory that can never be mapped into user
+ * space.  Page-multiple, over-aligned and contiguous requests come from
+ * the page pool: whole, zeroed pages that can be shared.  Both pools are
+ * bounded by module parameters; exhausting them returns NULL.  Frees take
+ * the size, as IOFree does, and a size that does not match the allocation
+ * is reported and the memory left alone rather than freed wrongly.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/gfp.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+/* Element sizes of the general pool's zones. */
+static const unsigned int iomd_malloc_classes[] = {
+	16, 32, 64, 128, 256, 512, 1024, 2048,
+};
+
+#define IOMD_MALLOC_CLASSES	ARRAY_SIZE(iomd_malloc_classes)
+#define IOMD_MALLOC_MAX_SMALL	2048
+
+static unsigned long iomd_zone_bytes = SZ_64M;
+module_param_named(malloc_zone_bytes, iomd_zone_bytes, ulong, 0444);
+MODULE_PARM_DESC(malloc_zone_bytes,
+		 "Limit of each general size-class zone, in bytes (default 64 MiB)");
+
+static unsigned long iomd_page_bytes = SZ_512M;
+module_param_named(malloc_page_bytes, iomd_page_bytes, ulong, 0444);
+MODULE_PARM_DESC(malloc_page_bytes,
+		 "Limit of the general page pool, in bytes (default 512 MiB)");
+
+static struct iomd_zone *iomd_malloc_zones[IOMD_MALLOC_CLASSES];
+static struct iomd_zone *iomd_page_pool;
+
+/* Page-pool allocations, by page frame of their first page. */
+static DEFINE_XARRAY(iomd_page_allocs);
+
+#define IOMD_ALLOC_MALLOC	1
+#define IOMD_ALLOC_ALIGNED	2
+#define IOMD_ALLOC_CONTIGUOUS	3
+
+/**
+ * struct iomd_page_alloc - a page-pool allocation
+ * @size:	bytes asked for (checked at free).
+ * @npages:	pages held.
+ * @kind:	IOMD_ALLOC_* function that allocated it (checked at free).
+ * @vmalloced:	from vmalloc (too large for one run), else split pages.
+ * @ip:		call site, for leak reports.
+ */
+struct iomd_page_alloc {
+	size_t size;
+	unsigned long npages;
+	u32 kind;
+	bool vmalloced;
+	unsigned long ip;
+};
+
+static unsigned int iomd_malloc_class(size_t size)
+{
+	return size <= 16 ? 0 : fls(size - 1) - 4;
+}
+
+/* Zone allocation with the element aligned to @align (>= 16). */
+static void *iomd_malloc_small(size_t size, size_t align, unsigned long ip)
+{
+	size_t need = size + align - IOMD_ZONE_ALIGN;
+
+	unsigned int zclass = iomd_malloc_class(need);
+
+	return iomd_zone_alloc_site(iomd_malloc_zones[zclass], size, align,
+				    zclass, GFP_KERNEL, ip);
+}
+
+static void *iomd_pages_alloc(size_t size, size_t align, gfp_t gfp,
+			      u32 kind, unsigned long ip, phys_addr_t *phys)
+{
+	unsigned long npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	unsigned int order = get_order(max(size, align));
+	struct iomd_page_alloc *rec;
+	struct page *page;
+	unsigned long i;
+	void *addr;
+
+	if (!iomd_zone_reserve(iomd_page_pool, npages)) {
+		iomd_zone_exhausted(iomd_page_pool, "limit reached");
+		return NULL;
+	}
+	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		goto unreserve;
+	rec->size = size;
+	rec->npages = npages;
+	rec->kind = kind;
+	rec->ip = ip;
+	rec->vmalloced = order > IOMD_MAX_ORDER;
+
+	gfp |= GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
+	if (rec->vmalloced) {
+		/* Only plain page-aligned memory may come from vmalloc. */
+		if (kind == IOMD_ALLOC_CONTIGUOUS || align > PAGE_SIZE)
+			goto free_rec;
+		addr = __vmalloc(npages << PAGE_SHIFT, gfp);
+		if (!addr)
+			goto free_rec;
+	} else {
+		page = alloc_pages(gfp, order);
+		if (!page)
+			goto free_rec;
+		/* Single pages: each can be mapped and freed on its own. */
+		split_page(page, order);
+		for (i = npages; i < (1UL << order); i++)
+			__free_page(page + i);
+		addr = page_address(page);
+	}
+
+	if (xa_insert(&iomd_page_allocs, (unsigned long)addr >> PAGE_SHIFT,
+		      rec, GFP_KERNEL))
+		goto free_addr;
+	if (phys)
+		*phys = virt_to_phys(addr);
+	this_cpu_inc(iomd_page_pool->pcp->allocs);
+	return addr;
+
+free_addr:
+	if (rec->vmalloced) {
+		vfree(addr);
+	} else {
+		for (i = 0; i < npages; i++)
+			put_page(virt_to_page(addr) + i);
+	}
+free_rec:
+	kfree(rec);
+unreserve:
+	iomd_zone_unreserve(iomd_page_pool, npages);
+	iomd_zone_exhausted(iomd_page_pool, "out of memory");
+	return NULL;
+}
+
+static void iomd_pages_free(void *addr, size_t size, u32 kind)
+{
+	unsigned long key = (unsigned long)addr >> PAGE_SHIFT;
+	struct iomd_page_alloc *rec;
+	unsigned long i;
+
+	xa_lock(&iomd_page_allocs);
+	rec = xa_load(&iomd_page_allocs, key);
+	if (rec && rec->size == size && rec->kind == kind)
+		__xa_erase(&iomd_page_allocs, key);
+	xa_unlock(&iomd_page_allocs);
+	if (!rec) {
+		pr_err_ratelimited("free of %px: not a live page-pool allocation\n",
+				   addr);
+		atomic_long_inc(&iomd_counters.bad_frees);
+		return;
+	}
+	if (rec->size != size || rec->kind != kind) {
+		pr_err_ratelimited("free of %px with size %zu (kind %u), allocated with %zu (kind %u) at %pS\n",
+				   addr, size, kind, rec->size, rec->kind,
+				   (void *)rec->ip);
+		atomic_long_inc(&iomd_counters.bad_frees);
+		return;
+	}
+
+	/* Pages still mapped or pinned elsewhere live on until released. */
+	if (rec->vmalloced) {
+		vfree(addr);
+	} else {
+		for (i = 0; i < rec->npages; i++)
+			put_page(virt_to_page(addr) + i);
+	}
+	this_cpu_inc(iomd_page_pool->pcp->frees);
+	iomd_zone_unreserve(iomd_page_pool, rec->npages);
+	kfree(rec);
+}
+
+/**
+ * iomd_malloc() - allocate kernel memory (IOMalloc)
+ * @size: bytes; 0 returns NULL.
+ *
+ * Up to 2048 bytes come from the general pool's size-class zones, aligned
+ * to IOMD_ZONE_ALIGN; such memory is private and can never be mapped into
+ * user space.  Larger requests come from the page pool, page-aligned.  The
+ * memory is not zeroed for zone sizes and zeroed for pages.
+ *
+ * Context: process context; may sleep.
+ * Return: the memory, or NULL when its pool's limit is reached or memory
+ * is short.  Free it with iomd_free() and the same @size.
+ */
+void *iomd_malloc(size_t size)
+{
+	if (!size)
+		return NULL;
+	if (size <= IOMD_MALLOC_MAX_SMALL)
+		return iomd_malloc_small(size, IOMD_ZONE_ALIGN, _RET_IP_);
+	return iomd_pages_alloc(size, PAGE_SIZE, 0, IOMD_ALLOC_MALLOC,
+				_RET_IP_, NULL);
+}
+EXPORT_SYMBOL_GPL(iomd_malloc);
+
+/* Free a zone element of the general pool, checking @size. */
+static void iomd_free_small(void *ptr, size_t size)
+{
+	struct iomd_zone_hdr *hdr = iomd_zone_hdr_check(ptr, size);
+
+	if (!hdr)
+		return;
+	if (WARN_ON_ONCE(hdr->zclass >= IOMD_MALLOC_CLASSES))
+		return;
+	iomd_zone_free_hdr(iomd_malloc_zones[hdr->zclass], hdr);
+}
+
+/*
+ * Page allocations are page-aligned and recorded; a zone element is rarely
+ * page-aligned and never recorded, so the record decides.
+ */
+static void iomd_free_kind(void *ptr, size_t size, u32 kind)
+{
+	if (!ptr)
+		return;
+	if (PAGE_ALIGNED(ptr) &&
+	    xa_load(&iomd_page_allocs, (unsigned long)ptr >> PAGE_SHIFT))
+		iomd_pages_free(ptr, size, kind);
+	else
+		iomd_free_small(ptr, size);
+}
+
+/**
+ * iomd_free() - free memory from iomd_malloc() (IOFree)
+ * @ptr:	the memory; NULL is ignored.
+ * @size:	the size it was allocated with.
+ *
+ * A @size that does not match the allocation, or a pointer that is not a
+ * live allocation, is reported and counted, and nothing is freed.
+ */
+void iomd_free(void *ptr, size_t size)
+{
+	iomd_free_kind(ptr, size, IOMD_ALLOC_MALLOC);
+}
+EXPORT_SYMBOL_GPL(iomd_free);
+
+/**
+ * iomd_malloc_aligned() - allocate aligned kernel memory (IOMallocAligned)
+ * @size:	bytes; 0 returns NULL.
+ * @align:	alignment, a power of two up to the largest page run; 0 or
+ *		less than IOMD_ZONE_ALIGN means IOMD_ZONE_ALIGN.
+ *
+ * A @size that is a multiple of the page size gets whole, zeroed,
+ * page-aligned pages that a descriptor can share with user space (see
+ * iomd_desc_create_kernel()).  Other sizes come from the size-class zones
+ * when they fit, with padding for @align, and are private.
+ *
+ * Context: process context; may sleep.
+ * Return: the memory or NULL.  Free it with iomd_free_aligned() and the
+ * same @size.
+ */
+void *iomd_malloc_aligned(size_t size, size_t align)
+{
+	if (!size || (align && !is_power_of_2(align)))
+		return NULL;
+	align = max_t(size_t, align, IOMD_ZONE_ALIGN);
+	if (!PAGE_ALIGNED(size) && align < PAGE_SIZE &&
+	    size + align - IOMD_ZONE_ALIGN <= IOMD_MALLOC_MAX_SMALL)
+		return iomd_malloc_small(size, align, _RET_IP_);
+	if (get_order(align) > IOMD_MAX_ORDER)
+		return NULL;
+	return iomd_pages_alloc(size, max_t(size_t, align, PAGE_SIZE), 0,
+				IOMD_ALLOC_ALIGNED, _RET_IP_, NULL);
+}
+EXPORT_SYMBOL_GPL(iomd_malloc_aligned);
+
+/**
+ * iomd_free_aligned() - free memory from iomd_malloc_aligned()
+ * @ptr:	the memory; NULL is ignored.
+ * @size:	the size it was allocated with.
+ *
+ * Mismatches are reported as by iomd_free().
+ */
+void iomd_free_aligned(void *ptr, size_t size)
+{
+	iomd_free_kind(ptr, size, IOMD_ALLOC_ALIGNED);
+}
+EXPORT_SYMBOL_GPL(iomd_free_aligned);
+
+/**
+ * iomd_malloc_contiguous() - allocate physically contiguous memory
+ * @size:	bytes; 0 returns NULL.
+ * @align:	physical alignment, a power of two; 0 means a page.
+ * @phys_mask:	highest physical address the memory may use, e.g.
+ *		DMA_BIT_MASK(32); 0 means no limit.
+ * @phys:	receives the physical address; may be NULL.
+ *
+ * The equivalent of IOMallocContiguous: whole, zeroed pages in one run
+ * of the page allocator, shareable like iomd_malloc_aligned() memory.  To
+ * hand it to a device, map it with the DMA API; @phys is the CPU's view.
+ *
+ * Context: process context; may sleep.
+ * Return: the kernel address or NULL (size or alignment beyond the largest
+ * run, no memory under @phys_mask, or the page pool full).  Free it with
+ * iomd_free_contiguous() and the same @size.
+ */
+void *iomd_malloc_contiguous(size_t size, size_t align, u64 phys_mask,
+			     phys_addr_t *phys)
+{
+	gfp_t gfp = 0;
+	phys_addr_t pa;
+	void *addr;
+
+	if (!size || (align && !is_power_of_2(align)))
+		return NULL;
+	align = max_t(size_t, align, PAGE_SIZE);
+	if (get_order(max(size, align)) > IOMD_MAX_ORDER)
+		return NULL;
+	if (phys_mask && phys_mask < DMA_BIT_MASK(32))
+		gfp = GFP_DMA;
+	else if (phys_mask && phys_mask < DMA_BIT_MASK(64))
+		gfp = GFP_DMA32;
+
+	addr = iomd_pages_alloc(size, align, gfp, IOMD_ALLOC_CONTIGUOUS,
+				_RET_IP_, &pa);
+	if (addr && phys_mask && pa + PAGE_ALIGN(size) - 1 > phys_mask) {
+		iomd_pages_free(addr, size, IOMD_ALLOC_CONTIGUOUS);
+		return NULL;
+	}
+	if (addr && phys)
+		*phys = pa;
+	return addr;
+}
+EXPORT_SYMBOL_GPL(iomd_malloc_contiguous);
+
+/**
+ * iomd_free_contiguous() - free memory from iomd_malloc_contiguous()
+ * @ptr:	the kernel address; NULL is ignored.
+ * @size:	the size it was allocated with.
+ */
+void iomd_free_contiguous(void *ptr, size_t size)
+{
+	if (ptr)
+		iomd_pages_free(ptr, size, IOMD_ALLOC_CONTIGUOUS);
+}
+EXPORT_SYMBOL_GPL(iomd_free_contiguous);
+
+/* Live page-pool allocations, reported with their call sites. */
+static long iomd_pages_report_leaks(void)
+{
+	struct iomd_page_alloc *rec;
+	unsigned long key;
+	long leaked = 0;
+
+	xa_for_each(&iomd_page_allocs, key, rec) {
+		pr_warn("page pool: %zu bytes at %px leaked, allocated at %pS\n",
+			rec->size, (void *)(key << PAGE_SHIFT), (void *)rec->ip);
+		leaked++;
+	}
+	return leaked;
+}
+
+int iomd_malloc_init(void)
+{
+	char name[IOMD_ZONE_NAME_LEN];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < IOMD_MALLOC_CLASSES; i++) {
+		snprintf(name, sizeof(name), "iomd.%u", iomd_malloc_classes[i]);
+		iomd_malloc_zones[i] =
+			iomd_zone_create(name, iomd_malloc_classes[i],
+					 max(1UL, iomd_zone_bytes /
+						  iomd_malloc_classes[i]),
+					 NULL);
+		if (IS_ERR(iomd_malloc_zones[i])) {
+			ret = PTR_ERR(iomd_malloc_zones[i]);
+			goto destroy_zones;
+		}
+	}
+	iomd_page_pool = iomd_zone_create_counter("iomd.pages", PAGE_SIZE,
+						  max(1UL, iomd_page_bytes >>
+							   PAGE_SHIFT));
+	if (IS_ERR(iomd_page_pool)) {
+		ret = PTR_ERR(iomd_page_pool);
+		goto destroy_zones;
+	}
+	return 0;
+
+destroy_zones:
+	while (i--)
+		iomd_zone_destroy(iomd_malloc_zones[i]);
+	return ret;
+}
+
+/* Called with no users left; leaks are reported, never freed blindly. */
+void iomd_malloc_exit(void)
+{
+	unsigned int i;
+
+	iomd_pages_report_leaks();
+	iomd_zone_destroy(iomd_page_pool);
+	for (i = 0; i < IOMD_MALLOC_CLASSES; i++)
+		iomd_zone_destroy(iomd_malloc_zones[i]);
+}
