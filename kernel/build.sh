@@ -16,7 +16,9 @@ src=$out/src
 
 mkdir -p "$src/include"
 # cp -p keeps timestamps, so unchanged files do not rebuild.
-cp -p "$here"/Kbuild "$here"/*.c "$here"/*.h "$src/"
+cp -p "$here"/Kbuild "$here"/*.c "$here"/*.h "$top"/samples/*.c "$src/"
+# KUnit tests build only where the kernel has CONFIG_KUNIT (see Kbuild).
+cp -p "$top"/tests/kunit/*.c "$src/" 2>/dev/null || true
 cp -pR "$top"/include/. "$src/include/"
 "$here/configure.sh" "$kdir" "$src"
 

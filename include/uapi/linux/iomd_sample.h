@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ABI of iomd_sample, the sample driver (/dev/iomd_sample).  It shows how
+ * a driver uses iomd, and gives tests a way to make a driver allocate from
+ * its zone and share kernel memory it allocated.  Same rules as
+ * <linux/iomd.h>: reserved fields and unknown flags must be zero.
+ */
+#ifndef _UAPI_LINUX_IOMD_SAMPLE_H
+#define _UAPI_LINUX_IOMD_SAMPLE_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define IOMD_SAMPLE_DEVICE_NAME		"iomd_sample"
+/* The sample's own zone: requests of this size, at most this many. */
+#define IOMD_SAMPLE_ZONE_NAME		"sample.request"
+#define IOMD_SAMPLE_REQUEST_SIZE	200
+#define IOMD_SAMPLE_ZONE_LIMIT		64
+
+/**
+ * struct iomd_sample_requests - argument of IOMD_SAMPLE_IOC_ALLOC/_FREE
+ * @count:	in: requests to allocate from, or free to, the zone.
+ * @done:	out: how many were allocated or freed; allocation stops at
+ *		the zone's limit without error.
+ * @reserved:	must be zero.
+ *
+ * Requests belong to the open file and are freed when it is closed.
+ */
+struct iomd_sample_requests {
+	__u32 count;
+	__u32 done;
+	__u64 reserved;
+};
+
+/* struct iomd_sample_export.memory */
+#define IOMD_SAMPLE_MEM_MALLOC		1	/* iomd_malloc(): zone memory */
+#define IOMD_SAMPLE_MEM_ALIGNED		2	/* iomd_malloc_aligned(size, page) */
+#define IOMD_SAMPLE_MEM_CONTIGUOUS	3	/* iomd_malloc_contiguous() */
+
+/**
+ * struct iomd_sample_export - argument of IOMD_SAMPLE_IOC_EXPORT
+ * @memory:	in: IOMD_SAMPLE_MEM_*: how the driver allocates.
+ * @flags:	in: must be zero.
+ * @size:	in: bytes to allocate.
+ * @offset:	in: the descriptor covers the allocation from this byte on.
+ * @fd:		out: an iomd descriptor fd (IOMD_DIR_INOUT, close-on-exec)
+ *		describing the memory; the memory is freed when the
+ *		descriptor dies.
+ * @reserved:	must be zero.
+ */
+struct iomd_sample_export {
+	__u32 memory;
+	__u32 flags;
+	__u64 size;
+	__u64 offset;
+	__u32 fd;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+#define IOMD_SAMPLE_IOC_MAGIC	0xB7
+#define IOMD_SAMPLE_IOC_ALLOC	_IOWR(IOMD_SAMPLE_IOC_MAGIC, 0x01, struct iomd_sample_requests)
+#define IOMD_SAMPLE_IOC_FREE	_IOWR(IOMD_SAMPLE_IOC_MAGIC, 0x02, struct iomd_sample_requests)
+#define IOMD_SAMPLE_IOC_EXPORT	_IOWR(IOMD_SAMPLE_IOC_MAGIC, 0x03, struct iomd_sample_export)
+
+#endif /* _UAPI_LINUX_IOMD_SAMPLE_H */

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * libiomd: thin user-space wrappers around the /dev/iomd ABI defined in
+ * <linux/iomd.h>.
+ *
+ * Every function that can fail returns a negative errno value on failure
+ * and never relies on the caller reading errno (errno may still be changed
+ * as a side effect of the underlying system calls).  File descriptors and
+ * other non-negative results are returned directly.
+ */
+#ifndef _LIBIOMD_H
+#define _LIBIOMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/iomd.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Path of the iomd user client device. */
+#define IOMD_DEVICE_PATH	"/dev/" IOMD_DEVICE_NAME
+
+/**
+ * iomd_open() - open the iomd user client
+ *
+ * Opens IOMD_DEVICE_PATH read-write and close-on-exec.
+ *
+ * Return: the /dev/iomd file descriptor, or -errno.
+ */
+int iomd_open(void);
+
+/**
+ * iomd_close() - close a /dev/iomd or descriptor file descriptor
+ * @fd: the file descriptor.
+ *
+ * Closing a descriptor fd does not unmap its mappings: they keep the
+ * descriptor alive until munmap().
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_close(int fd);
+
+/**
+ * iomd_ioctl() - issue a raw ioctl, errno-free
+ * @fd: file descriptor the ioctl is issued on.
+ * @request: ioctl number, such as IOMD_IOC_INFO.
+ * @arg: argument structure.
+ *
+ * For callers that need to fill the uAPI structures themselves.
+ *
+ * Return: the ioctl's non-negative result, or -errno.
+ */
+int iomd_ioctl(int fd, unsigned long request, void *arg);
+
+/**
+ * iomd_buffer_create() - create a buffer descriptor (IOMD_IOC_BUFFER_CREATE)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @capacity: bytes to allocate, at least 1.
+ * @alignment: power-of-two alignment in bytes, or 0 for one page.
+ * @flags: one IOMD_DIR_* value, optionally IOMD_BUF_KERNEL_USER_SHARED
+ *	and IOMD_CREATE_CLOEXEC.
+ *
+ * Return: the new descriptor file descriptor, or -errno.
+ */
+int iomd_buffer_create(int iomd_fd, uint64_t capacity, uint64_t alignment,
+		       uint32_t flags);
+
+/**
+ * iomd_map() - map a descriptor's memory into this process
+ * @desc_fd: descriptor file descriptor.
+ * @offset: byte offset into the descriptor; must be a multiple of the page
+ *	size.
+ * @length: bytes to map, not 0; rounded up to whole pages.
+ * @prot: PROT_READ, optionally with PROT_WRITE.
+ * @addrp: where the address of the mapping is stored on success.
+ *
+ * The mapping is always MAP_SHARED: it is the memory the kernel sees.
+ * Pass the same @length to iomd_unmap().
+ *
+ * Return: 0, or -errno: -EINVAL for an unaligned @offset or a zero
+ * @length, otherwise what mmap() reported.
+ */
+int iomd_map(int desc_fd, uint64_t offset, size_t length, int prot,
+	     void **addrp);
+
+/**
+ * iomd_unmap() - remove a mapping made by iomd_map()
+ * @addr: address returned by iomd_map().
+ * @length: length given to iomd_map(); rounded up to whole pages.
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_unmap(void *addr, size_t length);
+
+/**
+ * iomd_info() - describe a descriptor (IOMD_IOC_INFO)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: descriptor file descriptor.
+ * @info: filled in on success.
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_info(int iomd_fd, int desc_fd, struct iomd_info *info);
+
+/**
+ * iomd_kread() - have the kernel read from a descriptor (IOMD_IOC_KREAD)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: descriptor file descriptor.
+ * @offset: byte offset into the descriptor.
+ * @buf: destination in this process.
+ * @len: bytes to copy; may be 0.
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_kread(int iomd_fd, int desc_fd, uint64_t offset, void *buf,
+	       size_t len);
+
+/**
+ * iomd_kwrite() - have the kernel write into a descriptor (IOMD_IOC_KWRITE)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: descriptor file descriptor.
+ * @offset: byte offset into the descriptor.
+ * @buf: source in this process.
+ * @len: bytes to copy; may be 0.
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_kwrite(int iomd_fd, int desc_fd, uint64_t offset, const void *buf,
+		size_t len);
+
+/**
+ * iomd_reason() - fetch the reason of the last failure (IOMD_IOC_REASON)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @fd: a descriptor fd for the last failed operation on that descriptor
+ *	(such as mmap()), or any negative value for the last failed ioctl on
+ *	@iomd_fd itself.
+ * @buf: receives the NUL-terminated reason, truncated to @size; may be
+ *	NULL when @size is 0.
+ * @size: bytes available at @buf.
+ *
+ * Reading a reason does not clear it.
+ *
+ * Return: the positive errno value of that failure, 0 if nothing failed,
+ * or -errno if the reason could not be read.
+ */
+int iomd_reason(int iomd_fd, int fd, char *buf, size_t size);
+
+/**
+ * iomd_stats() - read module-wide counters (IOMD_IOC_STATS)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @stats: filled in on success.
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_stats(int iomd_fd, struct iomd_stats *stats);
+
+/**
+ * iomd_page_size() - the page size mappings are made of
+ *
+ * Return: sysconf(_SC_PAGESIZE).
+ */
+size_t iomd_page_size(void);
+
+/**
+ * iomd_errno_name() - symbolic name of an errno value
+ * @err: an errno value, positive or negative.
+ *
+ * Return: a static string such as "EINVAL", "0" for 0, or "E?" for values
+ * the table does not know.
+ */
+const char *iomd_errno_name(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _LIBIOMD_H */

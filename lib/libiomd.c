@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * libiomd: thin wrappers around the /dev/iomd ioctls and descriptor mmap.
+ *
+ * Each wrapper zeroes the uAPI structure it passes, so reserved fields and
+ * undefined flags are always zero, and turns errno into a negative return
+ * value.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "libiomd.h"
+
+int iomd_open(void)
+{
+	int fd;
+
+	fd = open(IOMD_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+int iomd_close(int fd)
+{
+	if (close(fd))
+		return -errno;
+	return 0;
+}
+
+int iomd_ioctl(int fd, unsigned long request, void *arg)
+{
+	int ret;
+
+	ret = ioctl(fd, request, arg);
+	if (ret < 0)
+		return -errno;
+	return ret;
+}
+
+size_t iomd_page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * The uAPI carries file descriptors as __u32.  A negative fd becomes a
+ * large value the kernel rejects as EBADF, exactly as the raw ioctl would.
+ */
+static uint32_t iomd_fd_to_u32(int fd)
+{
+	return (uint32_t)fd;
+}
+
+int iomd_buffer_create(int iomd_fd, uint64_t capacity, uint64_t alignment,
+		       uint32_t flags)
+{
+	struct iomd_buffer_create arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.capacity = capacity;
+	arg.alignment = alignment;
+	arg.flags = flags;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_BUFFER_CREATE, &arg);
+	if (ret < 0)
+		return ret;
+	return (int)arg.fd;
+}
+
+/* Round @length up to whole pages; 0 if that does not fit in a size_t. */
+static size_t iomd_round_pages(size_t length)
+{
+	size_t page = iomd_page_size();
+
+	if (length > SIZE_MAX - (page - 1))
+		return 0;
+	return (length + page - 1) & ~(page - 1);
+}
+
+int iomd_map(int desc_fd, uint64_t offset, size_t length, int prot,
+	     void **addrp)
+{
+	size_t page = iomd_page_size();
+	size_t maplen;
+	void *addr;
+
+	if (!length || (offset & (page - 1)) || offset > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	maplen = iomd_round_pages(length);
+	if (!maplen)
+		return -ENOMEM;
+	addr = mmap(NULL, maplen, prot, MAP_SHARED, desc_fd, (off_t)offset);
+	if (addr == MAP_FAILED)
+		return -errno;
+	*addrp = addr;
+	return 0;
+}
+
+int iomd_unmap(void *addr, size_t length)
+{
+	size_t maplen = iomd_round_pages(length);
+
+	if (!maplen)
+		return -EINVAL;
+	if (munmap(addr, maplen))
+		return -errno;
+	return 0;
+}
+
+int iomd_info(int iomd_fd, int desc_fd, struct iomd_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->fd = iomd_fd_to_u32(desc_fd);
+	return iomd_ioctl(iomd_fd, IOMD_IOC_INFO, info);
+}
+
+static int iomd_rw(int iomd_fd, unsigned long request, int desc_fd,
+		   uint64_t offset, const void *buf, size_t len)
+{
+	struct iomd_rw arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = iomd_fd_to_u32(desc_fd);
+	arg.offset = offset;
+	arg.length = len;
+	arg.user_addr = (uint64_t)(uintptr_t)buf;
+	return iomd_ioctl(iomd_fd, request, &arg);
+}
+
+int iomd_kread(int iomd_fd, int desc_fd, uint64_t offset, void *buf,
+	       size_t len)
+{
+	return iomd_rw(iomd_fd, IOMD_IOC_KREAD, desc_fd, offset, buf, len);
+}
+
+int iomd_kwrite(int iomd_fd, int desc_fd, uint64_t offset, const void *buf,
+		size_t len)
+{
+	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, offset, buf, len);
+}
+
+int iomd_reason(int iomd_fd, int fd, char *buf, size_t size)
+{
+	struct iomd_reason arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd < 0 ? IOMD_REASON_CLIENT : iomd_fd_to_u32(fd);
+	/* A reason longer than 4 GiB is not plausible; just truncate. */
+	arg.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+	arg.buf = (uint64_t)(uintptr_t)buf;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_REASON, &arg);
+	if (ret < 0)
+		return ret;
+	return (int)arg.errno_value;
+}
+
+int iomd_stats(int iomd_fd, struct iomd_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	return iomd_ioctl(iomd_fd, IOMD_IOC_STATS, stats);
+}
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The errno values the iomd ABI and its tests talk about. */
+static const struct {
+	int err;
+	const char *name;
+} iomd_errno_names[] = {
+	{ EPERM, "EPERM" },
+	{ ENOENT, "ENOENT" },
+	{ EIO, "EIO" },
+	{ ENXIO, "ENXIO" },
+	{ EBADF, "EBADF" },
+	{ EAGAIN, "EAGAIN" },
+	{ ENOMEM, "ENOMEM" },
+	{ EACCES, "EACCES" },
+	{ EFAULT, "EFAULT" },
+	{ EBUSY, "EBUSY" },
+	{ ENODEV, "ENODEV" },
+	{ EINVAL, "EINVAL" },
+	{ ENFILE, "ENFILE" },
+	{ EMFILE, "EMFILE" },
+	{ ENOTTY, "ENOTTY" },
+	{ EFBIG, "EFBIG" },
+	{ ENOSPC, "ENOSPC" },
+	{ ESPIPE, "ESPIPE" },
+	{ ERANGE, "ERANGE" },
+	{ EOVERFLOW, "EOVERFLOW" },
+	{ EBADFD, "EBADFD" },
+	{ EOPNOTSUPP, "EOPNOTSUPP" },
+};
+
+const char *iomd_errno_name(int err)
+{
+	size_t i;
+
+	if (err == INT_MIN)
+		return "E?";
+	if (err < 0)
+		err = -err;
+	if (!err)
+		return "0";
+	for (i = 0; i < ARRAY_SIZE(iomd_errno_names); i++) {
+		if (iomd_errno_names[i].err == err)
+			return iomd_errno_names[i].name;
+	}
+	return "E?";
+}

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the iomd user-space tests; see iomd_test.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "iomd_test.h"
+
+int iomd_test_open(void)
+{
+	int fd = iomd_open();
+
+	if (fd < 0)
+		iomd_tap_bail("cannot open %s: %s", IOMD_DEVICE_PATH,
+			      strerror(-fd));
+	return fd;
+}
+
+void iomd_test_stats(int iomd_fd, struct iomd_stats *stats)
+{
+	int ret = iomd_stats(iomd_fd, stats);
+
+	if (ret < 0)
+		iomd_tap_bail("IOMD_IOC_STATS failed: %s", strerror(-ret));
+}
+
+uint64_t iomd_test_round_pages(uint64_t len)
+{
+	uint64_t page = iomd_page_size();
+
+	return (len + page - 1) & ~(page - 1);
+}
+
+bool iomd_test_reason(int iomd_fd, int fd, int want, const char *what)
+{
+	char text[256];
+	bool pass;
+	int got;
+
+	text[0] = '\0';
+	got = iomd_reason(iomd_fd, fd, text, sizeof(text));
+	pass = got == want && text[0] != '\0';
+	iomd_tap_ok(pass, "%s: reason carries %s and is non-empty", what,
+		    iomd_errno_name(want));
+	if (!pass)
+		iomd_tap_diag("expected errno %s with text, got %s%s (%d) \"%s\"",
+			      iomd_errno_name(want),
+			      got < 0 ? "failure " : "",
+			      iomd_errno_name(got), got, text);
+	return pass;
+}
+
+void iomd_test_fails(int iomd_fd, int reason_fd, int got, int want,
+		     const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	iomd_tap_errno(got, want, "%s fails with %s", what,
+		       iomd_errno_name(want));
+	iomd_test_reason(iomd_fd, reason_fd, want, what);
+}
+
+/* Print up to 48 bytes of @s, escaping what is not printable. */
+static void iomd_test_quote(char *out, size_t size, const char *s)
+{
+	size_t n = 0, i;
+
+	for (i = 0; s[i] && i < 48 && n + 5 < size; i++) {
+		if (s[i] >= ' ' && s[i] <= '~')
+			out[n++] = s[i];
+		else
+			n += snprintf(out + n, size - n, "\\x%02x",
+				      (unsigned char)s[i]);
+	}
+	out[n] = '\0';
+}
+
+bool iomd_test_str(int ret, const char *got, const char *want,
+		   const char *fmt, ...)
+{
+	bool pass = ret >= 0 && !strcmp(got, want);
+	char what[200], q[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	iomd_tap_ok(pass, "%s", what);
+	if (pass)
+		return true;
+	if (ret < 0) {
+		iomd_tap_diag("expected \"%s\", but the operation failed with %s",
+			      want, iomd_errno_name(ret));
+	} else {
+		iomd_test_quote(q, sizeof(q), got);
+		iomd_tap_diag("expected \"%s\", got \"%s\"", want, q);
+	}
+	return false;
+}
+
+bool iomd_test_mem(int ret, const void *got, const void *want, size_t len,
+		   const char *fmt, ...)
+{
+	const unsigned char *g = got, *w = want;
+	char what[200];
+	va_list ap;
+	size_t i;
+
+	for (i = 0; ret >= 0 && i < len; i++)
+		if (g[i] != w[i])
+			break;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	iomd_tap_ok(ret >= 0 && i == len, "%s", what);
+	if (ret < 0)
+		iomd_tap_diag("the operation failed with %s",
+			      iomd_errno_name(ret));
+	else if (i < len)
+		iomd_tap_diag("at byte %zu of %zu expected 0x%02x, got 0x%02x",
+			      i, len, w[i], g[i]);
+	return ret >= 0 && i == len;
+}
+
+/*
+ * The pattern is made of 64-bit words, each a hash of its index and the
+ * seed, so that bytes from a wrong page, a wrong offset or a wrong buffer
+ * do not match by accident.
+ */
+static uint64_t iomd_test_word(uint64_t index, uint64_t seed)
+{
+	uint64_t x = (index + 1) * 0x9e3779b97f4a7c15ull ^ seed;
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ull;
+	return x ^ (x >> 29);
+}
+
+void iomd_test_fill(void *p, size_t len, uint64_t seed)
+{
+	unsigned char *dst = p;
+	size_t i, n;
+	uint64_t w;
+
+	for (i = 0; i < len; i += n) {
+		w = iomd_test_word(i / 8, seed);
+		n = len - i < 8 ? len - i : 8;
+		memcpy(dst + i, &w, n);
+	}
+}
+
+size_t iomd_test_check(const void *p, size_t len, uint64_t seed)
+{
+	const unsigned char *src = p;
+	size_t i, j, n;
+	uint64_t w;
+
+	for (i = 0; i < len; i += n) {
+		w = iomd_test_word(i / 8, seed);
+		n = len - i < 8 ? len - i : 8;
+		if (memcmp(src + i, &w, n) == 0)
+			continue;
+		for (j = 0; j < n; j++)
+			if (src[i + j] != ((unsigned char *)&w)[j])
+				return i + j;
+	}
+	return len;
+}
+
+size_t iomd_test_nonzero(const void *p, size_t len)
+{
+	const unsigned char *src = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (src[i])
+			return i;
+	return len;
+}
+
+void iomd_test_settle(int iomd_fd, uint64_t descs, uint64_t bytes,
+		      struct iomd_stats *stats)
+{
+	struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		iomd_test_stats(iomd_fd, stats);
+		if (stats->live_descriptors == descs &&
+		    stats->live_bytes == bytes)
+			return;
+		nanosleep(&tick, NULL);
+	}
+}

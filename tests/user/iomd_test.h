@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the iomd user-space tests: opening the device, the
+ * "fails with this errno and leaves this reason" check, data patterns and
+ * waiting for the module-wide counters to settle.
+ *
+ * The tests assume they are the only users of /dev/iomd while they run:
+ * they compare IOMD_IOC_STATS counters before and after.
+ */
+#ifndef _IOMD_TEST_H
+#define _IOMD_TEST_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libiomd.h"
+#include "tap.h"
+
+/* A buffer flag set used by most tests: mappable, read-write. */
+#define IOMD_TEST_SHARED_INOUT	(IOMD_DIR_INOUT | IOMD_BUF_KERNEL_USER_SHARED)
+
+/* Open /dev/iomd or bail out of the whole run. */
+int iomd_test_open(void);
+
+/* Read IOMD_IOC_STATS or bail out of the whole run. */
+void iomd_test_stats(int iomd_fd, struct iomd_stats *stats);
+
+/* @len rounded up to whole pages. */
+uint64_t iomd_test_round_pages(uint64_t len);
+
+/*
+ * Report one check: IOMD_IOC_REASON for @fd (negative: the client's own
+ * reason) returns @want as its errno and a non-empty string.
+ */
+bool iomd_test_reason(int iomd_fd, int fd, int want, const char *what);
+
+/*
+ * Report two checks: @got (0 or -errno) is -@want, and the reason recorded
+ * for @reason_fd (negative: the client) carries @want and is non-empty.
+ */
+__printf(5, 6) void iomd_test_fails(int iomd_fd, int reason_fd, int got,
+				    int want, const char *fmt, ...);
+
+/*
+ * Report one check: @ret (0 or -errno from the operation that produced
+ * @got) is 0 and the string @got equals @want.
+ */
+__printf(4, 5) bool iomd_test_str(int ret, const char *got, const char *want,
+				  const char *fmt, ...);
+
+/*
+ * Report one check: @ret is 0 and @len bytes at @got equal those at @want;
+ * on failure the first differing offset is diagnosed.
+ */
+__printf(5, 6) bool iomd_test_mem(int ret, const void *got, const void *want,
+				  size_t len, const char *fmt, ...);
+
+/* Fill @len bytes at @p with a pattern that depends on @seed and offset. */
+void iomd_test_fill(void *p, size_t len, uint64_t seed);
+
+/*
+ * Check @len bytes at @p against the pattern iomd_test_fill() wrote for
+ * @seed when @p was at offset 0.  Returns the index of the first
+ * mismatching byte, or @len if all match.
+ */
+size_t iomd_test_check(const void *p, size_t len, uint64_t seed);
+
+/* Index of the first non-zero byte at @p, or @len if all are zero. */
+size_t iomd_test_nonzero(const void *p, size_t len);
+
+/*
+ * Wait (up to two seconds) until live_descriptors and live_bytes equal
+ * @descs and @bytes, for a module that frees memory asynchronously.  The
+ * last counters read are left in @stats.
+ */
+void iomd_test_settle(int iomd_fd, uint64_t descs, uint64_t bytes,
+		      struct iomd_stats *stats);
+
+#endif /* _IOMD_TEST_H */
