@@ -168,6 +168,15 @@ int iomd_stats(int iomd_fd, struct iomd_stats *stats)
 	return iomd_ioctl(iomd_fd, IOMD_IOC_STATS, stats);
 }
 
+int iomd_zone_info(int iomd_fd, unsigned int index,
+		   struct iomd_zone_info *info, char *name)
+{
+	memset(info, 0, sizeof(*info));
+	info->index = index;
+	info->name = (uint64_t)(uintptr_t)name;
+	return iomd_ioctl(iomd_fd, IOMD_IOC_ZONE_INFO, info);
+}
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* The errno values the iomd ABI and its tests talk about. */

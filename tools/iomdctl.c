@@ -5,6 +5,7 @@
  * Subcommands live in one table; adding one means writing its function
  * and adding a row.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,10 +23,13 @@ struct iomd_ctl_cmd {
 };
 
 static int cmd_stats(int argc, char **argv);
+static int cmd_zprint(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 static const struct iomd_ctl_cmd commands[] = {
 	{ "stats", cmd_stats, "print the module-wide counters" },
+	{ "zprint", cmd_zprint,
+	  "print every zone's statistics, like macOS zprint [NAME]" },
 	{ "help", cmd_help, "show this help" },
 };
 
@@ -99,6 +103,57 @@ static int cmd_stats(int argc, char **argv)
 	       (unsigned long long)st.live_zone_elements);
 	printf("%-18s %20llu\n", "bad_frees", (unsigned long long)st.bad_frees);
 	return EXIT_OK;
+}
+
+/*
+ * One line per zone: the columns of macOS zprint.  "cur" is the memory the
+ * live elements take (element bytes, without headers); a zone destroyed
+ * while elements were still live is flagged "dead".  With NAME, only that
+ * zone, and exit status 1 if there is none.
+ */
+static int cmd_zprint(int argc, char **argv)
+{
+	char name[IOMD_ZONE_NAME_MAX], h[32];
+	struct iomd_zone_info zi;
+	unsigned int i, shown = 0;
+	int fd, ret;
+
+	if (argc > 2) {
+		fprintf(stderr, "usage: iomdctl zprint [NAME]\n");
+		return EXIT_USAGE;
+	}
+	fd = open_device();
+	if (fd < 0)
+		return EXIT_FAILED;
+	printf("%-20s %9s %10s %10s %10s %12s %12s %8s %10s\n", "zone",
+	       "elem_size", "in_use", "peak", "limit", "allocs", "frees",
+	       "failures", "cur");
+	for (i = 0; ; i++) {
+		ret = iomd_zone_info(fd, i, &zi, name);
+		if (ret == -ENOENT)
+			break;
+		if (ret < 0) {
+			fprintf(stderr, "iomdctl: IOMD_IOC_ZONE_INFO: %s\n",
+				strerror(-ret));
+			iomd_close(fd);
+			return EXIT_FAILED;
+		}
+		if (argc == 2 && strcmp(argv[1], name))
+			continue;
+		printf("%-20s %9llu %10llu %10llu %10llu %12llu %12llu %8llu %10s%s\n",
+		       name, (unsigned long long)zi.elem_size,
+		       (unsigned long long)zi.in_use,
+		       (unsigned long long)zi.peak,
+		       (unsigned long long)zi.limit,
+		       (unsigned long long)zi.total_allocs,
+		       (unsigned long long)zi.total_frees,
+		       (unsigned long long)zi.failures,
+		       human_bytes(zi.in_use * zi.elem_size, h, sizeof(h)),
+		       zi.state & IOMD_ZONE_STATE_DEAD ? " dead" : "");
+		shown++;
+	}
+	iomd_close(fd);
+	return argc == 2 && !shown ? EXIT_FAILED : EXIT_OK;
 }
 
 static void print_usage(FILE *f)

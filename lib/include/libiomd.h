@@ -157,6 +157,18 @@ int iomd_reason(int iomd_fd, int fd, char *buf, size_t size);
 int iomd_stats(int iomd_fd, struct iomd_stats *stats);
 
 /**
+ * iomd_zone_info() - statistics of one zone (IOMD_IOC_ZONE_INFO)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @index: which zone, from 0.
+ * @info: filled in on success.
+ * @name: receives the zone's name; IOMD_ZONE_NAME_MAX bytes, or NULL.
+ *
+ * Return: 0, -ENOENT past the last zone, or another -errno.
+ */
+int iomd_zone_info(int iomd_fd, unsigned int index,
+		   struct iomd_zone_info *info, char *name);
+
+/**
  * iomd_page_size() - the page size mappings are made of
  *
  * Return: sysconf(_SC_PAGESIZE).

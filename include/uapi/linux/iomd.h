@@ -5,8 +5,10 @@
  * This header is the single definition of the user-space ABI of the iomd
  * user client, /dev/iomd.  Every structure is made of __u32/__u64 only;
  * pointers travel as __u64.  Fields named "reserved" must be zero, and so
- * must every flag bit not defined here: otherwise the ioctl fails with
- * EINVAL.  An ioctl number the driver does not know fails with ENOTTY.
+ * must every flag bit not defined here and every output field on input:
+ * otherwise the ioctl fails with EINVAL.  An ioctl the driver does not
+ * know (including a known number with the wrong argument size, or any
+ * ioctl on a descriptor fd) fails with ENOTTY.
  *
  * Model (after I/O Kit): a *descriptor* names memory.  A *buffer*
  * descriptor allocates its own page-aligned, page-rounded, zero-filled
@@ -16,7 +18,11 @@
  * on a descriptor's memory (reading and writing bytes) are ioctls on
  * /dev/iomd that name the descriptor fd.
  *
- * Every failure also leaves a readable reason; IOMD_IOC_REASON returns it.
+ * Every failed ioctl (except IOMD_IOC_REASON itself, so that asking does
+ * not erase the answer) also leaves a readable reason, and so does every
+ * failed mmap() on a descriptor; IOMD_IOC_REASON returns it.  Tests and
+ * tools that compare the module-wide counters of IOMD_IOC_STATS need the
+ * module to themselves.
  */
 #ifndef _UAPI_LINUX_IOMD_H
 #define _UAPI_LINUX_IOMD_H
@@ -59,14 +65,15 @@
 /**
  * struct iomd_buffer_create - argument of IOMD_IOC_BUFFER_CREATE
  * @capacity:	in: bytes to allocate; 1 to the module parameter
- *		max_buffer_bytes.  With IOMD_BUF_KERNEL_USER_SHARED it is
- *		rounded up to whole pages.
+ *		max_buffer_bytes.  With IOMD_BUF_KERNEL_USER_SHARED the
+ *		capacity and length are rounded up to whole pages; without
+ *		it they stay as asked (the memory is still whole pages).
  * @alignment:	in: required alignment of the buffer's kernel address in
  *		bytes, a power of two; 0 means one page.  Alignments above
  *		one page need one physically contiguous allocation.
  * @flags:	in: one IOMD_DIR_* value (required), optionally
  *		IOMD_BUF_KERNEL_USER_SHARED and IOMD_CREATE_CLOEXEC.
- * @fd:		out: the new descriptor file descriptor.
+ * @fd:		out: the new descriptor file descriptor; 0 on input.
  * @reserved:	must be zero.
  *
  * Errors: EINVAL (capacity 0, alignment not a power of two or larger than
@@ -146,8 +153,10 @@ struct iomd_rw {
  * @size:	in: bytes available at @buf.
  * @buf:	in: where to store the reason, a NUL-terminated string,
  *		truncated to @size; the empty string when nothing failed.
- * @errno_value: out: the positive errno of that failure, 0 if none.
- * @length:	out: length of the full reason, without the NUL.
+ * @errno_value: out: the positive errno of that failure, 0 if none; 0 on
+ *		input.
+ * @length:	out: length of the full reason, without the NUL; 0 on
+ *		input.
  * @reserved:	must be zero.
  *
  * Reading a reason does not clear it.  Errors: EBADF, EBADFD, EINVAL,
@@ -165,7 +174,7 @@ struct iomd_reason {
 /**
  * struct iomd_stats - argument of IOMD_IOC_STATS
  * @live_descriptors:	descriptors alive in the whole module now.
- * @live_bytes:		bytes of buffer memory allocated now.
+ * @live_bytes:		bytes of buffer memory allocated now (whole pages).
  * @created_total:	descriptors created since the module loaded.
  * @max_buffer_bytes:	the module parameter bounding one buffer.
  * @live_zone_elements:	elements allocated now from every zone (the page

@@ -1,0 +1,75 @@
+# mk/kernel.mk: the kernel matrix and the out-of-tree module build.
+#
+# The kernel table. Every kernel has a name (used in KERNELS=, KERNEL= and
+# build/vm/NAME) and these variables:
+#   KDIR_<name>     module build tree (what `make -C KDIR M=...` needs)
+#   KIMAGE_<name>   bootable kernel image for QEMU -kernel
+#   KAPPEND_<name>  extra kernel command line words (may be empty)
+#   KPREREQ_<name>  make targets that produce KDIR and KIMAGE (may be empty)
+#
+# Adding a kernel is one line:
+#   Debian package kernels, found by globbing /lib/modules (newest release
+#   with both /lib/modules/<kver>/build and /boot/vmlinuz-<kver>):
+#     $(eval $(call debian_kernel,NAME,GLOB))
+#   A kernel built here (e.g. the debug kernel):
+#     $(eval $(call custom_kernel,NAME,KDIR,IMAGE,APPEND,PREREQ))
+#   KDIR and IMAGE are expanded only when a recipe needs them, so they may
+#   name a lazily computed directory, for instance:
+#     DEBUG_DIR = $(eval DEBUG_DIR := $(shell debug-kernel/build.sh))$(DEBUG_DIR)
+#     $(eval $(call custom_kernel,debug,$$(DEBUG_DIR)/linux,$$(DEBUG_DIR)/bzImage))
+#   (PREREQ is for a make target instead, e.g. one that builds the kernel.)
+
+KERNEL_NAMES :=
+
+define debian_kernel
+KERNEL_NAMES += $(1)
+# Looked up once, and only when used (after `make deps` may have run).
+KVER_$(1) = $$(eval KVER_$(1) := $$(shell scripts/find-kernel.sh '$(2)'))$$(KVER_$(1))
+KDIR_$(1) = $$(if $$(KVER_$(1)),/lib/modules/$$(KVER_$(1))/build)
+KIMAGE_$(1) = $$(if $$(KVER_$(1)),/boot/vmlinuz-$$(KVER_$(1)))
+KAPPEND_$(1) :=
+KPREREQ_$(1) :=
+endef
+
+define custom_kernel
+KERNEL_NAMES += $(1)
+KDIR_$(1) = $(2)
+KIMAGE_$(1) = $(3)
+KAPPEND_$(1) = $(4)
+KPREREQ_$(1) = $(5)
+endef
+
+# --- the matrix ------------------------------------------------------------
+$(eval $(call debian_kernel,6.1,6.1.*-amd64))
+$(eval $(call debian_kernel,6.12,6.12.*-amd64))
+
+# Kernels `make check` runs, in this order. Override: make check KERNELS=6.12
+KERNELS ?= 6.1 6.12
+
+# Module build script (contract with kernel/): KMOD_BUILD KDIR OUTDIR leaves
+# every module it builds as OUTDIR/*.ko.
+KMOD_BUILD ?= kernel/build.sh
+
+# $(call kernel_spec,NAME): the NAME|KDIR|IMAGE|APPEND word vm/run.sh takes
+kernel_spec = '$(1)|$(KDIR_$(1))|$(KIMAGE_$(1))|$(KAPPEND_$(1))'
+
+# $(call known_kernels,NAMES): NAMES, or stop with an error naming the
+# unknown ones
+known_kernels = $(if $(filter-out $(KERNEL_NAMES),$(1)),$(error unknown \
+	kernel(s) '$(filter-out $(KERNEL_NAMES),$(1))'; known: $(KERNEL_NAMES)),$(1))
+
+# Targets that produce the selected kernels (e.g. the debug kernel build).
+kernel_prereqs = $(foreach k,$(1),$(KPREREQ_$(k)))
+
+# `make modules`: build the modules for every kernel in KERNELS into
+# build/kernel/NAME/ (`make check` does this itself, kernel by kernel).
+.PHONY: modules
+modules: $(call kernel_prereqs,$(KERNELS))
+	@set -e; for spec in $(foreach k,$(call known_kernels,$(KERNELS)),$(call kernel_spec,$(k))); do \
+		name=$${spec%%|*}; rest=$${spec#*|}; kdir=$${rest%%|*}; \
+		if [ -z "$$kdir" ]; then \
+			echo "kernel $$name is not installed (make deps)" >&2; exit 1; \
+		fi; \
+		echo "  MODULES $$name ($$kdir)"; \
+		$(KMOD_BUILD) "$$kdir" "$(abspath $(BUILD))/kernel/$$name"; \
+	done

@@ -1,0 +1,67 @@
+# mk/vm.mk: `make check`, `make demo` and `make shell` -- boot kernels from
+# the table in mk/kernel.mk under QEMU with a busybox initramfs (vm/).
+
+# VM settings, all overridable on the command line (make check VM_MEM=4096).
+# Guest memory (MiB) and CPUs:
+VM_MEM ?= 1024
+VM_SMP ?= 2
+# QEMU -cpu model; empty for QEMU's default:
+VM_CPU ?= max
+# Seconds per boot before QEMU is killed (counts as a failure):
+VM_TIMEOUT ?= 600
+# Seconds per test program inside the VM:
+TEST_TIMEOUT ?= 120
+# Extra kernel command line words, for every kernel:
+VM_APPEND ?=
+# Modules to load (names, e.g. "iomd iomd_kunit"); empty = every .ko built:
+VM_MODULES ?=
+# 1: boot the unpacked vmlinux via PVH (faster under TCG); 0: the bzImage:
+VM_PVH ?= 1
+# Only run the tests whose name matches one of these globs:
+TESTS ?=
+# Programs put in the VM: by default those of mk/user.mk. Point these at
+# other (static) programs to run them instead, e.g. stand-ins; then also set
+# USER_TARGET= so the real ones are not built.
+VM_TEST_BINS ?= $(USER_TEST_BINS)
+VM_DEMO_BIN ?= $(USER_DEMO_BIN)
+VM_TOOL_BINS ?= $(USER_TOOL_BINS)
+# Kernel for `make demo` and `make shell`:
+KERNEL ?= 6.12
+# 1: copy the VM console to the terminal while it runs:
+V ?= 0
+
+# Environment for vm/run.sh and vm/boot.sh.
+vm_env = BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' \
+	USER_TEST_BINS='$(strip $(VM_TEST_BINS))' \
+	USER_DEMO_BIN='$(strip $(VM_DEMO_BIN))' \
+	USER_TOOL_BINS='$(strip $(VM_TOOL_BINS))' \
+	VM_MEM='$(strip $(VM_MEM))' VM_SMP='$(strip $(VM_SMP))' \
+	VM_CPU='$(strip $(VM_CPU))' VM_TIMEOUT='$(strip $(VM_TIMEOUT))' \
+	TEST_TIMEOUT='$(strip $(TEST_TIMEOUT))' VM_APPEND='$(strip $(VM_APPEND))' \
+	VM_MODULES='$(strip $(VM_MODULES))' VM_PVH='$(strip $(VM_PVH))' \
+	TESTS='$(strip $(TESTS))' VM_VERBOSE='$(strip $(V))'
+
+# check/demo/shell need the Debian packages: install whatever is missing
+# while the Makefiles are read, before anything is built (a quick no-op when
+# all are there). The kernel lookups of mk/kernel.mk happen later, when the
+# recipes run, so they see packages installed here.
+ifneq ($(filter check demo shell,$(MAKECMDGOALS)),)
+ifneq ($(shell scripts/deps.sh --auto base >&2 && echo ok),ok)
+$(error missing Debian packages could not be installed; run 'make deps' as root)
+endif
+endif
+
+.PHONY: check demo shell
+check: $(USER_TARGET) $(call kernel_prereqs,$(KERNELS))
+	@$(vm_env) vm/run.sh check \
+		$(foreach k,$(call known_kernels,$(KERNELS)),$(call kernel_spec,$(k)))
+
+demo: $(USER_TARGET) $(call kernel_prereqs,$(KERNEL))
+	@$(vm_env) vm/run.sh demo \
+		$(call kernel_spec,$(call known_kernels,$(strip $(KERNEL))))
+
+# Interactive shell in the VM with the modules loaded (console on this
+# terminal; leave the shell to unload the modules and power off).
+shell: $(USER_TARGET) $(call kernel_prereqs,$(KERNEL))
+	@$(vm_env) vm/run.sh shell \
+		$(call kernel_spec,$(call known_kernels,$(strip $(KERNEL))))

@@ -1,0 +1,78 @@
+#!/bin/sh
+# deps.sh [--auto] [GROUP...]
+#
+# Make sure the Debian packages iomd needs are installed.
+#
+#   GROUPs:  base   build + run the VM tests (make check, make demo)
+#            lint   checkpatch + sparse (make lint)
+#            debug  build the debug kernel from linux-source-6.12
+#            all    every group (default; what `make deps` installs)
+#
+# First a quick dpkg-query check, so this is a no-op (and needs no root) when
+# everything is present. Otherwise it runs `apt-get update` once and then
+# `apt-get install -y` for the missing packages only.
+#
+# --auto: used by `make check`/`make demo`; same thing, but says why it is
+# installing anything.
+set -eu
+
+base="qemu-system-x86 busybox-static cpio gzip kmod gcc make libc6-dev
+      linux-image-amd64 linux-headers-amd64
+      linux-image-6.12-amd64 linux-headers-6.12-amd64
+      liburing-dev gnuplot-nox"
+lint="sparse perl xz-utils linux-source-6.12"
+debug="linux-source-6.12 bc flex bison libelf-dev libssl-dev dwarves rsync
+       xz-utils"
+
+auto=false
+if [ "${1:-}" = --auto ]; then
+	auto=true
+	shift
+fi
+[ $# -gt 0 ] || set -- all
+
+wanted=
+for group in "$@"; do
+	case $group in
+	base) wanted="$wanted $base" ;;
+	lint) wanted="$wanted $lint" ;;
+	debug) wanted="$wanted $debug" ;;
+	all) wanted="$wanted $base $lint $debug sparse" ;;
+	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
+	esac
+done
+
+# One dpkg-query call for all packages; it prints nothing for packages it has
+# never heard of, so anything not listed as "install ok installed" is missing.
+# shellcheck disable=SC2086 # one package per word
+pkgs=$(printf '%s\n' $wanted | sort -u)
+# shellcheck disable=SC2086 # word splitting of the package list is wanted
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null |
+	awk '$2 == "install" && $3 == "ok" && $4 == "installed" { print $1 }')
+missing=
+for pkg in $pkgs; do
+	echo "$installed" | grep -qxF "$pkg" || missing="$missing $pkg"
+done
+
+[ -n "$missing" ] || exit 0
+
+if $auto; then
+	echo "deps: missing Debian packages:$missing -- installing them (make deps)"
+else
+	echo "deps: installing$missing"
+fi
+
+# Root runs apt-get directly; otherwise try sudo (non-interactively).
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=
+elif command -v sudo >/dev/null 2>&1; then
+	sudo="sudo -n"
+else
+	echo "deps: need root to install:$missing (run 'make deps' as root)" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update
+# shellcheck disable=SC2086 # word splitting of the package list is wanted
+$sudo apt-get install -y --no-install-recommends $missing

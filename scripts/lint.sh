@@ -1,0 +1,101 @@
+#!/bin/sh
+# lint.sh NAME|KDIR|IMAGE[|APPEND]...
+#
+# `make lint`:
+#  1. checkpatch.pl --strict --no-tree -f on every .c/.h file of the repo
+#     (tracked or new, not ignored; build/ is skipped as generated),
+#  2. sparse on the kernel module for each kernel given (the module build
+#     script runs `make C=2` when IOMD_SPARSE=1 is set), built into
+#     build/lint/NAME so the normal module build is left alone.
+# Exits non-zero if checkpatch reports anything or sparse warns.
+#
+# checkpatch.pl is not packaged on its own: it is extracted, with the two data
+# files it reads from its own directory, from Debian's linux-source-6.12
+# tarball into build/tools/scripts/ (once).
+#
+# Environment: BUILD (default build), KMOD_BUILD (default kernel/build.sh),
+# CHECKPATCH_FLAGS (extra checkpatch options, e.g. "--ignore NEW_TYPEDEFS").
+set -u
+
+build=${BUILD:-build}
+kmod_build=${KMOD_BUILD:-kernel/build.sh}
+tools=$build/tools
+checkpatch=$tools/scripts/checkpatch.pl
+tarball=/usr/src/linux-source-6.12.tar.xz
+status=0
+
+# --- checkpatch ------------------------------------------------------------
+
+if [ ! -f "$checkpatch" ]; then
+	echo "  EXTRACT checkpatch.pl from $tarball (once)"
+	mkdir -p "$tools"
+	top=linux-source-6.12
+	tar -xJf "$tarball" -C "$tools" --strip-components=1 \
+		"$top/scripts/checkpatch.pl" "$top/scripts/spelling.txt" \
+		"$top/scripts/const_structs.checkpatch" || exit 1
+fi
+
+# C sources of the repo, without generated files.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	files=$(git ls-files --cached --others --exclude-standard -- '*.c' '*.h' |
+		grep -v "^$build/" | LC_ALL=C sort -u)
+else
+	files=$(find . -path "./$build" -prune -o -path ./.git -prune -o \
+		-type f \( -name '*.c' -o -name '*.h' \) -print |
+		sed 's|^\./||' | LC_ALL=C sort)
+fi
+
+# User-space code (lib/, tests/user/, tools/) cannot use the kernel's u64
+# & co. or its __printf()/__noreturn macros.
+user_ignore=PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO
+
+nbad=0
+for f in $files; do
+	[ -f "$f" ] || continue    # deleted but still in the index
+	case $f in
+	lib/* | tests/user/* | tools/*) extra="--ignore $user_ignore" ;;
+	*) extra= ;;
+	esac
+	# shellcheck disable=SC2086 # the flags are lists of options
+	if ! out=$(perl "$checkpatch" --no-tree --strict --terse --show-types \
+		$extra ${CHECKPATCH_FLAGS:-} -f "$f" 2>&1); then
+		echo "$out"
+		nbad=$((nbad + 1))
+	fi
+done
+nfiles=$(echo "$files" | grep -c .)
+echo "  CHECKPATCH $nfiles files, $nbad with findings"
+[ "$nbad" -eq 0 ] || status=1
+
+# --- sparse ----------------------------------------------------------------
+
+for spec in "$@"; do
+	name=${spec%%|*}
+	rest=${spec#*|}
+	kdir=${rest%%|*}
+	if [ -z "$kdir" ] || [ ! -d "$kdir" ]; then
+		echo "  SPARSE $name: kernel not installed (make deps)"
+		status=1
+		continue
+	fi
+	if [ ! -x "$kmod_build" ]; then
+		echo "  SPARSE $name: no module build script $kmod_build"
+		status=1
+		continue
+	fi
+	out=$build/lint/$name
+	mkdir -p "$out"
+	log=$out/sparse.log
+	if ! IOMD_SPARSE=1 "$kmod_build" "$kdir" "$(cd "$out" && pwd)" >"$log" 2>&1; then
+		echo "  SPARSE $name: module build failed, see $log"
+		tail -n 20 "$log"
+		status=1
+	elif grep -E '(warning|error):' "$log"; then
+		echo "  SPARSE $name: warnings, see $log"
+		status=1
+	else
+		echo "  SPARSE $name: clean"
+	fi
+done
+
+exit $status

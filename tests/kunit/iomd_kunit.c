@@ -1,0 +1,1577 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of iomd's in-kernel API (include/linux/iomd.h): zones, the
+ * general allocator, kernel-range descriptors and buffer descriptors.
+ *
+ * The tests only use what iomd exports.  Everything a test allocates is
+ * handed to a KUnit deferred action as soon as it exists, so a failed
+ * assertion still frees it; the actions run in reverse order, so elements
+ * are freed before their zone is destroyed and descriptors are put before
+ * the memory they describe is freed.  The statistics checks assume that
+ * nothing else uses iomd's general pool while the tests run.
+ */
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/io.h>
+#include <linux/iomd.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/task.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+/* Size classes of the general pool, and its page pool. */
+static const size_t iomd_kunit_classes[] = {
+	16, 32, 64, 128, 256, 512, 1024, 2048,
+};
+
+#define IOMD_KUNIT_CLASSES	ARRAY_SIZE(iomd_kunit_classes)
+#define IOMD_KUNIT_POOL_ZONES	(IOMD_KUNIT_CLASSES + 1)
+#define IOMD_KUNIT_PAGES	IOMD_KUNIT_CLASSES
+#define IOMD_KUNIT_MAX_SMALL	2048
+#define IOMD_KUNIT_MAX_SHIFT	20	/* alignments up to 1 MiB */
+
+KUNIT_DEFINE_ACTION_WRAPPER(iomd_kunit_desc_put, iomd_desc_put,
+			    struct iomd_desc *);
+KUNIT_DEFINE_ACTION_WRAPPER(iomd_kunit_zone_destroy, iomd_zone_destroy,
+			    struct iomd_zone *);
+KUNIT_DEFINE_ACTION_WRAPPER(iomd_kunit_vfree, vfree, const void *);
+
+/* How a tracked allocation is freed. */
+enum iomd_kunit_kind {
+	IOMD_KUNIT_MALLOC,
+	IOMD_KUNIT_ALIGNED,
+	IOMD_KUNIT_CONTIGUOUS,
+	IOMD_KUNIT_ZONE,
+};
+
+/**
+ * struct iomd_kunit_mem - an allocation freed when its test ends
+ * @kind:	the allocator it came from.
+ * @zone:	its zone, for IOMD_KUNIT_ZONE.
+ * @ptr:	the memory.
+ * @size:	the size it was allocated with.
+ */
+struct iomd_kunit_mem {
+	enum iomd_kunit_kind kind;
+	struct iomd_zone *zone;
+	void *ptr;
+	size_t size;
+};
+
+static void iomd_kunit_mem_release(void *data)
+{
+	struct iomd_kunit_mem *m = data;
+
+	switch (m->kind) {
+	case IOMD_KUNIT_MALLOC:
+		iomd_free(m->ptr, m->size);
+		break;
+	case IOMD_KUNIT_ALIGNED:
+		iomd_free_aligned(m->ptr, m->size);
+		break;
+	case IOMD_KUNIT_CONTIGUOUS:
+		iomd_free_contiguous(m->ptr, m->size);
+		break;
+	case IOMD_KUNIT_ZONE:
+		iomd_zone_free(m->zone, m->ptr);
+		break;
+	}
+}
+
+/*
+ * Have @ptr freed when the test ends, however it ends.  Return the
+ * tracker, or NULL if @ptr is NULL (or could not be tracked, in which
+ * case it is freed now).
+ */
+static struct iomd_kunit_mem *iomd_kunit_track(struct kunit *test,
+					       enum iomd_kunit_kind kind,
+					       struct iomd_zone *zone,
+					       void *ptr, size_t size)
+{
+	struct iomd_kunit_mem tmp = {
+		.kind = kind, .zone = zone, .ptr = ptr, .size = size,
+	};
+	struct iomd_kunit_mem *m;
+
+	if (!ptr)
+		return NULL;
+	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	if (!m) {
+		iomd_kunit_mem_release(&tmp);
+		return NULL;
+	}
+	*m = tmp;
+	if (kunit_add_action_or_reset(test, iomd_kunit_mem_release, m))
+		return NULL;
+	return m;
+}
+
+/* Free a tracked allocation now. */
+static void iomd_kunit_release(struct kunit *test, struct iomd_kunit_mem *m)
+{
+	kunit_release_action(test, iomd_kunit_mem_release, m);
+}
+
+static struct iomd_kunit_mem *iomd_kunit_malloc(struct kunit *test,
+						size_t size)
+{
+	return iomd_kunit_track(test, IOMD_KUNIT_MALLOC, NULL,
+				iomd_malloc(size), size);
+}
+
+static struct iomd_kunit_mem *iomd_kunit_aligned(struct kunit *test,
+						 size_t size, size_t align)
+{
+	return iomd_kunit_track(test, IOMD_KUNIT_ALIGNED, NULL,
+				iomd_malloc_aligned(size, align), size);
+}
+
+static struct iomd_kunit_mem *iomd_kunit_contig(struct kunit *test,
+						size_t size, size_t align,
+						u64 mask, phys_addr_t *phys)
+{
+	return iomd_kunit_track(test, IOMD_KUNIT_CONTIGUOUS, NULL,
+				iomd_malloc_contiguous(size, align, mask, phys),
+				size);
+}
+
+static struct iomd_kunit_mem *iomd_kunit_zalloc(struct kunit *test,
+						struct iomd_zone *zone,
+						gfp_t gfp)
+{
+	return iomd_kunit_track(test, IOMD_KUNIT_ZONE, zone,
+				iomd_zone_alloc(zone, gfp), 0);
+}
+
+/* Create a zone that is destroyed when the test ends. */
+static struct iomd_zone *iomd_kunit_zone(struct kunit *test, const char *name,
+					 size_t elem_size, unsigned long limit)
+{
+	struct iomd_why why = { };
+	struct iomd_zone *zone;
+
+	zone = iomd_zone_create(name, elem_size, limit, &why);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(zone), "zone %s: %d %s", name,
+			       why.err, why.msg);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							iomd_kunit_zone_destroy,
+							zone), 0);
+	return zone;
+}
+
+/* Own @desc (an iomd_* result) until the test ends. */
+static struct iomd_desc *iomd_kunit_own(struct kunit *test,
+					struct iomd_desc *desc,
+					const struct iomd_why *why)
+{
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(desc), "%d %s", why->err,
+			       why->msg);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							iomd_kunit_desc_put,
+							desc), 0);
+	return desc;
+}
+
+static void iomd_kunit_stat(struct kunit *test, const char *name,
+			    struct iomd_zone_stat *st)
+{
+	KUNIT_ASSERT_EQ_MSG(test, iomd_zone_stat_by_name(name, st), 0,
+			    "no zone named %s", name);
+}
+
+/* Statistics of the general pool: the class zones, then the page pool. */
+static void iomd_kunit_pool_stat(struct kunit *test,
+				 struct iomd_zone_stat *st)
+{
+	char name[IOMD_ZONE_NAME_LEN];
+	unsigned int i;
+
+	for (i = 0; i < IOMD_KUNIT_CLASSES; i++) {
+		snprintf(name, sizeof(name), "iomd.%zu", iomd_kunit_classes[i]);
+		iomd_kunit_stat(test, name, &st[i]);
+	}
+	iomd_kunit_stat(test, "iomd.pages", &st[IOMD_KUNIT_PAGES]);
+}
+
+static struct iomd_zone_stat *iomd_kunit_pool_alloc(struct kunit *test)
+{
+	struct iomd_zone_stat *st;
+
+	st = kunit_kcalloc(test, IOMD_KUNIT_POOL_ZONES, sizeof(*st),
+			   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	return st;
+}
+
+static size_t iomd_kunit_npages(size_t size)
+{
+	return DIV_ROUND_UP(size, iomd_page_size());
+}
+
+/* Bytes past the last @align boundary at or below @p: 0 when aligned. */
+static unsigned long iomd_kunit_misalign(const void *p, size_t align)
+{
+	return (unsigned long)p & (align - 1);
+}
+
+/* Fail unless every byte of [p, p + len) is zero. */
+static void iomd_kunit_expect_zero(struct kunit *test, const void *p,
+				   size_t len)
+{
+	const u8 *bad = memchr_inv(p, 0, len);
+
+	KUNIT_EXPECT_NULL_MSG(test, bad, "byte %td of %zu is %#x",
+			      bad ? bad - (const u8 *)p : 0, len,
+			      bad ? *bad : 0);
+}
+
+/* Fill @buf with a pattern that differs at every offset and for @seed. */
+static void iomd_kunit_pattern(u8 *buf, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (u8)(i * 31 + seed * 7 + 1);
+}
+
+/* A new mapping as mmap() hands it to a driver, with no flags at all. */
+static struct vm_area_struct *iomd_kunit_vma(struct kunit *test)
+{
+	struct vm_area_struct *vma = kunit_kzalloc(test, sizeof(*vma),
+						   GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	return vma;
+}
+
+/* ---------------------------------------------------------------------
+ * Zones
+ */
+
+static void iomd_kunit_expect_create_fails(struct kunit *test,
+					   const char *name, size_t size,
+					   unsigned long limit, int err,
+					   const char *needle)
+{
+	struct iomd_why why = { };
+	struct iomd_zone *zone;
+
+	zone = iomd_zone_create(name, size, limit, &why);
+	if (!IS_ERR(zone)) {
+		KUNIT_FAIL(test, "zone \"%s\" size %zu limit %lu created",
+			   name ? name : "(null)", size, limit);
+		iomd_zone_destroy(zone);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR(zone), (long)err);
+	KUNIT_EXPECT_EQ(test, why.err, err);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why.msg, needle ? needle : ""),
+				  "reason: %s", why.msg);
+	KUNIT_EXPECT_GT(test, strlen(why.msg), 0);
+}
+
+static void iomd_kunit_zone_create_errors(struct kunit *test)
+{
+	char name[IOMD_ZONE_NAME_LEN + 1];
+	struct iomd_zone_stat st;
+	struct iomd_zone *zone;
+
+	iomd_kunit_expect_create_fails(test, NULL, 16, 1, -EINVAL, NULL);
+	iomd_kunit_expect_create_fails(test, "", 16, 1, -EINVAL, NULL);
+	memset(name, 'z', IOMD_ZONE_NAME_LEN);
+	name[IOMD_ZONE_NAME_LEN] = '\0';
+	iomd_kunit_expect_create_fails(test, name, 16, 1, -EINVAL, NULL);
+	iomd_kunit_expect_create_fails(test, "kunit.size0", 0, 1, -EINVAL,
+				       NULL);
+	/* The reason for an oversized element names the remedy. */
+	iomd_kunit_expect_create_fails(test, "kunit.big",
+				       IOMD_ZONE_MAX_ELEM + 1, 1, -EINVAL,
+				       "iomd_malloc_aligned");
+	iomd_kunit_expect_create_fails(test, "kunit.limit0", 16, 0, -EINVAL,
+				       NULL);
+
+	/* The longest name and the largest element are accepted. */
+	name[IOMD_ZONE_NAME_LEN - 1] = '\0';
+	iomd_kunit_zone(test, name, IOMD_ZONE_MAX_ELEM, 1);
+	iomd_kunit_stat(test, name, &st);
+	KUNIT_EXPECT_STREQ(test, st.name, name);
+	KUNIT_EXPECT_EQ(test, st.elem_size, (size_t)IOMD_ZONE_MAX_ELEM);
+	KUNIT_EXPECT_EQ(test, st.limit, 1UL);
+
+	/* A second zone of a live zone's name is refused... */
+	zone = iomd_kunit_zone(test, "kunit.dup", 24, 3);
+	iomd_kunit_expect_create_fails(test, "kunit.dup", 24, 3, -EEXIST,
+				       "kunit.dup");
+	iomd_kunit_expect_create_fails(test, "kunit.dup", 48, 9, -EEXIST,
+				       "kunit.dup");
+
+	/* ...and leaves the first one as it was. */
+	iomd_kunit_stat(test, "kunit.dup", &st);
+	KUNIT_EXPECT_EQ(test, st.elem_size, (size_t)24);
+	KUNIT_EXPECT_EQ(test, st.limit, 3UL);
+	KUNIT_EXPECT_FALSE(test, st.dead);
+	KUNIT_ASSERT_NOT_NULL(test, iomd_kunit_zalloc(test, zone, GFP_KERNEL));
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, 1UL);
+
+	KUNIT_EXPECT_EQ(test, iomd_zone_stat_by_name("kunit.none", &st),
+			-ENOENT);
+}
+
+static void iomd_kunit_zone_alloc_basic(struct kunit *test)
+{
+	const size_t size = 40;
+	struct iomd_zone_stat st, st2;
+	struct iomd_kunit_mem *a, *b;
+	struct iomd_zone *zone;
+
+	zone = iomd_kunit_zone(test, "kunit.basic", size, 8);
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_STREQ(test, st.name, "kunit.basic");
+	KUNIT_EXPECT_EQ(test, st.elem_size, size);
+	KUNIT_EXPECT_EQ(test, st.limit, 8UL);
+	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, 0UL);
+	KUNIT_EXPECT_FALSE(test, st.dead);
+
+	a = iomd_kunit_zalloc(test, zone, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)a->ptr,
+					   IOMD_ZONE_ALIGN));
+	iomd_kunit_expect_zero(test, a->ptr, size);
+	memset(a->ptr, 0x5a, size);
+
+	b = iomd_kunit_zalloc(test, zone, GFP_ATOMIC);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)b->ptr,
+					   IOMD_ZONE_ALIGN));
+	KUNIT_EXPECT_PTR_NE(test, a->ptr, b->ptr);
+	memset(b->ptr, 0xa5, size);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a->ptr, 0x5a, size));
+
+	iomd_zone_get_stat(zone, &st);
+	iomd_kunit_stat(test, "kunit.basic", &st2);
+	KUNIT_EXPECT_EQ(test, st.in_use, 2UL);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, 2UL);
+	KUNIT_EXPECT_MEMEQ(test, &st, &st2, sizeof(st));
+
+	/* NULL is ignored. */
+	iomd_zone_free(zone, NULL);
+	iomd_zone_get_stat(zone, &st2);
+	KUNIT_EXPECT_MEMEQ(test, &st, &st2, sizeof(st));
+
+	iomd_kunit_release(test, a);
+	iomd_kunit_release(test, b);
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
+	KUNIT_EXPECT_EQ(test, st.total_frees, 2UL);
+	KUNIT_EXPECT_EQ(test, st.peak, 2UL);
+}
+
+static void iomd_kunit_zone_foreign_free(struct kunit *test)
+{
+	struct iomd_zone_stat before, after;
+	struct iomd_zone *zone;
+	u8 *buf;
+
+	zone = iomd_kunit_zone(test, "kunit.foreign", 32, 4);
+	KUNIT_ASSERT_NOT_NULL(test, iomd_kunit_zalloc(test, zone, GFP_KERNEL));
+	/* Zeroed memory that was never a zone element, header included. */
+	buf = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	iomd_zone_get_stat(zone, &before);
+	iomd_zone_free(zone, buf + 16);
+	iomd_zone_get_stat(zone, &after);
+	KUNIT_EXPECT_MEMEQ(test, &before, &after, sizeof(before));
+	KUNIT_EXPECT_EQ(test, after.in_use, 1UL);
+}
+
+static void iomd_kunit_zone_exhaustion(struct kunit *test)
+{
+	const unsigned long limit = 4;
+	struct iomd_kunit_mem *m[4];
+	struct iomd_zone_stat st;
+	struct iomd_zone *zone;
+	unsigned long i;
+
+	zone = iomd_kunit_zone(test, "kunit.exhaust", 64, limit);
+	for (i = 0; i < limit; i++) {
+		m[i] = iomd_kunit_zalloc(test, zone, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, m[i]);
+	}
+
+	/* Full: NULL, counted, for sleeping and atomic callers alike. */
+	KUNIT_EXPECT_NULL(test, iomd_kunit_zalloc(test, zone, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, iomd_kunit_zalloc(test, zone, GFP_ATOMIC));
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, limit);
+	KUNIT_EXPECT_EQ(test, st.failures, 2UL);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, limit);
+
+	/* One free makes room for exactly one element. */
+	iomd_kunit_release(test, m[1]);
+	m[1] = iomd_kunit_zalloc(test, zone, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m[1]);
+	KUNIT_EXPECT_NULL(test, iomd_kunit_zalloc(test, zone, GFP_KERNEL));
+
+	/* Emptied, the whole limit is available again. */
+	for (i = 0; i < limit; i++)
+		iomd_kunit_release(test, m[i]);
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
+	for (i = 0; i < limit; i++) {
+		m[i] = iomd_kunit_zalloc(test, zone, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, m[i]);
+	}
+	KUNIT_EXPECT_NULL(test, iomd_kunit_zalloc(test, zone, GFP_KERNEL));
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, limit);
+	KUNIT_EXPECT_EQ(test, st.peak, limit);
+	KUNIT_EXPECT_EQ(test, st.failures, 4UL);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, 2 * limit + 1);
+	KUNIT_EXPECT_EQ(test, st.total_frees, limit + 1);
+}
+
+static void iomd_kunit_expect_stat(struct kunit *test, struct iomd_zone *zone,
+				   unsigned long in_use, unsigned long peak,
+				   unsigned long allocs, unsigned long frees,
+				   unsigned long failures)
+{
+	struct iomd_zone_stat st;
+
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, in_use);
+	KUNIT_EXPECT_EQ(test, st.peak, peak);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, allocs);
+	KUNIT_EXPECT_EQ(test, st.total_frees, frees);
+	KUNIT_EXPECT_EQ(test, st.failures, failures);
+	KUNIT_EXPECT_EQ(test, st.limit, 5UL);
+	KUNIT_EXPECT_FALSE(test, st.dead);
+}
+
+static void iomd_kunit_zone_stats_mixed(struct kunit *test)
+{
+	struct iomd_kunit_mem *m[6];
+	struct iomd_zone *zone;
+	unsigned int i;
+
+	zone = iomd_kunit_zone(test, "kunit.stats", 100, 5);
+	iomd_kunit_expect_stat(test, zone, 0, 0, 0, 0, 0);
+
+	for (i = 0; i < 3; i++) {
+		m[i] = iomd_kunit_zalloc(test, zone, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, m[i]);
+	}
+	iomd_kunit_expect_stat(test, zone, 3, 3, 3, 0, 0);
+
+	iomd_kunit_release(test, m[1]);
+	iomd_kunit_expect_stat(test, zone, 2, 3, 3, 1, 0);
+
+	m[1] = iomd_kunit_zalloc(test, zone, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m[1]);
+	for (i = 3; i < 5; i++) {
+		m[i] = iomd_kunit_zalloc(test, zone, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, m[i]);
+	}
+	iomd_kunit_expect_stat(test, zone, 5, 5, 6, 1, 0);
+
+	KUNIT_EXPECT_NULL(test, iomd_kunit_zalloc(test, zone, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, iomd_kunit_zalloc(test, zone, GFP_KERNEL));
+	iomd_kunit_expect_stat(test, zone, 5, 5, 6, 1, 2);
+
+	for (i = 0; i < 4; i++)
+		iomd_kunit_release(test, m[i]);
+	iomd_kunit_expect_stat(test, zone, 1, 5, 6, 5, 2);
+
+	m[5] = iomd_kunit_zalloc(test, zone, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m[5]);
+	iomd_kunit_expect_stat(test, zone, 2, 5, 7, 5, 2);
+
+	iomd_kunit_release(test, m[4]);
+	iomd_kunit_release(test, m[5]);
+	iomd_kunit_expect_stat(test, zone, 0, 5, 7, 7, 2);
+}
+
+/* Wait for a dead zone to be finalized and unlisted. */
+static int iomd_kunit_wait_unlisted(const char *name)
+{
+	struct iomd_zone_stat st;
+	unsigned int i;
+
+	for (i = 0; i < 250; i++) {
+		if (iomd_zone_stat_by_name(name, &st) == -ENOENT)
+			return 0;
+		msleep(20);
+	}
+	return -ETIMEDOUT;
+}
+
+static void iomd_kunit_zone_destroy_leaks(struct kunit *test)
+{
+	struct iomd_kunit_mem *m[3];
+	struct iomd_zone_stat st;
+	struct iomd_zone *zone;
+	unsigned int i;
+	long leaked;
+
+	zone = iomd_kunit_zone(test, "kunit.leak", 32, 8);
+	for (i = 0; i < ARRAY_SIZE(m); i++) {
+		m[i] = iomd_kunit_zalloc(test, zone, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, m[i]);
+	}
+
+	/* The elements' actions still free them into the dead zone. */
+	kunit_remove_action(test, iomd_kunit_zone_destroy, zone);
+	leaked = iomd_zone_destroy(zone);
+	KUNIT_EXPECT_EQ(test, leaked, 3L);
+
+	iomd_kunit_stat(test, "kunit.leak", &st);
+	KUNIT_EXPECT_TRUE(test, st.dead);
+	KUNIT_EXPECT_EQ(test, st.in_use, 3UL);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, 3UL);
+
+	/* Leaked elements stay valid memory. */
+	memset(m[0]->ptr, 0x11, 32);
+	iomd_kunit_release(test, m[0]);
+	iomd_kunit_release(test, m[1]);
+	iomd_kunit_stat(test, "kunit.leak", &st);
+	KUNIT_EXPECT_TRUE(test, st.dead);
+	KUNIT_EXPECT_EQ(test, st.in_use, 1UL);
+	KUNIT_EXPECT_EQ(test, st.total_frees, 2UL);
+
+	/* The last free lets the zone go. */
+	iomd_kunit_release(test, m[2]);
+	KUNIT_EXPECT_EQ(test, iomd_kunit_wait_unlisted("kunit.leak"), 0);
+
+	/* An empty zone reports nothing and is gone at once. */
+	zone = iomd_zone_create("kunit.leak", 32, 8, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(zone));
+	KUNIT_EXPECT_EQ(test, iomd_zone_destroy(zone), 0L);
+	KUNIT_EXPECT_EQ(test, iomd_zone_stat_by_name("kunit.leak", &st),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, iomd_zone_destroy(NULL), 0L);
+}
+
+static void iomd_kunit_zone_dead_name_reuse(struct kunit *test)
+{
+	struct iomd_kunit_mem *old, *new;
+	struct iomd_zone *zone, *again;
+	struct iomd_zone_stat st;
+
+	zone = iomd_kunit_zone(test, "kunit.reuse", 48, 2);
+	old = iomd_kunit_zalloc(test, zone, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	kunit_remove_action(test, iomd_kunit_zone_destroy, zone);
+	KUNIT_EXPECT_EQ(test, iomd_zone_destroy(zone), 1L);
+
+	/* A dead zone's name is free for a new zone, which zprint prefers. */
+	again = iomd_kunit_zone(test, "kunit.reuse", 64, 3);
+	iomd_kunit_stat(test, "kunit.reuse", &st);
+	KUNIT_EXPECT_FALSE(test, st.dead);
+	KUNIT_EXPECT_EQ(test, st.elem_size, (size_t)64);
+	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
+
+	new = iomd_kunit_zalloc(test, again, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, new);
+	iomd_kunit_release(test, old);
+	iomd_kunit_stat(test, "kunit.reuse", &st);
+	KUNIT_EXPECT_FALSE(test, st.dead);
+	KUNIT_EXPECT_EQ(test, st.in_use, 1UL);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, 1UL);
+}
+
+/* Concurrent allocation: threads, each with its own counters. */
+#define IOMD_KUNIT_THREADS	4
+#define IOMD_KUNIT_HOLD		8
+
+/**
+ * struct iomd_kunit_worker - one allocating thread
+ * @zone:	the zone all threads share.
+ * @elem_size:	its element size.
+ * @malloc_size: the iomd_malloc() size of this thread.
+ * @iterations:	zone and iomd_malloc allocations to attempt.
+ * @go:		completed when all threads may start.
+ * @done:	completed by the thread when it has finished.
+ * @task:	the thread, with a reference held.
+ * @zone_ok:	zone allocations that succeeded.
+ * @zone_failed: zone allocations that returned NULL.
+ * @malloc_ok:	iomd_malloc() calls that succeeded.
+ * @malloc_failed: iomd_malloc() calls that returned NULL.
+ */
+struct iomd_kunit_worker {
+	struct iomd_zone *zone;
+	size_t elem_size;
+	size_t malloc_size;
+	unsigned int iterations;
+	struct completion *go;
+	struct completion done;
+	struct task_struct *task;
+	unsigned long zone_ok;
+	unsigned long zone_failed;
+	unsigned long malloc_ok;
+	unsigned long malloc_failed;
+};
+
+static int iomd_kunit_worker_fn(void *data)
+{
+	struct iomd_kunit_worker *w = data;
+	void *held[IOMD_KUNIT_HOLD];
+	unsigned int i, n = 0;
+	void *p;
+
+	wait_for_completion(w->go);
+	for (i = 0; i < w->iterations; i++) {
+		p = iomd_zone_alloc(w->zone, GFP_KERNEL);
+		if (p) {
+			memset(p, i, w->elem_size);
+			held[n++] = p;
+			w->zone_ok++;
+		} else {
+			w->zone_failed++;
+		}
+		if (n == IOMD_KUNIT_HOLD)
+			while (n)
+				iomd_zone_free(w->zone, held[--n]);
+
+		p = iomd_malloc(w->malloc_size);
+		if (p) {
+			memset(p, i, w->malloc_size);
+			iomd_free(p, w->malloc_size);
+			w->malloc_ok++;
+		} else {
+			w->malloc_failed++;
+		}
+		cond_resched();
+	}
+	while (n)
+		iomd_zone_free(w->zone, held[--n]);
+	complete(&w->done);
+	return 0;
+}
+
+/* Run @count workers at once and wait until all have stopped. */
+static int iomd_kunit_run_workers(struct iomd_kunit_worker *w,
+				  unsigned int count)
+{
+	DECLARE_COMPLETION_ONSTACK(go);
+	struct task_struct *task;
+	unsigned int i, started;
+
+	for (i = 0; i < count; i++) {
+		w[i].go = &go;
+		init_completion(&w[i].done);
+		task = kthread_create(iomd_kunit_worker_fn, &w[i],
+				      "iomd_kunit/%u", i);
+		if (IS_ERR(task))
+			break;
+		get_task_struct(task);
+		w[i].task = task;
+		wake_up_process(task);
+	}
+	started = i;
+	complete_all(&go);
+	for (i = 0; i < started; i++) {
+		wait_for_completion(&w[i].done);
+		kthread_stop_put(w[i].task);
+	}
+	return started == count ? 0 : -ENOMEM;
+}
+
+static void iomd_kunit_zone_concurrent(struct kunit *test,
+				       unsigned long limit,
+				       unsigned int iterations)
+{
+	struct iomd_zone_stat *before, *after, st;
+	unsigned long ok = 0, failed = 0;
+	struct iomd_kunit_worker *w;
+	struct iomd_zone *zone;
+	unsigned int i, c;
+
+	zone = iomd_kunit_zone(test, "kunit.threads", 72, limit);
+	w = kunit_kcalloc(test, IOMD_KUNIT_THREADS, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	before = iomd_kunit_pool_alloc(test);
+	after = iomd_kunit_pool_alloc(test);
+	for (i = 0; i < IOMD_KUNIT_THREADS; i++) {
+		w[i].zone = zone;
+		w[i].elem_size = 72;
+		/* Thread i uses size class i: 16, 32, 64, 128 bytes. */
+		w[i].malloc_size = iomd_kunit_classes[i] - i;
+		w[i].iterations = iterations;
+	}
+
+	iomd_kunit_pool_stat(test, before);
+	KUNIT_ASSERT_EQ(test, iomd_kunit_run_workers(w, IOMD_KUNIT_THREADS), 0);
+	iomd_kunit_pool_stat(test, after);
+
+	for (i = 0; i < IOMD_KUNIT_THREADS; i++) {
+		KUNIT_EXPECT_EQ(test, w[i].zone_ok + w[i].zone_failed,
+				(unsigned long)iterations);
+		KUNIT_EXPECT_EQ(test, w[i].malloc_ok, (unsigned long)iterations);
+		KUNIT_EXPECT_EQ(test, w[i].malloc_failed, 0UL);
+		ok += w[i].zone_ok;
+		failed += w[i].zone_failed;
+	}
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, ok);
+	KUNIT_EXPECT_EQ(test, st.total_frees, ok);
+	KUNIT_EXPECT_EQ(test, st.failures, failed);
+	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
+	KUNIT_EXPECT_LE(test, st.peak, limit);
+	KUNIT_EXPECT_GT(test, st.peak, 0UL);
+	if (limit >= IOMD_KUNIT_THREADS * IOMD_KUNIT_HOLD) {
+		KUNIT_EXPECT_EQ(test, failed, 0UL);
+		KUNIT_EXPECT_EQ(test, ok,
+				(unsigned long)IOMD_KUNIT_THREADS * iterations);
+	}
+
+	for (c = 0; c < IOMD_KUNIT_POOL_ZONES; c++) {
+		unsigned long n = c < IOMD_KUNIT_THREADS ? iterations : 0;
+
+		KUNIT_EXPECT_EQ_MSG(test, after[c].total_allocs,
+				    before[c].total_allocs + n, "zone %s",
+				    after[c].name);
+		KUNIT_EXPECT_EQ_MSG(test, after[c].total_frees,
+				    before[c].total_frees + n, "zone %s",
+				    after[c].name);
+		KUNIT_EXPECT_EQ_MSG(test, after[c].in_use, before[c].in_use,
+				    "zone %s", after[c].name);
+		KUNIT_EXPECT_EQ_MSG(test, after[c].failures,
+				    before[c].failures, "zone %s",
+				    after[c].name);
+	}
+}
+
+/* 4 threads x 10000 zone and iomd_malloc pairs; the limit never binds. */
+static void iomd_kunit_zone_concurrent_exact(struct kunit *test)
+{
+	iomd_kunit_zone_concurrent(test, IOMD_KUNIT_THREADS * IOMD_KUNIT_HOLD,
+				   10000);
+}
+
+/* The same under a limit the threads fight over. */
+static void iomd_kunit_zone_concurrent_limit(struct kunit *test)
+{
+	iomd_kunit_zone_concurrent(test, IOMD_KUNIT_HOLD + 4, 3000);
+}
+
+static struct kunit_case iomd_kunit_zone_cases[] = {
+	KUNIT_CASE(iomd_kunit_zone_create_errors),
+	KUNIT_CASE(iomd_kunit_zone_alloc_basic),
+	KUNIT_CASE(iomd_kunit_zone_foreign_free),
+	KUNIT_CASE(iomd_kunit_zone_exhaustion),
+	KUNIT_CASE(iomd_kunit_zone_stats_mixed),
+	KUNIT_CASE(iomd_kunit_zone_destroy_leaks),
+	KUNIT_CASE(iomd_kunit_zone_dead_name_reuse),
+	KUNIT_CASE_SLOW(iomd_kunit_zone_concurrent_exact),
+	KUNIT_CASE_SLOW(iomd_kunit_zone_concurrent_limit),
+	{}
+};
+
+static struct kunit_suite iomd_kunit_zone_suite = {
+	.name = "iomd_zone",
+	.test_cases = iomd_kunit_zone_cases,
+};
+
+/* ---------------------------------------------------------------------
+ * The general allocator
+ */
+
+/* The pool zone that iomd_malloc(@size) must use. */
+static unsigned int iomd_kunit_class_of(size_t size)
+{
+	unsigned int c;
+
+	for (c = 0; c < IOMD_KUNIT_CLASSES; c++)
+		if (size <= iomd_kunit_classes[c])
+			return c;
+	return IOMD_KUNIT_PAGES;
+}
+
+/*
+ * iomd_malloc(@size) must take one element of its class zone, or its
+ * pages from the page pool, and nothing from any other pool zone; the
+ * matching free must give exactly that back.
+ */
+static void iomd_kunit_expect_lands(struct kunit *test, size_t size,
+				    struct iomd_zone_stat *st)
+{
+	struct iomd_zone_stat *before = st, *during = st + IOMD_KUNIT_POOL_ZONES;
+	struct iomd_zone_stat *after = during + IOMD_KUNIT_POOL_ZONES;
+	unsigned int c, want = iomd_kunit_class_of(size);
+	struct iomd_kunit_mem *m;
+	unsigned long units;
+
+	iomd_kunit_pool_stat(test, before);
+	m = iomd_kunit_malloc(test, size);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, m, "iomd_malloc(%zu)", size);
+	iomd_kunit_pool_stat(test, during);
+	if (want == IOMD_KUNIT_PAGES) {
+		KUNIT_EXPECT_EQ_MSG(test, offset_in_page(m->ptr), 0UL,
+				    "iomd_malloc(%zu)", size);
+		iomd_kunit_expect_zero(test, m->ptr, size);
+	} else {
+		KUNIT_EXPECT_EQ_MSG(test, iomd_kunit_misalign(m->ptr,
+							      IOMD_ZONE_ALIGN),
+				    0UL, "iomd_malloc(%zu)", size);
+	}
+	memset(m->ptr, 0xc3, size);
+	iomd_kunit_release(test, m);
+	iomd_kunit_pool_stat(test, after);
+
+	for (c = 0; c < IOMD_KUNIT_POOL_ZONES; c++) {
+		units = c != want ? 0 :
+			c == IOMD_KUNIT_PAGES ? iomd_kunit_npages(size) : 1;
+		KUNIT_EXPECT_EQ_MSG(test, during[c].in_use,
+				    before[c].in_use + units,
+				    "iomd_malloc(%zu) in zone %s", size,
+				    before[c].name);
+		KUNIT_EXPECT_EQ_MSG(test, during[c].total_allocs,
+				    before[c].total_allocs + !!units,
+				    "iomd_malloc(%zu) in zone %s", size,
+				    before[c].name);
+		KUNIT_EXPECT_EQ_MSG(test, after[c].in_use, before[c].in_use,
+				    "iomd_free(%zu) in zone %s", size,
+				    before[c].name);
+		KUNIT_EXPECT_EQ_MSG(test, after[c].total_frees,
+				    before[c].total_frees + !!units,
+				    "iomd_free(%zu) in zone %s", size,
+				    before[c].name);
+	}
+}
+
+static void iomd_kunit_malloc_size_classes(struct kunit *test)
+{
+	struct iomd_zone_stat *st;
+	unsigned int c;
+	size_t n;
+
+	st = kunit_kcalloc(test, 3 * IOMD_KUNIT_POOL_ZONES, sizeof(*st),
+			   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	iomd_kunit_expect_lands(test, 1, st);
+	for (c = 0; c < IOMD_KUNIT_CLASSES; c++) {
+		n = iomd_kunit_classes[c];
+		iomd_kunit_expect_lands(test, n - 1, st);
+		iomd_kunit_expect_lands(test, n, st);
+		iomd_kunit_expect_lands(test, n + 1, st);
+	}
+	n = iomd_page_size();
+	iomd_kunit_expect_lands(test, n, st);
+	iomd_kunit_expect_lands(test, n + 1, st);
+	iomd_kunit_expect_lands(test, 3 * n - 1, st);
+}
+
+static void iomd_kunit_malloc_invalid(struct kunit *test)
+{
+	struct iomd_zone_stat *before, *after;
+
+	before = iomd_kunit_pool_alloc(test);
+	after = iomd_kunit_pool_alloc(test);
+	iomd_kunit_pool_stat(test, before);
+
+	KUNIT_EXPECT_NULL(test, iomd_kunit_malloc(test, 0));
+	KUNIT_EXPECT_NULL(test, iomd_kunit_aligned(test, 0, 64));
+	KUNIT_EXPECT_NULL(test, iomd_kunit_aligned(test, 64, 3));
+	KUNIT_EXPECT_NULL(test, iomd_kunit_aligned(test, iomd_page_size(),
+						   iomd_page_size() + 16));
+	KUNIT_EXPECT_NULL(test, iomd_kunit_aligned(test, 64, 1UL << 40));
+	KUNIT_EXPECT_NULL(test, iomd_kunit_contig(test, 0, 0, 0, NULL));
+	KUNIT_EXPECT_NULL(test, iomd_kunit_contig(test, 64, 48, 0, NULL));
+	KUNIT_EXPECT_NULL(test, iomd_kunit_contig(test, 64, 1UL << 40, 0,
+						  NULL));
+	iomd_free(NULL, 64);
+	iomd_free_aligned(NULL, 64);
+	iomd_free_contiguous(NULL, 64);
+
+	iomd_kunit_pool_stat(test, after);
+	KUNIT_EXPECT_MEMEQ(test, before, after,
+			   IOMD_KUNIT_POOL_ZONES * sizeof(*before));
+}
+
+/* An iomd_malloc_aligned() result must be aligned and fully usable. */
+static void iomd_kunit_expect_aligned(struct kunit *test, size_t size,
+				      size_t align)
+{
+	struct iomd_zone_stat before, during, after;
+	size_t psz = iomd_page_size();
+	struct iomd_kunit_mem *m;
+	bool pages;
+
+	iomd_kunit_stat(test, "iomd.pages", &before);
+	m = iomd_kunit_aligned(test, size, align);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, m, "iomd_malloc_aligned(%zu, %zu)",
+				  size, align);
+	iomd_kunit_stat(test, "iomd.pages", &during);
+	KUNIT_EXPECT_EQ_MSG(test, iomd_kunit_misalign(m->ptr,
+						      max_t(size_t, align,
+							    IOMD_ZONE_ALIGN)),
+			    0UL, "iomd_malloc_aligned(%zu, %zu)", size, align);
+
+	/* Page multiples, and alignments of a page and more, are pages. */
+	pages = PAGE_ALIGNED(size) || align >= psz ||
+		size + max_t(size_t, align, IOMD_ZONE_ALIGN) - IOMD_ZONE_ALIGN >
+		IOMD_KUNIT_MAX_SMALL;
+	KUNIT_EXPECT_EQ_MSG(test, during.in_use - before.in_use,
+			    pages ? iomd_kunit_npages(size) : 0,
+			    "iomd_malloc_aligned(%zu, %zu)", size, align);
+	if (pages)
+		iomd_kunit_expect_zero(test, m->ptr, size);
+	memset(m->ptr, 0x3c, size);
+
+	iomd_kunit_release(test, m);
+	iomd_kunit_stat(test, "iomd.pages", &after);
+	KUNIT_EXPECT_EQ(test, after.in_use, before.in_use);
+}
+
+static void iomd_kunit_malloc_aligned_powers(struct kunit *test)
+{
+	size_t psz = iomd_page_size();
+	unsigned int shift;
+	size_t align;
+
+	for (shift = 0; shift <= IOMD_KUNIT_MAX_SHIFT; shift++) {
+		align = 1UL << shift;
+		iomd_kunit_expect_aligned(test, 1, align);
+		iomd_kunit_expect_aligned(test, 24, align);
+		iomd_kunit_expect_aligned(test, 1000, align);
+		iomd_kunit_expect_aligned(test, psz, align);
+		iomd_kunit_expect_aligned(test, 3 * psz, align);
+	}
+	/* Zero means the zone alignment. */
+	iomd_kunit_expect_aligned(test, 40, 0);
+}
+
+/* [@ptr, @ptr + @size) must be one physical run starting at @phys. */
+static void iomd_kunit_expect_run(struct kunit *test, void *ptr, size_t size,
+				  phys_addr_t phys)
+{
+	unsigned long pfn = page_to_pfn(virt_to_page(ptr));
+	size_t psz = iomd_page_size(), off;
+
+	KUNIT_EXPECT_EQ(test, virt_to_phys(ptr), phys);
+	for (off = 0; off < size; off += psz) {
+		phys_addr_t pa = virt_to_phys(ptr + off);
+
+		if (pa != phys + off ||
+		    page_to_pfn(virt_to_page(ptr + off)) != pfn + off / psz) {
+			KUNIT_FAIL(test, "offset %zu of %zu is at %pa, not %pa + %zu",
+				   off, size, &pa, &phys, off);
+			break;
+		}
+	}
+}
+
+static void iomd_kunit_malloc_contiguous_powers(struct kunit *test)
+{
+	size_t psz = iomd_page_size(), size = 2 * psz + 1, align;
+	struct iomd_zone_stat before, after;
+	struct iomd_kunit_mem *m;
+	unsigned int shift;
+	phys_addr_t phys;
+
+	for (shift = 0; shift <= IOMD_KUNIT_MAX_SHIFT; shift++) {
+		align = 1UL << shift;
+		iomd_kunit_stat(test, "iomd.pages", &before);
+		phys = 0;
+		m = iomd_kunit_contig(test, size, align, 0, &phys);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, m, "align %zu", align);
+		KUNIT_EXPECT_EQ_MSG(test, iomd_kunit_misalign(m->ptr,
+							      max(align, psz)),
+				    0UL, "align %zu", align);
+		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED(phys, max(align, psz)),
+				      "align %zu: %pa", align, &phys);
+		iomd_kunit_expect_run(test, m->ptr, size, phys);
+		iomd_kunit_expect_zero(test, m->ptr, size);
+		memset(m->ptr, 0x77, size);
+		iomd_kunit_stat(test, "iomd.pages", &after);
+		KUNIT_EXPECT_EQ(test, after.in_use - before.in_use,
+				iomd_kunit_npages(size));
+		iomd_kunit_release(test, m);
+	}
+}
+
+static void iomd_kunit_malloc_contiguous_mask(struct kunit *test)
+{
+	const u64 mask = DMA_BIT_MASK(32);
+	size_t psz = iomd_page_size();
+	static const size_t sizes[] = { 1, SZ_64K, SZ_1M + 1 };
+	struct iomd_zone_stat before, after;
+	struct iomd_kunit_mem *m;
+	phys_addr_t phys;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		phys = 0;
+		m = iomd_kunit_contig(test, sizes[i], 0, mask, &phys);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, m, "size %zu", sizes[i]);
+		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(m->ptr));
+		KUNIT_EXPECT_LE_MSG(test, (u64)phys + iomd_kunit_npages(sizes[i]) *
+				    psz - 1, mask, "size %zu at %pa", sizes[i],
+				    &phys);
+		iomd_kunit_expect_run(test, m->ptr, sizes[i], phys);
+		iomd_kunit_expect_zero(test, m->ptr, sizes[i]);
+		iomd_kunit_release(test, m);
+	}
+
+	/* Nothing fits under one page: NULL, and no page is kept. */
+	iomd_kunit_stat(test, "iomd.pages", &before);
+	KUNIT_EXPECT_NULL(test, iomd_kunit_contig(test, psz, 0, psz - 1,
+						  &phys));
+	iomd_kunit_stat(test, "iomd.pages", &after);
+	KUNIT_EXPECT_EQ(test, after.in_use, before.in_use);
+	KUNIT_EXPECT_EQ(test, after.total_allocs - before.total_allocs,
+			after.total_frees - before.total_frees);
+}
+
+static void iomd_kunit_malloc_bad_free_zone(struct kunit *test)
+{
+	struct iomd_zone_stat before, after;
+	struct iomd_kunit_mem *m;
+
+	m = iomd_kunit_malloc(test, 100);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	iomd_kunit_stat(test, "iomd.128", &before);
+	KUNIT_EXPECT_EQ(test, before.elem_size, (size_t)128);
+
+	/* Wrong sizes, even of the same class, free nothing. */
+	iomd_free(m->ptr, 99);
+	iomd_free(m->ptr, 128);
+	iomd_free(m->ptr, 1);
+	iomd_free_aligned(m->ptr, 101);
+	iomd_kunit_stat(test, "iomd.128", &after);
+	KUNIT_EXPECT_MEMEQ(test, &before, &after, sizeof(before));
+
+	/* The memory is still the caller's (KASAN would see a free). */
+	memset(m->ptr, 0xee, 100);
+	iomd_kunit_release(test, m);
+	iomd_kunit_stat(test, "iomd.128", &after);
+	KUNIT_EXPECT_EQ(test, after.in_use, before.in_use - 1);
+	KUNIT_EXPECT_EQ(test, after.total_frees, before.total_frees + 1);
+}
+
+static void iomd_kunit_malloc_bad_free_pages(struct kunit *test)
+{
+	size_t psz = iomd_page_size();
+	struct iomd_zone_stat before, after;
+	struct iomd_kunit_mem *m, *a;
+
+	m = iomd_kunit_malloc(test, 3 * psz);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	a = iomd_kunit_aligned(test, 2 * psz, psz);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	iomd_kunit_stat(test, "iomd.pages", &before);
+
+	/* Wrong size, or the free function of another allocator. */
+	iomd_free(m->ptr, 2 * psz);
+	iomd_free(m->ptr, 3 * psz + 1);
+	iomd_free_aligned(m->ptr, 3 * psz);
+	iomd_free_contiguous(m->ptr, 3 * psz);
+	iomd_free(a->ptr, 2 * psz);
+	iomd_free_aligned(a->ptr, psz);
+	iomd_kunit_stat(test, "iomd.pages", &after);
+	KUNIT_EXPECT_MEMEQ(test, &before, &after, sizeof(before));
+
+	memset(m->ptr, 0xee, 3 * psz);
+	memset(a->ptr, 0xee, 2 * psz);
+	iomd_kunit_release(test, m);
+	iomd_kunit_release(test, a);
+	iomd_kunit_stat(test, "iomd.pages", &after);
+	KUNIT_EXPECT_EQ(test, after.in_use, before.in_use - 5);
+	KUNIT_EXPECT_EQ(test, after.total_frees, before.total_frees + 2);
+}
+
+/* Larger than one run of the page allocator, still from the page pool. */
+static void iomd_kunit_malloc_large(struct kunit *test)
+{
+	const size_t size = SZ_8M + 1;
+	struct iomd_zone_stat before, during;
+	struct iomd_kunit_mem *m;
+
+	iomd_kunit_stat(test, "iomd.pages", &before);
+	m = iomd_kunit_malloc(test, size);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	iomd_kunit_stat(test, "iomd.pages", &during);
+	KUNIT_EXPECT_EQ(test, during.in_use - before.in_use,
+			iomd_kunit_npages(size));
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(m->ptr));
+	iomd_kunit_expect_zero(test, m->ptr, size);
+	memset(m->ptr, 0x42, size);
+	iomd_free(m->ptr, size - 1);
+	iomd_kunit_stat(test, "iomd.pages", &during);
+	KUNIT_EXPECT_EQ(test, during.in_use - before.in_use,
+			iomd_kunit_npages(size));
+}
+
+static struct kunit_case iomd_kunit_malloc_cases[] = {
+	KUNIT_CASE(iomd_kunit_malloc_size_classes),
+	KUNIT_CASE(iomd_kunit_malloc_invalid),
+	KUNIT_CASE(iomd_kunit_malloc_aligned_powers),
+	KUNIT_CASE(iomd_kunit_malloc_contiguous_powers),
+	KUNIT_CASE(iomd_kunit_malloc_contiguous_mask),
+	KUNIT_CASE(iomd_kunit_malloc_bad_free_zone),
+	KUNIT_CASE(iomd_kunit_malloc_bad_free_pages),
+	KUNIT_CASE(iomd_kunit_malloc_large),
+	{}
+};
+
+static struct kunit_suite iomd_kunit_malloc_suite = {
+	.name = "iomd_malloc",
+	.test_cases = iomd_kunit_malloc_cases,
+};
+
+/* ---------------------------------------------------------------------
+ * Sharing: kernel-range descriptors and what may reach user space
+ */
+
+static struct iomd_desc *iomd_kunit_krange(struct kunit *test, void *addr,
+					   size_t len)
+{
+	struct iomd_why why = { };
+
+	return iomd_kunit_own(test,
+			      iomd_desc_create_kernel(addr, len, IOMD_DIR_INOUT,
+						      NULL, NULL, &why),
+			      &why);
+}
+
+/*
+ * iomd_desc_mmap() decides shareability before it looks at the mapping
+ * (it only reads vm_start, vm_end and, past that, vm_flags), so a zeroed
+ * vma shows the decision without mapping anything: a refused descriptor
+ * fails with its stored reason, an accepted one goes on to refuse the
+ * zeroed vma as a private mapping.
+ */
+static void iomd_kunit_expect_refused(struct kunit *test,
+				      struct iomd_desc *desc,
+				      const char *cause, const char *remedy)
+{
+	struct iomd_why why = { };
+
+	KUNIT_EXPECT_EQ(test, iomd_desc_mmap(desc, iomd_kunit_vma(test), &why),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, why.err, -EPERM);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why.msg, cause), "reason: %s",
+				  why.msg);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why.msg, remedy), "reason: %s",
+				  why.msg);
+}
+
+static void iomd_kunit_expect_accepted(struct kunit *test,
+				       struct iomd_desc *desc)
+{
+	struct iomd_why why = { };
+
+	KUNIT_EXPECT_EQ(test, iomd_desc_mmap(desc, iomd_kunit_vma(test), &why),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, why.err, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why.msg, "MAP_SHARED"),
+				  "reason: %s", why.msg);
+}
+
+static void iomd_kunit_share_zone_refused(struct kunit *test)
+{
+	struct iomd_kunit_mem *m;
+	struct iomd_desc *desc;
+	struct iomd_why why;
+	void *page;
+	u8 buf[16];
+
+	m = iomd_kunit_malloc(test, IOMD_KUNIT_MAX_SMALL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+
+	/* The whole page holding the element: refused as zone memory. */
+	page = (void *)((unsigned long)m->ptr & PAGE_MASK);
+	desc = iomd_kunit_krange(test, page, iomd_page_size());
+	iomd_kunit_expect_refused(test, desc, "zone memory",
+				  "iomd_malloc_aligned");
+	/* Refusal reaches the caller only, not the descriptor's record. */
+	KUNIT_EXPECT_EQ(test, iomd_desc_last_reason(desc, &why), 0);
+	KUNIT_EXPECT_STREQ(test, why.msg, "");
+
+	/* Part of the element: refused for the partial page. */
+	desc = iomd_kunit_krange(test, m->ptr + 1, 100);
+	iomd_kunit_expect_refused(test, desc, "into a page",
+				  "iomd_malloc_aligned");
+
+	/* Reads and writes of zone memory work all the same. */
+	iomd_kunit_pattern(m->ptr, IOMD_KUNIT_MAX_SMALL, 1);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, 10, buf, sizeof(buf), NULL),
+			0);
+	KUNIT_EXPECT_MEMEQ(test, buf, (u8 *)m->ptr + 11, sizeof(buf));
+	memset(buf, 0x99, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, iomd_desc_write(desc, 84, buf, sizeof(buf), NULL),
+			0);
+	KUNIT_EXPECT_MEMEQ(test, buf, (u8 *)m->ptr + 85, sizeof(buf));
+}
+
+static void iomd_kunit_share_pages_accepted(struct kunit *test)
+{
+	size_t psz = iomd_page_size(), len = 2 * psz;
+	struct iomd_kunit_mem *m;
+	struct iomd_desc *desc;
+	phys_addr_t phys;
+	u8 *src, *dst;
+	void *vm;
+
+	src = kunit_kmalloc(test, len, GFP_KERNEL);
+	dst = kunit_kmalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+
+	/* Page-multiple aligned memory: accepted, and the bytes round-trip. */
+	m = iomd_kunit_aligned(test, len, psz);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	desc = iomd_kunit_krange(test, m->ptr, len);
+	KUNIT_EXPECT_EQ(test, iomd_desc_length(desc), len);
+	KUNIT_EXPECT_EQ(test, iomd_desc_capacity(desc), len);
+	KUNIT_EXPECT_EQ(test, iomd_desc_direction(desc), IOMD_DIR_INOUT);
+	iomd_kunit_expect_accepted(test, desc);
+
+	iomd_kunit_pattern(src, len, 2);
+	KUNIT_EXPECT_EQ(test, iomd_desc_write(desc, 0, src, len, NULL), 0);
+	KUNIT_EXPECT_MEMEQ(test, m->ptr, src, len);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, 0, dst, len, NULL), 0);
+	KUNIT_EXPECT_MEMEQ(test, dst, src, len);
+
+	/* So are whole pages of iomd_malloc, contiguous and vmalloc memory. */
+	m = iomd_kunit_malloc(test, len);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	iomd_kunit_expect_accepted(test, iomd_kunit_krange(test, m->ptr, len));
+
+	m = iomd_kunit_contig(test, len, 0, 0, &phys);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	iomd_kunit_expect_accepted(test, iomd_kunit_krange(test, m->ptr, len));
+
+	vm = vzalloc(len);
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, iomd_kunit_vfree,
+							vm), 0);
+	desc = iomd_kunit_krange(test, vm, len);
+	iomd_kunit_expect_accepted(test, desc);
+	KUNIT_EXPECT_EQ(test, iomd_desc_write(desc, psz - 8, src, 16, NULL), 0);
+	KUNIT_EXPECT_MEMEQ(test, (u8 *)vm + psz - 8, src, 16);
+
+	/* A page-aligned start with a partial last page is refused. */
+	m = iomd_kunit_aligned(test, len, psz);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	iomd_kunit_expect_refused(test,
+				  iomd_kunit_krange(test, m->ptr, len - 1),
+				  "ends inside a page", "page-multiple");
+}
+
+static void iomd_kunit_krange_mid_page(struct kunit *test)
+{
+	size_t psz = iomd_page_size(), head = psz / 2 + 3;
+	size_t len = 2 * psz - head + 5;	/* three pages, partial ends */
+	size_t offs[] = { 0, 1, psz - head - 5, psz - head,
+			  2 * psz - head - 1, len - 7 };
+	struct iomd_kunit_mem *m;
+	struct iomd_desc *desc;
+	struct iomd_why why;
+	u8 *base, *buf, *ref;
+	unsigned int i;
+	size_t n;
+
+	buf = kunit_kzalloc(test, len, GFP_KERNEL);
+	ref = kunit_kzalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, ref);
+	m = iomd_kunit_aligned(test, 3 * psz, psz);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	base = (u8 *)m->ptr + head;
+	desc = iomd_kunit_krange(test, base, len);
+	KUNIT_EXPECT_EQ(test, iomd_desc_length(desc), len);
+	iomd_kunit_expect_refused(test, desc, "into a page",
+				  "iomd_malloc_aligned");
+
+	/* Reads at offsets, across both page boundaries, see the memory. */
+	iomd_kunit_pattern(m->ptr, 3 * psz, 3);
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
+		n = min_t(size_t, 10, len - offs[i]);
+		memset(buf, 0, n);
+		KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, offs[i], buf, n,
+						     NULL), 0);
+		KUNIT_EXPECT_MEMEQ_MSG(test, buf, base + offs[i], n,
+				       "offset %zu", offs[i]);
+	}
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, 0, buf, len, NULL), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, base, len);
+
+	/* Writes land where they should and nowhere else. */
+	memset(m->ptr, 0, 3 * psz);
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
+		n = min_t(size_t, 10, len - offs[i]);
+		iomd_kunit_pattern(buf, n, 10 + i);
+		memcpy(ref + offs[i], buf, n);
+		KUNIT_EXPECT_EQ(test, iomd_desc_write(desc, offs[i], buf, n,
+						      NULL), 0);
+	}
+	KUNIT_EXPECT_MEMEQ(test, base, ref, len);
+	iomd_kunit_expect_zero(test, m->ptr, head);
+	iomd_kunit_expect_zero(test, base + len, 3 * psz - head - len);
+
+	/* Ranges past the end or overflowing fail, with the reason. */
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, len, buf, 0, NULL), 0);
+	memset(&why, 0, sizeof(why));
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, len - 1, buf, 2, &why),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, why.err, -ERANGE);
+	KUNIT_EXPECT_EQ(test, iomd_desc_write(desc, len, buf, 1, NULL),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, SIZE_MAX, buf, 2, &why),
+			-EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, why.err, -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, iomd_desc_write(desc, 1, buf, SIZE_MAX, NULL),
+			-EOVERFLOW);
+	KUNIT_EXPECT_MEMEQ(test, base, ref, len);
+}
+
+static void iomd_kunit_count_release(void *data)
+{
+	atomic_inc(data);
+}
+
+static void iomd_kunit_krange_release(struct kunit *test)
+{
+	struct iomd_kunit_mem *m;
+	struct iomd_desc *desc;
+	struct iomd_why why = { };
+	atomic_t calls = ATOMIC_INIT(0);
+
+	m = iomd_kunit_malloc(test, 200);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	desc = iomd_desc_create_kernel(m->ptr, 200, IOMD_DIR_IN,
+				       iomd_kunit_count_release, &calls, &why);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(desc), "%s", why.msg);
+	KUNIT_EXPECT_EQ(test, iomd_desc_direction(desc), IOMD_DIR_IN);
+
+	KUNIT_EXPECT_PTR_EQ(test, iomd_desc_get(desc), desc);
+	iomd_desc_put(desc);
+	KUNIT_EXPECT_EQ(test, atomic_read(&calls), 0);
+	iomd_desc_put(desc);
+	KUNIT_EXPECT_EQ(test, atomic_read(&calls), 1);
+	iomd_desc_put(NULL);
+}
+
+static void iomd_kunit_expect_krange_fails(struct kunit *test, void *addr,
+					   size_t len, u32 dir, int err)
+{
+	struct iomd_why why = { };
+	struct iomd_desc *desc;
+
+	desc = iomd_desc_create_kernel(addr, len, dir, NULL, NULL, &why);
+	if (!IS_ERR(desc)) {
+		KUNIT_FAIL(test, "range %p+%zu dir %u accepted", addr, len,
+			   dir);
+		iomd_desc_put(desc);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR(desc), (long)err);
+	KUNIT_EXPECT_EQ(test, why.err, err);
+	KUNIT_EXPECT_GT(test, strlen(why.msg), 0);
+}
+
+static void iomd_kunit_krange_errors(struct kunit *test)
+{
+	size_t psz = iomd_page_size();
+	struct iomd_kunit_mem *m;
+	struct iomd_desc *desc;
+
+	m = iomd_kunit_malloc(test, 64);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	iomd_kunit_expect_krange_fails(test, m->ptr, 64, 0, -EINVAL);
+	iomd_kunit_expect_krange_fails(test, m->ptr, 64, 4, -EINVAL);
+	iomd_kunit_expect_krange_fails(test, m->ptr, 64, IOMD_DIR_IN | 8,
+				       -EINVAL);
+	iomd_kunit_expect_krange_fails(test, m->ptr, 0, IOMD_DIR_IN, -EINVAL);
+	iomd_kunit_expect_krange_fails(test, (void *)-psz, 2 * psz,
+				       IOMD_DIR_IN, -EOVERFLOW);
+	iomd_kunit_expect_krange_fails(test, (void *)psz, psz, IOMD_DIR_IN,
+				       -EFAULT);
+
+	/* A kernel range is not a buffer. */
+	desc = iomd_kunit_krange(test, m->ptr, 64);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(iomd_buffer_vaddr(desc)), -EINVAL);
+}
+
+static struct kunit_case iomd_kunit_sharing_cases[] = {
+	KUNIT_CASE(iomd_kunit_share_zone_refused),
+	KUNIT_CASE(iomd_kunit_share_pages_accepted),
+	KUNIT_CASE(iomd_kunit_krange_mid_page),
+	KUNIT_CASE(iomd_kunit_krange_release),
+	KUNIT_CASE(iomd_kunit_krange_errors),
+	{}
+};
+
+static struct kunit_suite iomd_kunit_sharing_suite = {
+	.name = "iomd_sharing",
+	.test_cases = iomd_kunit_sharing_cases,
+};
+
+/* ---------------------------------------------------------------------
+ * Buffer descriptors
+ */
+
+static struct iomd_desc *iomd_kunit_buffer(struct kunit *test, u32 options,
+					   size_t capacity, size_t align)
+{
+	struct iomd_why why = { };
+
+	return iomd_kunit_own(test, iomd_buffer_create(options, capacity, align,
+						       &why), &why);
+}
+
+static void iomd_kunit_buffer_basics(struct kunit *test)
+{
+	size_t psz = iomd_page_size(), cap = 3 * psz + 5;
+	struct iomd_desc *desc;
+	u8 *vaddr, *buf;
+
+	buf = kunit_kzalloc(test, cap, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	desc = iomd_kunit_buffer(test, IOMD_DIR_INOUT, cap, 0);
+	KUNIT_EXPECT_EQ(test, iomd_desc_length(desc), cap);
+	KUNIT_EXPECT_EQ(test, iomd_desc_capacity(desc), cap);
+	KUNIT_EXPECT_EQ(test, iomd_desc_direction(desc), IOMD_DIR_INOUT);
+	KUNIT_EXPECT_EQ(test, iomd_desc_options(desc), 0U);
+	vaddr = iomd_buffer_vaddr(desc);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(vaddr));
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(vaddr));
+	KUNIT_EXPECT_PTR_EQ(test, iomd_buffer_vaddr(desc), (void *)vaddr);
+	iomd_kunit_expect_zero(test, vaddr, cap);
+
+	/* Writes through the descriptor show at vaddr and read back. */
+	iomd_kunit_pattern(buf, cap, 4);
+	KUNIT_EXPECT_EQ(test, iomd_desc_write(desc, 0, buf, cap, NULL), 0);
+	KUNIT_EXPECT_MEMEQ(test, vaddr, buf, cap);
+	memset(vaddr + psz - 2, 0xab, 4);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, psz - 3, buf, 6, NULL), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, vaddr + psz - 3, 6);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, cap - 1, buf, 2, NULL),
+			-ERANGE);
+
+	iomd_kunit_expect_refused(test, desc, "without",
+				  "IOMD_BUF_KERNEL_USER_SHARED");
+
+	/* Shared buffers are whole pages and accepted. */
+	desc = iomd_kunit_buffer(test, IOMD_DIR_IN |
+				 IOMD_BUF_KERNEL_USER_SHARED, psz + 1, 0);
+	KUNIT_EXPECT_EQ(test, iomd_desc_length(desc), 2 * psz);
+	KUNIT_EXPECT_EQ(test, iomd_desc_capacity(desc), 2 * psz);
+	KUNIT_EXPECT_EQ(test, iomd_desc_options(desc),
+			IOMD_BUF_KERNEL_USER_SHARED);
+	KUNIT_EXPECT_EQ(test, iomd_desc_direction(desc), IOMD_DIR_IN);
+	vaddr = iomd_buffer_vaddr(desc);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(vaddr));
+	iomd_kunit_expect_zero(test, vaddr, 2 * psz);
+	iomd_kunit_expect_accepted(test, desc);
+}
+
+static void iomd_kunit_buffer_aligned(struct kunit *test)
+{
+	size_t psz = iomd_page_size();
+	const size_t caps[] = { 1, psz, SZ_64K - 1, SZ_64K, 3 * SZ_64K + 7 };
+	const size_t aligns[] = { 16, SZ_64K, SZ_1M };
+	struct iomd_desc *desc;
+	unsigned int i, j;
+	u8 *vaddr;
+
+	for (j = 0; j < ARRAY_SIZE(aligns); j++) {
+		for (i = 0; i < ARRAY_SIZE(caps); i++) {
+			desc = iomd_kunit_buffer(test, IOMD_DIR_OUT, caps[i],
+						 aligns[j]);
+			vaddr = iomd_buffer_vaddr(desc);
+			KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(vaddr));
+			KUNIT_EXPECT_EQ_MSG(test,
+					    iomd_kunit_misalign(vaddr,
+								max(aligns[j],
+								    psz)),
+					    0UL, "capacity %zu align %zu",
+					    caps[i], aligns[j]);
+			KUNIT_EXPECT_EQ(test, iomd_desc_length(desc), caps[i]);
+			iomd_kunit_expect_zero(test, vaddr, caps[i]);
+			memset(vaddr, 0x1f, caps[i]);
+			kunit_release_action(test, iomd_kunit_desc_put, desc);
+		}
+	}
+}
+
+/* Too large for one run: pieced together, and vmapped for the kernel. */
+static void iomd_kunit_buffer_large(struct kunit *test)
+{
+	const size_t cap = SZ_8M + 1;
+	struct iomd_desc *desc;
+	u8 *vaddr, tail[4];
+
+	desc = iomd_kunit_buffer(test, IOMD_DIR_INOUT, cap, 0);
+	vaddr = iomd_buffer_vaddr(desc);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(vaddr));
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(vaddr));
+	iomd_kunit_expect_zero(test, vaddr, cap);
+	vaddr[cap - 1] = 0x5c;
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, cap - 4, tail, 4, NULL), 0);
+	KUNIT_EXPECT_EQ(test, tail[3], 0x5c);
+}
+
+static void iomd_kunit_expect_buffer_fails(struct kunit *test, u32 options,
+					   size_t capacity, size_t align,
+					   int err)
+{
+	struct iomd_why why = { };
+	struct iomd_desc *desc;
+
+	desc = iomd_buffer_create(options, capacity, align, &why);
+	if (!IS_ERR(desc)) {
+		KUNIT_FAIL(test, "buffer %#x %zu %zu created", options,
+			   capacity, align);
+		iomd_desc_put(desc);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR(desc), (long)err);
+	KUNIT_EXPECT_EQ(test, why.err, err);
+	KUNIT_EXPECT_GT(test, strlen(why.msg), 0);
+}
+
+static void iomd_kunit_buffer_errors(struct kunit *test)
+{
+	iomd_kunit_expect_buffer_fails(test, IOMD_DIR_IN, 0, 0, -EINVAL);
+	iomd_kunit_expect_buffer_fails(test, 0, 64, 0, -EINVAL);
+	iomd_kunit_expect_buffer_fails(test, IOMD_BUF_KERNEL_USER_SHARED, 64,
+				       0, -EINVAL);
+	iomd_kunit_expect_buffer_fails(test, IOMD_DIR_IN | BIT(20), 64, 0,
+				       -EINVAL);
+	iomd_kunit_expect_buffer_fails(test, IOMD_DIR_IN, 64, 3, -EINVAL);
+	iomd_kunit_expect_buffer_fails(test, IOMD_DIR_IN, 64, 1UL << 40,
+				       -EINVAL);
+	iomd_kunit_expect_buffer_fails(test, IOMD_DIR_IN, SIZE_MAX, 0, -EFBIG);
+}
+
+static struct kunit_case iomd_kunit_buffer_cases[] = {
+	KUNIT_CASE(iomd_kunit_buffer_basics),
+	KUNIT_CASE(iomd_kunit_buffer_aligned),
+	KUNIT_CASE(iomd_kunit_buffer_large),
+	KUNIT_CASE(iomd_kunit_buffer_errors),
+	{}
+};
+
+static struct kunit_suite iomd_kunit_buffer_suite = {
+	.name = "iomd_buffer",
+	.test_cases = iomd_kunit_buffer_cases,
+};
+
+kunit_test_suites(&iomd_kunit_zone_suite, &iomd_kunit_malloc_suite,
+		  &iomd_kunit_sharing_suite, &iomd_kunit_buffer_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the iomd in-kernel API");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,100 @@
+#!/bin/sh
+# mkinitramfs.sh OUT.cpio.gz
+#
+# Pack the test VM's initramfs: static busybox (one symlink per applet),
+# vm/init as /init, and the iomd payload under /iomd:
+#
+#   /iomd/modules/NAME.ko   kernel modules; /iomd/modules.list gives the load
+#                           order (iomd first, the rest sorted by name)
+#   /iomd/tests/NAME        test programs; /iomd/tests.list = names, sorted
+#   /iomd/bin/              demo program (as iomd-demo) and tools, in $PATH
+#
+# Inputs come from the environment (whitespace-separated file lists):
+#   IOMDVM_MODULES   .ko files (the one named iomd.ko is loaded first)
+#   IOMDVM_TESTS     test executables (static; basenames must be unique)
+#   IOMDVM_DEMO      demo executable (optional)
+#   IOMDVM_TOOLS     extra executables for /iomd/bin (optional)
+#   BUSYBOX          static busybox binary (default /bin/busybox)
+#
+# The staging tree is OUT's directory + /root; it is rebuilt every time
+# (takes well under a second).
+set -eu
+
+out=${1:?usage: mkinitramfs.sh OUT.cpio.gz}
+here=$(cd "$(dirname "$0")" && pwd)
+busybox=${BUSYBOX:-/bin/busybox}
+root=$(dirname "$out")/root
+mkdir -p "$(dirname "$out")"
+
+die() {
+	echo "mkinitramfs: $*" >&2
+	exit 1
+}
+
+# is_dynamic FILE: true if FILE is an ELF program that needs a dynamic
+# loader (which the initramfs does not have). Scripts are fine.
+is_dynamic() {
+	command -v readelf >/dev/null 2>&1 || return 1
+	readelf -l "$1" 2>/dev/null | grep -q 'program interpreter'
+}
+
+# add_prog SRC DEST: copy an executable into the tree, refusing dynamic ones.
+add_prog() {
+	[ -f "$1" ] || die "missing program $1"
+	[ -x "$1" ] || die "$1 is not executable"
+	is_dynamic "$1" && die "$1 is dynamically linked (link it with -static)"
+	cp "$1" "$2"
+}
+
+[ -x "$busybox" ] || die "no busybox at $busybox (apt-get install busybox-static)"
+is_dynamic "$busybox" && die "$busybox is not static (need busybox-static)"
+
+rm -rf "$root"
+mkdir -p "$root"
+for d in bin dev proc sys tmp root etc usr iomd/modules iomd/tests iomd/bin; do
+	mkdir -p "$root/$d"
+done
+ln -s bin "$root/sbin"
+ln -s ../bin "$root/usr/bin"
+ln -s ../bin "$root/usr/sbin"
+
+# busybox and its applets.
+cp "$busybox" "$root/bin/busybox"
+for applet in $("$busybox" --list); do
+	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
+done
+
+cp "$here/init" "$root/init"
+chmod 755 "$root/init"
+
+# Modules: iomd first, the rest sorted by name.
+for ko in ${IOMDVM_MODULES:-}; do
+	[ -f "$ko" ] || die "missing module $ko"
+	cp "$ko" "$root/iomd/modules/"
+done
+{
+	[ ! -f "$root/iomd/modules/iomd.ko" ] || echo iomd
+	for ko in $(ls "$root/iomd/modules" | LC_ALL=C sort); do
+		[ "$ko" = iomd.ko ] || echo "${ko%.ko}"
+	done
+} >"$root/iomd/modules.list"
+
+# Tests, run in sorted order of their names.
+for t in ${IOMDVM_TESTS:-}; do
+	name=$(basename "$t")
+	[ ! -e "$root/iomd/tests/$name" ] || die "two test programs named $name"
+	add_prog "$t" "$root/iomd/tests/$name"
+done
+ls "$root/iomd/tests" | LC_ALL=C sort >"$root/iomd/tests.list"
+
+if [ -n "${IOMDVM_DEMO:-}" ]; then
+	add_prog "$IOMDVM_DEMO" "$root/iomd/bin/iomd-demo"
+fi
+for t in ${IOMDVM_TOOLS:-}; do
+	add_prog "$t" "$root/iomd/bin/$(basename "$t")"
+done
+
+# newc archive, files owned by root, fast compression.
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+	gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"

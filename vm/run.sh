@@ -1,0 +1,190 @@
+#!/bin/sh
+# run.sh MODE KERNEL...
+#
+# Host side of `make check` and `make demo`. For each kernel, in order (one
+# at a time: the machines have 2 cores and TCG uses both):
+#   1. build the modules with $KMOD_BUILD KDIR build/kernel/NAME,
+#   2. pack an initramfs with them and the user-space programs,
+#   3. boot the kernel under QEMU (vm/boot.sh), which loads the modules, runs
+#      the programs and unloads the modules (vm/init),
+#   4. judge the logs (vm/parse.awk) and print the verdict.
+# Then print the totals; the very last line is "N passed, N failed" (plus
+# ", N skipped" when something was skipped). Exit status 1 if anything
+# failed.
+#
+#   MODE     check (run the tests), demo (run the demo program) or shell
+#            (interactive shell on this terminal, modules loaded)
+#   KERNEL   NAME|KDIR|IMAGE[|APPEND]: a name for messages and build/vm/NAME,
+#            the module build tree, the kernel image, extra kernel command
+#            line words. An empty KDIR or IMAGE means "not installed".
+#
+# Environment (set by the Makefile):
+#   BUILD            output directory (default build)
+#   KMOD_BUILD       module build script (default kernel/build.sh)
+#   VM_MODULES       names of the modules to load (default: every .ko built)
+#   USER_TEST_BINS   test programs (mode check)
+#   USER_DEMO_BIN    demo program (mode demo)
+#   USER_TOOL_BINS   extra programs put in the VM's $PATH
+#   TESTS            only run tests whose name matches one of these globs
+#   VM_*, TEST_TIMEOUT: see vm/boot.sh
+set -u
+
+mode=${1:?usage: run.sh check|demo|shell NAME|KDIR|IMAGE[|APPEND]...}
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+build=${BUILD:-build}
+mkdir -p "$build"
+build=$(cd "$build" && pwd)
+kmod_build=${KMOD_BUILD:-kernel/build.sh}
+case $mode in check | demo | shell) ;; *) echo "run.sh: bad mode $mode" >&2; exit 2 ;; esac
+
+# now: wall clock in seconds; elapsed START: seconds since START, 1 decimal
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# Programs for the initramfs.
+tests=
+for t in ${USER_TEST_BINS:-}; do
+	name=$(basename "$t")
+	if [ -n "${TESTS:-}" ]; then
+		keep=false
+		for pat in $TESTS; do
+			# shellcheck disable=SC2254 # $pat is a glob on purpose
+			case $name in $pat) keep=true ;; esac
+		done
+		$keep || continue
+	fi
+	tests="$tests $t"
+done
+demo=
+if [ "$mode" = demo ]; then
+	demo=${USER_DEMO_BIN:-}
+	if [ -z "$demo" ] || [ ! -x "$demo" ]; then
+		echo "run.sh: no demo program (USER_DEMO_BIN='$demo')" >&2
+		exit 1
+	fi
+elif [ "$mode" = check ] && [ -z "$tests" ]; then
+	echo "note: no test programs (USER_TEST_BINS empty or TESTS matched none);" \
+		"only loading and unloading the module"
+fi
+
+total_pass=0
+total_fail=0
+total_skip=0
+start_all=$(now)
+summary=
+
+for spec in "$@"; do
+	old_ifs=$IFS
+	IFS='|'
+	# shellcheck disable=SC2086 # split the spec on |
+	set -- $spec
+	IFS=$old_ifs
+	name=$1
+	kdir=${2:-}
+	image=${3:-}
+	append=${4:-}
+	moddir=$build/kernel/$name
+	vmdir=$build/vm/$name
+	start=$(now)
+	pass=0 fail=0 skip=0
+
+	echo
+	echo "==> kernel $name"
+	if [ -z "$kdir" ] || [ -z "$image" ] || [ ! -d "$kdir" ] || [ ! -f "$image" ]; then
+		echo "    FAIL kernel $name is not installed (build tree '$kdir'," \
+			"image '$image'); try 'make deps'"
+		fail=1
+	else
+		echo "    build tree $kdir"
+		mkdir -p "$vmdir"
+		rm -f "$moddir"/*.ko
+
+		# 1. modules
+		t0=$(now)
+		if ! "$kmod_build" "$kdir" "$moddir" >"$vmdir/build.log" 2>&1 ||
+			[ ! -f "$moddir/iomd.ko" ]; then
+			echo "    FAIL module build ($kmod_build $kdir $moddir); last lines of $vmdir/build.log:"
+			tail -n 30 "$vmdir/build.log" | sed 's/^/         | /'
+			fail=1
+		else
+			nwarn=$(grep -c 'warning:' "$vmdir/build.log")
+			kos=
+			for ko in "$moddir"/*.ko; do
+				m=$(basename "$ko" .ko)
+				if [ -n "${VM_MODULES:-}" ]; then
+					case " $VM_MODULES " in *" $m "*) ;; *) continue ;; esac
+				fi
+				kos="$kos $ko"
+			done
+			msg="    modules built in $(elapsed "$t0") s:"
+			for ko in $kos; do
+				msg="$msg $(basename "$ko")"
+			done
+			[ "$nwarn" = 0 ] ||
+				msg="$msg ($nwarn compiler warnings, see $vmdir/build.log)"
+			echo "$msg"
+
+			# 2. initramfs
+			if ! IOMDVM_MODULES=$kos IOMDVM_TESTS=$tests IOMDVM_DEMO=$demo \
+				IOMDVM_TOOLS=${USER_TOOL_BINS:-} \
+				"$here/mkinitramfs.sh" "$vmdir/initramfs.cpio.gz"; then
+				echo "    FAIL packing the initramfs"
+				fail=1
+			fi
+		fi
+
+		if [ "$fail" = 0 ]; then
+			# 3. boot
+			boot=$("$here/kernel-image.sh" "$image" "$vmdir")
+			if [ "$mode" = shell ]; then
+				echo "    booting $boot; leave the shell (exit) to unload and power off"
+			else
+				echo "    booting $boot (timeout ${VM_TIMEOUT:-600} s)"
+			fi
+			t0=$(now)
+			status=0
+			# shellcheck disable=SC2086 # $append: words for the command line
+			VM_MODE=$mode "$here/boot.sh" "$boot" "$vmdir/initramfs.cpio.gz" \
+				"$vmdir" $append || status=$?
+			boot_secs=$(elapsed "$t0")
+
+			# Handy copy of the kernel log dumped at the end of the run.
+			tr -d '\r' <"$vmdir/results.log" |
+				sed -n '/^IOMDVM-DMESG-BEGIN/,/^IOMDVM-DMESG-END/p' |
+				sed '1d;$d' >"$vmdir/dmesg.log"
+
+			# 4. verdict
+			awk -f "$here/parse.awk" -v mode="$mode" -v vm_status="$status" \
+				-v vm_timeout="${VM_TIMEOUT:-600}" -v counts="$vmdir/counts" \
+				-v tests_list="$vmdir/root/iomd/tests.list" \
+				"$vmdir/results.log" "$vmdir/console.log"
+			read -r pass fail skip <"$vmdir/counts" || fail=1
+			if [ "$status" != 0 ] && [ "$mode" != shell ]; then
+				echo "    last console lines:"
+				tail -n 15 "$vmdir/console.log" | tr -d '\r' | sed 's/^/         | /'
+			fi
+			echo "    boot + run: $boot_secs s"
+			if [ "$fail" != 0 ]; then
+				echo "    logs: $vmdir/console.log (console)"
+				echo "          $vmdir/results.log (program output + dmesg)"
+			fi
+		fi
+	fi
+
+	verdict=PASS
+	[ "$fail" = 0 ] || verdict=FAIL
+	line="$name: $verdict, $pass passed, $fail failed$([ "$skip" != 0 ] && echo ", $skip skipped") ($(elapsed "$start") s)"
+	echo "<== $line"
+	summary="$summary
+    $line"
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+	total_skip=$((total_skip + skip))
+done
+
+echo
+echo "Summary:$summary"
+echo "    total wall time $(elapsed "$start_all") s"
+echo "$total_pass passed, $total_fail failed$([ "$total_skip" != 0 ] && echo ", $total_skip skipped")"
+[ "$total_fail" = 0 ]
