@@ -233,6 +233,23 @@ static void iomd_kunit_expect_zero(struct kunit *test, const void *p,
 			      bad ? *bad : 0);
 }
 
+/*
+ * Fail unless [@a, @a + @len) and [@b, @b + @len) hold the same bytes,
+ * naming the first difference (KUNIT_EXPECT_MEMEQ dumps whole buffers).
+ */
+static void iomd_kunit_expect_same(struct kunit *test, const void *a,
+				   const void *b, size_t len)
+{
+	const u8 *x = a, *y = b;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (x[i] != y[i])
+			break;
+	KUNIT_EXPECT_EQ_MSG(test, i, len, "byte %zu: %#x != %#x", i,
+			    i < len ? x[i] : 0, i < len ? y[i] : 0);
+}
+
 /* Fill @buf with a pattern that differs at every offset and for @seed. */
 static void iomd_kunit_pattern(u8 *buf, size_t len, unsigned int seed)
 {
@@ -1239,9 +1256,9 @@ static void iomd_kunit_share_pages_accepted(struct kunit *test)
 
 	iomd_kunit_pattern(src, len, 2);
 	KUNIT_EXPECT_EQ(test, iomd_desc_write(desc, 0, src, len, NULL), 0);
-	KUNIT_EXPECT_MEMEQ(test, m->ptr, src, len);
+	iomd_kunit_expect_same(test, m->ptr, src, len);
 	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, 0, dst, len, NULL), 0);
-	KUNIT_EXPECT_MEMEQ(test, dst, src, len);
+	iomd_kunit_expect_same(test, dst, src, len);
 
 	/* So are whole pages of iomd_malloc, contiguous and vmalloc memory. */
 	m = iomd_kunit_malloc(test, len);
@@ -1305,7 +1322,7 @@ static void iomd_kunit_krange_mid_page(struct kunit *test)
 				       "offset %zu", offs[i]);
 	}
 	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, 0, buf, len, NULL), 0);
-	KUNIT_EXPECT_MEMEQ(test, buf, base, len);
+	iomd_kunit_expect_same(test, buf, base, len);
 
 	/* Writes land where they should and nowhere else. */
 	memset(m->ptr, 0, 3 * psz);
@@ -1316,7 +1333,7 @@ static void iomd_kunit_krange_mid_page(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, iomd_desc_write(desc, offs[i], buf, n,
 						      NULL), 0);
 	}
-	KUNIT_EXPECT_MEMEQ(test, base, ref, len);
+	iomd_kunit_expect_same(test, base, ref, len);
 	iomd_kunit_expect_zero(test, m->ptr, head);
 	iomd_kunit_expect_zero(test, base + len, 3 * psz - head - len);
 
@@ -1333,7 +1350,7 @@ static void iomd_kunit_krange_mid_page(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, why.err, -EOVERFLOW);
 	KUNIT_EXPECT_EQ(test, iomd_desc_write(desc, 1, buf, SIZE_MAX, NULL),
 			-EOVERFLOW);
-	KUNIT_EXPECT_MEMEQ(test, base, ref, len);
+	iomd_kunit_expect_same(test, base, ref, len);
 }
 
 static void iomd_kunit_count_release(void *data)
@@ -1454,7 +1471,7 @@ static void iomd_kunit_buffer_basics(struct kunit *test)
 	/* Writes through the descriptor show at vaddr and read back. */
 	iomd_kunit_pattern(buf, cap, 4);
 	KUNIT_EXPECT_EQ(test, iomd_desc_write(desc, 0, buf, cap, NULL), 0);
-	KUNIT_EXPECT_MEMEQ(test, vaddr, buf, cap);
+	iomd_kunit_expect_same(test, vaddr, buf, cap);
 	memset(vaddr + psz - 2, 0xab, 4);
 	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, psz - 3, buf, 6, NULL), 0);
 	KUNIT_EXPECT_MEMEQ(test, buf, vaddr + psz - 3, 6);
