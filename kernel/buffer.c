@@ -151,7 +151,7 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 						     IOMD_BUF_KERNEL_USER_SHARED)));
 	if (!direction)
 		return ERR_PTR(iomd_fail(why, -EINVAL,
-					 "no direction: options need IOMD_DIR_IN, IOMD_DIR_OUT or IOMD_DIR_INOUT"));
+					 "no direction: add IOMD_DIR_IN, _OUT or _INOUT"));
 	if (!capacity)
 		return ERR_PTR(iomd_fail(why, -EINVAL, "capacity is 0"));
 	if (capacity > iomd_max_buffer_bytes)
@@ -200,11 +200,10 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 					    get_order(max(rounded, alignment)),
 					    alignment > PAGE_SIZE ? gfp :
 					    iomd_gfp_opportunistic(gfp));
-	if (!ret) {
+	if (!ret)
 		buf->contiguous = true;
-	} else if (alignment <= PAGE_SIZE) {
+	else if (alignment <= PAGE_SIZE)
 		ret = iomd_buffer_alloc_chunked(buf->desc.pages, npages, gfp);
-	}
 	if (ret) {
 		ret = iomd_fail(why, -ENOMEM,
 				"out of memory for %lu pages%s", npages,
@@ -282,6 +281,7 @@ void *iomd_buffer_vaddr(struct iomd_desc *desc)
 	if (desc->kind != IOMD_KIND_BUFFER)
 		return ERR_PTR(-EINVAL);
 	buf = to_buffer(desc);
+	/* Pairs with cmpxchg_release(): a seen address has its mapping. */
 	vaddr = smp_load_acquire(&buf->vaddr);
 	if (vaddr)
 		return vaddr;

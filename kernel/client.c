@@ -23,7 +23,7 @@
  * @reason:	last failure of an ioctl on this file.
  */
 struct iomd_client {
-	spinlock_t lock;
+	spinlock_t lock;	/* protects @reason */
 	struct iomd_why reason;
 };
 

@@ -55,7 +55,7 @@ struct iomd_desc {
 	size_t first_offset;
 	bool user_shareable;
 	struct iomd_why share_why;
-	spinlock_t reason_lock;
+	spinlock_t reason_lock;	/* protects @reason */
 	struct iomd_why reason;
 };
 

@@ -155,7 +155,7 @@ struct iomd_desc *iomd_desc_create_kernel(void *addr, size_t len,
 		kr->desc.pages[i] = iomd_kaddr_to_page(p);
 		if (!kr->desc.pages[i]) {
 			ret = iomd_fail(why, -EFAULT,
-					"address %px is not kernel memory (direct map or vmalloc)",
+					"address %p is not kernel memory (direct map or vmalloc)",
 					p);
 			goto free_pages;
 		}

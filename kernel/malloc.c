@@ -159,13 +159,13 @@ static void iomd_pages_free(void *addr, size_t size, u32 kind)
 		__xa_erase(&iomd_page_allocs, key);
 	xa_unlock(&iomd_page_allocs);
 	if (!rec) {
-		pr_err_ratelimited("free of %px: not a live page-pool allocation\n",
+		pr_err_ratelimited("free of %p: not a live page-pool allocation\n",
 				   addr);
 		atomic_long_inc(&iomd_counters.bad_frees);
 		return;
 	}
 	if (rec->size != size || rec->kind != kind) {
-		pr_err_ratelimited("free of %px with size %zu (kind %u), allocated with %zu (kind %u) at %pS\n",
+		pr_err_ratelimited("free of %p with size %zu (kind %u), allocated with %zu (kind %u) at %pS\n",
 				   addr, size, kind, rec->size, rec->kind,
 				   (void *)rec->ip);
 		atomic_long_inc(&iomd_counters.bad_frees);
@@ -358,7 +358,7 @@ static long iomd_pages_report_leaks(void)
 	long leaked = 0;
 
 	xa_for_each(&iomd_page_allocs, key, rec) {
-		pr_warn("page pool: %zu bytes at %px leaked, allocated at %pS\n",
+		pr_warn("page pool: %zu bytes at %p leaked, allocated at %pS\n",
 			rec->size, (void *)(key << PAGE_SHIFT), (void *)rec->ip);
 		leaked++;
 	}

@@ -262,13 +262,13 @@ struct iomd_zone_hdr *iomd_zone_hdr_check(const void *ptr, size_t size)
 	struct iomd_zone_hdr *hdr = (struct iomd_zone_hdr *)ptr - 1;
 
 	if (unlikely(hdr->magic != IOMD_ZONE_MAGIC)) {
-		pr_err_ratelimited("free of %px: not a live zone element (magic %#x); double free?\n",
+		pr_err_ratelimited("free of %p: not a live zone element (magic %#x); double free?\n",
 				   ptr, hdr->magic);
 		atomic_long_inc(&iomd_counters.bad_frees);
 		return NULL;
 	}
 	if (unlikely(size && size != hdr->size)) {
-		pr_err_ratelimited("free of %px with size %zu, but it was allocated with size %u\n",
+		pr_err_ratelimited("free of %p with size %zu, but it was allocated with size %u\n",
 				   ptr, size, hdr->size);
 		atomic_long_inc(&iomd_counters.bad_frees);
 		return NULL;

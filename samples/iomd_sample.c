@@ -36,7 +36,7 @@ struct iomd_sample_request {
  * @requests:	requests allocated through this file.
  */
 struct iomd_sample_file {
-	struct mutex lock;
+	struct mutex lock;	/* protects @requests */
 	struct list_head requests;
 };
 

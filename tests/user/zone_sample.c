@@ -57,7 +57,7 @@ static void check_zprint(const struct iomd_zone_info *zi)
 	FILE *f;
 
 	f = popen("iomdctl zprint " IOMD_SAMPLE_ZONE_NAME, "r");
-	if (!iomd_tap_ok(f != NULL, "run iomdctl zprint")) {
+	if (!iomd_tap_ok(f, "run iomdctl zprint")) {
 		iomd_tap_skip_to(iomd_tap_count() + 7, "no iomdctl");
 		return;
 	}
@@ -157,7 +157,7 @@ static void check_refused(int fd, size_t len, const char *remedy,
 		iomd_unmap(addr, len);
 	ret = iomd_reason(iomd_fd, fd, reason, sizeof(reason));
 	iomd_tap_eq(ret, EPERM, "%s: reason carries EPERM", what);
-	if (!iomd_tap_ok(strstr(reason, remedy) != NULL,
+	if (!iomd_tap_ok(strstr(reason, remedy),
 			 "%s: reason names the remedy", what))
 		iomd_tap_diag("reason: %s", reason);
 }
