@@ -215,7 +215,7 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 		       direction, options & IOMD_BUF_KERNEL_USER_SHARED);
 	buf->desc.npages = npages;
 	buf->desc.capacity = shared ? rounded : capacity;
-	buf->desc.length = buf->desc.capacity;
+	iomd_desc_set_single(&buf->desc, buf->desc.capacity, 0);
 	buf->desc.user_shareable = shared;
 	if (!shared)
 		iomd_why_set(&buf->desc.share_why, -EPERM,

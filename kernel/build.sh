@@ -17,6 +17,7 @@ src=$out/src
 mkdir -p "$src/include"
 # cp -p keeps timestamps, so unchanged files do not rebuild.
 cp -p "$here"/Kbuild "$here"/*.c "$here"/*.h "$top"/samples/*.c "$src/"
+cp -p "$top"/bench/kernel/*.c "$top"/bench/kernel/*.h "$src/"
 # KUnit tests build only where the kernel has CONFIG_KUNIT (see Kbuild).
 cp -p "$top"/tests/kunit/*.c "$src/" 2>/dev/null || true
 cp -pR "$top"/include/. "$src/include/"

@@ -58,12 +58,52 @@ static int iomd_reserved_check(const void *p, size_t size,
 	return 0;
 }
 
+/*
+ * Give @desc (whose reference this consumes) to user space as a new fd,
+ * stored at @ufd inside the argument @uarg of @size bytes already
+ * filled in @arg.  The fd goes live only once user space has been told
+ * its number, so a fault leaves nothing behind.
+ */
+static int iomd_client_install(struct iomd_desc *desc, bool cloexec,
+			       void __user *uarg, void *arg, size_t size,
+			       __u32 *ufd, struct iomd_why *why)
+{
+	struct file *file;
+	int fd, ret;
+
+	fd = get_unused_fd_flags(O_RDWR | (cloexec ? O_CLOEXEC : 0));
+	if (fd < 0) {
+		ret = iomd_fail(why, fd, "no free file descriptor");
+		goto put_desc;
+	}
+	file = iomd_file_create(desc);
+	if (IS_ERR(file)) {
+		ret = iomd_fail(why, PTR_ERR(file),
+				"cannot create the descriptor file");
+		goto put_fd;
+	}
+	*ufd = fd;
+	if (copy_to_user(uarg, arg, size)) {
+		ret = -EFAULT;
+		goto put_file;
+	}
+	fd_install(fd, file);
+	iomd_desc_put(desc);
+	return 0;
+
+put_file:
+	fput(file);
+put_fd:
+	put_unused_fd(fd);
+put_desc:
+	iomd_desc_put(desc);
+	return ret;
+}
+
 static int iomd_ioc_buffer_create(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_buffer_create arg;
 	struct iomd_desc *desc;
-	struct file *file;
-	int fd, ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
@@ -82,36 +122,80 @@ static int iomd_ioc_buffer_create(void __user *uarg, struct iomd_why *why)
 				      __GFP_ACCOUNT, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
+	return iomd_client_install(desc, arg.flags & IOMD_CREATE_CLOEXEC,
+				   uarg, &arg, sizeof(arg), &arg.fd, why);
+}
 
-	/* The fd goes live only once user space has been told its number. */
-	fd = get_unused_fd_flags(O_RDWR | (arg.flags & IOMD_CREATE_CLOEXEC ?
-					   O_CLOEXEC : 0));
-	if (fd < 0) {
-		ret = iomd_fail(why, fd, "no free file descriptor");
-		goto put_desc;
-	}
-	file = iomd_file_create(desc);
-	if (IS_ERR(file)) {
-		ret = iomd_fail(why, PTR_ERR(file),
-				"cannot create the descriptor file");
-		goto put_fd;
-	}
-	arg.fd = fd;
-	if (copy_to_user(uarg, &arg, sizeof(arg))) {
-		ret = -EFAULT;
-		goto put_file;
-	}
-	fd_install(fd, file);
-	iomd_desc_put(desc);
-	return 0;
+static int iomd_ioc_user_create(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_user_create arg;
+	struct iomd_range *ranges;
+	struct iomd_desc *desc;
+	int ret;
 
-put_file:
-	fput(file);
-put_fd:
-	put_unused_fd(fd);
-put_desc:
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~IOMD_USER_CREATE_FLAGS)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
+				 arg.flags & ~IOMD_USER_CREATE_FLAGS);
+	if (arg.fd)
+		return iomd_fail(why, -EINVAL, "fd is an output and must be 0");
+	if (arg.reserved0 ||
+	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return iomd_fail(why, -EINVAL, "reserved fields must be zero");
+	if (!arg.nr_ranges)
+		return iomd_fail(why, -EINVAL, "no ranges");
+	if (arg.nr_ranges > IOMD_USER_MAX_RANGES)
+		return iomd_fail(why, -E2BIG, "%u ranges; at most %d",
+				 arg.nr_ranges, IOMD_USER_MAX_RANGES);
+
+	ranges = memdup_array_user(u64_to_user_ptr(arg.ranges), arg.nr_ranges,
+				   sizeof(*ranges));
+	if (IS_ERR(ranges))
+		return iomd_fail(why, PTR_ERR(ranges),
+				 "cannot read the range array at 0x%llx",
+				 arg.ranges);
+	desc = iomd_desc_create_user(current->mm, ranges, arg.nr_ranges,
+				     arg.flags & IOMD_DIR_MASK, why);
+	kfree(ranges);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	if (arg.flags & IOMD_USER_PREPARE) {
+		ret = iomd_desc_prepare(desc, why);
+		if (ret) {
+			iomd_desc_put(desc);
+			return ret;
+		}
+	}
+	return iomd_client_install(desc, arg.flags & IOMD_CREATE_CLOEXEC,
+				   uarg, &arg, sizeof(arg), &arg.fd, why);
+}
+
+static int iomd_ioc_wire(void __user *uarg, bool prepare,
+			 struct iomd_why *why)
+{
+	struct iomd_desc *desc;
+	struct iomd_wire arg;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
+	if (arg.wire_count || arg.reserved0 ||
+	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return iomd_fail(why, -EINVAL,
+				 "wire_count is an output, and reserved fields must be zero");
+	desc = iomd_desc_from_fd(arg.fd, why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	ret = prepare ? iomd_desc_prepare(desc, why) :
+			iomd_desc_complete(desc, why);
+	arg.wire_count = iomd_desc_wire_count(desc);
 	iomd_desc_put(desc);
-	return ret;
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
 static int iomd_ioc_info(void __user *uarg, struct iomd_why *why)
@@ -135,8 +219,39 @@ static int iomd_ioc_info(void __user *uarg, struct iomd_why *why)
 	arg.page_size = PAGE_SIZE;
 	arg.kind = desc->kind;
 	arg.options = desc->options;
+	arg.nr_ranges = desc->nr_segs;
+	arg.wire_count = iomd_desc_wire_count(desc);
 	iomd_desc_put(desc);
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+/* KREAD/KWRITE through the descriptor's kernel mapping. */
+static int iomd_ioc_rw_kmap(struct iomd_desc *desc, struct iomd_rw *arg,
+			    void __user *ubuf, bool write,
+			    struct iomd_why *why)
+{
+	void *kaddr;
+	int ret;
+
+	ret = iomd_desc_check_range(desc, arg->offset, arg->length, why);
+	if (ret)
+		return ret;
+	ret = iomd_desc_hold(desc, why);
+	if (ret)
+		return ret;
+	kaddr = iomd_desc_kmap(desc, why);
+	if (IS_ERR(kaddr)) {
+		ret = PTR_ERR(kaddr);
+		goto unhold;
+	}
+	kaddr += arg->offset;
+	if (write ? copy_from_user(kaddr, ubuf, arg->length) :
+		    copy_to_user(ubuf, kaddr, arg->length))
+		ret = iomd_fail(why, -EFAULT, "user buffer at 0x%llx is not accessible",
+				arg->user_addr);
+unhold:
+	iomd_desc_unhold(desc);
+	return ret;
 }
 
 static int iomd_ioc_rw(void __user *uarg, bool write, struct iomd_why *why)
@@ -148,25 +263,27 @@ static int iomd_ioc_rw(void __user *uarg, bool write, struct iomd_why *why)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.flags)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
+	if (arg.flags & ~IOMD_RW_KMAP)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
+				 arg.flags & ~IOMD_RW_KMAP);
 	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
 		return why->err;
 	desc = iomd_desc_from_fd(arg.fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 
-	ret = iomd_desc_check_range(desc, arg.offset, arg.length, why);
-	if (ret)
-		goto put_desc;
 	ubuf = u64_to_user_ptr(arg.user_addr);
+	if (arg.flags & IOMD_RW_KMAP) {
+		ret = iomd_ioc_rw_kmap(desc, &arg, ubuf, write, why);
+		iomd_desc_put(desc);
+		return ret;
+	}
 	if (write)
 		ret = iomd_desc_copy_from_user(desc, arg.offset, ubuf,
 					       arg.length, why);
 	else
 		ret = iomd_desc_copy_to_user(desc, arg.offset, ubuf,
 					     arg.length, why);
-put_desc:
 	iomd_desc_put(desc);
 	return ret;
 }
@@ -222,6 +339,7 @@ static int iomd_ioc_stats(void __user *uarg)
 		.max_buffer_bytes = iomd_max_buffer_bytes,
 		.live_zone_elements = iomd_zone_live_elements(),
 		.bad_frees = atomic_long_read(&iomd_counters.bad_frees),
+		.pinned_pages = atomic64_read(&iomd_counters.pinned_pages),
 	};
 
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
@@ -287,6 +405,15 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case IOMD_IOC_ZONE_INFO:
 		ret = iomd_ioc_zone_info(uarg, &why);
+		break;
+	case IOMD_IOC_USER_CREATE:
+		ret = iomd_ioc_user_create(uarg, &why);
+		break;
+	case IOMD_IOC_PREPARE:
+		ret = iomd_ioc_wire(uarg, true, &why);
+		break;
+	case IOMD_IOC_COMPLETE:
+		ret = iomd_ioc_wire(uarg, false, &why);
 		break;
 	default:
 		ret = iomd_fail(&why, -ENOTTY, "unknown ioctl 0x%x", cmd);

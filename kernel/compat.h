@@ -42,6 +42,25 @@ static inline void iomd_vm_flags_clear(struct vm_area_struct *vma,
 #endif
 
 /*
+ * Long-term pin of @nr_pages of @mm from @start; mmap_lock held for read.
+ * The vmas argument went away in 6.5.
+ */
+static inline long iomd_pin_user_pages_remote(struct mm_struct *mm,
+					      unsigned long start,
+					      unsigned long nr_pages,
+					      unsigned int gup_flags,
+					      struct page **pages)
+{
+#ifdef HAVE_PIN_USER_PAGES_REMOTE_VMAS
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL, NULL);
+#else
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL);
+#endif
+}
+
+/*
  * The largest order the page allocator hands out.  MAX_PAGE_ORDER (6.8+)
  * is inclusive; the older MAX_ORDER was one past the largest order.
  */

@@ -36,6 +36,31 @@ void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 	atomic64_inc(&iomd_counters.created_total);
 }
 
+/* Describe @desc as one run of @length bytes from @first_offset. */
+void iomd_desc_set_single(struct iomd_desc *desc, size_t length,
+			  size_t first_offset)
+{
+	desc->seg0.start = 0;
+	desc->seg0.length = length;
+	desc->seg0.first_offset = first_offset;
+	desc->seg0.page_index = 0;
+	desc->segs = &desc->seg0;
+	desc->nr_segs = 1;
+	desc->length = length;
+}
+
+/* Keep @desc's pages valid for an access; 0 or why not. */
+int iomd_desc_hold(struct iomd_desc *desc, struct iomd_why *why)
+{
+	return desc->ops->hold ? desc->ops->hold(desc, why) : 0;
+}
+
+void iomd_desc_unhold(struct iomd_desc *desc)
+{
+	if (desc->ops->unhold)
+		desc->ops->unhold(desc);
+}
+
 /**
  * iomd_desc_get() - take a reference on a descriptor
  * @desc: the descriptor.
@@ -158,28 +183,55 @@ int iomd_desc_check_range(const struct iomd_desc *desc, u64 offset, u64 len,
 
 /*
  * Walk [offset, offset + len) of a descriptor page by page, calling @step
- * with a kernel address for each piece.  Stops at the first error.
+ * with a kernel address for each piece.  Stops at the first error.  The
+ * range was checked and the pages are held.
  */
 static int iomd_desc_walk(struct iomd_desc *desc, size_t offset, size_t len,
 			  int (*step)(void *kaddr, size_t done, size_t n,
 				      void *ctx),
 			  void *ctx)
 {
+	const struct iomd_seg *seg = desc->segs;
 	size_t done = 0;
 	int ret = 0;
 
 	while (done < len) {
-		size_t pos = desc->first_offset + offset + done;
-		size_t in_page = offset_in_page(pos);
-		size_t n = min_t(size_t, len - done, PAGE_SIZE - in_page);
-		void *kaddr = kmap_local_page(desc->pages[pos >> PAGE_SHIFT]);
+		size_t pos = offset + done, in_seg, p, in_page, n;
+		void *kaddr;
 
+		while (pos - seg->start >= seg->length)
+			seg++;
+		in_seg = pos - seg->start;
+		p = seg->first_offset + in_seg;
+		in_page = offset_in_page(p);
+		n = min3(len - done, PAGE_SIZE - in_page, seg->length - in_seg);
+		kaddr = kmap_local_page(desc->pages[seg->page_index +
+						    (p >> PAGE_SHIFT)]);
 		ret = step(kaddr + in_page, done, n, ctx);
 		kunmap_local(kaddr);
 		if (ret)
 			break;
 		done += n;
 	}
+	return ret;
+}
+
+/* Walk with the range checked and the pages held. */
+static int iomd_desc_walk_held(struct iomd_desc *desc, size_t offset,
+			       size_t len,
+			       int (*step)(void *kaddr, size_t done, size_t n,
+					   void *ctx),
+			       void *ctx, struct iomd_why *why)
+{
+	int ret = iomd_desc_check_range(desc, offset, len, why);
+
+	if (ret)
+		return ret;
+	ret = iomd_desc_hold(desc, why);
+	if (ret)
+		return ret;
+	ret = iomd_desc_walk(desc, offset, len, step, ctx);
+	iomd_desc_unhold(desc);
 	return ret;
 }
 
@@ -215,16 +267,14 @@ static int iomd_step_from_user(void *kaddr, size_t done, size_t n, void *ctx)
  * @why:	failure reason; may be NULL.
  *
  * Context: may sleep.
- * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()).
+ * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()), or
+ * -ENODATA for user memory that is not wired (iomd_desc_prepare()).
  */
 int iomd_desc_read(struct iomd_desc *desc, size_t offset, void *buf,
 		   size_t len, struct iomd_why *why)
 {
-	int ret = iomd_desc_check_range(desc, offset, len, why);
-
-	if (ret)
-		return ret;
-	return iomd_desc_walk(desc, offset, len, iomd_step_read, buf);
+	return iomd_desc_walk_held(desc, offset, len, iomd_step_read, buf,
+				   why);
 }
 EXPORT_SYMBOL_GPL(iomd_desc_read);
 
@@ -237,45 +287,43 @@ EXPORT_SYMBOL_GPL(iomd_desc_read);
  * @why:	failure reason; may be NULL.
  *
  * Context: may sleep.
- * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()).
+ * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()), or
+ * -ENODATA for user memory that is not wired (iomd_desc_prepare()).
  */
 int iomd_desc_write(struct iomd_desc *desc, size_t offset, const void *buf,
 		    size_t len, struct iomd_why *why)
 {
-	int ret = iomd_desc_check_range(desc, offset, len, why);
-
-	if (ret)
-		return ret;
-	return iomd_desc_walk(desc, offset, len, iomd_step_write, (void *)buf);
+	return iomd_desc_walk_held(desc, offset, len, iomd_step_write,
+				   (void *)buf, why);
 }
 EXPORT_SYMBOL_GPL(iomd_desc_write);
 
-/* Copy descriptor bytes to user memory; the caller checked the range. */
+/* Copy descriptor bytes to user memory. */
 int iomd_desc_copy_to_user(struct iomd_desc *desc, size_t offset,
 			   void __user *dst, size_t len,
 			   struct iomd_why *why)
 {
-	int ret = iomd_desc_walk(desc, offset, len, iomd_step_to_user,
-				 (void __force *)dst);
+	int ret = iomd_desc_walk_held(desc, offset, len, iomd_step_to_user,
+				      (void __force *)dst, why);
 
-	if (ret)
+	if (ret == -EFAULT)
 		return iomd_fail(why, ret, "user buffer at 0x%lx is not writable",
 				 (unsigned long)dst);
-	return 0;
+	return ret;
 }
 
-/* Copy user memory into the descriptor; the caller checked the range. */
+/* Copy user memory into the descriptor. */
 int iomd_desc_copy_from_user(struct iomd_desc *desc, size_t offset,
 			     const void __user *src, size_t len,
 			     struct iomd_why *why)
 {
-	int ret = iomd_desc_walk(desc, offset, len, iomd_step_from_user,
-				 (void __force *)src);
+	int ret = iomd_desc_walk_held(desc, offset, len, iomd_step_from_user,
+				      (void __force *)src, why);
 
-	if (ret)
+	if (ret == -EFAULT)
 		return iomd_fail(why, ret, "user buffer at 0x%lx is not readable",
 				 (unsigned long)src);
-	return 0;
+	return ret;
 }
 
 /* Remember the last failure of an operation on @desc (e.g. mmap). */

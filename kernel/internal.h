@@ -7,6 +7,8 @@
 
 #include <linux/atomic.h>
 #include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/iomd.h>
@@ -20,9 +22,28 @@ struct page;
  * struct iomd_desc_ops - what a kind of descriptor does differently
  * @release:	free the kind's memory; called once, when the last
  *		reference is dropped.
+ * @hold:	optional: keep @pages valid until @unhold, or fail (for
+ *		kinds whose pages come and go, such as unwired user memory).
+ * @unhold:	optional: undo @hold.
  */
 struct iomd_desc_ops {
 	void (*release)(struct iomd_desc *desc);
+	int (*hold)(struct iomd_desc *desc, struct iomd_why *why);
+	void (*unhold)(struct iomd_desc *desc);
+};
+
+/**
+ * struct iomd_seg - a run of bytes of a descriptor within its pages
+ * @start:	offset of the run in the descriptor.
+ * @length:	bytes in the run.
+ * @first_offset: offset of its first byte in @page_index's page.
+ * @page_index:	index in the descriptor's pages of its first page.
+ */
+struct iomd_seg {
+	size_t start;
+	size_t length;
+	size_t first_offset;
+	unsigned long page_index;
 };
 
 /**
@@ -36,7 +57,9 @@ struct iomd_desc_ops {
  * @capacity:	bytes allocated; at least @length.
  * @pages:	the pages holding the memory, in order; @npages of them.
  * @npages:	number of entries in @pages.
- * @first_offset: offset of the first byte in @pages[0].
+ * @segs:	where the bytes lie in @pages, in order; @nr_segs of them.
+ * @nr_segs:	number of entries in @segs.
+ * @seg0:	storage of @segs for single-run kinds.
  * @user_shareable: may be mapped into user space.
  * @share_why:	when not @user_shareable, why, with the remedy.
  * @reason_lock: protects @reason.
@@ -52,11 +75,37 @@ struct iomd_desc {
 	size_t capacity;
 	struct page **pages;
 	unsigned long npages;
-	size_t first_offset;
+	struct iomd_seg *segs;
+	unsigned int nr_segs;
+	struct iomd_seg seg0;
 	bool user_shareable;
 	struct iomd_why share_why;
 	spinlock_t reason_lock;	/* protects @reason */
 	struct iomd_why reason;
+};
+
+/**
+ * struct iomd_user - a descriptor of application memory
+ * @desc:	the common descriptor; @desc.pages is set while wired.
+ * @mm:		the address space the ranges belong to (grabbed).
+ * @ranges:	the described ranges, @desc.nr_segs of them.
+ * @npages:	pages the ranges span, the size of @desc.pages when wired.
+ * @lock:	protects the wiring state below.
+ * @wire_count:	prepare() calls not yet completed, mappings included.
+ * @pinning:	a prepare() is pinning the pages without @lock held.
+ * @wait:	where a concurrent prepare() waits for @pinning to end.
+ * @kmap:	kernel mapping of the pinned pages, made on demand.
+ */
+struct iomd_user {
+	struct iomd_desc desc;
+	struct mm_struct *mm;
+	struct iomd_range *ranges;
+	unsigned long npages;
+	struct mutex lock;
+	unsigned int wire_count;
+	bool pinning;
+	wait_queue_head_t wait;
+	void *kmap;
 };
 
 /* core.c: module-wide accounting of live objects. */
@@ -65,6 +114,7 @@ struct iomd_counters {
 	atomic64_t live_bytes;
 	atomic64_t created_total;
 	atomic_long_t bad_frees;
+	atomic64_t pinned_pages;
 };
 
 /* Call sites tracked per zone; one more slot counts the overflow. */
@@ -135,6 +185,10 @@ extern unsigned long iomd_max_buffer_bytes;
 /* descriptor.c */
 void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 		    u32 kind, u32 direction, u32 options);
+void iomd_desc_set_single(struct iomd_desc *desc, size_t length,
+			  size_t first_offset);
+int iomd_desc_hold(struct iomd_desc *desc, struct iomd_why *why);
+void iomd_desc_unhold(struct iomd_desc *desc);
 int iomd_desc_check_range(const struct iomd_desc *desc, u64 offset, u64 len,
 			  struct iomd_why *why);
 int iomd_desc_copy_to_user(struct iomd_desc *desc, size_t offset,
@@ -165,6 +219,18 @@ struct iomd_zone *iomd_zone_create_counter(const char *name, size_t unit,
 int iomd_zone_init(void);
 void iomd_zone_exit(void);
 long iomd_zone_live_elements(void);
+
+/* kernel_range.c */
+void *iomd_krange_vaddr(struct iomd_desc *desc);
+
+/* user.c */
+void iomd_user_judge(struct iomd_user *u);
+
+/* wire.c */
+int iomd_user_wire(struct iomd_user *u, struct iomd_why *why);
+int iomd_user_hold(struct iomd_desc *desc, struct iomd_why *why);
+void iomd_user_unwire(struct iomd_desc *desc);
+unsigned int iomd_desc_wire_count(struct iomd_desc *desc);
 
 /* debugfs.c */
 void iomd_debugfs_init(void);

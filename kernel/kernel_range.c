@@ -22,9 +22,11 @@
  * @release:	called with @data when the descriptor dies; may be NULL.
  * @data:	argument of @release.
  * @page_refs:	a reference is held on every page (shareable ranges).
+ * @addr:	the described address.
  */
 struct iomd_krange {
 	struct iomd_desc desc;
+	void *addr;
 	void (*release)(void *data);
 	void *data;
 	bool page_refs;
@@ -47,6 +49,12 @@ static void iomd_krange_release(struct iomd_desc *desc)
 static const struct iomd_desc_ops iomd_krange_ops = {
 	.release = iomd_krange_release,
 };
+
+/* The kernel address a kernel-range descriptor was made from. */
+void *iomd_krange_vaddr(struct iomd_desc *desc)
+{
+	return container_of(desc, struct iomd_krange, desc)->addr;
+}
 
 static struct page *iomd_kaddr_to_page(const void *addr)
 {
@@ -164,11 +172,11 @@ struct iomd_desc *iomd_desc_create_kernel(void *addr, size_t len,
 	iomd_desc_init(&kr->desc, &iomd_krange_ops, IOMD_KIND_KERNEL,
 		       direction, 0);
 	kr->desc.npages = npages;
-	kr->desc.first_offset = offset_in_page(start);
-	kr->desc.length = len;
+	iomd_desc_set_single(&kr->desc, len, offset_in_page(start));
 	kr->desc.capacity = len;
 	kr->release = release;
 	kr->data = data;
+	kr->addr = addr;
 	iomd_krange_judge(kr, start, len);
 	return &kr->desc;
 

@@ -31,7 +31,24 @@ static vm_fault_t iomd_map_fault(struct vm_fault *vmf)
 	return ret == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 }
 
+/*
+ * Each mapping holds the descriptor's pages (a wire count, for user
+ * memory) so that faults and the mapping itself never see them change;
+ * a copy made by fork() or a split takes its own.
+ */
+static void iomd_map_open(struct vm_area_struct *vma)
+{
+	WARN_ON_ONCE(iomd_desc_hold(vma->vm_private_data, NULL));
+}
+
+static void iomd_map_close(struct vm_area_struct *vma)
+{
+	iomd_desc_unhold(vma->vm_private_data);
+}
+
 static const struct vm_operations_struct iomd_vm_ops = {
+	.open = iomd_map_open,
+	.close = iomd_map_close,
 	.fault = iomd_map_fault,
 };
 
@@ -62,24 +79,34 @@ int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
 	unsigned long left;
 	int ret;
 
+	ret = iomd_desc_hold(desc, why);
+	if (ret)
+		return ret;
 	if (!desc->user_shareable) {
 		iomd_why_log(&desc->share_why);
 		if (why)
 			*why = desc->share_why;
-		return desc->share_why.err;
+		ret = desc->share_why.err;
+		goto unhold;
 	}
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return iomd_fail(why, -EINVAL,
-				 "private mappings would copy on write and stop sharing; use MAP_SHARED");
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
+		ret = iomd_fail(why, -EINVAL,
+				"private mappings would copy on write and stop sharing; use MAP_SHARED");
+		goto unhold;
+	}
 	if (vma->vm_pgoff > desc->npages ||
-	    count > desc->npages - vma->vm_pgoff)
-		return iomd_fail(why, -EINVAL,
-				 "mapping %lu pages at page %lu passes the end of the descriptor (%lu pages)",
-				 count, vma->vm_pgoff, desc->npages);
+	    count > desc->npages - vma->vm_pgoff) {
+		ret = iomd_fail(why, -EINVAL,
+				"mapping %lu pages at page %lu passes the end of the descriptor (%lu pages)",
+				count, vma->vm_pgoff, desc->npages);
+		goto unhold;
+	}
 	if (!(desc->direction & IOMD_DIR_OUT)) {
-		if (vma->vm_flags & VM_WRITE)
-			return iomd_fail(why, -EACCES,
-					 "descriptor direction IN lets user space read only; map it without PROT_WRITE");
+		if (vma->vm_flags & VM_WRITE) {
+			ret = iomd_fail(why, -EACCES,
+					"descriptor direction IN lets user space read only; map it without PROT_WRITE");
+			goto unhold;
+		}
 		iomd_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 
@@ -90,10 +117,17 @@ int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
 	left = count;
 	ret = vm_insert_pages(vma, vma->vm_start, desc->pages + vma->vm_pgoff,
 			      &left);
-	if (ret)
-		return iomd_fail(why, ret,
-				 "inserting %lu pages failed with %lu left",
-				 count, left);
+	if (ret) {
+		/* The core unmaps the range; ->close is not called. */
+		ret = iomd_fail(why, ret,
+				"inserting %lu pages failed with %lu left",
+				count, left);
+		goto unhold;
+	}
 	return 0;
+
+unhold:
+	iomd_desc_unhold(desc);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(iomd_desc_mmap);

@@ -19,6 +19,7 @@
 struct file;
 struct iomd_desc;
 struct iomd_zone;
+struct mm_struct;
 struct vm_area_struct;
 
 #define IOMD_REASON_LEN	160
@@ -43,6 +44,14 @@ struct iomd_desc *iomd_desc_create_kernel(void *addr, size_t len,
 					  u32 direction,
 					  void (*release)(void *data),
 					  void *data, struct iomd_why *why);
+
+struct iomd_desc *iomd_desc_create_user(struct mm_struct *mm,
+					const struct iomd_range *ranges,
+					unsigned int nr_ranges, u32 direction,
+					struct iomd_why *why);
+int iomd_desc_prepare(struct iomd_desc *desc, struct iomd_why *why);
+int iomd_desc_complete(struct iomd_desc *desc, struct iomd_why *why);
+void *iomd_desc_kmap(struct iomd_desc *desc, struct iomd_why *why);
 
 struct iomd_desc *iomd_desc_get(struct iomd_desc *desc);
 void iomd_desc_put(struct iomd_desc *desc);

@@ -61,6 +61,7 @@
 /* Descriptor kinds, as reported by IOMD_IOC_INFO. */
 #define IOMD_KIND_BUFFER	1u	/* allocated its own memory */
 #define IOMD_KIND_KERNEL	2u	/* describes existing kernel memory */
+#define IOMD_KIND_USER		3u	/* describes application memory */
 
 /**
  * struct iomd_buffer_create - argument of IOMD_IOC_BUFFER_CREATE
@@ -99,6 +100,9 @@ struct iomd_buffer_create {
  * @kind:	out: IOMD_KIND_*.
  * @options:	out: options the descriptor was created with
  *		(IOMD_BUF_KERNEL_USER_SHARED, ...).
+ * @nr_ranges:	out: ranges described (1 except for user descriptors).
+ * @wire_count:	out: prepare() calls not yet completed (user descriptors;
+ *		other kinds are always wired and report 1).
  * @reserved:	must be zero.
  *
  * Errors: EBADF (@fd not open), EBADFD (@fd is not an iomd descriptor),
@@ -113,7 +117,9 @@ struct iomd_info {
 	__u32 page_size;
 	__u32 kind;
 	__u32 options;
-	__u64 reserved[4];
+	__u32 nr_ranges;
+	__u32 wire_count;
+	__u64 reserved[3];
 };
 
 /**
@@ -126,13 +132,20 @@ struct iomd_info {
  *		(KWRITE).
  * @reserved:	must be zero.
  *
+ * With IOMD_RW_KMAP in @flags the kernel goes through the descriptor's
+ * kernel mapping (one contiguous kernel virtual range, as a driver gets
+ * from iomd_desc_kmap()) instead of page by page.
+ *
  * The kernel copies between the descriptor's memory and @user_addr, as a
  * driver would with iomd_desc_read()/iomd_desc_write().
  *
  * Errors: EBADF, EBADFD, EINVAL (flags or reserved), EOVERFLOW
  * (@offset + @length overflows), ERANGE (range ends past the descriptor's
- * length), EFAULT (@user_addr not accessible).
+ * length), EFAULT (@user_addr not accessible), ENODATA (a user descriptor
+ * that is not wired).
  */
+#define IOMD_RW_KMAP	0x1u
+
 struct iomd_rw {
 	__u32 fd;
 	__u32 flags;
@@ -181,6 +194,7 @@ struct iomd_reason {
  *			pool counts pages).
  * @bad_frees:		frees refused since load: wrong size, double free,
  *			or not an allocation.
+ * @pinned_pages:	pages of user memory wired by descriptors now.
  * @reserved:		set to zero by the kernel.
  */
 struct iomd_stats {
@@ -190,6 +204,93 @@ struct iomd_stats {
 	__u64 max_buffer_bytes;
 	__u64 live_zone_elements;
 	__u64 bad_frees;
+	__u64 pinned_pages;
+	__u64 reserved;
+};
+
+/* Most ranges one user descriptor may describe. */
+#define IOMD_USER_MAX_RANGES	64
+
+/**
+ * struct iomd_range - one range of application memory
+ * @addr:	first byte; need not be page-aligned.
+ * @length:	bytes; at least 1.
+ */
+struct iomd_range {
+	__u64 addr;
+	__u64 length;
+};
+
+/* Creation flag: wire the memory at once, as IOMD_IOC_PREPARE would. */
+#define IOMD_USER_PREPARE		0x00020000u
+
+#define IOMD_USER_CREATE_FLAGS	(IOMD_DIR_MASK | IOMD_CREATE_CLOEXEC | \
+				 IOMD_USER_PREPARE)
+
+/**
+ * struct iomd_user_create - argument of IOMD_IOC_USER_CREATE
+ * @ranges:	in: user pointer to @nr_ranges struct iomd_range, in the
+ *		calling process.
+ * @nr_ranges:	in: 1 to IOMD_USER_MAX_RANGES.
+ * @flags:	in: one IOMD_DIR_* (required), optionally
+ *		IOMD_CREATE_CLOEXEC and IOMD_USER_PREPARE.
+ * @fd:		out: the new descriptor fd; 0 on input.
+ * @reserved0:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * Describes memory of the calling process (I/O Kit's withAddressRanges):
+ * the descriptor's length is the sum of the range lengths, its bytes the
+ * ranges' bytes in order.  Nothing is pinned until IOMD_IOC_PREPARE.
+ *
+ * Errors: EINVAL (no ranges, a zero length, no direction, unknown flags,
+ * non-zero reserved), E2BIG (more than IOMD_USER_MAX_RANGES), EOVERFLOW
+ * (address + length overflows), EFAULT (a range is not user memory or not
+ * mapped, or @ranges cannot be read), EACCES (direction IN, which lets the
+ * device write, on read-only memory), and with IOMD_USER_PREPARE the
+ * errors of IOMD_IOC_PREPARE.
+ */
+struct iomd_user_create {
+	__u64 ranges;
+	__u32 nr_ranges;
+	__u32 flags;
+	__u32 fd;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct iomd_wire - argument of IOMD_IOC_PREPARE and IOMD_IOC_COMPLETE
+ * @fd:		in: a descriptor fd.
+ * @flags:	in: must be zero.
+ * @wire_count:	out: the descriptor's wire count after the call.
+ * @reserved0:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * PREPARE wires a user descriptor (I/O Kit's prepare()): its pages are
+ * pinned for the long term, with write access when the direction is IN or
+ * INOUT, and charged to the owner's pinned memory (VmPin), limited by
+ * RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK.  Calls nest; each
+ * COMPLETE (complete()) undoes one, and the last unpins and uncharges.  A
+ * pin that cannot be completed is undone whole.  Kernel reads and writes,
+ * kernel mappings and mmap() of a user descriptor need it wired; a mapping
+ * holds its own wire count until it is unmapped.  Other kinds are always
+ * wired: PREPARE and COMPLETE succeed and change nothing.
+ *
+ * What the owner may do while the memory is wired: unmap it, exit, or
+ * fork.  The pinned pages stay allocated and keep the bytes the kernel
+ * reads and writes until the last COMPLETE or the descriptor's release;
+ * the owner simply no longer sees them where they were unmapped.
+ *
+ * Errors: EBADF, EBADFD, EINVAL, ENOMEM (RLIMIT_MEMLOCK would be passed,
+ * or no memory), EFAULT (a page could not be pinned: unmapped since, or
+ * not pinnable), ESRCH (the owner has exited), and for COMPLETE, ENODATA
+ * (not wired).
+ */
+struct iomd_wire {
+	__u32 fd;
+	__u32 flags;
+	__u32 wire_count;
+	__u32 reserved0;
 	__u64 reserved[2];
 };
 
@@ -245,6 +346,9 @@ struct iomd_zone_info {
 #define IOMD_IOC_REASON		_IOWR(IOMD_IOC_MAGIC, 0x05, struct iomd_reason)
 #define IOMD_IOC_STATS		_IOR(IOMD_IOC_MAGIC, 0x06, struct iomd_stats)
 #define IOMD_IOC_ZONE_INFO	_IOWR(IOMD_IOC_MAGIC, 0x07, struct iomd_zone_info)
+#define IOMD_IOC_USER_CREATE	_IOWR(IOMD_IOC_MAGIC, 0x08, struct iomd_user_create)
+#define IOMD_IOC_PREPARE	_IOWR(IOMD_IOC_MAGIC, 0x09, struct iomd_wire)
+#define IOMD_IOC_COMPLETE	_IOWR(IOMD_IOC_MAGIC, 0x0a, struct iomd_wire)
 
 /*
  * mmap() on a descriptor fd maps the descriptor's memory, whole pages,
@@ -252,8 +356,16 @@ struct iomd_zone_info {
  * MAP_SHARED, or the range passes the end of the descriptor), EACCES
  * (PROT_WRITE on an IOMD_DIR_IN descriptor; mprotect() refuses the upgrade
  * likewise), EPERM (memory that cannot be shared: a buffer made without
- * IOMD_BUF_KERNEL_USER_SHARED, or a kernel range holding zone memory or
- * partial pages; IOMD_IOC_REASON on the fd names the remedy).
+ * IOMD_BUF_KERNEL_USER_SHARED, a kernel range holding zone memory or
+ * partial pages, or user memory that is not one shared VM object;
+ * IOMD_IOC_REASON on the fd names the remedy), ENODATA (a user descriptor
+ * that is not wired).
+ *
+ * A user descriptor can be mapped, in any process that has its fd, only
+ * when every range is whole pages of one shared VM object: anonymous
+ * MAP_SHARED memory, a memfd or tmpfs file mapped MAP_SHARED, or an iomd
+ * buffer mapping.  Private memory (malloc, MAP_PRIVATE) cannot be, because
+ * its pages belong to one process and are copied on write.
  * Growing the mapping with mremap() fails with EFAULT (the core mm's
  * answer for VM_DONTEXPAND).  The mapping holds the descriptor alive after
  * the fd is closed; a child process inherits it across fork() and shares

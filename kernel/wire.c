@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Wiring (I/O Kit's prepare() and complete()): pin a user descriptor's
+ * pages for the long term so the kernel and devices can use them, charge
+ * them to the owner's pinned memory under RLIMIT_MEMLOCK, and undo it.
+ * Calls nest.  Every other kind of descriptor is always wired.
+ *
+ * Pins are charged to mm->pinned_vm (VmPin), as RDMA does, which needs no
+ * mmap_lock: the last complete() can then run anywhere, even from a
+ * mapping's close with that process's mmap_lock held.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "internal.h"
+
+static struct iomd_user *to_user(struct iomd_desc *desc)
+{
+	return container_of(desc, struct iomd_user, desc);
+}
+
+/* Charge @npages to @mm's pinned memory, within RLIMIT_MEMLOCK. */
+static int iomd_wire_charge(struct mm_struct *mm, unsigned long npages,
+			    struct iomd_why *why)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	s64 pinned = atomic64_add_return(npages, &mm->pinned_vm);
+
+	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(npages, &mm->pinned_vm);
+		return iomd_fail(why, -ENOMEM,
+				 "wiring %lu pages would pin %lld, above RLIMIT_MEMLOCK (%lu pages); raise the limit or use CAP_IPC_LOCK",
+				 npages, pinned, limit);
+	}
+	return 0;
+}
+
+static void iomd_wire_uncharge(struct mm_struct *mm, unsigned long npages)
+{
+	atomic64_sub(npages, &mm->pinned_vm);
+}
+
+/* Pin every range of @u into @pages; all or nothing.  mmap_lock held. */
+static int iomd_wire_pin(struct iomd_user *u, struct page **pages,
+			 struct iomd_why *why)
+{
+	unsigned int gup = FOLL_LONGTERM;
+	unsigned long done = 0, n;
+	unsigned int i;
+	long got;
+
+	/* IN and INOUT let the device write the memory. */
+	if (u->desc.direction & IOMD_DIR_IN)
+		gup |= FOLL_WRITE;
+	for (i = 0; i < u->desc.nr_segs; i++) {
+		const struct iomd_seg *seg = &u->desc.segs[i];
+		unsigned long addr = u->ranges[i].addr & PAGE_MASK;
+
+		n = (i + 1 < u->desc.nr_segs ? seg[1].page_index : u->npages) -
+		    seg->page_index;
+		got = iomd_pin_user_pages_remote(u->mm, addr, n, gup,
+						 pages + done);
+		if (got > 0)
+			done += got;
+		if (got != n) {
+			unpin_user_pages(pages, done);
+			return iomd_fail(why, got < 0 ? got : -EFAULT,
+					 "range %u: only %ld of %lu pages from 0x%lx could be pinned; all were released",
+					 i, max(got, 0L), n, addr);
+		}
+	}
+	return 0;
+}
+
+/* Pin and charge @u's memory; the wiring state is claimed by the caller. */
+static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
+			   struct iomd_why *why)
+{
+	struct page **pages;
+	int ret;
+
+	if (!mmget_not_zero(u->mm))
+		return iomd_fail(why, -ESRCH,
+				 "the process that owns the memory has exited");
+	ret = iomd_wire_charge(u->mm, u->npages, why);
+	if (ret)
+		goto put_mm;
+	pages = kvcalloc(u->npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages) {
+		ret = iomd_fail(why, -ENOMEM, "out of memory for %lu pages",
+				u->npages);
+		goto uncharge;
+	}
+
+	mmap_read_lock(u->mm);
+	ret = iomd_wire_pin(u, pages, why);
+	if (!ret)
+		iomd_user_judge(u);
+	mmap_read_unlock(u->mm);
+	if (ret)
+		goto free_pages;
+
+	atomic64_add(u->npages, &iomd_counters.pinned_pages);
+	mmput(u->mm);
+	*pagesp = pages;
+	return 0;
+
+free_pages:
+	kvfree(pages);
+uncharge:
+	iomd_wire_uncharge(u->mm, u->npages);
+put_mm:
+	mmput(u->mm);
+	return ret;
+}
+
+/* prepare() of a user descriptor. */
+int iomd_user_wire(struct iomd_user *u, struct iomd_why *why)
+{
+	struct page **pages = NULL;
+	int ret;
+
+	mutex_lock(&u->lock);
+	while (u->pinning) {
+		mutex_unlock(&u->lock);
+		wait_event(u->wait, !READ_ONCE(u->pinning));
+		mutex_lock(&u->lock);
+	}
+	if (u->wire_count) {
+		u->wire_count++;
+		mutex_unlock(&u->lock);
+		return 0;
+	}
+	/*
+	 * Pin without holding @lock: pinning takes the owner's mmap_lock,
+	 * and mmap() takes @lock under it.
+	 */
+	u->pinning = true;
+	mutex_unlock(&u->lock);
+
+	ret = iomd_wire_pages(u, &pages, why);
+
+	mutex_lock(&u->lock);
+	if (!ret) {
+		u->desc.pages = pages;
+		u->wire_count = 1;
+	}
+	WRITE_ONCE(u->pinning, false);
+	mutex_unlock(&u->lock);
+	wake_up_all(&u->wait);
+	return ret;
+}
+
+/* Take one more wire count on memory that is wired already. */
+int iomd_user_hold(struct iomd_desc *desc, struct iomd_why *why)
+{
+	struct iomd_user *u = to_user(desc);
+	int ret = 0;
+
+	mutex_lock(&u->lock);
+	if (u->wire_count)
+		u->wire_count++;
+	else
+		ret = iomd_fail(why, -ENODATA,
+				"user memory is not wired; prepare it first");
+	mutex_unlock(&u->lock);
+	return ret;
+}
+
+/* complete() of a user descriptor: the last one unpins and uncharges. */
+void iomd_user_unwire(struct iomd_desc *desc)
+{
+	struct iomd_user *u = to_user(desc);
+	struct page **pages;
+	void *kmap;
+
+	mutex_lock(&u->lock);
+	if (WARN_ON_ONCE(!u->wire_count) || --u->wire_count) {
+		mutex_unlock(&u->lock);
+		return;
+	}
+	pages = desc->pages;
+	desc->pages = NULL;
+	kmap = u->kmap;
+	u->kmap = NULL;
+	mutex_unlock(&u->lock);
+
+	if (kmap)
+		vunmap(kmap);
+	/* Pages the device may have written are dirty. */
+	unpin_user_pages_dirty_lock(pages, u->npages,
+				    desc->direction & IOMD_DIR_IN);
+	iomd_wire_uncharge(u->mm, u->npages);
+	atomic64_sub(u->npages, &iomd_counters.pinned_pages);
+	kvfree(pages);
+}
+
+/* Current wire count; 1 for kinds that are always wired. */
+unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
+{
+	struct iomd_user *u;
+	unsigned int count;
+
+	if (desc->kind != IOMD_KIND_USER)
+		return 1;
+	u = to_user(desc);
+	mutex_lock(&u->lock);
+	count = u->wire_count;
+	mutex_unlock(&u->lock);
+	return count;
+}
+
+/**
+ * iomd_desc_prepare() - wire a descriptor's memory (I/O Kit's prepare())
+ * @desc:	the descriptor.
+ * @why:	failure reason; may be NULL.
+ *
+ * For user memory: pins every page for the long term (with write access
+ * when the direction lets the device write), charged to the owner's pinned
+ * memory and limited by RLIMIT_MEMLOCK unless the caller has
+ * CAP_IPC_LOCK.  A pin that cannot be completed is undone whole.  Calls
+ * nest; each needs an iomd_desc_complete().  Other kinds are always wired.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -ENOMEM (the limit, or memory), -EFAULT (a page could not be
+ * pinned), or -ESRCH (the owner has exited).
+ */
+int iomd_desc_prepare(struct iomd_desc *desc, struct iomd_why *why)
+{
+	if (desc->kind != IOMD_KIND_USER)
+		return 0;
+	return iomd_user_wire(to_user(desc), why);
+}
+EXPORT_SYMBOL_GPL(iomd_desc_prepare);
+
+/**
+ * iomd_desc_complete() - undo one iomd_desc_prepare() (complete())
+ * @desc:	the descriptor.
+ * @why:	failure reason; may be NULL.
+ *
+ * The last one unpins user memory (marking it dirty if the device could
+ * write it) and returns the charge.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -ENODATA if the descriptor is not wired.
+ */
+int iomd_desc_complete(struct iomd_desc *desc, struct iomd_why *why)
+{
+	int ret;
+
+	if (desc->kind != IOMD_KIND_USER)
+		return 0;
+	/* Refuse an unbalanced complete() instead of warning about it. */
+	ret = iomd_user_hold(desc, why);
+	if (ret)
+		return ret;
+	iomd_user_unwire(desc);
+	iomd_user_unwire(desc);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iomd_desc_complete);
+
+/**
+ * iomd_desc_kmap() - a descriptor's bytes as one kernel virtual range
+ * @desc:	the descriptor; user memory must be wired.
+ * @why:	failure reason; may be NULL.
+ *
+ * Buffers and kernel ranges return their kernel address.  Wired user
+ * memory is mapped with vmap() on first use; the address is valid until
+ * the last iomd_desc_complete().  Several user ranges are contiguous in
+ * the kernel only when every range is whole pages.
+ *
+ * Context: may sleep.
+ * Return: the address of byte 0, or ERR_PTR(-ENODATA) (not wired),
+ * ERR_PTR(-EINVAL) (ranges that are not whole pages), ERR_PTR(-ENOMEM).
+ */
+void *iomd_desc_kmap(struct iomd_desc *desc, struct iomd_why *why)
+{
+	struct iomd_user *u;
+	unsigned int i;
+	void *addr;
+
+	if (desc->kind == IOMD_KIND_BUFFER) {
+		addr = iomd_buffer_vaddr(desc);
+		if (IS_ERR(addr))
+			iomd_fail(why, PTR_ERR(addr), "cannot map the buffer");
+		return addr;
+	}
+	if (desc->kind == IOMD_KIND_KERNEL)
+		return iomd_krange_vaddr(desc);
+
+	u = to_user(desc);
+	for (i = 1; i < desc->nr_segs; i++)
+		if (desc->segs[i].first_offset ||
+		    offset_in_page(desc->segs[i - 1].first_offset +
+				   desc->segs[i - 1].length))
+			return ERR_PTR(iomd_fail(why, -EINVAL,
+						 "range %u does not continue range %u on a page boundary, so no kernel mapping makes them contiguous",
+						 i, i - 1));
+	mutex_lock(&u->lock);
+	if (!u->wire_count) {
+		addr = ERR_PTR(iomd_fail(why, -ENODATA,
+					 "user memory is not wired; prepare it first"));
+	} else if (!u->kmap) {
+		u->kmap = vmap(desc->pages, u->npages, VM_MAP, PAGE_KERNEL);
+		addr = u->kmap ? u->kmap + desc->segs[0].first_offset :
+			ERR_PTR(iomd_fail(why, -ENOMEM,
+					  "no kernel address space for %lu pages",
+					  u->npages));
+	} else {
+		addr = u->kmap + desc->segs[0].first_offset;
+	}
+	mutex_unlock(&u->lock);
+	return addr;
+}
+EXPORT_SYMBOL_GPL(iomd_desc_kmap);
