@@ -150,24 +150,28 @@ unreserve:
 static void iomd_pages_free(void *addr, size_t size, u32 kind)
 {
 	unsigned long key = (unsigned long)addr >> PAGE_SHIFT;
-	struct iomd_page_alloc *rec;
+	struct iomd_page_alloc *rec, seen = {};
 	unsigned long i;
 
+	/* A mismatched record stays; read it only under the lock. */
 	xa_lock(&iomd_page_allocs);
 	rec = xa_load(&iomd_page_allocs, key);
-	if (rec && rec->size == size && rec->kind == kind)
-		__xa_erase(&iomd_page_allocs, key);
+	if (rec) {
+		seen = *rec;
+		if (rec->size == size && rec->kind == kind)
+			__xa_erase(&iomd_page_allocs, key);
+		else
+			rec = NULL;
+	}
 	xa_unlock(&iomd_page_allocs);
 	if (!rec) {
-		pr_err_ratelimited("free of %p: not a live page-pool allocation\n",
-				   addr);
-		atomic_long_inc(&iomd_counters.bad_frees);
-		return;
-	}
-	if (rec->size != size || rec->kind != kind) {
-		pr_err_ratelimited("free of %p with size %zu (kind %u), allocated with %zu (kind %u) at %pS\n",
-				   addr, size, kind, rec->size, rec->kind,
-				   (void *)rec->ip);
+		if (seen.size)
+			pr_err_ratelimited("free of %p with size %zu (kind %u), allocated with %zu (kind %u) at %pS\n",
+					   addr, size, kind, seen.size,
+					   seen.kind, (void *)seen.ip);
+		else
+			pr_err_ratelimited("free of %p: not a live page-pool allocation\n",
+					   addr);
 		atomic_long_inc(&iomd_counters.bad_frees);
 		return;
 	}

@@ -12,6 +12,7 @@
 #include <linux/hash.h>
 #include <linux/kallsyms.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -27,6 +28,7 @@
 static LIST_HEAD(iomd_zones);
 static struct workqueue_struct *iomd_zone_wq;
 static DEFINE_MUTEX(iomd_zones_lock);
+static atomic_t iomd_zone_serial = ATOMIC_INIT(0);
 
 /* Claim or find the site slot for @ip; the last slot catches overflow. */
 static unsigned int iomd_zone_site(struct iomd_zone *zone, unsigned long ip)
@@ -66,7 +68,7 @@ static struct iomd_zone *iomd_zone_new(const char *name, size_t elem_size,
 				       unsigned long max_elems, bool cached,
 				       struct iomd_why *why)
 {
-	char cache_name[IOMD_ZONE_NAME_LEN + 8];
+	char cache_name[IOMD_ZONE_NAME_LEN + 16];
 	struct iomd_zone *zone, *other;
 	int ret;
 
@@ -93,7 +95,14 @@ static struct iomd_zone *iomd_zone_new(const char *name, size_t elem_size,
 	}
 
 	if (cached) {
-		snprintf(cache_name, sizeof(cache_name), "iomd_%s", name);
+		/*
+		 * Slab cache names must be unique and without spaces (the
+		 * slab code WARNs otherwise), but a name may come back while
+		 * a dead zone, or the live zone it duplicates, holds it.
+		 */
+		snprintf(cache_name, sizeof(cache_name), "iomd_%s.%u", name,
+			 atomic_inc_return(&iomd_zone_serial));
+		strreplace(cache_name, ' ', '_');
 		zone->cache = kmem_cache_create(cache_name,
 						sizeof(struct iomd_zone_hdr) +
 						ALIGN(elem_size, IOMD_ZONE_ALIGN),
@@ -261,6 +270,15 @@ struct iomd_zone_hdr *iomd_zone_hdr_check(const void *ptr, size_t size)
 {
 	struct iomd_zone_hdr *hdr = (struct iomd_zone_hdr *)ptr - 1;
 
+	/* A header lies in the same slab as its element; read no other. */
+	if (unlikely(!virt_addr_valid(hdr) || !virt_addr_valid(ptr) ||
+		     !folio_test_slab(virt_to_folio(hdr)) ||
+		     virt_to_folio(hdr) != virt_to_folio(ptr))) {
+		pr_err_ratelimited("free of %p: not a zone element or live allocation\n",
+				   ptr);
+		atomic_long_inc(&iomd_counters.bad_frees);
+		return NULL;
+	}
 	if (unlikely(hdr->magic != IOMD_ZONE_MAGIC)) {
 		pr_err_ratelimited("free of %p: not a live zone element (magic %#x); double free?\n",
 				   ptr, hdr->magic);

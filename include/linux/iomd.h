@@ -22,7 +22,7 @@ struct iomd_zone;
 struct mm_struct;
 struct vm_area_struct;
 
-#define IOMD_REASON_LEN	160
+#define IOMD_REASON_LEN	256
 
 /**
  * struct iomd_why - why an iomd operation failed

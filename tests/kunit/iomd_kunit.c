@@ -768,17 +768,21 @@ static void iomd_kunit_zone_concurrent(struct kunit *test,
 	}
 }
 
-/* 4 threads x 10000 zone and iomd_malloc pairs; the limit never binds. */
+/*
+ * 4 threads x 2000 zone and iomd_malloc pairs; the limit never binds.
+ * Enough to interleave on every CPU, and short enough under KASAN and TCG
+ * to stay well inside the runner's 20 s hung-task timeout.
+ */
 static void iomd_kunit_zone_concurrent_exact(struct kunit *test)
 {
 	iomd_kunit_zone_concurrent(test, IOMD_KUNIT_THREADS * IOMD_KUNIT_HOLD,
-				   10000);
+				   2000);
 }
 
 /* The same under a limit the threads fight over. */
 static void iomd_kunit_zone_concurrent_limit(struct kunit *test)
 {
-	iomd_kunit_zone_concurrent(test, IOMD_KUNIT_HOLD + 4, 3000);
+	iomd_kunit_zone_concurrent(test, IOMD_KUNIT_HOLD + 4, 1000);
 }
 
 static struct kunit_case iomd_kunit_zone_cases[] = {
@@ -1107,6 +1111,34 @@ static void iomd_kunit_malloc_bad_free_pages(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.total_frees, before.total_frees + 2);
 }
 
+/*
+ * Pointers that are not live allocations (a double free, a page-aligned
+ * pointer just past freed pages) are refused without freeing anything and
+ * without reading memory outside a live allocation (KASAN watches).
+ */
+static void iomd_kunit_malloc_bad_free_foreign(struct kunit *test)
+{
+	struct iomd_zone_stat *before, *after;
+	size_t psz = iomd_page_size();
+	struct iomd_kunit_mem *m;
+	u8 *x;
+
+	before = iomd_kunit_pool_alloc(test);
+	after = iomd_kunit_pool_alloc(test);
+	m = iomd_kunit_malloc(test, 2 * psz);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	x = m->ptr;
+	iomd_kunit_release(test, m);
+
+	iomd_kunit_pool_stat(test, before);
+	iomd_free(x + psz, psz);
+	iomd_free(x, 2 * psz);
+	iomd_free_aligned(x, 2 * psz);
+	iomd_kunit_pool_stat(test, after);
+	KUNIT_EXPECT_MEMEQ(test, before, after,
+			   IOMD_KUNIT_POOL_ZONES * sizeof(*before));
+}
+
 /* Larger than one run of the page allocator, still from the page pool. */
 static void iomd_kunit_malloc_large(struct kunit *test)
 {
@@ -1137,6 +1169,7 @@ static struct kunit_case iomd_kunit_malloc_cases[] = {
 	KUNIT_CASE(iomd_kunit_malloc_contiguous_mask),
 	KUNIT_CASE(iomd_kunit_malloc_bad_free_zone),
 	KUNIT_CASE(iomd_kunit_malloc_bad_free_pages),
+	KUNIT_CASE(iomd_kunit_malloc_bad_free_foreign),
 	KUNIT_CASE(iomd_kunit_malloc_large),
 	{}
 };

@@ -130,14 +130,14 @@ static void test_create(void)
 		    "failed creates leave no descriptor behind");
 }
 
-static int info_raw(uint32_t fd, uint32_t flags, uint64_t reserved3)
+static int info_raw(uint32_t fd, uint32_t flags, uint64_t reserved_last)
 {
 	struct iomd_info arg;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.fd = fd;
 	arg.flags = flags;
-	arg.reserved[3] = reserved3;
+	arg.reserved[2] = reserved_last;
 	return iomd_ioctl(iomd_fd, IOMD_IOC_INFO, &arg);
 }
 
@@ -146,7 +146,7 @@ static void test_info(void)
 	iomd_test_fails(iomd_fd, CLIENT, info_raw(desc_fd, 1, 0), EINVAL,
 			"info with flags 1");
 	iomd_test_fails(iomd_fd, CLIENT, info_raw(desc_fd, 0, 1), EINVAL,
-			"info with reserved[3] = 1");
+			"info with reserved[2] = 1");
 	iomd_test_fails(iomd_fd, CLIENT, info_raw(closed_fd, 0, 0), EBADF,
 			"info on a closed fd");
 	iomd_test_fails(iomd_fd, CLIENT, info_raw(UINT32_MAX, 0, 0), EBADF,
@@ -213,9 +213,9 @@ static void test_rw_one(unsigned long cmd, const char *name)
 	iomd_test_fails(iomd_fd, CLIENT, iomd_ioctl(iomd_fd, cmd, &arg),
 			ERANGE, "%s of 1 byte at offset length", name);
 	arg = good_rw();
-	arg.flags = 1;
+	arg.flags = IOMD_RW_KMAP << 1;	/* the first undefined bit */
 	iomd_test_fails(iomd_fd, CLIENT, iomd_ioctl(iomd_fd, cmd, &arg),
-			EINVAL, "%s with flags 1", name);
+			EINVAL, "%s with an unknown flag", name);
 	arg = good_rw();
 	arg.reserved[is_read ? 0 : 1] = 1;
 	iomd_test_fails(iomd_fd, CLIENT, iomd_ioctl(iomd_fd, cmd, &arg),

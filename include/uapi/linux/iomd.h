@@ -205,7 +205,7 @@ struct iomd_stats {
 	__u64 live_zone_elements;
 	__u64 bad_frees;
 	__u64 pinned_pages;
-	__u64 reserved;
+	__u64 reserved[1];
 };
 
 /* Most ranges one user descriptor may describe. */
