@@ -345,6 +345,66 @@ static int iomd_ioc_stats(void __user *uarg)
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
+static int iomd_ioc_map(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_map_create arg;
+	struct iomd_mapping *map;
+	struct iomd_desc *desc;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.map_addr || arg.map_length ||
+	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return iomd_fail(why, -EINVAL,
+				 "map_addr and map_length are outputs, and reserved fields must be zero");
+	desc = iomd_desc_from_fd(arg.fd, why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	map = iomd_map_create(desc, arg.options, arg.addr, arg.offset,
+			      arg.length, why);
+	iomd_desc_put(desc);
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+
+	arg.addr = iomd_mapping_address(map);
+	arg.length = iomd_mapping_length(map);
+	arg.map_addr = arg.addr & PAGE_MASK;
+	arg.map_length = PAGE_ALIGN(arg.addr + arg.length) - arg.map_addr;
+	iomd_mapping_put(map);
+	/* The mapping stays either way: user space can munmap it. */
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static int iomd_ioc_unmap(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_unmap arg;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return why->err;
+	return iomd_unmap_address(arg.addr, why);
+}
+
+static int iomd_ioc_revoke(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_revoke arg;
+	struct iomd_desc *desc;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
+	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return why->err;
+	desc = iomd_desc_from_fd(arg.fd, why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	iomd_desc_revoke(desc);
+	iomd_desc_put(desc);
+	return 0;
+}
+
 static int iomd_ioc_zone_info(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_zone_info arg;
@@ -414,6 +474,15 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case IOMD_IOC_COMPLETE:
 		ret = iomd_ioc_wire(uarg, false, &why);
+		break;
+	case IOMD_IOC_MAP:
+		ret = iomd_ioc_map(uarg, &why);
+		break;
+	case IOMD_IOC_UNMAP:
+		ret = iomd_ioc_unmap(uarg, &why);
+		break;
+	case IOMD_IOC_REVOKE:
+		ret = iomd_ioc_revoke(uarg, &why);
 		break;
 	default:
 		ret = iomd_fail(&why, -ENOTTY, "unknown ioctl 0x%x", cmd);

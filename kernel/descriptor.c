@@ -31,6 +31,7 @@ void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 	desc->direction = direction;
 	desc->options = options;
 	spin_lock_init(&desc->reason_lock);
+	init_rwsem(&desc->revoke_lock);
 	iomd_why_clear(&desc->reason);
 	atomic64_inc(&iomd_counters.live_descriptors);
 	atomic64_inc(&iomd_counters.created_total);
@@ -49,10 +50,20 @@ void iomd_desc_set_single(struct iomd_desc *desc, size_t length,
 	desc->length = length;
 }
 
-/* Keep @desc's pages valid for an access; 0 or why not. */
-int iomd_desc_hold(struct iomd_desc *desc, struct iomd_why *why)
+/* Keep @desc's pages valid, revoked or not; 0 or why not. */
+int iomd_desc_hold_pages(struct iomd_desc *desc, struct iomd_why *why)
 {
 	return desc->ops->hold ? desc->ops->hold(desc, why) : 0;
+}
+
+/* Keep @desc's pages valid for a new access; 0 or why not. */
+int iomd_desc_hold(struct iomd_desc *desc, struct iomd_why *why)
+{
+	int ret = iomd_revoked_check(desc, why);
+
+	if (ret)
+		return ret;
+	return iomd_desc_hold_pages(desc, why);
 }
 
 void iomd_desc_unhold(struct iomd_desc *desc)
@@ -78,6 +89,7 @@ static void iomd_desc_release(struct kref *ref)
 {
 	struct iomd_desc *desc = container_of(ref, struct iomd_desc, ref);
 
+	iomd_file_put_inode(desc);
 	desc->ops->release(desc);
 	atomic64_dec(&iomd_counters.live_descriptors);
 }

@@ -62,24 +62,54 @@ struct iomd_desc *iomd_file_desc(struct file *file)
 	return file->f_op == &iomd_desc_fops ? file->private_data : NULL;
 }
 
-/* A new file holding a reference on @desc. */
-struct file *iomd_file_create(struct iomd_desc *desc)
+/*
+ * The inode all of @desc's files share, made on first use: its
+ * address_space collects the descriptor's user mappings in every process.
+ */
+static struct inode *iomd_desc_inode(struct iomd_desc *desc)
+{
+	struct inode *inode = READ_ONCE(desc->inode), *old;
+
+	if (inode)
+		return inode;
+	inode = alloc_anon_inode(iomd_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		return inode;
+	inode->i_size = desc->length;
+	old = cmpxchg(&desc->inode, NULL, inode);
+	if (old) {
+		iput(inode);
+		return old;
+	}
+	return inode;
+}
+
+/* Drop the descriptor's own reference on its inode, when it dies. */
+void iomd_file_put_inode(struct iomd_desc *desc)
+{
+	if (desc->inode)
+		iput(desc->inode);
+}
+
+/* A new file of @desc's inode with @fops and @priv. */
+static struct file *iomd_file_alloc(struct iomd_desc *desc,
+				    const struct file_operations *fops,
+				    void *priv)
 {
 	struct inode *inode;
 	struct file *file;
 
 	__module_get(THIS_MODULE);	/* dropped by fput() with the fops */
-	inode = alloc_anon_inode(iomd_mnt->mnt_sb);
+	inode = iomd_desc_inode(desc);
 	if (IS_ERR(inode)) {
 		file = ERR_CAST(inode);
 		goto put_module;
 	}
-	inode->i_size = desc->length;
-	file = alloc_file_pseudo(inode, iomd_mnt, "iomd", O_RDWR,
-				 &iomd_desc_fops);
+	ihold(inode);			/* the file's dentry takes it */
+	file = alloc_file_pseudo(inode, iomd_mnt, "iomd", O_RDWR, fops);
 	if (IS_ERR(file))
 		goto put_inode;
-	file->private_data = iomd_desc_get(desc);
+	file->private_data = priv;
 	return file;
 
 put_inode:
@@ -87,6 +117,48 @@ put_inode:
 put_module:
 	module_put(THIS_MODULE);
 	return file;
+}
+
+/* A new file holding a reference on @desc. */
+struct file *iomd_file_create(struct iomd_desc *desc)
+{
+	struct file *file = iomd_file_alloc(desc, &iomd_desc_fops, desc);
+
+	if (!IS_ERR(file))
+		iomd_desc_get(desc);
+	return file;
+}
+
+static int iomd_map_file_release(struct inode *inode, struct file *file)
+{
+	iomd_mapping_put(file->private_data);
+	return 0;
+}
+
+static int iomd_map_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return iomd_mapping_mmap(file->private_data, vma, NULL);
+}
+
+/* Files of mapping objects: never an fd, only the mapping's vm_file. */
+static const struct file_operations iomd_map_fops = {
+	.owner		= THIS_MODULE,
+	.release	= iomd_map_file_release,
+	.mmap		= iomd_map_file_mmap,
+};
+
+/* A file for the mapping object @map of @desc; it takes over one ref. */
+struct file *iomd_file_create_mapping(struct iomd_desc *desc,
+				      struct iomd_mapping *map)
+{
+	return iomd_file_alloc(desc, &iomd_map_fops, map);
+}
+
+/* Whether @file is one through which iomd maps a descriptor. */
+bool iomd_file_is_mapping(struct file *file)
+{
+	return file && (file->f_op == &iomd_map_fops ||
+			file->f_op == &iomd_desc_fops);
 }
 
 /**

@@ -8,6 +8,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/wait.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -64,6 +65,12 @@ struct iomd_seg {
  * @share_why:	when not @user_shareable, why, with the remedy.
  * @reason_lock: protects @reason.
  * @reason:	last failure of an operation on this descriptor.
+ * @inode:	the inode every file of this descriptor shares, so that its
+ *		user mappings, in every process, hang off one address_space;
+ *		NULL until first exported.
+ * @revoke_lock: read-held while page-table entries are installed,
+ *		write-held while @revoked is set and the mappings zapped.
+ * @revoked:	the driver revoked the descriptor: no new mapping or access.
  */
 struct iomd_desc {
 	struct kref ref;
@@ -82,6 +89,9 @@ struct iomd_desc {
 	struct iomd_why share_why;
 	spinlock_t reason_lock;	/* protects @reason */
 	struct iomd_why reason;
+	struct inode *inode;
+	struct rw_semaphore revoke_lock;	/* see @revoked */
+	bool revoked;
 };
 
 /**
@@ -188,6 +198,7 @@ void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 void iomd_desc_set_single(struct iomd_desc *desc, size_t length,
 			  size_t first_offset);
 int iomd_desc_hold(struct iomd_desc *desc, struct iomd_why *why);
+int iomd_desc_hold_pages(struct iomd_desc *desc, struct iomd_why *why);
 void iomd_desc_unhold(struct iomd_desc *desc);
 int iomd_desc_check_range(const struct iomd_desc *desc, u64 offset, u64 len,
 			  struct iomd_why *why);
@@ -253,6 +264,16 @@ int iomd_file_init(void);
 void iomd_file_exit(void);
 struct iomd_desc *iomd_file_desc(struct file *file);
 struct file *iomd_file_create(struct iomd_desc *desc);
+void iomd_file_put_inode(struct iomd_desc *desc);
+struct iomd_mapping;
+struct file *iomd_file_create_mapping(struct iomd_desc *desc,
+				      struct iomd_mapping *map);
+bool iomd_file_is_mapping(struct file *file);
+
+/* map.c */
+int iomd_mapping_mmap(struct iomd_mapping *map, struct vm_area_struct *vma,
+		      struct iomd_why *why);
+int iomd_revoked_check(struct iomd_desc *desc, struct iomd_why *why);
 
 /* client.c */
 int iomd_client_init(void);

@@ -1,34 +1,111 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * User mappings of descriptors (I/O Kit's createMappingInTask into the
- * calling task).  Pages are inserted as struct pages into a VM_MIXEDMAP
+ * User mappings of descriptors (I/O Kit's createMappingInTask and
+ * IOMemoryMap).  Pages are inserted as struct pages into a VM_MIXEDMAP
  * mapping, never as raw PFNs, so that pin_user_pages() users such as
  * O_DIRECT and io_uring keep working on the mapped range.
+ *
+ * Page-table entries are only ever installed once the mapping is linked
+ * into the descriptor's address_space, and under revoke_lock: at the first
+ * fault (the whole mapping at once, in batches) or, for IOMD_IOC_MAP with
+ * prefault, right after the mapping is made.  So a revoke, which zaps
+ * every linked mapping under the same lock, can never miss one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/file.h>
+#include <linux/kref.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 
 #include "internal.h"
 
-/*
- * Pages zapped after mmap (MADV_DONTNEED, for instance) come back here,
- * one at a time.
+/**
+ * struct iomd_mapping - a mapping object (I/O Kit's IOMemoryMap)
+ * @ref:	held by the mapping's file and by the creator.
+ * @desc:	the mapped descriptor (a reference).
+ * @options:	IOMD_MAP_* options.
+ * @why:	why the mmap failed, for the creator.
+ * @mm:		the task's address space (grabbed) once mapped.
+ * @map_addr:	start of the whole-page mapping.
+ * @map_len:	its length.
+ * @offset:	first byte of the descriptor mapped.
+ * @length:	bytes of the descriptor mapped, unrounded.
  */
-static vm_fault_t iomd_map_fault(struct vm_fault *vmf)
+struct iomd_mapping {
+	struct kref ref;
+	struct iomd_desc *desc;
+	u32 options;
+	struct iomd_why why;
+	struct mm_struct *mm;
+	unsigned long map_addr;
+	unsigned long map_len;
+	u64 offset;
+	u64 length;
+};
+
+/* 0, or -ENODEV with the reason once the descriptor is revoked. */
+int iomd_revoked_check(struct iomd_desc *desc, struct iomd_why *why)
+{
+	if (likely(!READ_ONCE(desc->revoked)))
+		return 0;
+	return iomd_fail(why, -ENODEV,
+			 "the descriptor was revoked by its driver (device removed?)");
+}
+
+/* Install the whole of @vma; revoke_lock held for reading. */
+static int iomd_map_populate_locked(struct vm_area_struct *vma)
+{
+	struct iomd_desc *desc = vma->vm_private_data;
+	unsigned long left = vma_pages(vma);
+
+	if (desc->revoked)
+		return -ENODEV;
+	return vm_insert_pages(vma, vma->vm_start, desc->pages + vma->vm_pgoff,
+			       &left);
+}
+
+static vm_fault_t iomd_map_fault_common(struct vm_fault *vmf, bool whole)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct iomd_desc *desc = vma->vm_private_data;
+	vm_fault_t fault = VM_FAULT_NOPAGE;
 	int ret;
 
 	if (vmf->pgoff >= desc->npages)
 		return VM_FAULT_SIGBUS;
-	ret = vm_insert_page(vma, vmf->address & PAGE_MASK,
-			     desc->pages[vmf->pgoff]);
-	if (!ret || ret == -EBUSY)
-		return VM_FAULT_NOPAGE;
-	return ret == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	down_read(&desc->revoke_lock);
+	if (desc->revoked) {
+		fault = VM_FAULT_SIGBUS;
+		goto unlock;
+	}
+	/*
+	 * A prefaulted mapping installs everything at its first fault; a
+	 * later fault (after MADV_DONTNEED, say) finds entries in place and
+	 * falls back to the one page.
+	 */
+	ret = whole ? iomd_map_populate_locked(vma) : -EBUSY;
+	if (ret)
+		ret = vm_insert_page(vma, vmf->address & PAGE_MASK,
+				     desc->pages[vmf->pgoff]);
+	if (ret && ret != -EBUSY)
+		fault = ret == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+unlock:
+	up_read(&desc->revoke_lock);
+	return fault;
+}
+
+static vm_fault_t iomd_map_fault_prefault(struct vm_fault *vmf)
+{
+	return iomd_map_fault_common(vmf, true);
+}
+
+static vm_fault_t iomd_map_fault_ondemand(struct vm_fault *vmf)
+{
+	return iomd_map_fault_common(vmf, false);
 }
 
 /*
@@ -38,7 +115,7 @@ static vm_fault_t iomd_map_fault(struct vm_fault *vmf)
  */
 static void iomd_map_open(struct vm_area_struct *vma)
 {
-	WARN_ON_ONCE(iomd_desc_hold(vma->vm_private_data, NULL));
+	WARN_ON_ONCE(iomd_desc_hold_pages(vma->vm_private_data, NULL));
 }
 
 static void iomd_map_close(struct vm_area_struct *vma)
@@ -46,37 +123,23 @@ static void iomd_map_close(struct vm_area_struct *vma)
 	iomd_desc_unhold(vma->vm_private_data);
 }
 
-static const struct vm_operations_struct iomd_vm_ops = {
+static const struct vm_operations_struct iomd_vm_ops_prefault = {
 	.open = iomd_map_open,
 	.close = iomd_map_close,
-	.fault = iomd_map_fault,
+	.fault = iomd_map_fault_prefault,
 };
 
-/**
- * iomd_desc_mmap() - map a descriptor into the task that owns @vma
- * @desc:	the descriptor; the caller keeps it alive for the life of
- *		@vma (through vma->vm_file, normally).
- * @vma:	the new mapping, as handed to a driver's mmap file operation;
- *		vma->vm_pgoff is the first page of @desc to map.
- * @why:	failure reason; may be NULL.
- *
- * Drivers call this from their own mmap() to give user space a
- * descriptor's memory.  Every page is mapped before returning.  A
- * descriptor without IOMD_DIR_OUT is mapped read-only and the mapping can
- * never be made writable.  The mapping cannot be grown with mremap().
- *
- * Context: mmap_lock held for writing, as in f_op->mmap.
- * Return: 0, -EINVAL (private mapping, or the range passes the end),
- * -EACCES (writable mapping of a read-only descriptor), -EPERM (memory
- * that cannot be shared with user space: zone memory, partial pages, a
- * buffer made without IOMD_BUF_KERNEL_USER_SHARED; the reason names the
- * remedy), or -ENOMEM.
- */
-int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
-		   struct iomd_why *why)
+static const struct vm_operations_struct iomd_vm_ops_ondemand = {
+	.open = iomd_map_open,
+	.close = iomd_map_close,
+	.fault = iomd_map_fault_ondemand,
+};
+
+/* Set up @vma for @desc with IOMD_MAP_* @options; nothing is installed. */
+static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
+			u32 options, struct iomd_why *why)
 {
 	unsigned long count = vma_pages(vma);
-	unsigned long left;
 	int ret;
 
 	ret = iomd_desc_hold(desc, why);
@@ -101,33 +164,315 @@ int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
 				count, vma->vm_pgoff, desc->npages);
 		goto unhold;
 	}
-	if (!(desc->direction & IOMD_DIR_OUT)) {
+	if (!(desc->direction & IOMD_DIR_OUT) ||
+	    (options & IOMD_MAP_READONLY)) {
 		if (vma->vm_flags & VM_WRITE) {
 			ret = iomd_fail(why, -EACCES,
-					"descriptor direction IN lets user space read only; map it without PROT_WRITE");
+					!(desc->direction & IOMD_DIR_OUT) ?
+					"descriptor direction IN lets user space read only; map it without PROT_WRITE" :
+					"the mapping was asked read-only");
 			goto unhold;
 		}
 		iomd_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 
-	iomd_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND);
-	vma->vm_ops = &iomd_vm_ops;
+	iomd_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
+			  (options & IOMD_MAP_NOFORK ? VM_DONTCOPY : 0));
+	vma->vm_ops = options & IOMD_MAP_ONDEMAND ? &iomd_vm_ops_ondemand :
+						    &iomd_vm_ops_prefault;
 	vma->vm_private_data = desc;
-
-	left = count;
-	ret = vm_insert_pages(vma, vma->vm_start, desc->pages + vma->vm_pgoff,
-			      &left);
-	if (ret) {
-		/* The core unmaps the range; ->close is not called. */
-		ret = iomd_fail(why, ret,
-				"inserting %lu pages failed with %lu left",
-				count, left);
-		goto unhold;
-	}
 	return 0;
 
 unhold:
 	iomd_desc_unhold(desc);
 	return ret;
 }
+
+/**
+ * iomd_desc_mmap() - map a descriptor into the task that owns @vma
+ * @desc:	the descriptor; the caller keeps it alive for the life of
+ *		@vma (through vma->vm_file, normally).
+ * @vma:	the new mapping, as handed to a driver's mmap file operation;
+ *		vma->vm_pgoff is the first page of @desc to map.
+ * @why:	failure reason; may be NULL.
+ *
+ * Drivers call this from their own mmap() to give user space a
+ * descriptor's memory.  The whole mapping is installed at its first
+ * touch, in batches.  A descriptor without IOMD_DIR_OUT is mapped
+ * read-only and can never be made writable.  The mapping cannot be grown
+ * with mremap().  @vma->vm_file's address_space must be the descriptor's
+ * for iomd_desc_revoke() to reach the mapping; files from
+ * iomd_desc_export_fd() are.
+ *
+ * Context: mmap_lock held for writing, as in f_op->mmap.
+ * Return: 0, -EINVAL (private mapping, or the range passes the end),
+ * -EACCES (writable mapping of a read-only descriptor), -EPERM (memory
+ * that cannot be shared with user space: zone memory, partial pages, a
+ * buffer made without IOMD_BUF_KERNEL_USER_SHARED, private user memory;
+ * the reason names the remedy), -ENODATA (user memory not wired), or
+ * -ENODEV (revoked).
+ */
+int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
+		   struct iomd_why *why)
+{
+	return iomd_map_vma(desc, vma, 0, why);
+}
 EXPORT_SYMBOL_GPL(iomd_desc_mmap);
+
+/* f_op->mmap of a mapping object's file. */
+int iomd_mapping_mmap(struct iomd_mapping *map, struct vm_area_struct *vma,
+		      struct iomd_why *why)
+{
+	int ret = iomd_map_vma(map->desc, vma, map->options, &map->why);
+
+	if (ret && why)
+		*why = map->why;
+	return ret;
+}
+
+static void iomd_mapping_release(struct kref *ref)
+{
+	struct iomd_mapping *map = container_of(ref, struct iomd_mapping, ref);
+
+	if (map->mm)
+		mmdrop(map->mm);
+	iomd_desc_put(map->desc);
+	kfree(map);
+}
+
+/**
+ * iomd_mapping_put() - drop a reference on a mapping object
+ * @map: the mapping object; NULL is ignored.
+ *
+ * The mapping itself lives on until it is unmapped.
+ */
+void iomd_mapping_put(struct iomd_mapping *map)
+{
+	if (map)
+		kref_put(&map->ref, iomd_mapping_release);
+}
+EXPORT_SYMBOL_GPL(iomd_mapping_put);
+
+/**
+ * iomd_mapping_address() - where a mapping object's data starts
+ * @map: the mapping object.
+ *
+ * Return: the user address of the first mapped byte, which is inside the
+ * first page when the mapped offset was not page-aligned.
+ */
+unsigned long iomd_mapping_address(const struct iomd_mapping *map)
+{
+	return map->map_addr + offset_in_page(map->offset);
+}
+EXPORT_SYMBOL_GPL(iomd_mapping_address);
+
+/**
+ * iomd_mapping_length() - bytes of data a mapping object maps
+ * @map: the mapping object.
+ *
+ * Return: the length asked for, unrounded; the mapping is whole pages.
+ */
+u64 iomd_mapping_length(const struct iomd_mapping *map)
+{
+	return map->length;
+}
+EXPORT_SYMBOL_GPL(iomd_mapping_length);
+
+/* The iomd mapping of @desc (or of any descriptor, if NULL) at @addr. */
+static struct vm_area_struct *iomd_find_mapping(struct mm_struct *mm,
+						unsigned long addr,
+						struct iomd_desc *desc)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+
+	if (!vma || vma->vm_start > addr ||
+	    !iomd_file_is_mapping(vma->vm_file) ||
+	    (vma->vm_ops != &iomd_vm_ops_prefault &&
+	     vma->vm_ops != &iomd_vm_ops_ondemand) ||
+	    (desc && vma->vm_private_data != desc))
+		return NULL;
+	return vma;
+}
+
+/* Install all of the mapping at @addr now, as MAP_POPULATE would. */
+static int iomd_map_populate(struct iomd_desc *desc, unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	int ret = -ENOENT;
+
+	mmap_read_lock(mm);
+	vma = iomd_find_mapping(mm, addr, desc);
+	if (vma) {
+		down_read(&desc->revoke_lock);
+		ret = iomd_map_populate_locked(vma);
+		up_read(&desc->revoke_lock);
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/**
+ * iomd_map_create() - map a descriptor into the current task
+ * @desc:	the descriptor.
+ * @options:	IOMD_MAP_* options.
+ * @addr:	with IOMD_MAP_FIXED, where the first mapped byte must be;
+ *		its offset in its page must be @offset's.  Else ignored.
+ * @offset:	first byte of @desc to map; need not be page-aligned.
+ * @length:	bytes to map; 0 means to the end of @desc.
+ * @why:	failure reason; may be NULL.
+ *
+ * I/O Kit's createMappingInTask(current task, address, options, offset,
+ * length).  The mapping is whole pages around the asked bytes; the mapping
+ * object reports where the data starts (iomd_mapping_address()) and its
+ * unrounded length.  Unless IOMD_MAP_ONDEMAND, every page is installed
+ * before returning.  IOMD_MAP_READONLY mappings can never be made
+ * writable (mprotect(), process_vm_writev() and ptrace writes fail).
+ * IOMD_MAP_NOFORK mappings are not inherited by children.  A fixed
+ * mapping is never moved: a misaligned @addr or a range already mapped is
+ * refused.
+ *
+ * Context: process context, in the task to map into; may sleep.
+ * Return: the mapping object, holding a reference the caller drops with
+ * iomd_mapping_put(); or ERR_PTR(-EINVAL) (bad options or fixed address,
+ * and the iomd_desc_mmap() refusals), ERR_PTR(-ERANGE)/ERR_PTR(-EOVERFLOW)
+ * for the range, ERR_PTR(-EEXIST) (fixed range taken), ERR_PTR(-EPERM),
+ * ERR_PTR(-EACCES), ERR_PTR(-ENODATA), ERR_PTR(-ENODEV), ERR_PTR(-ENOMEM).
+ */
+struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
+				     unsigned long addr, u64 offset,
+				     u64 length, struct iomd_why *why)
+{
+	unsigned long flags = MAP_SHARED, hint = 0, prot = PROT_READ, uaddr;
+	u64 first, end;
+	struct iomd_mapping *map;
+	struct file *file;
+	int ret;
+
+	if (options & ~IOMD_MAP_OPTIONS)
+		return ERR_PTR(iomd_fail(why, -EINVAL, "unknown options 0x%x",
+					 options & ~IOMD_MAP_OPTIONS));
+	if (!length) {
+		if (offset >= desc->length)
+			return ERR_PTR(iomd_fail(why, -ERANGE,
+						 "offset %llu is past the descriptor's length %zu",
+						 offset, desc->length));
+		length = desc->length - offset;
+	}
+	ret = iomd_desc_check_range(desc, offset, length, why);
+	if (ret)
+		return ERR_PTR(ret);
+	first = offset >> PAGE_SHIFT;
+	end = (offset + length + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	if (options & IOMD_MAP_FIXED) {
+		if (offset_in_page(addr) != offset_in_page(offset))
+			return ERR_PTR(iomd_fail(why, -EINVAL,
+						 "fixed address 0x%lx is %lu bytes into its page but the data is %lu bytes into its; it is not moved",
+						 addr, offset_in_page(addr),
+						 (unsigned long)offset_in_page(offset)));
+		hint = addr & PAGE_MASK;
+		flags |= MAP_FIXED_NOREPLACE;
+	}
+	if ((desc->direction & IOMD_DIR_OUT) && !(options & IOMD_MAP_READONLY))
+		prot |= PROT_WRITE;
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	if (!map)
+		return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
+	kref_init(&map->ref);
+	map->desc = iomd_desc_get(desc);
+	map->options = options;
+	map->offset = offset;
+	map->length = length;
+	file = iomd_file_create_mapping(desc, map);
+	if (IS_ERR(file)) {
+		iomd_mapping_put(map);
+		return ERR_PTR(iomd_fail(why, PTR_ERR(file),
+					 "cannot create the mapping's file"));
+	}
+	kref_get(&map->ref);		/* the file's */
+	uaddr = vm_mmap(file, hint, (end - first) << PAGE_SHIFT, prot, flags,
+			first << PAGE_SHIFT);
+	fput(file);			/* the mapping has its own */
+	if (IS_ERR_VALUE(uaddr)) {
+		ret = (long)uaddr;
+		if (map->why.err) {
+			if (why)
+				*why = map->why;
+		} else {
+			iomd_fail(why, ret, ret == -EEXIST ?
+				  "the fixed range at 0x%lx is already mapped; it is not replaced" :
+				  "mmap at 0x%lx failed", hint);
+		}
+		iomd_mapping_put(map);
+		return ERR_PTR(ret);
+	}
+	map->map_addr = uaddr;
+	map->map_len = (end - first) << PAGE_SHIFT;
+	mmgrab(current->mm);
+	map->mm = current->mm;
+
+	if (!(options & IOMD_MAP_ONDEMAND)) {
+		ret = iomd_map_populate(desc, uaddr);
+		if (ret && ret != -EBUSY) {
+			iomd_fail(why, ret, "installing the pages failed");
+			vm_munmap(uaddr, map->map_len);
+			iomd_mapping_put(map);
+			return ERR_PTR(ret);
+		}
+	}
+	return map;
+}
+EXPORT_SYMBOL_GPL(iomd_map_create);
+
+/**
+ * iomd_unmap_address() - remove the iomd mapping at a user address
+ * @addr:	any address inside the mapping, in the current task.
+ * @why:	failure reason; may be NULL.
+ *
+ * The explicit unmap of a mapping object (IOMemoryMap::unmap()).
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -EINVAL if no iomd mapping contains @addr.
+ */
+int iomd_unmap_address(unsigned long addr, struct iomd_why *why)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long start = 0, len = 0;
+
+	mmap_read_lock(mm);
+	vma = iomd_find_mapping(mm, addr, NULL);
+	if (vma) {
+		start = vma->vm_start;
+		len = vma->vm_end - vma->vm_start;
+	}
+	mmap_read_unlock(mm);
+	if (!len)
+		return iomd_fail(why, -EINVAL,
+				 "no iomd mapping contains 0x%lx", addr);
+	return vm_munmap(start, len);
+}
+EXPORT_SYMBOL_GPL(iomd_unmap_address);
+
+/**
+ * iomd_desc_revoke() - cut every user mapping of a descriptor
+ * @desc:	the descriptor.
+ *
+ * I/O Kit's redirect, for device removal: every user mapping of @desc, in
+ * every process, is zapped at once; later accesses to them get SIGBUS,
+ * and later mmap(), kernel reads and writes, and wiring fail with -ENODEV.
+ * The memory itself is freed only when the last reference goes, so no
+ * process can reach freed memory.
+ *
+ * Context: process context; may sleep.
+ */
+void iomd_desc_revoke(struct iomd_desc *desc)
+{
+	down_write(&desc->revoke_lock);
+	WRITE_ONCE(desc->revoked, true);
+	if (desc->inode)
+		unmap_mapping_range(desc->inode->i_mapping, 0, 0, 1);
+	up_write(&desc->revoke_lock);
+}
+EXPORT_SYMBOL_GPL(iomd_desc_revoke);

@@ -234,6 +234,10 @@ unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
  */
 int iomd_desc_prepare(struct iomd_desc *desc, struct iomd_why *why)
 {
+	int ret = iomd_revoked_check(desc, why);
+
+	if (ret)
+		return ret;
 	if (desc->kind != IOMD_KIND_USER)
 		return 0;
 	return iomd_user_wire(to_user(desc), why);

@@ -69,6 +69,17 @@ int iomd_desc_write(struct iomd_desc *desc, size_t offset, const void *buf,
 
 int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
 		   struct iomd_why *why);
+void iomd_desc_revoke(struct iomd_desc *desc);
+
+/* Mapping objects (IOMemoryMap), in the current task. */
+struct iomd_mapping;
+struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
+				     unsigned long addr, u64 offset,
+				     u64 length, struct iomd_why *why);
+unsigned long iomd_mapping_address(const struct iomd_mapping *map);
+u64 iomd_mapping_length(const struct iomd_mapping *map);
+void iomd_mapping_put(struct iomd_mapping *map);
+int iomd_unmap_address(unsigned long addr, struct iomd_why *why);
 
 int iomd_desc_export_fd(struct iomd_desc *desc, u32 flags,
 			struct iomd_why *why);

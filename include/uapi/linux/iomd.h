@@ -337,6 +337,81 @@ struct iomd_zone_info {
 	__u64 reserved[2];
 };
 
+/* struct iomd_map_create.options */
+#define IOMD_MAP_READONLY	0x00000001u	/* never writable */
+#define IOMD_MAP_FIXED		0x00000002u	/* exactly at @addr, or fail */
+#define IOMD_MAP_ONDEMAND	0x00000004u	/* install pages at first touch */
+#define IOMD_MAP_NOFORK		0x00000008u	/* children do not inherit it */
+#define IOMD_MAP_OPTIONS	(IOMD_MAP_READONLY | IOMD_MAP_FIXED | \
+				 IOMD_MAP_ONDEMAND | IOMD_MAP_NOFORK)
+
+/**
+ * struct iomd_map_create - argument of IOMD_IOC_MAP
+ * @fd:		in: a descriptor fd.
+ * @options:	in: IOMD_MAP_* bits.
+ * @addr:	in: with IOMD_MAP_FIXED, where the first mapped byte must
+ *		be (its offset in its page must equal @offset's); else 0.
+ *		out: where the first mapped byte is.
+ * @offset:	in: first byte of the descriptor to map; any alignment.
+ * @length:	in: bytes to map, 0 for the rest of the descriptor; out: the
+ *		bytes mapped from @addr on.
+ * @map_addr:	out: start of the mapping, which is whole pages; 0 on input.
+ * @map_length:	out: its length; 0 on input.
+ * @reserved:	must be zero.
+ *
+ * createMappingInTask() with options, into the calling process.  Unless
+ * IOMD_MAP_ONDEMAND, every page is installed before the call returns
+ * (like MAP_POPULATE, but in batches); with it, each page at first touch.
+ * IOMD_MAP_READONLY mappings cannot be made writable by mprotect(),
+ * process_vm_writev() or ptrace.  IOMD_MAP_NOFORK mappings are not
+ * inherited by a child.  A fixed mapping is never moved or placed over
+ * another.  Unmap with munmap() on the whole pages, or IOMD_IOC_UNMAP.
+ *
+ * Errors: those of mmap() on a descriptor fd (above), and EINVAL (unknown
+ * options, a fixed @addr whose in-page offset differs from @offset's),
+ * ERANGE/EOVERFLOW (the range), EEXIST (the fixed range is taken).
+ */
+struct iomd_map_create {
+	__u32 fd;
+	__u32 options;
+	__u64 addr;
+	__u64 offset;
+	__u64 length;
+	__u64 map_addr;
+	__u64 map_length;
+	__u64 reserved[2];
+};
+
+/**
+ * struct iomd_unmap - argument of IOMD_IOC_UNMAP
+ * @addr:	in: an address inside an iomd mapping of the caller.
+ * @reserved:	must be zero.
+ *
+ * Removes that whole mapping.  Errors: EINVAL (no iomd mapping there).
+ */
+struct iomd_unmap {
+	__u64 addr;
+	__u64 reserved[2];
+};
+
+/**
+ * struct iomd_revoke - argument of IOMD_IOC_REVOKE
+ * @fd:		in: a descriptor fd.
+ * @flags:	in: must be zero.
+ * @reserved:	must be zero.
+ *
+ * What a driver does on device removal (I/O Kit's redirect): every user
+ * mapping of the descriptor, in every process, is zapped at once; later
+ * touches of them get SIGBUS; later mmap(), IOMD_IOC_MAP, kernel reads and
+ * writes and IOMD_IOC_PREPARE fail with ENODEV.  The memory is freed when
+ * the last reference goes.  Any holder of the fd may revoke it.
+ */
+struct iomd_revoke {
+	__u32 fd;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
 #define IOMD_IOC_MAGIC		0xB6
 
 #define IOMD_IOC_BUFFER_CREATE	_IOWR(IOMD_IOC_MAGIC, 0x01, struct iomd_buffer_create)
@@ -349,6 +424,9 @@ struct iomd_zone_info {
 #define IOMD_IOC_USER_CREATE	_IOWR(IOMD_IOC_MAGIC, 0x08, struct iomd_user_create)
 #define IOMD_IOC_PREPARE	_IOWR(IOMD_IOC_MAGIC, 0x09, struct iomd_wire)
 #define IOMD_IOC_COMPLETE	_IOWR(IOMD_IOC_MAGIC, 0x0a, struct iomd_wire)
+#define IOMD_IOC_MAP		_IOWR(IOMD_IOC_MAGIC, 0x0b, struct iomd_map_create)
+#define IOMD_IOC_UNMAP		_IOW(IOMD_IOC_MAGIC, 0x0c, struct iomd_unmap)
+#define IOMD_IOC_REVOKE		_IOW(IOMD_IOC_MAGIC, 0x0d, struct iomd_revoke)
 
 /*
  * mmap() on a descriptor fd maps the descriptor's memory, whole pages,
@@ -359,7 +437,8 @@ struct iomd_zone_info {
  * IOMD_BUF_KERNEL_USER_SHARED, a kernel range holding zone memory or
  * partial pages, or user memory that is not one shared VM object;
  * IOMD_IOC_REASON on the fd names the remedy), ENODATA (a user descriptor
- * that is not wired).
+ * that is not wired), ENODEV (revoked).  A mapping made by mmap() installs
+ * all its pages at its first touch; IOMD_IOC_MAP offers the other options.
  *
  * A user descriptor can be mapped, in any process that has its fd, only
  * when every range is whole pages of one shared VM object: anonymous
