@@ -328,7 +328,8 @@ static int iomd_map_populate(struct iomd_desc *desc, unsigned long addr)
  * unrounded length.  Unless IOMD_MAP_ONDEMAND, every page is installed
  * before returning.  IOMD_MAP_READONLY mappings can never be made
  * writable (mprotect(), process_vm_writev() and ptrace writes fail).
- * IOMD_MAP_NOFORK mappings are not inherited by children.  A fixed
+ * IOMD_MAP_NOFORK mappings are not inherited by children (MADV_DONTFORK;
+ * MADV_DOFORK undoes it).  A fixed
  * mapping is never moved: a misaligned @addr or a range already mapped is
  * refused.
  *
@@ -430,7 +431,8 @@ EXPORT_SYMBOL_GPL(iomd_map_create);
  * @addr:	any address inside the mapping, in the current task.
  * @why:	failure reason; may be NULL.
  *
- * The explicit unmap of a mapping object (IOMemoryMap::unmap()).
+ * The explicit unmap of a mapping object (IOMemoryMap::unmap()): the
+ * whole mapping goes, including parts that mprotect() split off.
  *
  * Context: process context; may sleep.
  * Return: 0, or -EINVAL if no iomd mapping contains @addr.
@@ -438,20 +440,44 @@ EXPORT_SYMBOL_GPL(iomd_map_create);
 int iomd_unmap_address(unsigned long addr, struct iomd_why *why)
 {
 	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	unsigned long start = 0, len = 0;
+	struct vm_area_struct *vma, *next;
+	unsigned long start = 0, end = 0;
 
+	/*
+	 * mprotect() and partial munmap() split a mapping into several
+	 * vmas; the mapping is every adjacent vma of the same file whose
+	 * pages follow on.
+	 */
 	mmap_read_lock(mm);
 	vma = iomd_find_mapping(mm, addr, NULL);
 	if (vma) {
 		start = vma->vm_start;
-		len = vma->vm_end - vma->vm_start;
+		end = vma->vm_end;
+		for (next = find_vma(mm, end);
+		     next && next->vm_start == end &&
+		     next->vm_file == vma->vm_file &&
+		     next->vm_pgoff == vma->vm_pgoff + vma_pages(vma);
+		     next = find_vma(mm, end)) {
+			vma = next;
+			end = vma->vm_end;
+		}
+		vma = find_vma(mm, start);
+		while (start > 0) {
+			struct vm_area_struct *prev = find_vma(mm, start - 1);
+
+			if (!prev || prev->vm_end != start ||
+			    prev->vm_file != vma->vm_file ||
+			    prev->vm_pgoff + vma_pages(prev) != vma->vm_pgoff)
+				break;
+			vma = prev;
+			start = vma->vm_start;
+		}
 	}
 	mmap_read_unlock(mm);
-	if (!len)
+	if (start == end)
 		return iomd_fail(why, -EINVAL,
 				 "no iomd mapping contains 0x%lx", addr);
-	return vm_munmap(start, len);
+	return vm_munmap(start, end - start);
 }
 EXPORT_SYMBOL_GPL(iomd_unmap_address);
 

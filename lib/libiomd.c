@@ -114,6 +114,45 @@ int iomd_unmap(void *addr, size_t length)
 	return 0;
 }
 
+int iomd_map_create(int iomd_fd, int desc_fd, uint32_t options,
+		    uint64_t addr, uint64_t offset, uint64_t length,
+		    struct iomd_map_create *out)
+{
+	struct iomd_map_create arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = iomd_fd_to_u32(desc_fd);
+	arg.options = options;
+	arg.addr = addr;
+	arg.offset = offset;
+	arg.length = length;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_MAP, &arg);
+	if (ret < 0)
+		return ret;
+	if (out)
+		*out = arg;
+	return 0;
+}
+
+int iomd_unmap_addr(int iomd_fd, const void *addr)
+{
+	struct iomd_unmap arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.addr = (uint64_t)(uintptr_t)addr;
+	return iomd_ioctl(iomd_fd, IOMD_IOC_UNMAP, &arg);
+}
+
+int iomd_revoke(int iomd_fd, int desc_fd)
+{
+	struct iomd_revoke arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = iomd_fd_to_u32(desc_fd);
+	return iomd_ioctl(iomd_fd, IOMD_IOC_REVOKE, &arg);
+}
+
 int iomd_info(int iomd_fd, int desc_fd, struct iomd_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -194,6 +233,7 @@ static const struct {
 	{ EACCES, "EACCES" },
 	{ EFAULT, "EFAULT" },
 	{ EBUSY, "EBUSY" },
+	{ EEXIST, "EEXIST" },
 	{ ENODEV, "ENODEV" },
 	{ EINVAL, "EINVAL" },
 	{ ENFILE, "ENFILE" },
@@ -203,6 +243,7 @@ static const struct {
 	{ ENOSPC, "ENOSPC" },
 	{ ESPIPE, "ESPIPE" },
 	{ ERANGE, "ERANGE" },
+	{ ENODATA, "ENODATA" },
 	{ EOVERFLOW, "EOVERFLOW" },
 	{ EBADFD, "EBADFD" },
 	{ EOPNOTSUPP, "EOPNOTSUPP" },

@@ -95,6 +95,51 @@ int iomd_map(int desc_fd, uint64_t offset, size_t length, int prot,
 int iomd_unmap(void *addr, size_t length);
 
 /**
+ * iomd_map_create() - map a descriptor with options (IOMD_IOC_MAP)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: descriptor file descriptor.
+ * @options: IOMD_MAP_* bits.
+ * @addr: with IOMD_MAP_FIXED, where the first mapped byte must be (its
+ *	offset in its page must equal @offset's); otherwise 0.
+ * @offset: first byte of the descriptor to map; any alignment.
+ * @length: bytes to map, or 0 for the rest of the descriptor.
+ * @out: receives the ioctl's result on success: @out->addr is where the
+ *	first mapped byte is, @out->length the bytes mapped from there,
+ *	@out->map_addr and @out->map_length the whole-page mapping around
+ *	them.  May be NULL.
+ *
+ * Unmap with iomd_unmap_addr(), or munmap() of @out->map_addr and
+ * @out->map_length.
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_map_create(int iomd_fd, int desc_fd, uint32_t options,
+		    uint64_t addr, uint64_t offset, uint64_t length,
+		    struct iomd_map_create *out);
+
+/**
+ * iomd_unmap_addr() - remove the iomd mapping around an address
+ *	(IOMD_IOC_UNMAP)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @addr: any address inside an iomd mapping of this process.
+ *
+ * Return: 0, or -errno (-EINVAL when no iomd mapping contains @addr).
+ */
+int iomd_unmap_addr(int iomd_fd, const void *addr);
+
+/**
+ * iomd_revoke() - cut every user mapping of a descriptor (IOMD_IOC_REVOKE)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: descriptor file descriptor.
+ *
+ * Later touches of the descriptor's mappings, in every process, get
+ * SIGBUS; later maps and kernel reads and writes fail with -ENODEV.
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_revoke(int iomd_fd, int desc_fd);
+
+/**
  * iomd_info() - describe a descriptor (IOMD_IOC_INFO)
  * @iomd_fd: /dev/iomd file descriptor.
  * @desc_fd: descriptor file descriptor.

@@ -364,8 +364,11 @@ struct iomd_zone_info {
  * (like MAP_POPULATE, but in batches); with it, each page at first touch.
  * IOMD_MAP_READONLY mappings cannot be made writable by mprotect(),
  * process_vm_writev() or ptrace.  IOMD_MAP_NOFORK mappings are not
- * inherited by a child.  A fixed mapping is never moved or placed over
- * another.  Unmap with munmap() on the whole pages, or IOMD_IOC_UNMAP.
+ * inherited by a child, as if madvise(MADV_DONTFORK) had been called;
+ * the process can undo it with MADV_DOFORK.  A fixed mapping is never
+ * moved or placed over another.  Unmap with munmap() on the whole pages,
+ * or IOMD_IOC_UNMAP (which removes every part of the mapping, also parts
+ * that mprotect() split off).
  *
  * Errors: those of mmap() on a descriptor fd (above), and EINVAL (unknown
  * options, a fixed @addr whose in-page offset differs from @offset's),

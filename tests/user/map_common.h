@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the map_* tests: looking a mapping up in /proc/PID/smaps,
+ * and touching memory that may fault (SIGSEGV or SIGBUS) without dying.
+ *
+ * Everything is static inline so that each test uses what it needs.
+ */
+#ifndef _IOMD_MAP_COMMON_H
+#define _IOMD_MAP_COMMON_H
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "iomd_test.h"
+
+/* One VMA as /proc/PID/smaps shows it. */
+struct map_vma {
+	uint64_t start;
+	uint64_t end;
+	char perms[8];		/* "rw-s" and the like */
+	uint64_t rss;		/* bytes resident */
+	char flags[200];	/* the VmFlags line: " rd wr sh ..." */
+};
+
+/*
+ * Find the VMA containing @addr in /proc/@pid/smaps (@pid 0: this
+ * process).  Returns 0 with @vma filled in, -ENOENT if no VMA contains
+ * @addr, or -errno if smaps cannot be read.
+ */
+static inline int map_vma_find(pid_t pid, uint64_t addr, struct map_vma *vma)
+{
+	unsigned long long start, end, kb;
+	bool in = false, found = false;
+	char path[64], perms[8], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/smaps");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		/* A VMA's first line: "start-end perms offset dev inode". */
+		if (sscanf(line, "%llx-%llx %7s ", &start, &end, perms) == 3 &&
+		    strlen(perms) == 4) {
+			if (found)
+				break;
+			in = addr >= start && addr < end;
+			if (!in)
+				continue;
+			found = true;
+			memset(vma, 0, sizeof(*vma));
+			vma->start = start;
+			vma->end = end;
+			memcpy(vma->perms, perms, sizeof(perms));
+			continue;
+		}
+		if (!in)
+			continue;
+		if (sscanf(line, "Rss: %llu kB", &kb) == 1)
+			vma->rss = kb * 1024;
+		else if (!strncmp(line, "VmFlags:", 8))
+			snprintf(vma->flags, sizeof(vma->flags), "%s",
+				 line + 8);
+	}
+	free(line);
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
+/* Whether the VmFlags of @vma include the two-letter flag @flag. */
+static inline bool map_vma_flag(const struct map_vma *vma, const char *flag)
+{
+	char want[8];
+
+	snprintf(want, sizeof(want), " %s", flag);
+	return strstr(vma->flags, want) != NULL;
+}
+
+/*
+ * Resident bytes of the VMA containing @addr in this process, or
+ * UINT64_MAX if there is none.
+ */
+static inline uint64_t map_rss(const void *addr)
+{
+	struct map_vma vma;
+
+	if (map_vma_find(0, (uintptr_t)addr, &vma))
+		return UINT64_MAX;
+	return vma.rss;
+}
+
+/* Whether this process has a VMA containing @addr. */
+static inline bool map_present(const void *addr)
+{
+	struct map_vma vma;
+
+	return map_vma_find(0, (uintptr_t)addr, &vma) == 0;
+}
+
+/*
+ * Probing memory that may fault: a SIGSEGV or SIGBUS raised inside
+ * map_probe_read()/map_probe_write() returns the signal number instead of
+ * killing the process.  Per thread; a fault anywhere else still kills.
+ */
+static inline sigjmp_buf *map_probe_env(void)
+{
+	static __thread sigjmp_buf env;
+
+	return &env;
+}
+
+static inline volatile sig_atomic_t *map_probe_armed(void)
+{
+	static __thread volatile sig_atomic_t armed;
+
+	return &armed;
+}
+
+static inline void map_probe_handler(int sig)
+{
+	if (!*map_probe_armed()) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	*map_probe_armed() = 0;
+	siglongjmp(*map_probe_env(), sig);
+}
+
+/* Install the SIGSEGV and SIGBUS handlers; call once per process. */
+static inline void map_probe_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = map_probe_handler;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, NULL) || sigaction(SIGBUS, &sa, NULL))
+		iomd_tap_bail("sigaction: %s", strerror(errno));
+}
+
+/* Read the byte at @p into *@val: 0, or the signal the read raised. */
+static inline int map_probe_read(const void *p, unsigned char *val)
+{
+	int sig;
+
+	sig = sigsetjmp(*map_probe_env(), 1);
+	if (sig)
+		return sig;
+	*map_probe_armed() = 1;
+	*val = *(const volatile unsigned char *)p;
+	*map_probe_armed() = 0;
+	return 0;
+}
+
+/* Write @val to the byte at @p: 0, or the signal the write raised. */
+static inline int map_probe_write(void *p, unsigned char val)
+{
+	int sig;
+
+	sig = sigsetjmp(*map_probe_env(), 1);
+	if (sig)
+		return sig;
+	*map_probe_armed() = 1;
+	*(volatile unsigned char *)p = val;
+	*map_probe_armed() = 0;
+	return 0;
+}
+
+/* Name of the signals the probes return, for diagnostics. */
+static inline const char *map_sig_name(int sig)
+{
+	switch (sig) {
+	case 0:
+		return "no signal";
+	case SIGSEGV:
+		return "SIGSEGV";
+	case SIGBUS:
+		return "SIGBUS";
+	default:
+		return "another signal";
+	}
+}
+
+/*
+ * A free range of @len bytes, found by mapping and unmapping it; 0 if
+ * none.  A guard page is left free on each side.
+ */
+static inline uint64_t map_free_range(size_t len)
+{
+	size_t page = iomd_page_size();
+	char *p;
+
+	p = mmap(NULL, len + 2 * page, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	munmap(p, len + 2 * page);
+	return (uintptr_t)(p + page);
+}
+
+#endif /* _IOMD_MAP_COMMON_H */
