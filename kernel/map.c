@@ -101,10 +101,15 @@ int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
 				count, vma->vm_pgoff, desc->npages);
 		goto unhold;
 	}
-	if (!(desc->direction & IOMD_DIR_OUT)) {
-		if (vma->vm_flags & VM_WRITE) {
+	if (!(desc->direction & IOMD_DIR_OUT) || !desc->writable) {
+		if ((vma->vm_flags & VM_WRITE) && desc->writable) {
 			ret = iomd_fail(why, -EACCES,
 					"descriptor direction IN lets user space read only; map it without PROT_WRITE");
+			goto unhold;
+		}
+		if (vma->vm_flags & VM_WRITE) {
+			ret = iomd_fail(why, -EACCES,
+					"the memory was pinned read-only (direction OUT); map it without PROT_WRITE");
 			goto unhold;
 		}
 		iomd_vm_flags_clear(vma, VM_MAYWRITE);
