@@ -7,6 +7,7 @@
 #   make shell        interactive shell in the VM, module loaded (KERNEL=6.12)
 #   make deps         install the Debian packages everything needs
 #   make lint         checkpatch --strict on all C files + sparse on the module
+#   make bench        benchmark suite: 3 boots of 6.12, report in build/bench/
 #   make clean        remove build/
 #   make help         settings and details
 #
@@ -26,6 +27,9 @@ BUILD := build
 USER_TARGET ?= $(if $(wildcard mk/user.mk),user)
 
 include mk/kernel.mk
+# Benchmarks: after kernel.mk (uses its table), before vm.mk (adds the
+# smoke test to the VM's programs).
+include mk/bench.mk
 include mk/vm.mk
 
 .PHONY: all deps lint clean help
@@ -45,7 +49,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,12s/^# \{0,1\}//p' Makefile
+	@sed -n '3,13s/^# \{0,1\}//p' Makefile
 	@echo
 	@echo 'Settings (make VAR=value ...), current values shown:'
 	@echo '  KERNELS=$(KERNELS)   kernels for check/modules/lint; known: $(KERNEL_NAMES)'
@@ -61,5 +65,10 @@ help:
 	@echo '  KMOD_BUILD=$(KMOD_BUILD)   module build script (KDIR OUTDIR)'
 	@echo '  USER_TARGET=$(USER_TARGET)   target building the user-space programs'
 	@echo '  VM_TEST_BINS, VM_DEMO_BIN, VM_TOOL_BINS   programs for the VM (default: USER_*)'
+	@echo '  BENCH_KERNEL=$(strip $(BENCH_KERNEL)) BENCH_BOOTS=$(strip $(BENCH_BOOTS)) BENCH_PASSES=$(strip $(BENCH_PASSES))   make bench: kernel, boots, passes (>= 7)'
+	@echo '  BENCH_SIZES=sizes    case 1-3 buffer sizes, e.g. "4K 1M 64M" (default 4K..256M)'
+	@echo '  BENCH_GROUPS, BENCH_CASES   only these case numbers / case-name globs'
+	@echo '  BENCH_MEM=$(strip $(BENCH_MEM)) BENCH_TIMEOUT=$(strip $(BENCH_TIMEOUT)) BENCH_CPU=$(strip $(BENCH_CPU))   make bench: guest MiB, seconds per boot, -cpu'
 	@echo
 	@echo 'Logs of a run: $(BUILD)/vm/<kernel>/{console.log,results.log,dmesg.log,build.log}'
+	@echo 'Benchmark report: $(BUILD)/bench/{report.txt,report.md,results.json,cost-per-page.png} (docs/benchmarks.md)'

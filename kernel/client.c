@@ -239,6 +239,10 @@ static int iomd_ioc_rw_kmap(struct iomd_desc *desc, struct iomd_rw *arg,
 	ret = iomd_desc_hold(desc, why);
 	if (ret)
 		return ret;
+	if (write && !desc->writable) {
+		ret = iomd_desc_read_only(why);
+		goto unhold;
+	}
 	kaddr = iomd_desc_kmap(desc, why);
 	if (IS_ERR(kaddr)) {
 		ret = PTR_ERR(kaddr);

@@ -27,6 +27,7 @@ void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 {
 	kref_init(&desc->ref);
 	desc->ops = ops;
+	desc->writable = true;
 	desc->kind = kind;
 	desc->direction = direction;
 	desc->options = options;
@@ -48,6 +49,13 @@ void iomd_desc_set_single(struct iomd_desc *desc, size_t length,
 	desc->segs = &desc->seg0;
 	desc->nr_segs = 1;
 	desc->length = length;
+}
+
+/* The refusal to write memory that was pinned read-only. */
+int iomd_desc_read_only(struct iomd_why *why)
+{
+	return iomd_fail(why, -EACCES,
+			 "the memory was described for a device that only reads it (IOMD_DIR_OUT) and pinned read-only; describe it IOMD_DIR_IN or _INOUT to write it");
 }
 
 /* Keep @desc's pages valid, revoked or not; 0 or why not. */
@@ -299,12 +307,15 @@ EXPORT_SYMBOL_GPL(iomd_desc_read);
  * @why:	failure reason; may be NULL.
  *
  * Context: may sleep.
- * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()), or
- * -ENODATA for user memory that is not wired (iomd_desc_prepare()).
+ * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()),
+ * -ENODATA for user memory that is not wired (iomd_desc_prepare()), or
+ * -EACCES for user memory described for a device that only reads it.
  */
 int iomd_desc_write(struct iomd_desc *desc, size_t offset, const void *buf,
 		    size_t len, struct iomd_why *why)
 {
+	if (!desc->writable)
+		return iomd_desc_read_only(why);
 	return iomd_desc_walk_held(desc, offset, len, iomd_step_write,
 				   (void *)buf, why);
 }
@@ -329,8 +340,12 @@ int iomd_desc_copy_from_user(struct iomd_desc *desc, size_t offset,
 			     const void __user *src, size_t len,
 			     struct iomd_why *why)
 {
-	int ret = iomd_desc_walk_held(desc, offset, len, iomd_step_from_user,
-				      (void __force *)src, why);
+	int ret;
+
+	if (!desc->writable)
+		return iomd_desc_read_only(why);
+	ret = iomd_desc_walk_held(desc, offset, len, iomd_step_from_user,
+				  (void __force *)src, why);
 
 	if (ret == -EFAULT)
 		return iomd_fail(why, ret, "user buffer at 0x%lx is not readable",

@@ -61,6 +61,10 @@ struct iomd_seg {
  * @segs:	where the bytes lie in @pages, in order; @nr_segs of them.
  * @nr_segs:	number of entries in @segs.
  * @seg0:	storage of @segs for single-run kinds.
+ * @writable:	the kernel and user mappings may write the memory; false
+ *		for user memory pinned read-only (direction OUT), whose pages
+ *		may be page cache of a file the caller cannot write, sealed
+ *		memory, or the shared zero page.
  * @user_shareable: may be mapped into user space.
  * @share_why:	when not @user_shareable, why, with the remedy.
  * @reason_lock: protects @reason.
@@ -85,6 +89,7 @@ struct iomd_desc {
 	struct iomd_seg *segs;
 	unsigned int nr_segs;
 	struct iomd_seg seg0;
+	bool writable;
 	bool user_shareable;
 	struct iomd_why share_why;
 	spinlock_t reason_lock;	/* protects @reason */
@@ -101,7 +106,9 @@ struct iomd_desc {
  * @ranges:	the described ranges, @desc.nr_segs of them.
  * @npages:	pages the ranges span, the size of @desc.pages when wired.
  * @lock:	protects the wiring state below.
- * @wire_count:	prepare() calls not yet completed, mappings included.
+ * @wire_count:	holds on the pinned pages: @prepares, plus one for each
+ *		mapping and access in progress.
+ * @prepares:	prepare() calls not yet completed.
  * @pinning:	a prepare() is pinning the pages without @lock held.
  * @wait:	where a concurrent prepare() waits for @pinning to end.
  * @kmap:	kernel mapping of the pinned pages, made on demand.
@@ -111,8 +118,9 @@ struct iomd_user {
 	struct mm_struct *mm;
 	struct iomd_range *ranges;
 	unsigned long npages;
-	struct mutex lock;
+	struct mutex lock;	/* protects the wiring state below */
 	unsigned int wire_count;
+	unsigned int prepares;
 	bool pinning;
 	wait_queue_head_t wait;
 	void *kmap;
@@ -199,6 +207,7 @@ void iomd_desc_set_single(struct iomd_desc *desc, size_t length,
 			  size_t first_offset);
 int iomd_desc_hold(struct iomd_desc *desc, struct iomd_why *why);
 int iomd_desc_hold_pages(struct iomd_desc *desc, struct iomd_why *why);
+int iomd_desc_read_only(struct iomd_why *why);
 void iomd_desc_unhold(struct iomd_desc *desc);
 int iomd_desc_check_range(const struct iomd_desc *desc, u64 offset, u64 len,
 			  struct iomd_why *why);

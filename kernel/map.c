@@ -164,13 +164,16 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 				count, vma->vm_pgoff, desc->npages);
 		goto unhold;
 	}
-	if (!(desc->direction & IOMD_DIR_OUT) ||
+	if (!(desc->direction & IOMD_DIR_OUT) || !desc->writable ||
 	    (options & IOMD_MAP_READONLY)) {
 		if (vma->vm_flags & VM_WRITE) {
-			ret = iomd_fail(why, -EACCES,
-					!(desc->direction & IOMD_DIR_OUT) ?
-					"descriptor direction IN lets user space read only; map it without PROT_WRITE" :
-					"the mapping was asked read-only");
+			const char *what = "the mapping was asked read-only";
+
+			if (!desc->writable)
+				what = "the memory was pinned read-only (direction OUT); map it without PROT_WRITE";
+			else if (!(desc->direction & IOMD_DIR_OUT))
+				what = "descriptor direction IN lets user space read only; map it without PROT_WRITE";
+			ret = iomd_fail(why, -EACCES, "%s", what);
 			goto unhold;
 		}
 		iomd_vm_flags_clear(vma, VM_MAYWRITE);
@@ -374,7 +377,8 @@ struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 		hint = addr & PAGE_MASK;
 		flags |= MAP_FIXED_NOREPLACE;
 	}
-	if ((desc->direction & IOMD_DIR_OUT) && !(options & IOMD_MAP_READONLY))
+	if ((desc->direction & IOMD_DIR_OUT) && desc->writable &&
+	    !(options & IOMD_MAP_READONLY))
 		prot |= PROT_WRITE;
 
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);

@@ -24,9 +24,10 @@ static void iomd_user_release(struct iomd_desc *desc)
 {
 	struct iomd_user *u = container_of(desc, struct iomd_user, desc);
 
-	/* Mappings hold wire counts, so only prepare()s can be left. */
-	if (u->wire_count) {
-		u->wire_count = 1;
+	/* Mappings and accesses hold the descriptor: only prepares are left. */
+	WARN_ON_ONCE(u->wire_count != u->prepares);
+	while (u->prepares) {
+		u->prepares--;
 		iomd_user_unwire(desc);
 	}
 	mmdrop(u->mm);
@@ -108,10 +109,14 @@ void iomd_user_judge(struct iomd_user *u)
 					     i, addr);
 				return;
 			}
+			if (!(vma->vm_flags & VM_MAYSHARE) && vma->vm_file) {
+				iomd_why_set(why, -EPERM,
+					     "range %u: 0x%lx is a private file mapping (MAP_PRIVATE), whose pages are copied on write; map the file MAP_SHARED",
+					     i, addr);
+				return;
+			}
 			if (!(vma->vm_flags & VM_MAYSHARE)) {
 				iomd_why_set(why, -EPERM,
-					     vma->vm_file ?
-					     "range %u: 0x%lx is a private file mapping (MAP_PRIVATE), whose pages are copied on write; map the file MAP_SHARED" :
 					     "range %u: 0x%lx is private anonymous memory (malloc, MAP_PRIVATE), which belongs to one process; allocate it with mmap(MAP_SHARED | MAP_ANONYMOUS) or a memfd",
 					     i, addr);
 				return;
@@ -216,6 +221,8 @@ struct iomd_desc *iomd_desc_create_user(struct mm_struct *mm,
 		goto free_u;
 
 	iomd_desc_init(&u->desc, &iomd_user_ops, IOMD_KIND_USER, direction, 0);
+	/* Pinned with FOLL_WRITE only when the device writes (IN). */
+	u->desc.writable = direction & IOMD_DIR_IN;
 	for (i = 0, total = 0, npages = 0; i < nr_ranges; i++) {
 		struct iomd_seg *seg = &u->desc.segs[i];
 

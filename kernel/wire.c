@@ -135,6 +135,7 @@ int iomd_user_wire(struct iomd_user *u, struct iomd_why *why)
 	}
 	if (u->wire_count) {
 		u->wire_count++;
+		u->prepares++;
 		mutex_unlock(&u->lock);
 		return 0;
 	}
@@ -151,6 +152,7 @@ int iomd_user_wire(struct iomd_user *u, struct iomd_why *why)
 	if (!ret) {
 		u->desc.pages = pages;
 		u->wire_count = 1;
+		u->prepares = 1;
 	}
 	WRITE_ONCE(u->pinning, false);
 	mutex_unlock(&u->lock);
@@ -257,15 +259,23 @@ EXPORT_SYMBOL_GPL(iomd_desc_prepare);
  */
 int iomd_desc_complete(struct iomd_desc *desc, struct iomd_why *why)
 {
-	int ret;
+	struct iomd_user *u;
 
 	if (desc->kind != IOMD_KIND_USER)
 		return 0;
-	/* Refuse an unbalanced complete() instead of warning about it. */
-	ret = iomd_user_hold(desc, why);
-	if (ret)
-		return ret;
-	iomd_user_unwire(desc);
+	/*
+	 * Only prepare()s can be completed: a mapping's or an access's hold
+	 * is its own, and an unbalanced complete() is refused.
+	 */
+	u = to_user(desc);
+	mutex_lock(&u->lock);
+	if (!u->prepares) {
+		mutex_unlock(&u->lock);
+		return iomd_fail(why, -ENODATA,
+				 "no prepare() to complete");
+	}
+	u->prepares--;
+	mutex_unlock(&u->lock);
 	iomd_user_unwire(desc);
 	return 0;
 }

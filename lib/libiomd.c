@@ -185,6 +185,46 @@ int iomd_kwrite(int iomd_fd, int desc_fd, uint64_t offset, const void *buf,
 	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, offset, buf, len);
 }
 
+int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
+		     unsigned int nr, uint32_t flags)
+{
+	struct iomd_user_create arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.ranges = (uint64_t)(uintptr_t)ranges;
+	arg.nr_ranges = nr;
+	arg.flags = flags;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_USER_CREATE, &arg);
+	if (ret < 0)
+		return ret;
+	return (int)arg.fd;
+}
+
+static int iomd_wire(int iomd_fd, unsigned long request, int desc_fd)
+{
+	struct iomd_wire arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = iomd_fd_to_u32(desc_fd);
+	ret = iomd_ioctl(iomd_fd, request, &arg);
+	if (ret < 0)
+		return ret;
+	/* Wire counts are small: each one is an ioctl or a mapping. */
+	return arg.wire_count > INT_MAX ? INT_MAX : (int)arg.wire_count;
+}
+
+int iomd_prepare(int iomd_fd, int desc_fd)
+{
+	return iomd_wire(iomd_fd, IOMD_IOC_PREPARE, desc_fd);
+}
+
+int iomd_complete(int iomd_fd, int desc_fd)
+{
+	return iomd_wire(iomd_fd, IOMD_IOC_COMPLETE, desc_fd);
+}
+
 int iomd_reason(int iomd_fd, int fd, char *buf, size_t size)
 {
 	struct iomd_reason arg;
@@ -225,8 +265,10 @@ static const struct {
 } iomd_errno_names[] = {
 	{ EPERM, "EPERM" },
 	{ ENOENT, "ENOENT" },
+	{ ESRCH, "ESRCH" },
 	{ EIO, "EIO" },
 	{ ENXIO, "ENXIO" },
+	{ E2BIG, "E2BIG" },
 	{ EBADF, "EBADF" },
 	{ EAGAIN, "EAGAIN" },
 	{ ENOMEM, "ENOMEM" },

@@ -45,7 +45,7 @@ else
 		sed 's|^\./||' | LC_ALL=C sort)
 fi
 
-# User-space code (lib/, tests/user/, tools/) cannot use the kernel's u64
+# User-space code (lib/, tests/user/, tools/, bench/ but its kernel/) cannot use the kernel's u64
 # & co. or its __printf()/__noreturn macros.
 user_ignore=PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO
 
@@ -53,7 +53,8 @@ nbad=0
 for f in $files; do
 	[ -f "$f" ] || continue    # deleted but still in the index
 	case $f in
-	lib/* | tests/user/* | tools/*) extra="--ignore $user_ignore" ;;
+	bench/kernel/*) extra= ;;
+	lib/* | tests/user/* | tools/* | bench/*) extra="--ignore $user_ignore" ;;
 	*) extra= ;;
 	esac
 	# shellcheck disable=SC2086 # the flags are lists of options

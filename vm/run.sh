@@ -12,8 +12,10 @@
 # ", N skipped" when something was skipped). Exit status 1 if anything
 # failed.
 #
-#   MODE     check (run the tests), demo (run the demo program) or shell
-#            (interactive shell on this terminal, modules loaded)
+#   MODE     check (run the tests), demo (run the demo program), shell
+#            (interactive shell on this terminal, modules loaded) or bench
+#            (run the benchmark suite, iomd-bench, from USER_TOOL_BINS;
+#            see bench/run.sh)
 #   KERNEL   NAME|KDIR|IMAGE[|APPEND]: a name for messages and build/vm/NAME,
 #            the module build tree, the kernel image, extra kernel command
 #            line words. An empty KDIR or IMAGE means "not installed".
@@ -29,29 +31,33 @@
 #   VM_*, TEST_TIMEOUT: see vm/boot.sh
 set -u
 
-mode=${1:?usage: run.sh check|demo|shell NAME|KDIR|IMAGE[|APPEND]...}
+mode=${1:?usage: run.sh check|demo|shell|bench NAME|KDIR|IMAGE[|APPEND]...}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 build=${BUILD:-build}
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
 kmod_build=${KMOD_BUILD:-kernel/build.sh}
-case $mode in check | demo | shell) ;; *) echo "run.sh: bad mode $mode" >&2; exit 2 ;; esac
+case $mode in check | demo | shell | bench) ;; *) echo "run.sh: bad mode $mode" >&2; exit 2 ;; esac
 
 # now: wall clock in seconds; elapsed START: seconds since START, 1 decimal
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# Programs for the initramfs.
+# Programs for the initramfs (bench mode runs no test program).
 tests=
+[ "$mode" = bench ] && USER_TEST_BINS=
 for t in ${USER_TEST_BINS:-}; do
 	name=$(basename "$t")
 	if [ -n "${TESTS:-}" ]; then
 		keep=false
+		# The globs are for test names, not for files here.
+		set -f
 		for pat in $TESTS; do
 			# shellcheck disable=SC2254 # $pat is a glob on purpose
 			case $name in $pat) keep=true ;; esac
 		done
+		set +f
 		$keep || continue
 	fi
 	tests="$tests $t"

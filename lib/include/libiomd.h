@@ -214,6 +214,43 @@ int iomd_zone_info(int iomd_fd, unsigned int index,
 		   struct iomd_zone_info *info, char *name);
 
 /**
+ * iomd_user_create() - describe memory of this process (IOMD_IOC_USER_CREATE)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @ranges: the ranges, in the order their bytes appear in the descriptor.
+ * @nr: number of ranges, 1 to IOMD_USER_MAX_RANGES.
+ * @flags: one IOMD_DIR_* value, optionally IOMD_CREATE_CLOEXEC and
+ *	IOMD_USER_PREPARE.
+ *
+ * Nothing is pinned unless @flags has IOMD_USER_PREPARE; otherwise call
+ * iomd_prepare() before the kernel reads, writes or maps the memory.
+ *
+ * Return: the new descriptor file descriptor, or -errno.
+ */
+int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
+		     unsigned int nr, uint32_t flags);
+
+/**
+ * iomd_prepare() - wire a descriptor's memory (IOMD_IOC_PREPARE)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: descriptor file descriptor.
+ *
+ * Calls nest; each needs an iomd_complete().
+ *
+ * Return: the wire count after the call, or -errno.
+ */
+int iomd_prepare(int iomd_fd, int desc_fd);
+
+/**
+ * iomd_complete() - undo one iomd_prepare() (IOMD_IOC_COMPLETE)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: descriptor file descriptor.
+ *
+ * Return: the wire count after the call, or -errno (-ENODATA when the
+ * descriptor is not wired).
+ */
+int iomd_complete(int iomd_fd, int desc_fd);
+
+/**
  * iomd_page_size() - the page size mappings are made of
  *
  * Return: sysconf(_SC_PAGESIZE).

@@ -53,7 +53,7 @@ static void test_device(void)
 	if (!iomd_tap_ok(st.max_buffer_bytes > 0,
 			 "max_buffer_bytes is non-zero"))
 		iomd_tap_diag("expected > 0, got 0");
-	at = iomd_test_nonzero(st.reserved, sizeof(st.reserved));
+	at = iomd_test_nonzero(&st.reserved, sizeof(st.reserved));
 	if (!iomd_tap_ok(at == sizeof(st.reserved),
 			 "IOMD_IOC_STATS zeroes its reserved fields"))
 		iomd_tap_diag("expected zeros, byte %zu is not", at);

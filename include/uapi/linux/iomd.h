@@ -36,8 +36,11 @@
  * Direction of data flow, seen from the device (I/O Kit's kIODirection*).
  * IN: the device (kernel) fills the memory and user space reads it, so a
  * user mapping is read-only.  OUT: user space fills the memory and the
- * device reads it.  INOUT: both.  The kernel itself may always read and
- * write a descriptor; direction limits what user mappings may do.
+ * device reads it.  INOUT: both.  The kernel itself may read and write a
+ * descriptor, except user memory described OUT, which is pinned read-only
+ * (it may be a file's page cache the describer cannot write, sealed
+ * memory, or the shared zero page): writing that, through the kernel or a
+ * mapping, fails with EACCES.  Direction limits what user mappings may do.
  */
 #define IOMD_DIR_IN		0x00000001u
 #define IOMD_DIR_OUT		0x00000002u
@@ -205,7 +208,7 @@ struct iomd_stats {
 	__u64 live_zone_elements;
 	__u64 bad_frees;
 	__u64 pinned_pages;
-	__u64 reserved[1];
+	__u64 reserved;
 };
 
 /* Most ranges one user descriptor may describe. */

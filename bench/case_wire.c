@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Case 3: wiring user memory, i.e. making a range of a process's
+ * anonymous memory usable for I/O until released (pinning its pages).
+ *
+ * The memory is a private anonymous mapping with transparent huge pages
+ * turned off for it (MADV_NOHUGEPAGE), so every technique pays for the
+ * same 4 KiB pages whatever khugepaged did in this boot.  "touched": every
+ * page was written before the clock starts; "untouched": wiring has to
+ * fault the pages in.  Only the wiring call is timed; releasing it is
+ * not.
+ *
+ * The baseline is io_uring_register_buffers() on the same range, from a
+ * ring set up before the clock starts.  The iomd side describes the range
+ * (IOMD_IOC_USER_CREATE) and wires it (IOMD_IOC_PREPARE), both timed, as
+ * a driver would before I/O; /dev/iomd is opened before the clock starts,
+ * as the ring is set up.
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "libiomd.h"
+#include "bench.h"
+
+/**
+ * struct iomd_bench_wire_arg - parameters of a wiring case
+ * @touched:	write every page before timing.
+ */
+struct iomd_bench_wire_arg {
+	bool touched;
+};
+
+static const struct iomd_bench_wire_arg iomd_bench_touched = {
+	.touched = true,
+};
+
+static const struct iomd_bench_wire_arg iomd_bench_untouched = {
+	.touched = false,
+};
+
+/* The user memory to wire: @size bytes, touched or not. */
+static void *iomd_bench_user_mem(size_t size, bool touched)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Not fatal: only makes the page size less certain. */
+	madvise(p, size, MADV_NOHUGEPAGE);
+	if (touched)
+		iomd_bench_touch(p, size);
+	return p;
+}
+
+static int iomd_bench_wire_uring(const struct iomd_bench_case *c,
+				 size_t size, struct iomd_bench_sample *s)
+{
+	const struct iomd_bench_wire_arg *arg = c->arg;
+	struct io_uring ring;
+	struct iovec iov;
+	uint64_t t0, t1;
+	int ret;
+
+	iov.iov_len = size;
+	iov.iov_base = iomd_bench_user_mem(size, arg->touched);
+	if (!iov.iov_base)
+		return iomd_bench_fail("mmap %zu bytes of user memory", size);
+	ret = io_uring_queue_init(1, &ring, 0);
+	if (ret < 0) {
+		errno = -ret;
+		return iomd_bench_fail("io_uring_queue_init");
+	}
+
+	t0 = iomd_bench_now_ns();
+	ret = io_uring_register_buffers(&ring, &iov, 1);
+	t1 = iomd_bench_now_ns();
+	if (ret < 0) {
+		errno = -ret;
+		return iomd_bench_fail("io_uring_register_buffers(%zu bytes)",
+				       size);
+	}
+
+	io_uring_unregister_buffers(&ring);
+	io_uring_queue_exit(&ring);
+	munmap(iov.iov_base, size);
+	s->ns = t1 - t0;
+	s->units = size / iomd_bench_page_size();
+	return 0;
+}
+
+static int iomd_bench_wire_iomd(const struct iomd_bench_case *c,
+				size_t size, struct iomd_bench_sample *s)
+{
+	const struct iomd_bench_wire_arg *arg = c->arg;
+	struct iomd_range range;
+	uint64_t t0, t1;
+	int dev, fd, ret;
+
+	range.length = size;
+	range.addr = (uintptr_t)iomd_bench_user_mem(size, arg->touched);
+	if (!range.addr)
+		return iomd_bench_fail("mmap %zu bytes of user memory", size);
+	dev = iomd_open();
+	if (dev < 0) {
+		errno = -dev;
+		return iomd_bench_fail("open /dev/iomd");
+	}
+
+	t0 = iomd_bench_now_ns();
+	fd = iomd_user_create(dev, &range, 1, IOMD_DIR_INOUT);
+	if (fd < 0) {
+		errno = -fd;
+		return iomd_bench_fail("IOMD_IOC_USER_CREATE(%zu bytes)", size);
+	}
+	ret = iomd_prepare(dev, fd);
+	t1 = iomd_bench_now_ns();
+	if (ret < 0) {
+		errno = -ret;
+		return iomd_bench_fail("IOMD_IOC_PREPARE(%zu bytes)", size);
+	}
+
+	iomd_complete(dev, fd);
+	iomd_close(fd);
+	iomd_close(dev);
+	munmap((void *)(uintptr_t)range.addr, size);
+	s->ns = t1 - t0;
+	s->units = size / iomd_bench_page_size();
+	return 0;
+}
+
+static const struct iomd_bench_case iomd_bench_wire_cases[] = {
+	{
+		.name = "c3.iomd_touched",
+		.label = "iomd describe + prepare, touched",
+		.baseline = "c3.uring_touched",
+		.run = iomd_bench_wire_iomd,
+		.arg = &iomd_bench_touched,
+	}, {
+		.name = "c3.uring_touched",
+		.label = "io_uring_register_buffers, touched (baseline)",
+		.run = iomd_bench_wire_uring,
+		.arg = &iomd_bench_touched,
+	}, {
+		.name = "c3.iomd_untouched",
+		.label = "iomd describe + prepare, untouched",
+		.baseline = "c3.uring_untouched",
+		.run = iomd_bench_wire_iomd,
+		.arg = &iomd_bench_untouched,
+	}, {
+		.name = "c3.uring_untouched",
+		.label = "io_uring_register_buffers, untouched (baseline)",
+		.run = iomd_bench_wire_uring,
+		.arg = &iomd_bench_untouched,
+	},
+	{ }
+};
+
+const struct iomd_bench_group iomd_bench_wire_group = {
+	.group = 3,
+	.unit = "page",
+	.sizes = IOMD_BENCH_SIZES_MAP,
+	.title = "wire user memory",
+	.cases = iomd_bench_wire_cases,
+};

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the cases of iomd-bench.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+struct iomd_bench_opts iomd_bench_opts = {
+	.msg_count = 32,
+	.alloc_iters = 20480,
+};
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t iomd_bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+size_t iomd_bench_page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+unsigned int iomd_bench_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned int)n : 1;
+}
+
+/*
+ * Print "iomd-bench: ..." with the current errno's text appended when
+ * errno is set, and return -errno (or -EIO without one), so a case can
+ * `return iomd_bench_fail(...)`.
+ */
+int iomd_bench_fail(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	fputs("iomd-bench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+	return err ? -err : -EIO;
+}
+
+/*
+ * Write one byte in every page of [addr, addr + len): what a program
+ * that fills a new buffer makes the kernel do, at the least cost in user
+ * space.
+ */
+void iomd_bench_touch(void *addr, size_t len)
+{
+	size_t page = iomd_bench_page_size();
+	unsigned char *p = addr;
+	size_t off;
+
+	for (off = 0; off < len; off += page) {
+		p[off] = 1;
+		/* One store per page, in order: none may be merged or dropped. */
+		asm volatile("" : : : "memory");
+	}
+}
