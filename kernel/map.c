@@ -166,14 +166,20 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 	}
 	if (!(desc->direction & IOMD_DIR_OUT) || !desc->writable ||
 	    (options & IOMD_MAP_READONLY)) {
+		if ((vma->vm_flags & VM_WRITE) && !desc->writable) {
+			ret = iomd_fail(why, -EACCES,
+					"the memory was pinned read-only (direction OUT); map it without PROT_WRITE");
+			goto unhold;
+		}
+		if ((vma->vm_flags & VM_WRITE) &&
+		    !(desc->direction & IOMD_DIR_OUT)) {
+			ret = iomd_fail(why, -EACCES,
+					"descriptor direction IN lets user space read only; map it without PROT_WRITE");
+			goto unhold;
+		}
 		if (vma->vm_flags & VM_WRITE) {
-			const char *what = "the mapping was asked read-only";
-
-			if (!desc->writable)
-				what = "the memory was pinned read-only (direction OUT); map it without PROT_WRITE";
-			else if (!(desc->direction & IOMD_DIR_OUT))
-				what = "descriptor direction IN lets user space read only; map it without PROT_WRITE";
-			ret = iomd_fail(why, -EACCES, "%s", what);
+			ret = iomd_fail(why, -EACCES,
+					"the mapping was asked read-only");
 			goto unhold;
 		}
 		iomd_vm_flags_clear(vma, VM_MAYWRITE);

@@ -83,7 +83,7 @@ static inline bool map_vma_flag(const struct map_vma *vma, const char *flag)
 	char want[8];
 
 	snprintf(want, sizeof(want), " %s", flag);
-	return strstr(vma->flags, want) != NULL;
+	return strstr(vma->flags, want);
 }
 
 /*
@@ -119,21 +119,22 @@ static inline sigjmp_buf *map_probe_env(void)
 	return &env;
 }
 
-static inline volatile sig_atomic_t *map_probe_armed(void)
+/* Set while a probe may fault; read by the signal handler. */
+static inline sig_atomic_t *map_probe_armed(void)
 {
-	static __thread volatile sig_atomic_t armed;
+	static __thread sig_atomic_t armed;
 
 	return &armed;
 }
 
 static inline void map_probe_handler(int sig)
 {
-	if (!*map_probe_armed()) {
+	if (!__atomic_load_n(map_probe_armed(), __ATOMIC_SEQ_CST)) {
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
 	}
-	*map_probe_armed() = 0;
+	__atomic_store_n(map_probe_armed(), 0, __ATOMIC_SEQ_CST);
 	siglongjmp(*map_probe_env(), sig);
 }
 
@@ -157,9 +158,9 @@ static inline int map_probe_read(const void *p, unsigned char *val)
 	sig = sigsetjmp(*map_probe_env(), 1);
 	if (sig)
 		return sig;
-	*map_probe_armed() = 1;
-	*val = *(const volatile unsigned char *)p;
-	*map_probe_armed() = 0;
+	__atomic_store_n(map_probe_armed(), 1, __ATOMIC_SEQ_CST);
+	*val = __atomic_load_n((const unsigned char *)p, __ATOMIC_RELAXED);
+	__atomic_store_n(map_probe_armed(), 0, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -171,9 +172,9 @@ static inline int map_probe_write(void *p, unsigned char val)
 	sig = sigsetjmp(*map_probe_env(), 1);
 	if (sig)
 		return sig;
-	*map_probe_armed() = 1;
-	*(volatile unsigned char *)p = val;
-	*map_probe_armed() = 0;
+	__atomic_store_n(map_probe_armed(), 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n((unsigned char *)p, val, __ATOMIC_RELAXED);
+	__atomic_store_n(map_probe_armed(), 0, __ATOMIC_SEQ_CST);
 	return 0;
 }
 

@@ -339,7 +339,7 @@ static char *anon_page(const char *msg)
 
 	if (p == MAP_FAILED)
 		return NULL;
-	strcpy(p, msg);
+	memcpy(p, msg, strlen(msg) + 1);
 	return p;
 }
 
