@@ -37,11 +37,20 @@ static struct iomd_buffer *to_buffer(struct iomd_desc *desc)
 	return container_of(desc, struct iomd_buffer, desc);
 }
 
-/* Release pages [0, count) of @pages; mappings and pins keep their own. */
+/*
+ * Release pages [0, count) of @pages; mappings and pins keep their own.
+ * A PMD-order folio holds one reference for all its pages.
+ */
 static void iomd_buffer_put_pages(struct page **pages, unsigned long count)
 {
-	while (count)
-		put_page(pages[--count]);
+	unsigned long i, n;
+
+	for (i = 0; i < count; i += n) {
+		struct folio *folio = page_folio(pages[i]);
+
+		n = folio_nr_pages(folio);
+		folio_put(folio);
+	}
 }
 
 static void iomd_buffer_release(struct iomd_desc *desc)
@@ -121,6 +130,51 @@ put_pages:
 	return -ENOMEM;
 }
 
+/*
+ * Fill @pages with @count zeroed pages, as many as the allocator gives
+ * cheaply as PMD-order folios: each is naturally aligned, so a user
+ * mapping maps it with one PMD entry instead of 512 PTEs.  They come
+ * first, so folio boundaries fall on page indexes that are multiples of
+ * the folio size; the rest are smaller runs.  Sets *@nr_pmd to the
+ * number of PMD-order folios.
+ */
+static int iomd_buffer_alloc_pmd(struct page **pages, unsigned long count,
+				 gfp_t gfp, unsigned long *nr_pmd)
+{
+	const unsigned long nr = 1UL << IOMD_PMD_ORDER;
+	unsigned long done = 0, i;
+	struct page *page;
+
+	while (count - done >= nr) {
+		page = alloc_pages(iomd_gfp_opportunistic(gfp) | __GFP_COMP,
+				   IOMD_PMD_ORDER);
+		if (!page)
+			break;
+		for (i = 0; i < nr; i++)
+			pages[done + i] = page + i;
+		done += nr;
+		cond_resched();
+	}
+	if (done < count &&
+	    iomd_buffer_alloc_chunked(pages + done, count - done, gfp)) {
+		iomd_buffer_put_pages(pages, done);
+		return -ENOMEM;
+	}
+	*nr_pmd = done / nr;
+	return 0;
+}
+
+/* Whether @count pages are one physically contiguous run. */
+static bool iomd_pages_contiguous(struct page **pages, unsigned long count)
+{
+	unsigned long i, first = page_to_pfn(pages[0]);
+
+	for (i = 1; i < count; i++)
+		if (page_to_pfn(pages[i]) != first + i)
+			return false;
+	return true;
+}
+
 /**
  * iomd_buffer_create_gfp() - create a buffer descriptor
  * @options:	IOMD_DIR_* and IOMD_BUF_* bits.
@@ -141,6 +195,7 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 	bool shared = options & IOMD_BUF_KERNEL_USER_SHARED;
 	struct iomd_buffer *buf;
 	unsigned long npages;
+	bool pmd = false;
 	size_t rounded;
 	int ret;
 
@@ -195,14 +250,28 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 	 */
 	gfp |= GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
 	ret = -ENOMEM;
-	if (max(rounded, alignment) <= max_run)
+	/*
+	 * Shared buffers of 2 MiB and more are made of PMD-order folios
+	 * where possible, for huge user mappings; the kernel address is the
+	 * direct map if they happen to be contiguous.
+	 */
+	if (IOMD_PMD_ORDER && shared && alignment <= PAGE_SIZE &&
+	    rounded >= (PAGE_SIZE << IOMD_PMD_ORDER)) {
+		pmd = true;
+		ret = iomd_buffer_alloc_pmd(buf->desc.pages, npages, gfp,
+					    &buf->desc.nr_pmd_folios);
+		if (!ret)
+			buf->contiguous = iomd_pages_contiguous(buf->desc.pages,
+								npages);
+	} else if (max(rounded, alignment) <= max_run) {
 		ret = iomd_buffer_alloc_run(buf->desc.pages, npages,
 					    get_order(max(rounded, alignment)),
 					    alignment > PAGE_SIZE ? gfp :
 					    iomd_gfp_opportunistic(gfp));
-	if (!ret)
-		buf->contiguous = true;
-	else if (alignment <= PAGE_SIZE)
+		if (!ret)
+			buf->contiguous = true;
+	}
+	if (ret && alignment <= PAGE_SIZE && !pmd)
 		ret = iomd_buffer_alloc_chunked(buf->desc.pages, npages, gfp);
 	if (ret) {
 		ret = iomd_fail(why, -ENOMEM,

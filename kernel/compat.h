@@ -70,4 +70,11 @@ static inline long iomd_pin_user_pages_remote(struct mm_struct *mm,
 #define IOMD_MAX_ORDER	(MAX_ORDER - 1)
 #endif
 
+/* Order of a folio that one PMD entry maps; 0 without THP support. */
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+#define IOMD_PMD_ORDER	HPAGE_PMD_ORDER
+#else
+#define IOMD_PMD_ORDER	0
+#endif
+
 #endif /* _IOMD_COMPAT_H */

@@ -9,6 +9,7 @@
 
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
@@ -53,6 +54,8 @@ static const struct file_operations iomd_desc_fops = {
 	.owner		= THIS_MODULE,
 	.release	= iomd_file_release,
 	.mmap		= iomd_file_mmap,
+	/* PMD-aligned addresses for mappings of 2 MiB and more. */
+	.get_unmapped_area = thp_get_unmapped_area,
 	.show_fdinfo	= iomd_file_show_fdinfo,
 };
 
@@ -145,6 +148,7 @@ static const struct file_operations iomd_map_fops = {
 	.owner		= THIS_MODULE,
 	.release	= iomd_map_file_release,
 	.mmap		= iomd_map_file_mmap,
+	.get_unmapped_area = thp_get_unmapped_area,
 };
 
 /* A file for the mapping object @map of @desc; it takes over one ref. */

@@ -58,6 +58,8 @@ struct iomd_seg {
  * @capacity:	bytes allocated; at least @length.
  * @pages:	the pages holding the memory, in order; @npages of them.
  * @npages:	number of entries in @pages.
+ * @nr_pmd_folios: the first @nr_pmd_folios << IOMD_PMD_ORDER pages are
+ *		PMD-order folios, which user mappings map with PMD entries.
  * @segs:	where the bytes lie in @pages, in order; @nr_segs of them.
  * @nr_segs:	number of entries in @segs.
  * @seg0:	storage of @segs for single-run kinds.
@@ -86,6 +88,7 @@ struct iomd_desc {
 	size_t capacity;
 	struct page **pages;
 	unsigned long npages;
+	unsigned long nr_pmd_folios;
 	struct iomd_seg *segs;
 	unsigned int nr_segs;
 	struct iomd_seg seg0;

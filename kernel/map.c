@@ -19,6 +19,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -135,6 +136,60 @@ static const struct vm_operations_struct iomd_vm_ops_ondemand = {
 	.fault = iomd_map_fault_ondemand,
 };
 
+/*
+ * Mappings of descriptors made of PMD-order folios, aligned so that the
+ * folios fall on PMD boundaries: not VM_MIXEDMAP (whose huge entries
+ * the core treats as raw PFNs), the fault hands the page to the core
+ * instead, which maps a whole PMD-order folio with one PMD entry
+ * (do_set_pmd()) when it fits and other pages with a PTE.  The folio
+ * lock, held from the revoked check until the entry is in place, is
+ * what iomd_desc_revoke() waits on to be sure no entry appears after
+ * its zap.  The mapping is writable from the first fault on (shared,
+ * no write notification), so a later write never splits a PMD.
+ */
+static vm_fault_t iomd_map_fault_folio(struct vm_fault *vmf)
+{
+	struct iomd_desc *desc = vmf->vma->vm_private_data;
+	struct folio *folio;
+	struct page *page;
+
+	if (vmf->pgoff >= desc->npages)
+		return VM_FAULT_SIGBUS;
+	page = desc->pages[vmf->pgoff];
+	folio = page_folio(page);
+	folio_lock(folio);
+	if (READ_ONCE(desc->revoked)) {
+		folio_unlock(folio);
+		return VM_FAULT_SIGBUS;
+	}
+	folio_get(folio);
+	vmf->page = page;
+	return VM_FAULT_LOCKED;
+}
+
+static const struct vm_operations_struct iomd_vm_ops_folio = {
+	.open = iomd_map_open,
+	.close = iomd_map_close,
+	.fault = iomd_map_fault_folio,
+};
+
+/* Whether @vma of @desc can have PMD entries. */
+static bool iomd_map_pmd_capable(struct iomd_desc *desc,
+				 struct vm_area_struct *vma)
+{
+	unsigned long nr = 1UL << IOMD_PMD_ORDER;
+
+	return IOMD_PMD_ORDER && desc->nr_pmd_folios &&
+	       vma->vm_pgoff < desc->nr_pmd_folios * nr &&
+	       IS_ALIGNED((vma->vm_start >> PAGE_SHIFT) - vma->vm_pgoff, nr);
+}
+
+static bool iomd_is_map_vm_ops(const struct vm_operations_struct *ops)
+{
+	return ops == &iomd_vm_ops_prefault || ops == &iomd_vm_ops_ondemand ||
+	       ops == &iomd_vm_ops_folio;
+}
+
 /* Set up @vma for @desc with IOMD_MAP_* @options; nothing is installed. */
 static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 			u32 options, struct iomd_why *why)
@@ -185,10 +240,15 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 		iomd_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 
-	iomd_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
+	iomd_vm_flags_set(vma, VM_DONTEXPAND |
 			  (options & IOMD_MAP_NOFORK ? VM_DONTCOPY : 0));
-	vma->vm_ops = options & IOMD_MAP_ONDEMAND ? &iomd_vm_ops_ondemand :
-						    &iomd_vm_ops_prefault;
+	if (iomd_map_pmd_capable(desc, vma)) {
+		vma->vm_ops = &iomd_vm_ops_folio;
+	} else {
+		iomd_vm_flags_set(vma, VM_MIXEDMAP);
+		vma->vm_ops = options & IOMD_MAP_ONDEMAND ?
+			      &iomd_vm_ops_ondemand : &iomd_vm_ops_prefault;
+	}
 	vma->vm_private_data = desc;
 	return 0;
 
@@ -296,8 +356,7 @@ static struct vm_area_struct *iomd_find_mapping(struct mm_struct *mm,
 
 	if (!vma || vma->vm_start > addr ||
 	    !iomd_file_is_mapping(vma->vm_file) ||
-	    (vma->vm_ops != &iomd_vm_ops_prefault &&
-	     vma->vm_ops != &iomd_vm_ops_ondemand) ||
+	    !iomd_is_map_vm_ops(vma->vm_ops) ||
 	    (desc && vma->vm_private_data != desc))
 		return NULL;
 	return vma;
@@ -312,7 +371,10 @@ static int iomd_map_populate(struct iomd_desc *desc, unsigned long addr)
 
 	mmap_read_lock(mm);
 	vma = iomd_find_mapping(mm, addr, desc);
-	if (vma) {
+	if (vma && vma->vm_ops == &iomd_vm_ops_folio) {
+		/* Populated by vm_mmap(MAP_POPULATE), through faults. */
+		ret = 0;
+	} else if (vma) {
 		down_read(&desc->revoke_lock);
 		ret = iomd_map_populate_locked(vma);
 		up_read(&desc->revoke_lock);
@@ -386,6 +448,9 @@ struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 	if ((desc->direction & IOMD_DIR_OUT) && desc->writable &&
 	    !(options & IOMD_MAP_READONLY))
 		prot |= PROT_WRITE;
+	/* PMD-mapped folios are installed by faults, one per folio. */
+	if (desc->nr_pmd_folios && !(options & IOMD_MAP_ONDEMAND))
+		flags |= MAP_POPULATE;
 
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
@@ -505,10 +570,27 @@ EXPORT_SYMBOL_GPL(iomd_unmap_address);
  */
 void iomd_desc_revoke(struct iomd_desc *desc)
 {
+	struct folio *folio;
+	unsigned long i;
+
 	down_write(&desc->revoke_lock);
 	WRITE_ONCE(desc->revoked, true);
 	if (desc->inode)
 		unmap_mapping_range(desc->inode->i_mapping, 0, 0, 1);
 	up_write(&desc->revoke_lock);
+
+	/*
+	 * A folio fault (iomd_map_fault_folio()) that saw the descriptor
+	 * alive holds the folio lock until its entry is in place: wait for
+	 * each such fault, then zap what they installed.
+	 */
+	if (!desc->nr_pmd_folios || !desc->inode)
+		return;
+	for (i = 0; i < desc->npages; i += folio_nr_pages(folio)) {
+		folio = page_folio(desc->pages[i]);
+		folio_lock(folio);
+		folio_unlock(folio);
+	}
+	unmap_mapping_range(desc->inode->i_mapping, 0, 0, 1);
 }
 EXPORT_SYMBOL_GPL(iomd_desc_revoke);

@@ -199,3 +199,14 @@ void iomd_test_settle(int iomd_fd, uint64_t descs, uint64_t bytes,
 		nanosleep(&tick, NULL);
 	}
 }
+
+void iomd_test_no_leaks(int iomd_fd, const struct iomd_stats *before)
+{
+	struct iomd_stats st;
+
+	iomd_test_settle(iomd_fd, before->live_descriptors, before->live_bytes,
+			 &st);
+	iomd_tap_eq(st.live_descriptors, before->live_descriptors,
+		    "no live descriptor left");
+	iomd_tap_eq(st.live_bytes, before->live_bytes, "no live bytes left");
+}

@@ -78,4 +78,10 @@ size_t iomd_test_nonzero(const void *p, size_t len);
 void iomd_test_settle(int iomd_fd, uint64_t descs, uint64_t bytes,
 		      struct iomd_stats *stats);
 
+/*
+ * Wait as iomd_test_settle() does for the counts of @before, then check
+ * them: two TAP lines, "no live descriptor left" and "no live bytes left".
+ */
+void iomd_test_no_leaks(int iomd_fd, const struct iomd_stats *before);
+
 #endif /* _IOMD_TEST_H */

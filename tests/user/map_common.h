@@ -25,6 +25,7 @@ struct map_vma {
 	uint64_t end;
 	char perms[8];		/* "rw-s" and the like */
 	uint64_t rss;		/* bytes resident */
+	uint64_t pmd;		/* bytes mapped by PMD entries (FilePmdMapped) */
 	char flags[200];	/* the VmFlags line: " rd wr sh ..." */
 };
 
@@ -68,6 +69,8 @@ static inline int map_vma_find(pid_t pid, uint64_t addr, struct map_vma *vma)
 			continue;
 		if (sscanf(line, "Rss: %llu kB", &kb) == 1)
 			vma->rss = kb * 1024;
+		else if (sscanf(line, "FilePmdMapped: %llu kB", &kb) == 1)
+			vma->pmd = kb * 1024;
 		else if (!strncmp(line, "VmFlags:", 8))
 			snprintf(vma->flags, sizeof(vma->flags), "%s",
 				 line + 8);

@@ -265,7 +265,7 @@ static void test_dofork(void)
 
 int main(void)
 {
-	struct iomd_stats before, st;
+	struct iomd_stats before;
 
 	page = iomd_page_size();
 	iomd_fd = iomd_test_open();
@@ -290,11 +290,7 @@ int main(void)
 		    "NOFORK and every other option");
 	test_dofork();
 
-	iomd_test_settle(iomd_fd, before.live_descriptors, before.live_bytes,
-			 &st);
-	iomd_tap_eq(st.live_descriptors, before.live_descriptors,
-		    "no live descriptor left");
-	iomd_tap_eq(st.live_bytes, before.live_bytes, "no live bytes left");
+	iomd_test_no_leaks(iomd_fd, &before);
 	free(ref);
 	iomd_close(iomd_fd);
 	return iomd_tap_finish();

@@ -649,7 +649,7 @@ out:
 
 int main(void)
 {
-	struct iomd_stats before, st;
+	struct iomd_stats before;
 
 	page = iomd_page_size();
 	iomd_fd = iomd_test_open();
@@ -668,11 +668,7 @@ int main(void)
 	test_dir_in();
 	test_dontneed();
 
-	iomd_test_settle(iomd_fd, before.live_descriptors, before.live_bytes,
-			 &st);
-	iomd_tap_eq(st.live_descriptors, before.live_descriptors,
-		    "no live descriptor left");
-	iomd_tap_eq(st.live_bytes, before.live_bytes, "no live bytes left");
+	iomd_test_no_leaks(iomd_fd, &before);
 	free(ref);
 	iomd_close(iomd_fd);
 	return iomd_tap_finish();

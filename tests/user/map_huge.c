@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * map_huge: huge (PMD) mappings of buffers made of PMD-order folios.
+ *
+ * A shared buffer of 2 MiB and more is made of 2 MiB folios where the
+ * page allocator has them, and its mappings, placed PMD-aligned, use one
+ * PMD entry per folio: /proc/self/smaps counts them as FilePmdMapped.
+ * The bytes seen through PMD entries are the kernel's both ways, after
+ * prefault and on demand, at offsets that are not PMD-aligned (where the
+ * partial folio falls back to pages), after mprotect() splits an entry,
+ * in a forked child, and after revocation every access gets SIGBUS.
+ * Nothing is left behind.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "iomd_test.h"
+#include "map_common.h"
+
+#define HUGE		(2UL << 20)
+#define BUF_BYTES	(64UL << 20)
+#define SEED		0x68756765ull	/* "huge" */
+
+static int iomd_fd;
+static size_t page;
+static unsigned char *ref;
+
+/* A 64 MiB shared buffer holding the reference bytes. */
+static int huge_buffer(void)
+{
+	int fd = iomd_buffer_create(iomd_fd, BUF_BYTES, 0,
+				    IOMD_TEST_SHARED_INOUT);
+
+	if (fd < 0 || iomd_kwrite(iomd_fd, fd, 0, ref, BUF_BYTES))
+		iomd_tap_bail("cannot create and fill a 64 MiB buffer");
+	return fd;
+}
+
+/* Touch (read) one byte per page of [@p, @p + @len). */
+static unsigned int touch(const unsigned char *p, size_t len)
+{
+	unsigned int sum = 0;
+	size_t off;
+
+	for (off = 0; off < len; off += page)
+		sum += __atomic_load_n(p + off, __ATOMIC_RELAXED);
+	return sum;
+}
+
+/* Prefaulted IOMD_IOC_MAP of the whole buffer: 32 PMD entries. */
+static void test_prefault(void)
+{
+	struct iomd_map_create m;
+	struct map_vma vma;
+	unsigned char *p;
+	int fd, ret;
+
+	fd = huge_buffer();
+	ret = iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m);
+	if (!iomd_tap_errno(ret, 0, "prefault: IOMD_IOC_MAP of 64 MiB")) {
+		iomd_close(fd);
+		iomd_tap_skip_to(iomd_tap_count() + 6, "map failed");
+		return;
+	}
+	p = (unsigned char *)(uintptr_t)m.addr;
+	iomd_tap_eq(m.map_addr % HUGE, 0, "prefault: the mapping is 2 MiB-aligned");
+	ret = map_vma_find(0, m.map_addr, &vma);
+	iomd_tap_errno(ret, 0, "prefault: its VMA is in smaps");
+	iomd_tap_eq(vma.pmd, BUF_BYTES,
+		    "prefault: all 64 MiB mapped by PMD entries before any touch");
+	iomd_tap_eq(vma.rss, BUF_BYTES, "prefault: all of it resident");
+	iomd_test_mem(0, p, ref, BUF_BYTES,
+		      "prefault: the bytes are the kernel's");
+	/* User writes in the first, a middle and the last folio. */
+	memcpy(p + 5, "first", 5);
+	memcpy(p + 17 * HUGE + 123, "middle", 6);
+	memcpy(p + BUF_BYTES - 4, "last", 4);
+	memcpy(ref + 5, "first", 5);
+	memcpy(ref + 17 * HUGE + 123, "middle", 6);
+	memcpy(ref + BUF_BYTES - 4, "last", 4);
+	{
+		unsigned char *back = malloc(BUF_BYTES);
+
+		if (!back)
+			iomd_tap_bail("out of memory");
+		ret = iomd_kread(iomd_fd, fd, 0, back, BUF_BYTES);
+		iomd_test_mem(ret, back, ref, BUF_BYTES,
+			      "prefault: the kernel reads the user's writes");
+		free(back);
+	}
+	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
+	iomd_close(fd);
+}
+
+/* On demand: a touch maps one 2 MiB folio with one PMD entry. */
+static void test_ondemand(void)
+{
+	struct iomd_map_create m;
+	struct map_vma vma;
+	unsigned char *p;
+	int fd, ret;
+
+	fd = huge_buffer();
+	ret = iomd_map_create(iomd_fd, fd, IOMD_MAP_ONDEMAND, 0, 0, 0, &m);
+	if (!iomd_tap_errno(ret, 0, "on demand: IOMD_IOC_MAP of 64 MiB")) {
+		iomd_close(fd);
+		iomd_tap_skip_to(iomd_tap_count() + 4, "map failed");
+		return;
+	}
+	p = (unsigned char *)(uintptr_t)m.addr;
+	map_vma_find(0, m.map_addr, &vma);
+	iomd_tap_eq(vma.rss, 0, "on demand: nothing resident before a touch");
+	iomd_tap_eq(p[3 * HUGE + 77], ref[3 * HUGE + 77],
+		    "on demand: a read in folio 3 gets its byte");
+	map_vma_find(0, m.map_addr, &vma);
+	iomd_tap_eq(vma.pmd, HUGE,
+		    "on demand: that touch mapped one 2 MiB PMD entry");
+	touch(p, BUF_BYTES);
+	map_vma_find(0, m.map_addr, &vma);
+	iomd_tap_eq(vma.pmd, BUF_BYTES,
+		    "on demand: touching every page maps 32 PMD entries");
+	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
+	iomd_close(fd);
+}
+
+/*
+ * mmap() of the descriptor fd from page 1: the address is placed so the
+ * folios still fall on PMD boundaries; the partial first folio is mapped
+ * with pages.
+ */
+static void test_offset(void)
+{
+	size_t len = BUF_BYTES - page;
+	struct map_vma vma;
+	unsigned char *p;
+	int fd, ret;
+
+	fd = huge_buffer();
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, page);
+	ret = p == MAP_FAILED ? -errno : 0;
+	if (!iomd_tap_errno(ret, 0, "offset: mmap() from page 1")) {
+		iomd_close(fd);
+		iomd_tap_skip_to(iomd_tap_count() + 4, "mmap failed");
+		return;
+	}
+	iomd_tap_eq(((uintptr_t)p - page) % HUGE, 0,
+		    "offset: placed so folio boundaries are PMD-aligned");
+	touch(p, len);
+	map_vma_find(0, (uintptr_t)p, &vma);
+	iomd_tap_eq(vma.pmd, BUF_BYTES - HUGE,
+		    "offset: 31 PMD entries, the partial first folio in pages");
+	iomd_tap_eq(vma.rss, len, "offset: all of it resident");
+	iomd_test_mem(0, p, ref + page, len,
+		      "offset: the bytes are the kernel's from page 1");
+	munmap(p, len);
+	iomd_close(fd);
+}
+
+/*
+ * mprotect() of one page in a PMD entry splits it; the bytes stay, the
+ * rest stays writable, and a read-only page refuses writes.
+ */
+static void test_split(void)
+{
+	struct iomd_map_create m;
+	unsigned char *p, byte;
+	struct map_vma vma;
+	int fd, ret;
+
+	fd = huge_buffer();
+	ret = iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m);
+	if (!iomd_tap_errno(ret, 0, "split: IOMD_IOC_MAP of 64 MiB")) {
+		iomd_close(fd);
+		iomd_tap_skip_to(iomd_tap_count() + 5, "map failed");
+		return;
+	}
+	p = (unsigned char *)(uintptr_t)m.addr;
+	ret = mprotect(p + HUGE + 5 * page, page, PROT_READ) ? -errno : 0;
+	iomd_tap_errno(ret, 0, "split: mprotect(PROT_READ) of a page in folio 1");
+	iomd_test_mem(0, p, ref, BUF_BYTES,
+		      "split: all bytes still the kernel's");
+	iomd_tap_eq(map_probe_write(p + HUGE + 5 * page, 1), SIGSEGV,
+		    "split: the read-only page refuses a write");
+	ret = map_probe_write(p + HUGE + 6 * page, 0x5a);
+	byte = 0;
+	iomd_kread(iomd_fd, fd, HUGE + 6 * page, &byte, 1);
+	iomd_tap_ok(!ret && byte == 0x5a,
+		    "split: the page after it is writable, the kernel sees it");
+	ref[HUGE + 6 * page] = 0x5a;
+	map_vma_find(0, (uintptr_t)p, &vma);
+	iomd_tap_eq(vma.pmd, HUGE,
+		    "split: in the first part only folio 0 keeps its PMD entry");
+	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
+	iomd_close(fd);
+}
+
+/* A forked child reads through its own (faulted) huge entries. */
+static void test_fork(void)
+{
+	struct iomd_map_create m;
+	int fd, ret, status;
+	unsigned char *p;
+	pid_t pid;
+
+	fd = huge_buffer();
+	ret = iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m);
+	if (!iomd_tap_errno(ret, 0, "fork: IOMD_IOC_MAP of 64 MiB")) {
+		iomd_close(fd);
+		iomd_tap_skip_to(iomd_tap_count() + 2, "map failed");
+		return;
+	}
+	p = (unsigned char *)(uintptr_t)m.addr;
+	pid = fork();
+	if (pid == 0) {
+		struct map_vma vma;
+		int fails = 0;
+
+		if (memcmp(p, ref, BUF_BYTES))
+			fails |= 1;
+		p[9 * HUGE] = 0xa5;
+		map_vma_find(0, m.map_addr, &vma);
+		if (vma.pmd != BUF_BYTES)
+			fails |= 2;
+		_exit(fails);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		status = -1;
+	iomd_tap_ok(WIFEXITED(status) && !WEXITSTATUS(status),
+		    "fork: the child sees every byte through 32 PMD entries");
+	iomd_tap_eq(p[9 * HUGE], 0xa5, "fork: the parent sees the child's write");
+	ref[9 * HUGE] = 0xa5;
+	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
+	iomd_close(fd);
+}
+
+/* Revocation zaps PMD entries too: SIGBUS after, ENODEV for new maps. */
+static void test_revoke(void)
+{
+	struct iomd_map_create m, m2;
+	unsigned char *p, byte;
+	int fd, ret;
+
+	fd = huge_buffer();
+	ret = iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m);
+	if (!iomd_tap_errno(ret, 0, "revoke: IOMD_IOC_MAP of 64 MiB")) {
+		iomd_close(fd);
+		iomd_tap_skip_to(iomd_tap_count() + 4, "map failed");
+		return;
+	}
+	p = (unsigned char *)(uintptr_t)m.addr;
+	iomd_tap_errno(iomd_revoke(iomd_fd, fd), 0, "revoke: IOMD_IOC_REVOKE");
+	iomd_tap_eq(map_probe_read(p + 20 * HUGE, &byte), SIGBUS,
+		    "revoke: a read through a former PMD entry gets SIGBUS");
+	iomd_tap_eq(map_rss(p), 0, "revoke: nothing resident any more");
+	iomd_tap_errno(iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m2), ENODEV,
+		       "revoke: a new map fails with ENODEV");
+	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
+	iomd_close(fd);
+}
+
+int main(void)
+{
+	struct iomd_stats before;
+
+	page = iomd_page_size();
+	iomd_fd = iomd_test_open();
+	iomd_tap_plan(7 + 5 + 5 + 6 + 3 + 5 + 2);
+	map_probe_init();
+	ref = malloc(BUF_BYTES);
+	if (!ref)
+		iomd_tap_bail("out of memory");
+	iomd_test_fill(ref, BUF_BYTES, SEED);
+	iomd_test_stats(iomd_fd, &before);
+
+	test_prefault();
+	test_ondemand();
+	test_offset();
+	test_split();
+	test_fork();
+	test_revoke();
+
+	iomd_test_no_leaks(iomd_fd, &before);
+	free(ref);
+	iomd_close(iomd_fd);
+	return iomd_tap_finish();
+}
