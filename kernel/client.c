@@ -390,6 +390,23 @@ static int iomd_ioc_unmap(void __user *uarg, struct iomd_why *why)
 	return iomd_unmap_address(arg.addr, why);
 }
 
+static int iomd_ioc_map_info(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_map_info arg;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.pad)
+		return iomd_fail(why, -EINVAL, "pad must be zero");
+	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return why->err;
+	ret = iomd_map_info(&arg, why);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
 static int iomd_ioc_revoke(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_revoke arg;
@@ -487,6 +504,9 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case IOMD_IOC_REVOKE:
 		ret = iomd_ioc_revoke(uarg, &why);
+		break;
+	case IOMD_IOC_MAP_INFO:
+		ret = iomd_ioc_map_info(uarg, &why);
 		break;
 	default:
 		ret = iomd_fail(&why, -ENOTTY, "unknown ioctl 0x%x", cmd);

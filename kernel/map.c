@@ -501,6 +501,140 @@ struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 }
 EXPORT_SYMBOL_GPL(iomd_map_create);
 
+/*
+ * The first vma of the iomd mapping at @addr, with the mapping's extent
+ * in [*@start, *@end): mprotect() and partial munmap() split a mapping
+ * into several vmas, and the mapping is every adjacent vma of the same
+ * file whose pages follow on.  NULL (and an empty extent) if there is
+ * none.  mmap_lock held.
+ */
+static struct vm_area_struct *iomd_mapping_extent(struct mm_struct *mm,
+						  unsigned long addr,
+						  unsigned long *start,
+						  unsigned long *end)
+{
+	struct vm_area_struct *vma, *next, *prev;
+
+	vma = iomd_find_mapping(mm, addr, NULL);
+	if (!vma)
+		return NULL;
+	*start = vma->vm_start;
+	*end = vma->vm_end;
+	for (next = find_vma(mm, *end);
+	     next && next->vm_start == *end && next->vm_file == vma->vm_file &&
+	     next->vm_pgoff == vma->vm_pgoff + vma_pages(vma);
+	     next = find_vma(mm, *end)) {
+		vma = next;
+		*end = vma->vm_end;
+	}
+	vma = find_vma(mm, *start);
+	while (*start > 0) {
+		prev = find_vma(mm, *start - 1);
+		if (!prev || prev->vm_end != *start ||
+		    prev->vm_file != vma->vm_file ||
+		    prev->vm_pgoff + vma_pages(prev) != vma->vm_pgoff)
+			break;
+		vma = prev;
+		*start = vma->vm_start;
+	}
+	return vma;
+}
+
+/*
+ * Count the page-table entries in [@start, @end) of @mm: bytes mapped
+ * and PMD entries.  A lockless snapshot under mmap_lock, good enough for
+ * statistics: entries may come and go while it runs.
+ */
+static void iomd_count_entries(struct mm_struct *mm, unsigned long start,
+			       unsigned long end, u64 *resident, u64 *huge)
+{
+	unsigned long addr = start, next;
+
+	while (addr < end) {
+		pgd_t *pgd = pgd_offset(mm, addr);
+		p4d_t *p4d;
+		pud_t *pud, pudval;
+		pmd_t pmdval;
+		pte_t *pte;
+
+		next = pmd_addr_end(addr, end);
+		if (pgd_none(*pgd) || pgd_bad(*pgd))
+			goto skip;
+		p4d = p4d_offset(pgd, addr);
+		if (p4d_none(*p4d) || p4d_bad(*p4d))
+			goto skip;
+		pud = pud_offset(p4d, addr);
+		pudval = READ_ONCE(*pud);
+		if (pud_none(pudval) || !pud_present(pudval) || pud_bad(pudval))
+			goto skip;
+		/* The page table is freed after an RCU grace period. */
+		rcu_read_lock();
+		pmdval = READ_ONCE(*pmd_offset(pud, addr));
+		if (pmd_none(pmdval) || !pmd_present(pmdval)) {
+			rcu_read_unlock();
+			goto skip;
+		}
+		if (pmd_trans_huge(pmdval)) {
+			rcu_read_unlock();
+			(*huge)++;
+			*resident += next - addr;
+			goto skip;
+		}
+		pte = pte_offset_kernel(&pmdval, addr);
+		for (; addr < next; addr += PAGE_SIZE, pte++)
+			if (pte_present(ptep_get(pte)))
+				*resident += PAGE_SIZE;
+		rcu_read_unlock();
+		continue;
+skip:
+		addr = next;
+	}
+}
+
+/**
+ * iomd_map_info() - describe the current task's iomd mapping at an address
+ * @info:	in: @info->addr, an address inside an iomd mapping of the
+ *		current task; out: the rest of it (see struct iomd_map_info).
+ * @why:	failure reason; may be NULL.
+ *
+ * Tells where the whole mapping is, which descriptor offset it starts
+ * at, how much of it has page-table entries and how many of those are
+ * huge (PMD) entries, so callers and tests can check that a mapping got
+ * the entries they expect.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -EINVAL if no iomd mapping contains @info->addr.
+ */
+int iomd_map_info(struct iomd_map_info *info, struct iomd_why *why)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long start = 0, end = 0;
+
+	info->flags = 0;
+	info->resident = 0;
+	info->huge_entries = 0;
+	mmap_read_lock(mm);
+	vma = iomd_mapping_extent(mm, info->addr, &start, &end);
+	if (vma) {
+		info->map_addr = start;
+		info->map_length = end - start;
+		info->offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+		if (!(vma->vm_flags & VM_MAYWRITE))
+			info->flags |= IOMD_MAP_INFO_READONLY;
+		if (vma->vm_ops == &iomd_vm_ops_folio)
+			info->flags |= IOMD_MAP_INFO_HUGE;
+		iomd_count_entries(mm, start, end, &info->resident,
+				   &info->huge_entries);
+	}
+	mmap_read_unlock(mm);
+	if (!vma)
+		return iomd_fail(why, -EINVAL,
+				 "no iomd mapping contains 0x%llx", info->addr);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iomd_map_info);
+
 /**
  * iomd_unmap_address() - remove the iomd mapping at a user address
  * @addr:	any address inside the mapping, in the current task.
@@ -515,39 +649,10 @@ EXPORT_SYMBOL_GPL(iomd_map_create);
 int iomd_unmap_address(unsigned long addr, struct iomd_why *why)
 {
 	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma, *next;
 	unsigned long start = 0, end = 0;
 
-	/*
-	 * mprotect() and partial munmap() split a mapping into several
-	 * vmas; the mapping is every adjacent vma of the same file whose
-	 * pages follow on.
-	 */
 	mmap_read_lock(mm);
-	vma = iomd_find_mapping(mm, addr, NULL);
-	if (vma) {
-		start = vma->vm_start;
-		end = vma->vm_end;
-		for (next = find_vma(mm, end);
-		     next && next->vm_start == end &&
-		     next->vm_file == vma->vm_file &&
-		     next->vm_pgoff == vma->vm_pgoff + vma_pages(vma);
-		     next = find_vma(mm, end)) {
-			vma = next;
-			end = vma->vm_end;
-		}
-		vma = find_vma(mm, start);
-		while (start > 0) {
-			struct vm_area_struct *prev = find_vma(mm, start - 1);
-
-			if (!prev || prev->vm_end != start ||
-			    prev->vm_file != vma->vm_file ||
-			    prev->vm_pgoff + vma_pages(prev) != vma->vm_pgoff)
-				break;
-			vma = prev;
-			start = vma->vm_start;
-		}
-	}
+	iomd_mapping_extent(mm, addr, &start, &end);
 	mmap_read_unlock(mm);
 	if (start == end)
 		return iomd_fail(why, -EINVAL,

@@ -80,6 +80,7 @@ unsigned long iomd_mapping_address(const struct iomd_mapping *map);
 u64 iomd_mapping_length(const struct iomd_mapping *map);
 void iomd_mapping_put(struct iomd_mapping *map);
 int iomd_unmap_address(unsigned long addr, struct iomd_why *why);
+int iomd_map_info(struct iomd_map_info *info, struct iomd_why *why);
 
 int iomd_desc_export_fd(struct iomd_desc *desc, u32 flags,
 			struct iomd_why *why);

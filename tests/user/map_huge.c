@@ -13,6 +13,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,6 +51,27 @@ static unsigned int touch(const unsigned char *p, size_t len)
 	return sum;
 }
 
+/*
+ * One TAP line: IOMD_IOC_MAP_INFO at @addr reports @resident bytes with
+ * entries, @huge PMD entries, and a mapping of @length bytes.
+ */
+static void check_info(const void *addr, uint64_t length, uint64_t resident,
+		       uint64_t huge, const char *what)
+{
+	struct iomd_map_info info;
+	int ret = iomd_map_query(iomd_fd, addr, &info);
+
+	if (ret || info.map_length != length || info.resident != resident ||
+	    info.huge_entries != huge)
+		iomd_tap_diag("ret %d length %llu resident %llu huge %llu", ret,
+			      (unsigned long long)info.map_length,
+			      (unsigned long long)info.resident,
+			      (unsigned long long)info.huge_entries);
+	iomd_tap_ok(!ret && info.map_length == length &&
+		    info.resident == resident && info.huge_entries == huge,
+		    "%s", what);
+}
+
 /* Prefaulted IOMD_IOC_MAP of the whole buffer: 32 PMD entries. */
 static void test_prefault(void)
 {
@@ -72,6 +94,8 @@ static void test_prefault(void)
 	iomd_tap_eq(vma.pmd, BUF_BYTES,
 		    "prefault: all 64 MiB mapped by PMD entries before any touch");
 	iomd_tap_eq(vma.rss, BUF_BYTES, "prefault: all of it resident");
+	check_info(p + 12345, BUF_BYTES, BUF_BYTES, BUF_BYTES / HUGE,
+		   "prefault: IOMD_IOC_MAP_INFO counts 32 huge entries");
 	iomd_test_mem(0, p, ref, BUF_BYTES,
 		      "prefault: the bytes are the kernel's");
 	/* User writes in the first, a middle and the last folio. */
@@ -118,6 +142,8 @@ static void test_ondemand(void)
 	map_vma_find(0, m.map_addr, &vma);
 	iomd_tap_eq(vma.pmd, HUGE,
 		    "on demand: that touch mapped one 2 MiB PMD entry");
+	check_info(p, BUF_BYTES, HUGE, 1,
+		   "on demand: IOMD_IOC_MAP_INFO counts that one huge entry");
 	touch(p, BUF_BYTES);
 	map_vma_find(0, m.map_addr, &vma);
 	iomd_tap_eq(vma.pmd, BUF_BYTES,
@@ -153,6 +179,8 @@ static void test_offset(void)
 	iomd_tap_eq(vma.pmd, BUF_BYTES - HUGE,
 		    "offset: 31 PMD entries, the partial first folio in pages");
 	iomd_tap_eq(vma.rss, len, "offset: all of it resident");
+	check_info(p + len - 1, len, len, BUF_BYTES / HUGE - 1,
+		   "offset: IOMD_IOC_MAP_INFO counts 31 huge entries");
 	iomd_test_mem(0, p, ref + page, len,
 		      "offset: the bytes are the kernel's from page 1");
 	munmap(p, len);
@@ -193,6 +221,9 @@ static void test_split(void)
 	map_vma_find(0, (uintptr_t)p, &vma);
 	iomd_tap_eq(vma.pmd, HUGE,
 		    "split: in the first part only folio 0 keeps its PMD entry");
+	check_info(p + HUGE + 5 * page, BUF_BYTES, BUF_BYTES,
+		   BUF_BYTES / HUGE - 1,
+		   "split: IOMD_IOC_MAP_INFO sees all three parts, 31 huge entries");
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
 	iomd_close(fd);
 }
@@ -255,9 +286,53 @@ static void test_revoke(void)
 	iomd_tap_eq(map_probe_read(p + 20 * HUGE, &byte), SIGBUS,
 		    "revoke: a read through a former PMD entry gets SIGBUS");
 	iomd_tap_eq(map_rss(p), 0, "revoke: nothing resident any more");
+	check_info(p, BUF_BYTES, 0, 0,
+		   "revoke: IOMD_IOC_MAP_INFO counts no entries");
 	iomd_tap_errno(iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m2), ENODEV,
 		       "revoke: a new map fails with ENODEV");
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
+	iomd_close(fd);
+}
+
+/*
+ * IOMD_IOC_MAP_INFO refusals, and a buffer too small for 2 MiB folios,
+ * which is mapped with pages only.
+ */
+static void test_info(void)
+{
+	struct iomd_map_info info;
+	unsigned char *p;
+	int fd, ret;
+
+	ret = iomd_map_query(iomd_fd, ref, &info);
+	iomd_test_fails(iomd_fd, -1, ret, EINVAL,
+			"map info: heap memory is not an iomd mapping");
+	memset(&info, 0, sizeof(info));
+	info.addr = (uintptr_t)ref;
+	info.pad = 1;
+	ret = ioctl(iomd_fd, IOMD_IOC_MAP_INFO, &info) ? -errno : 0;
+	iomd_tap_errno(ret, EINVAL, "map info: non-zero pad is refused");
+	memset(&info, 0, sizeof(info));
+	info.addr = (uintptr_t)ref;
+	info.reserved[1] = 1;
+	ret = ioctl(iomd_fd, IOMD_IOC_MAP_INFO, &info) ? -errno : 0;
+	iomd_tap_errno(ret, EINVAL, "map info: non-zero reserved is refused");
+
+	fd = iomd_buffer_create(iomd_fd, 4 * page, 0, IOMD_TEST_SHARED_INOUT);
+	p = mmap(NULL, 4 * page, PROT_READ, MAP_SHARED, fd, 0);
+	if (fd < 0 || p == MAP_FAILED)
+		iomd_tap_bail("cannot map a 4-page buffer");
+	check_info(p + page, 4 * page, 0, 0,
+		   "map info: a 4-page mmap() of a descriptor, nothing resident");
+	touch(p + page, page);
+	check_info(p, 4 * page, 4 * page, 0,
+		   "map info: one touch installed all 4 pages, no huge entry");
+	ret = iomd_map_query(iomd_fd, p, &info);
+	iomd_tap_ok(!ret && !(info.flags & IOMD_MAP_INFO_HUGE) &&
+		    (info.flags & IOMD_MAP_INFO_READONLY) == 0 &&
+		    info.map_addr == (uintptr_t)p && info.offset == 0,
+		    "map info: its flags, address and offset");
+	munmap(p, 4 * page);
 	iomd_close(fd);
 }
 
@@ -267,7 +342,7 @@ int main(void)
 
 	page = iomd_page_size();
 	iomd_fd = iomd_test_open();
-	iomd_tap_plan(7 + 5 + 5 + 6 + 3 + 5 + 2);
+	iomd_tap_plan(8 + 6 + 6 + 7 + 3 + 6 + 7 + 2);
 	map_probe_init();
 	ref = malloc(BUF_BYTES);
 	if (!ref)
@@ -281,6 +356,7 @@ int main(void)
 	test_split();
 	test_fork();
 	test_revoke();
+	test_info();
 
 	iomd_test_no_leaks(iomd_fd, &before);
 	free(ref);

@@ -418,6 +418,43 @@ struct iomd_revoke {
 	__u64 reserved[2];
 };
 
+/* struct iomd_map_info.flags */
+#define IOMD_MAP_INFO_READONLY	0x00000001u	/* can never be made writable */
+#define IOMD_MAP_INFO_HUGE	0x00000002u	/* may use PMD entries */
+
+/**
+ * struct iomd_map_info - argument of IOMD_IOC_MAP_INFO
+ * @addr:	in: an address inside an iomd mapping of the caller, made by
+ *		mmap() of a descriptor fd or by IOMD_IOC_MAP.
+ * @flags:	out: IOMD_MAP_INFO_* bits.
+ * @pad:	must be zero.
+ * @map_addr:	out: start of the whole mapping (every part that mprotect()
+ *		split off included).
+ * @map_length:	out: its length, whole pages.
+ * @offset:	out: the descriptor offset mapped at @map_addr.
+ * @resident:	out: bytes of the mapping that have page-table entries now.
+ * @huge_entries: out: how many of those entries are PMD (huge) entries.
+ * @reserved:	must be zero.
+ *
+ * What a mapping is and how it is mapped now; the counts are a snapshot.
+ * A mapping gets PMD entries (IOMD_MAP_INFO_HUGE) when the descriptor is a
+ * shared buffer made of PMD-order folios and the mapping places them on
+ * PMD boundaries, which mmap() of a descriptor fd and IOMD_IOC_MAP do when
+ * the address is theirs to choose.  Errors: EINVAL (no iomd mapping of
+ * the caller at @addr, non-zero @pad or @reserved).
+ */
+struct iomd_map_info {
+	__u64 addr;
+	__u32 flags;
+	__u32 pad;
+	__u64 map_addr;
+	__u64 map_length;
+	__u64 offset;
+	__u64 resident;
+	__u64 huge_entries;
+	__u64 reserved[2];
+};
+
 #define IOMD_IOC_MAGIC		0xB6
 
 #define IOMD_IOC_BUFFER_CREATE	_IOWR(IOMD_IOC_MAGIC, 0x01, struct iomd_buffer_create)
@@ -433,6 +470,7 @@ struct iomd_revoke {
 #define IOMD_IOC_MAP		_IOWR(IOMD_IOC_MAGIC, 0x0b, struct iomd_map_create)
 #define IOMD_IOC_UNMAP		_IOW(IOMD_IOC_MAGIC, 0x0c, struct iomd_unmap)
 #define IOMD_IOC_REVOKE		_IOW(IOMD_IOC_MAGIC, 0x0d, struct iomd_revoke)
+#define IOMD_IOC_MAP_INFO	_IOWR(IOMD_IOC_MAGIC, 0x11, struct iomd_map_info)
 
 /*
  * mmap() on a descriptor fd maps the descriptor's memory, whole pages,
