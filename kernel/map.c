@@ -242,7 +242,7 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 
 	iomd_vm_flags_set(vma, VM_DONTEXPAND |
 			  (options & IOMD_MAP_NOFORK ? VM_DONTCOPY : 0));
-	if (iomd_map_pmd_capable(desc, vma)) {
+	if (!(options & IOMD_MAP_NOHUGE) && iomd_map_pmd_capable(desc, vma)) {
 		vma->vm_ops = &iomd_vm_ops_folio;
 	} else {
 		iomd_vm_flags_set(vma, VM_MIXEDMAP);
@@ -400,7 +400,8 @@ static int iomd_map_populate(struct iomd_desc *desc, unsigned long addr)
  * before returning.  IOMD_MAP_READONLY mappings can never be made
  * writable (mprotect(), process_vm_writev() and ptrace writes fail).
  * IOMD_MAP_NOFORK mappings are not inherited by children (MADV_DONTFORK;
- * MADV_DOFORK undoes it).  A fixed
+ * MADV_DOFORK undoes it).  Buffers made of PMD-order folios get PMD
+ * entries where the placement allows, unless IOMD_MAP_NOHUGE.  A fixed
  * mapping is never moved: a misaligned @addr or a range already mapped is
  * refused.
  *
@@ -449,7 +450,8 @@ struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 	    !(options & IOMD_MAP_READONLY))
 		prot |= PROT_WRITE;
 	/* PMD-mapped folios are installed by faults, one per folio. */
-	if (desc->nr_pmd_folios && !(options & IOMD_MAP_ONDEMAND))
+	if (desc->nr_pmd_folios &&
+	    !(options & (IOMD_MAP_ONDEMAND | IOMD_MAP_NOHUGE)))
 		flags |= MAP_POPULATE;
 
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);

@@ -40,6 +40,26 @@ static int huge_buffer(void)
 	return fd;
 }
 
+/*
+ * A 64 MiB buffer (*@fd) mapped with IOMD_IOC_MAP and @options into *@m,
+ * reported as "@what: IOMD_IOC_MAP of 64 MiB"; on failure the next @rest
+ * checks are skipped and NULL returned.
+ */
+static unsigned char *huge_map(uint32_t options, struct iomd_map_create *m,
+			       int *fd, const char *what, unsigned int rest)
+{
+	int ret;
+
+	*fd = huge_buffer();
+	ret = iomd_map_create(iomd_fd, *fd, options, 0, 0, 0, m);
+	if (!iomd_tap_errno(ret, 0, "%s: IOMD_IOC_MAP of 64 MiB", what)) {
+		iomd_close(*fd);
+		iomd_tap_skip_to(iomd_tap_count() + rest, "map failed");
+		return NULL;
+	}
+	return (unsigned char *)(uintptr_t)m->addr;
+}
+
 /* Touch (read) one byte per page of [@p, @p + @len). */
 static unsigned int touch(const unsigned char *p, size_t len)
 {
@@ -80,14 +100,9 @@ static void test_prefault(void)
 	unsigned char *p;
 	int fd, ret;
 
-	fd = huge_buffer();
-	ret = iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m);
-	if (!iomd_tap_errno(ret, 0, "prefault: IOMD_IOC_MAP of 64 MiB")) {
-		iomd_close(fd);
-		iomd_tap_skip_to(iomd_tap_count() + 6, "map failed");
+	p = huge_map(0, &m, &fd, "prefault", 6);
+	if (!p)
 		return;
-	}
-	p = (unsigned char *)(uintptr_t)m.addr;
 	iomd_tap_eq(m.map_addr % HUGE, 0, "prefault: the mapping is 2 MiB-aligned");
 	ret = map_vma_find(0, m.map_addr, &vma);
 	iomd_tap_errno(ret, 0, "prefault: its VMA is in smaps");
@@ -125,16 +140,11 @@ static void test_ondemand(void)
 	struct iomd_map_create m;
 	struct map_vma vma;
 	unsigned char *p;
-	int fd, ret;
+	int fd;
 
-	fd = huge_buffer();
-	ret = iomd_map_create(iomd_fd, fd, IOMD_MAP_ONDEMAND, 0, 0, 0, &m);
-	if (!iomd_tap_errno(ret, 0, "on demand: IOMD_IOC_MAP of 64 MiB")) {
-		iomd_close(fd);
-		iomd_tap_skip_to(iomd_tap_count() + 4, "map failed");
+	p = huge_map(IOMD_MAP_ONDEMAND, &m, &fd, "on demand", 4);
+	if (!p)
 		return;
-	}
-	p = (unsigned char *)(uintptr_t)m.addr;
 	map_vma_find(0, m.map_addr, &vma);
 	iomd_tap_eq(vma.rss, 0, "on demand: nothing resident before a touch");
 	iomd_tap_eq(p[3 * HUGE + 77], ref[3 * HUGE + 77],
@@ -198,14 +208,9 @@ static void test_split(void)
 	struct map_vma vma;
 	int fd, ret;
 
-	fd = huge_buffer();
-	ret = iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m);
-	if (!iomd_tap_errno(ret, 0, "split: IOMD_IOC_MAP of 64 MiB")) {
-		iomd_close(fd);
-		iomd_tap_skip_to(iomd_tap_count() + 5, "map failed");
+	p = huge_map(0, &m, &fd, "split", 5);
+	if (!p)
 		return;
-	}
-	p = (unsigned char *)(uintptr_t)m.addr;
 	ret = mprotect(p + HUGE + 5 * page, page, PROT_READ) ? -errno : 0;
 	iomd_tap_errno(ret, 0, "split: mprotect(PROT_READ) of a page in folio 1");
 	iomd_test_mem(0, p, ref, BUF_BYTES,
@@ -232,18 +237,13 @@ static void test_split(void)
 static void test_fork(void)
 {
 	struct iomd_map_create m;
-	int fd, ret, status;
+	int fd, status;
 	unsigned char *p;
 	pid_t pid;
 
-	fd = huge_buffer();
-	ret = iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m);
-	if (!iomd_tap_errno(ret, 0, "fork: IOMD_IOC_MAP of 64 MiB")) {
-		iomd_close(fd);
-		iomd_tap_skip_to(iomd_tap_count() + 2, "map failed");
+	p = huge_map(0, &m, &fd, "fork", 2);
+	if (!p)
 		return;
-	}
-	p = (unsigned char *)(uintptr_t)m.addr;
 	pid = fork();
 	if (pid == 0) {
 		struct map_vma vma;
@@ -272,16 +272,11 @@ static void test_revoke(void)
 {
 	struct iomd_map_create m, m2;
 	unsigned char *p, byte;
-	int fd, ret;
+	int fd;
 
-	fd = huge_buffer();
-	ret = iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m);
-	if (!iomd_tap_errno(ret, 0, "revoke: IOMD_IOC_MAP of 64 MiB")) {
-		iomd_close(fd);
-		iomd_tap_skip_to(iomd_tap_count() + 4, "map failed");
+	p = huge_map(0, &m, &fd, "revoke", 4);
+	if (!p)
 		return;
-	}
-	p = (unsigned char *)(uintptr_t)m.addr;
 	iomd_tap_errno(iomd_revoke(iomd_fd, fd), 0, "revoke: IOMD_IOC_REVOKE");
 	iomd_tap_eq(map_probe_read(p + 20 * HUGE, &byte), SIGBUS,
 		    "revoke: a read through a former PMD entry gets SIGBUS");
@@ -290,6 +285,27 @@ static void test_revoke(void)
 		   "revoke: IOMD_IOC_MAP_INFO counts no entries");
 	iomd_tap_errno(iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m2), ENODEV,
 		       "revoke: a new map fails with ENODEV");
+	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
+	iomd_close(fd);
+}
+
+/* IOMD_MAP_NOHUGE: the same buffer with page entries only. */
+static void test_nohuge(void)
+{
+	struct iomd_map_create m;
+	struct iomd_map_info info;
+	unsigned char *p;
+	int fd, ret;
+
+	p = huge_map(IOMD_MAP_NOHUGE, &m, &fd, "no huge", 3);
+	if (!p)
+		return;
+	check_info(p, BUF_BYTES, BUF_BYTES, 0,
+		   "no huge: prefaulted with page entries only");
+	ret = iomd_map_query(iomd_fd, p, &info);
+	iomd_tap_ok(!ret && !(info.flags & IOMD_MAP_INFO_HUGE),
+		    "no huge: IOMD_MAP_INFO_HUGE is not set");
+	iomd_test_mem(0, p, ref, BUF_BYTES, "no huge: the bytes are the kernel's");
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
 	iomd_close(fd);
 }
@@ -342,7 +358,7 @@ int main(void)
 
 	page = iomd_page_size();
 	iomd_fd = iomd_test_open();
-	iomd_tap_plan(8 + 6 + 6 + 7 + 3 + 6 + 7 + 2);
+	iomd_tap_plan(8 + 6 + 6 + 7 + 3 + 6 + 4 + 7 + 2);
 	map_probe_init();
 	ref = malloc(BUF_BYTES);
 	if (!ref)
@@ -356,6 +372,7 @@ int main(void)
 	test_split();
 	test_fork();
 	test_revoke();
+	test_nohuge();
 	test_info();
 
 	iomd_test_no_leaks(iomd_fd, &before);

@@ -345,8 +345,10 @@ struct iomd_zone_info {
 #define IOMD_MAP_FIXED		0x00000002u	/* exactly at @addr, or fail */
 #define IOMD_MAP_ONDEMAND	0x00000004u	/* install pages at first touch */
 #define IOMD_MAP_NOFORK		0x00000008u	/* children do not inherit it */
+#define IOMD_MAP_NOHUGE		0x00000080u	/* page entries only, no PMD */
 #define IOMD_MAP_OPTIONS	(IOMD_MAP_READONLY | IOMD_MAP_FIXED | \
-				 IOMD_MAP_ONDEMAND | IOMD_MAP_NOFORK)
+				 IOMD_MAP_ONDEMAND | IOMD_MAP_NOFORK | \
+				 IOMD_MAP_NOHUGE)
 
 /**
  * struct iomd_map_create - argument of IOMD_IOC_MAP
@@ -368,7 +370,9 @@ struct iomd_zone_info {
  * IOMD_MAP_READONLY mappings cannot be made writable by mprotect(),
  * process_vm_writev() or ptrace.  IOMD_MAP_NOFORK mappings are not
  * inherited by a child, as if madvise(MADV_DONTFORK) had been called;
- * the process can undo it with MADV_DOFORK.  A fixed mapping is never
+ * the process can undo it with MADV_DOFORK.  Buffers made of PMD-order
+ * folios are mapped with huge (PMD) entries where the placement allows;
+ * IOMD_MAP_NOHUGE asks for page entries only.  A fixed mapping is never
  * moved or placed over another.  Unmap with munmap() on the whole pages,
  * or IOMD_IOC_UNMAP (which removes every part of the mapping, also parts
  * that mprotect() split off).
