@@ -33,6 +33,7 @@ void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 	desc->options = options;
 	spin_lock_init(&desc->reason_lock);
 	init_rwsem(&desc->revoke_lock);
+	INIT_LIST_HEAD(&desc->parents);
 	iomd_why_clear(&desc->reason);
 	atomic64_inc(&iomd_counters.live_descriptors);
 	atomic64_inc(&iomd_counters.created_total);
@@ -198,6 +199,31 @@ int iomd_desc_check_range(const struct iomd_desc *desc, u64 offset, u64 len,
 		return iomd_fail(why, -ERANGE,
 				 "range [%llu, %llu) ends past the descriptor's length %zu",
 				 offset, end, desc->length);
+	return 0;
+}
+
+/**
+ * iomd_desc_kmap_check() - whether a descriptor's pages, mapped one after
+ *	the other, show its bytes contiguously
+ * @desc:	the descriptor.
+ * @why:	failure reason; may be NULL.
+ *
+ * True when every segment but the first starts, and every segment but the
+ * last ends, on a page boundary.
+ *
+ * Return: 0, or -EINVAL with the reason.
+ */
+int iomd_desc_kmap_check(const struct iomd_desc *desc, struct iomd_why *why)
+{
+	const struct iomd_seg *seg = desc->segs;
+	unsigned int i;
+
+	for (i = 1; i < desc->nr_segs; i++)
+		if (seg[i].first_offset ||
+		    offset_in_page(seg[i - 1].first_offset + seg[i - 1].length))
+			return iomd_fail(why, -EINVAL,
+					 "range %u does not continue range %u on a page boundary, so no kernel mapping makes them contiguous",
+					 i, i - 1);
 	return 0;
 }
 

@@ -564,7 +564,9 @@ EXPORT_SYMBOL_GPL(iomd_unmap_address);
  * every process, is zapped at once; later accesses to them get SIGBUS,
  * and later mmap(), kernel reads and writes, and wiring fail with -ENODEV.
  * The memory itself is freed only when the last reference goes, so no
- * process can reach freed memory.
+ * process can reach freed memory.  Every composite containing @desc,
+ * directly or nested, is revoked too; revoking a composite leaves its
+ * parts alone.
  *
  * Context: process context; may sleep.
  */
@@ -578,6 +580,8 @@ void iomd_desc_revoke(struct iomd_desc *desc)
 	if (desc->inode)
 		unmap_mapping_range(desc->inode->i_mapping, 0, 0, 1);
 	up_write(&desc->revoke_lock);
+	/* Composites containing @desc show its memory: they go too. */
+	iomd_composite_revoke_parents(desc);
 
 	/*
 	 * A folio fault (iomd_map_fault_folio()) that saw the descriptor
