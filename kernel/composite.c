@@ -34,6 +34,10 @@
 
 #include "internal.h"
 
+/* Why a composite with unwired user memory in it cannot be used. */
+static const char iomd_composite_unwired[] =
+	"the composite holds user memory that is not wired; prepare it first";
+
 /* Protects every descriptor's @parents list. */
 static DEFINE_MUTEX(iomd_composite_lock);
 
@@ -292,8 +296,7 @@ static void iomd_composite_unhold(struct iomd_desc *desc)
 	kmap = c->kmap;
 	c->kmap = NULL;
 	desc->user_shareable = false;
-	iomd_why_set(&desc->share_why, -ENODATA,
-		     "the composite holds user memory that is not wired; prepare it first");
+	iomd_why_set(&desc->share_why, -ENODATA, "%s", iomd_composite_unwired);
 	mutex_unlock(&c->lock);
 
 	if (kmap)
@@ -426,8 +429,8 @@ void *iomd_composite_kmap(struct iomd_desc *desc, struct iomd_why *why)
 		return ERR_PTR(ret);
 	iomd_composite_lock_c(c);
 	if (!c->holds) {
-		addr = ERR_PTR(iomd_fail(why, -ENODATA,
-					 "the composite holds user memory that is not wired; prepare it first"));
+		addr = ERR_PTR(iomd_fail(why, -ENODATA, "%s",
+					 iomd_composite_unwired));
 		goto unlock;
 	}
 	if (!c->kmap)
@@ -607,8 +610,7 @@ static struct iomd_desc *iomd_composite_setup(struct iomd_composite *c,
 	desc->nr_segs = nr_segs;
 	desc->capacity = desc->length;
 	desc->npages = page_index;
-	iomd_why_set(&desc->share_why, -ENODATA,
-		     "the composite holds user memory that is not wired; prepare it first");
+	iomd_why_set(&desc->share_why, -ENODATA, "%s", iomd_composite_unwired);
 	mutex_init(&c->lock);
 
 	/*

@@ -314,7 +314,8 @@ static int iomd_step_from_user(void *kaddr, size_t done, size_t n, void *ctx)
  *
  * Context: may sleep.
  * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()), or
- * -ENODATA for user memory that is not wired (iomd_desc_prepare()).
+ * -ENODATA for user memory (or a composite holding it) that is not
+ * wired (iomd_desc_prepare()).
  */
 int iomd_desc_read(struct iomd_desc *desc, size_t offset, void *buf,
 		   size_t len, struct iomd_why *why)
@@ -334,7 +335,8 @@ EXPORT_SYMBOL_GPL(iomd_desc_read);
  *
  * Context: may sleep.
  * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()),
- * -ENODATA for user memory that is not wired (iomd_desc_prepare()), or
+ * -ENODATA for user memory (or a composite holding it) that is not
+ * wired (iomd_desc_prepare()), or
  * -EACCES for user memory described for a device that only reads it.
  */
 int iomd_desc_write(struct iomd_desc *desc, size_t offset, const void *buf,

@@ -277,9 +277,10 @@ unhold:
  * Return: 0, -EINVAL (private mapping, or the range passes the end),
  * -EACCES (writable mapping of a read-only descriptor), -EPERM (memory
  * that cannot be shared with user space: zone memory, partial pages, a
- * buffer made without IOMD_BUF_KERNEL_USER_SHARED, private user memory;
- * the reason names the remedy), -ENODATA (user memory not wired), or
- * -ENODEV (revoked).
+ * buffer made without IOMD_BUF_KERNEL_USER_SHARED, private user memory,
+ * a composite with such a part or a part that is not whole pages; the
+ * reason names the remedy), -ENODATA (user memory, or a composite holding
+ * it, not wired), or -ENODEV (revoked).
  */
 int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
 		   struct iomd_why *why)

@@ -30,7 +30,7 @@
 static int iomd_fd;
 static size_t page;
 
-static int buffer(size_t len, uint32_t flags)
+static int make_buffer(size_t len, uint32_t flags)
 {
 	int fd = iomd_buffer_create(iomd_fd, len, 0, flags);
 
@@ -66,8 +66,8 @@ static void expect_errno(int ret, int want, const char *what)
 static void check_subrange_errors(void)
 {
 	struct iomd_subrange_create arg;
-	int b = buffer(2 * page, IOMD_TEST_SHARED_INOUT);
-	int in = buffer(page, IOMD_DIR_IN | IOMD_BUF_KERNEL_USER_SHARED);
+	int b = make_buffer(2 * page, IOMD_TEST_SHARED_INOUT);
+	int in = make_buffer(page, IOMD_DIR_IN | IOMD_BUF_KERNEL_USER_SHARED);
 
 	expect_fails(iomd_subrange_create(iomd_fd, b, 0, 0, 0), EINVAL,
 		     "sub-range of length 0: EINVAL");
@@ -101,9 +101,9 @@ static void check_subrange_errors(void)
 
 static void check_multi_errors(void)
 {
-	int b = buffer(page, IOMD_TEST_SHARED_INOUT);
-	int in = buffer(page, IOMD_DIR_IN | IOMD_BUF_KERNEL_USER_SHARED);
-	int out = buffer(page, IOMD_DIR_OUT | IOMD_BUF_KERNEL_USER_SHARED);
+	int b = make_buffer(page, IOMD_TEST_SHARED_INOUT);
+	int in = make_buffer(page, IOMD_DIR_IN | IOMD_BUF_KERNEL_USER_SHARED);
+	int out = make_buffer(page, IOMD_DIR_OUT | IOMD_BUF_KERNEL_USER_SHARED);
 	struct iomd_multi_create arg;
 	uint32_t ufds[IOMD_MULTI_MAX_DESCS + 1];
 	int fds[IOMD_MULTI_MAX_DESCS], nest[IOMD_COMPOSITE_MAX_DEPTH + 1];
@@ -190,7 +190,7 @@ static void check_multi_errors(void)
 
 static void check_directions(void)
 {
-	int b = buffer(2 * page, IOMD_TEST_SHARED_INOUT), u, m, s, fds[2];
+	int b = make_buffer(2 * page, IOMD_TEST_SHARED_INOUT), u, m, s, fds[2];
 	struct iomd_range r;
 	uint8_t data[8] = { 1 }, *mem;
 	void *map;
@@ -253,8 +253,8 @@ static int probe(const void *p)
 
 static void check_revoke(void)
 {
-	int b = buffer(2 * page, IOMD_TEST_SHARED_INOUT);
-	int other = buffer(page, IOMD_TEST_SHARED_INOUT);
+	int b = make_buffer(2 * page, IOMD_TEST_SHARED_INOUT);
+	int other = make_buffer(page, IOMD_TEST_SHARED_INOUT);
 	int s, m, fds[2], ret;
 	uint8_t *smap, *mmap_, *bmap, byte;
 
@@ -290,7 +290,7 @@ static void check_revoke(void)
 	close(b);
 
 	/* Revoking the composite leaves its part alone. */
-	b = buffer(page, IOMD_TEST_SHARED_INOUT);
+	b = make_buffer(page, IOMD_TEST_SHARED_INOUT);
 	s = iomd_subrange_create(iomd_fd, b, 0, page, 0);
 	if (s < 0 || iomd_map(s, 0, page, PROT_READ, (void **)&smap) ||
 	    iomd_map(b, 0, page, PROT_READ | PROT_WRITE, (void **)&bmap))
@@ -320,7 +320,7 @@ static void check_lifetime(void)
 	int b, s;
 
 	iomd_test_stats(iomd_fd, &before);
-	b = buffer(page, IOMD_TEST_SHARED_INOUT);
+	b = make_buffer(page, IOMD_TEST_SHARED_INOUT);
 	iomd_kwrite(iomd_fd, b, 7, &byte, 1);
 	s = iomd_subrange_create(iomd_fd, b, 7, 1, 0);
 	close(b);

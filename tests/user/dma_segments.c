@@ -69,7 +69,7 @@ static unsigned int expect_runs(const struct piece *pieces, unsigned int n,
 			uint64_t phys;
 
 			/* Mappings fill in at the first touch. */
-			(void)*(volatile const uint8_t *)a;
+			(void)__atomic_load_n(a, __ATOMIC_RELAXED);
 			phys = phys_of(a);
 
 			if (!phys || nr == MAX_RUNS)
