@@ -426,6 +426,112 @@ static int iomd_ioc_revoke(void __user *uarg, struct iomd_why *why)
 	return 0;
 }
 
+static int iomd_ioc_subrange(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_subrange_create arg;
+	struct iomd_desc *parent, *desc;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~IOMD_COMPOSITE_CREATE_FLAGS)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
+				 arg.flags & ~IOMD_COMPOSITE_CREATE_FLAGS);
+	if (arg.new_fd || arg.reserved0 ||
+	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return iomd_fail(why, -EINVAL,
+				 "new_fd is an output, and reserved fields must be zero");
+	parent = iomd_desc_from_fd(arg.fd, why);
+	if (IS_ERR(parent))
+		return PTR_ERR(parent);
+	desc = iomd_subrange_create(parent, arg.offset, arg.length,
+				    arg.flags & IOMD_DIR_MASK, why);
+	iomd_desc_put(parent);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	return iomd_client_install(desc, arg.flags & IOMD_CREATE_CLOEXEC,
+				   uarg, &arg, sizeof(arg), &arg.new_fd, why);
+}
+
+static int iomd_ioc_multi(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_desc **descs, *desc;
+	struct iomd_multi_create arg;
+	unsigned int i, n = 0;
+	__u32 *fds;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~IOMD_COMPOSITE_CREATE_FLAGS)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
+				 arg.flags & ~IOMD_COMPOSITE_CREATE_FLAGS);
+	if (arg.fd || arg.reserved0 ||
+	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return iomd_fail(why, -EINVAL,
+				 "fd is an output, and reserved fields must be zero");
+	if (!arg.nr_fds)
+		return iomd_fail(why, -EINVAL, "no descriptors");
+	if (arg.nr_fds > IOMD_MULTI_MAX_DESCS)
+		return iomd_fail(why, -E2BIG, "%u descriptors; at most %d",
+				 arg.nr_fds, IOMD_MULTI_MAX_DESCS);
+
+	fds = memdup_array_user(u64_to_user_ptr(arg.fds), arg.nr_fds,
+				sizeof(*fds));
+	if (IS_ERR(fds))
+		return iomd_fail(why, PTR_ERR(fds),
+				 "cannot read the fd array at 0x%llx", arg.fds);
+	descs = kcalloc(arg.nr_fds, sizeof(*descs), GFP_KERNEL);
+	if (!descs) {
+		ret = iomd_fail(why, -ENOMEM, "out of memory");
+		goto free_fds;
+	}
+	for (n = 0; n < arg.nr_fds; n++) {
+		descs[n] = iomd_desc_from_fd(fds[n], why);
+		if (IS_ERR(descs[n])) {
+			ret = PTR_ERR(descs[n]);
+			goto put_descs;
+		}
+	}
+	desc = iomd_multi_create(descs, n, arg.flags & IOMD_DIR_MASK, why);
+	ret = PTR_ERR_OR_ZERO(desc);
+	if (!ret)
+		ret = iomd_client_install(desc,
+					  arg.flags & IOMD_CREATE_CLOEXEC,
+					  uarg, &arg, sizeof(arg), &arg.fd,
+					  why);
+put_descs:
+	for (i = 0; i < n; i++)
+		iomd_desc_put(descs[i]);
+	kfree(descs);
+free_fds:
+	kfree(fds);
+	return ret;
+}
+
+static int iomd_ioc_segments(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_segments arg;
+	struct iomd_desc *desc;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
+	if (arg.total || arg.out_flags ||
+	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return iomd_fail(why, -EINVAL,
+				 "total and out_flags are outputs, and reserved fields must be zero");
+	desc = iomd_desc_from_fd(arg.fd, why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	ret = iomd_dma_segments_to_user(desc, &arg, why);
+	iomd_desc_put(desc);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
 static int iomd_ioc_zone_info(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_zone_info arg;
@@ -504,6 +610,15 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case IOMD_IOC_REVOKE:
 		ret = iomd_ioc_revoke(uarg, &why);
+		break;
+	case IOMD_IOC_SUBRANGE:
+		ret = iomd_ioc_subrange(uarg, &why);
+		break;
+	case IOMD_IOC_MULTI:
+		ret = iomd_ioc_multi(uarg, &why);
+		break;
+	case IOMD_IOC_SEGMENTS:
+		ret = iomd_ioc_segments(uarg, &why);
 		break;
 	case IOMD_IOC_MAP_INFO:
 		ret = iomd_ioc_map_info(uarg, &why);

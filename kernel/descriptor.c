@@ -33,6 +33,7 @@ void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 	desc->options = options;
 	spin_lock_init(&desc->reason_lock);
 	init_rwsem(&desc->revoke_lock);
+	INIT_LIST_HEAD(&desc->parents);
 	iomd_why_clear(&desc->reason);
 	atomic64_inc(&iomd_counters.live_descriptors);
 	atomic64_inc(&iomd_counters.created_total);
@@ -201,6 +202,31 @@ int iomd_desc_check_range(const struct iomd_desc *desc, u64 offset, u64 len,
 	return 0;
 }
 
+/**
+ * iomd_desc_kmap_check() - whether a descriptor's pages, mapped one after
+ *	the other, show its bytes contiguously
+ * @desc:	the descriptor.
+ * @why:	failure reason; may be NULL.
+ *
+ * True when every segment but the first starts, and every segment but the
+ * last ends, on a page boundary.
+ *
+ * Return: 0, or -EINVAL with the reason.
+ */
+int iomd_desc_kmap_check(const struct iomd_desc *desc, struct iomd_why *why)
+{
+	const struct iomd_seg *seg = desc->segs;
+	unsigned int i;
+
+	for (i = 1; i < desc->nr_segs; i++)
+		if (seg[i].first_offset ||
+		    offset_in_page(seg[i - 1].first_offset + seg[i - 1].length))
+			return iomd_fail(why, -EINVAL,
+					 "range %u does not continue range %u on a page boundary, so no kernel mapping makes them contiguous",
+					 i, i - 1);
+	return 0;
+}
+
 /*
  * Walk [offset, offset + len) of a descriptor page by page, calling @step
  * with a kernel address for each piece.  Stops at the first error.  The
@@ -288,7 +314,8 @@ static int iomd_step_from_user(void *kaddr, size_t done, size_t n, void *ctx)
  *
  * Context: may sleep.
  * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()), or
- * -ENODATA for user memory that is not wired (iomd_desc_prepare()).
+ * -ENODATA for user memory (or a composite holding it) that is not
+ * wired (iomd_desc_prepare()).
  */
 int iomd_desc_read(struct iomd_desc *desc, size_t offset, void *buf,
 		   size_t len, struct iomd_why *why)
@@ -308,7 +335,8 @@ EXPORT_SYMBOL_GPL(iomd_desc_read);
  *
  * Context: may sleep.
  * Return: 0, -EOVERFLOW or -ERANGE (see iomd_desc_check_range()),
- * -ENODATA for user memory that is not wired (iomd_desc_prepare()), or
+ * -ENODATA for user memory (or a composite holding it) that is not
+ * wired (iomd_desc_prepare()), or
  * -EACCES for user memory described for a device that only reads it.
  */
 int iomd_desc_write(struct iomd_desc *desc, size_t offset, const void *buf,

@@ -77,6 +77,8 @@ struct iomd_seg {
  * @revoke_lock: read-held while page-table entries are installed,
  *		write-held while @revoked is set and the mappings zapped.
  * @revoked:	the driver revoked the descriptor: no new mapping or access.
+ * @parents:	the composites that have this descriptor as a part (their
+ *		struct iomd_part.node), under the composite lock.
  */
 struct iomd_desc {
 	struct kref ref;
@@ -100,6 +102,7 @@ struct iomd_desc {
 	struct inode *inode;
 	struct rw_semaphore revoke_lock;	/* see @revoked */
 	bool revoked;
+	struct list_head parents;
 };
 
 /**
@@ -214,6 +217,7 @@ int iomd_desc_read_only(struct iomd_why *why);
 void iomd_desc_unhold(struct iomd_desc *desc);
 int iomd_desc_check_range(const struct iomd_desc *desc, u64 offset, u64 len,
 			  struct iomd_why *why);
+int iomd_desc_kmap_check(const struct iomd_desc *desc, struct iomd_why *why);
 int iomd_desc_copy_to_user(struct iomd_desc *desc, size_t offset,
 			   void __user *dst, size_t len,
 			   struct iomd_why *why);
@@ -254,6 +258,23 @@ int iomd_user_wire(struct iomd_user *u, struct iomd_why *why);
 int iomd_user_hold(struct iomd_desc *desc, struct iomd_why *why);
 void iomd_user_unwire(struct iomd_desc *desc);
 unsigned int iomd_desc_wire_count(struct iomd_desc *desc);
+
+/* composite.c */
+static inline bool iomd_desc_is_composite(const struct iomd_desc *desc)
+{
+	return desc->kind == IOMD_KIND_SUBRANGE ||
+	       desc->kind == IOMD_KIND_MULTI;
+}
+
+int iomd_composite_prepare(struct iomd_desc *desc, struct iomd_why *why);
+int iomd_composite_complete(struct iomd_desc *desc, struct iomd_why *why);
+unsigned int iomd_composite_wire_count(struct iomd_desc *desc);
+void *iomd_composite_kmap(struct iomd_desc *desc, struct iomd_why *why);
+void iomd_composite_revoke_parents(struct iomd_desc *desc);
+
+/* dma.c */
+int iomd_dma_segments_to_user(struct iomd_desc *desc,
+			      struct iomd_segments *arg, struct iomd_why *why);
 
 /* debugfs.c */
 void iomd_debugfs_init(void);

@@ -277,9 +277,10 @@ unhold:
  * Return: 0, -EINVAL (private mapping, or the range passes the end),
  * -EACCES (writable mapping of a read-only descriptor), -EPERM (memory
  * that cannot be shared with user space: zone memory, partial pages, a
- * buffer made without IOMD_BUF_KERNEL_USER_SHARED, private user memory;
- * the reason names the remedy), -ENODATA (user memory not wired), or
- * -ENODEV (revoked).
+ * buffer made without IOMD_BUF_KERNEL_USER_SHARED, private user memory,
+ * a composite with such a part or a part that is not whole pages; the
+ * reason names the remedy), -ENODATA (user memory, or a composite holding
+ * it, not wired), or -ENODEV (revoked).
  */
 int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
 		   struct iomd_why *why)
@@ -671,7 +672,9 @@ EXPORT_SYMBOL_GPL(iomd_unmap_address);
  * every process, is zapped at once; later accesses to them get SIGBUS,
  * and later mmap(), kernel reads and writes, and wiring fail with -ENODEV.
  * The memory itself is freed only when the last reference goes, so no
- * process can reach freed memory.
+ * process can reach freed memory.  Every composite containing @desc,
+ * directly or nested, is revoked too; revoking a composite leaves its
+ * parts alone.
  *
  * Context: process context; may sleep.
  */
@@ -685,6 +688,8 @@ void iomd_desc_revoke(struct iomd_desc *desc)
 	if (desc->inode)
 		unmap_mapping_range(desc->inode->i_mapping, 0, 0, 1);
 	up_write(&desc->revoke_lock);
+	/* Composites containing @desc show its memory: they go too. */
+	iomd_composite_revoke_parents(desc);
 
 	/*
 	 * A folio fault (iomd_map_fault_folio()) that saw the descriptor

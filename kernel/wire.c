@@ -210,6 +210,8 @@ unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
 	struct iomd_user *u;
 	unsigned int count;
 
+	if (iomd_desc_is_composite(desc))
+		return iomd_composite_wire_count(desc);
 	if (desc->kind != IOMD_KIND_USER)
 		return 1;
 	u = to_user(desc);
@@ -232,7 +234,8 @@ unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
  *
  * Context: process context; may sleep.
  * Return: 0, -ENOMEM (the limit, or memory), -EFAULT (a page could not be
- * pinned), or -ESRCH (the owner has exited).
+ * pinned), or -ESRCH (the owner has exited).  A composite prepares every
+ * part, all or nothing (see iomd_composite_prepare()).
  */
 int iomd_desc_prepare(struct iomd_desc *desc, struct iomd_why *why)
 {
@@ -240,6 +243,8 @@ int iomd_desc_prepare(struct iomd_desc *desc, struct iomd_why *why)
 
 	if (ret)
 		return ret;
+	if (iomd_desc_is_composite(desc))
+		return iomd_composite_prepare(desc, why);
 	if (desc->kind != IOMD_KIND_USER)
 		return 0;
 	return iomd_user_wire(to_user(desc), why);
@@ -261,6 +266,8 @@ int iomd_desc_complete(struct iomd_desc *desc, struct iomd_why *why)
 {
 	struct iomd_user *u;
 
+	if (iomd_desc_is_composite(desc))
+		return iomd_composite_complete(desc, why);
 	if (desc->kind != IOMD_KIND_USER)
 		return 0;
 	/*
@@ -289,7 +296,8 @@ EXPORT_SYMBOL_GPL(iomd_desc_complete);
  * Buffers and kernel ranges return their kernel address.  Wired user
  * memory is mapped with vmap() on first use; the address is valid until
  * the last iomd_desc_complete().  Several user ranges are contiguous in
- * the kernel only when every range is whole pages.
+ * the kernel only when every range is whole pages.  Composites are mapped
+ * the same way while held (see iomd_composite_kmap()).
  *
  * Context: may sleep.
  * Return: the address of byte 0, or ERR_PTR(-ENODATA) (not wired),
@@ -298,8 +306,8 @@ EXPORT_SYMBOL_GPL(iomd_desc_complete);
 void *iomd_desc_kmap(struct iomd_desc *desc, struct iomd_why *why)
 {
 	struct iomd_user *u;
-	unsigned int i;
 	void *addr;
+	int ret;
 
 	if (desc->kind == IOMD_KIND_BUFFER) {
 		addr = iomd_buffer_vaddr(desc);
@@ -310,14 +318,13 @@ void *iomd_desc_kmap(struct iomd_desc *desc, struct iomd_why *why)
 	if (desc->kind == IOMD_KIND_KERNEL)
 		return iomd_krange_vaddr(desc);
 
+	if (iomd_desc_is_composite(desc))
+		return iomd_composite_kmap(desc, why);
+
 	u = to_user(desc);
-	for (i = 1; i < desc->nr_segs; i++)
-		if (desc->segs[i].first_offset ||
-		    offset_in_page(desc->segs[i - 1].first_offset +
-				   desc->segs[i - 1].length))
-			return ERR_PTR(iomd_fail(why, -EINVAL,
-						 "range %u does not continue range %u on a page boundary, so no kernel mapping makes them contiguous",
-						 i, i - 1));
+	ret = iomd_desc_kmap_check(desc, why);
+	if (ret)
+		return ERR_PTR(ret);
 	mutex_lock(&u->lock);
 	if (!u->wire_count) {
 		addr = ERR_PTR(iomd_fail(why, -ENODATA,

@@ -168,12 +168,13 @@ int iomd_info(int iomd_fd, int desc_fd, struct iomd_info *info)
 }
 
 static int iomd_rw(int iomd_fd, unsigned long request, int desc_fd,
-		   uint64_t offset, const void *buf, size_t len)
+		   uint64_t offset, const void *buf, size_t len, uint32_t flags)
 {
 	struct iomd_rw arg;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.fd = iomd_fd_to_u32(desc_fd);
+	arg.flags = flags;
 	arg.offset = offset;
 	arg.length = len;
 	arg.user_addr = (uint64_t)(uintptr_t)buf;
@@ -183,13 +184,27 @@ static int iomd_rw(int iomd_fd, unsigned long request, int desc_fd,
 int iomd_kread(int iomd_fd, int desc_fd, uint64_t offset, void *buf,
 	       size_t len)
 {
-	return iomd_rw(iomd_fd, IOMD_IOC_KREAD, desc_fd, offset, buf, len);
+	return iomd_rw(iomd_fd, IOMD_IOC_KREAD, desc_fd, offset, buf, len, 0);
+}
+
+int iomd_kread_flags(int iomd_fd, int desc_fd, uint64_t offset, void *buf,
+		     size_t len, uint32_t flags)
+{
+	return iomd_rw(iomd_fd, IOMD_IOC_KREAD, desc_fd, offset, buf, len,
+		       flags);
 }
 
 int iomd_kwrite(int iomd_fd, int desc_fd, uint64_t offset, const void *buf,
 		size_t len)
 {
-	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, offset, buf, len);
+	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, offset, buf, len, 0);
+}
+
+int iomd_kwrite_flags(int iomd_fd, int desc_fd, uint64_t offset,
+		      const void *buf, size_t len, uint32_t flags)
+{
+	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, offset, buf, len,
+		       flags);
 }
 
 int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
@@ -206,6 +221,65 @@ int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
 	if (ret < 0)
 		return ret;
 	return (int)arg.fd;
+}
+
+int iomd_subrange_create(int iomd_fd, int desc_fd, uint64_t offset,
+			 uint64_t length, uint32_t flags)
+{
+	struct iomd_subrange_create arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = iomd_fd_to_u32(desc_fd);
+	arg.offset = offset;
+	arg.length = length;
+	arg.flags = flags;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_SUBRANGE, &arg);
+	if (ret < 0)
+		return ret;
+	return (int)arg.new_fd;
+}
+
+int iomd_multi_create(int iomd_fd, const int *fds, unsigned int nr,
+		      uint32_t flags)
+{
+	uint32_t ufds[IOMD_MULTI_MAX_DESCS];
+	struct iomd_multi_create arg;
+	unsigned int i;
+	int ret;
+
+	if (nr > IOMD_MULTI_MAX_DESCS)
+		return -E2BIG;
+	for (i = 0; i < nr; i++)
+		ufds[i] = iomd_fd_to_u32(fds[i]);
+	memset(&arg, 0, sizeof(arg));
+	arg.fds = (uint64_t)(uintptr_t)ufds;
+	arg.nr_fds = nr;
+	arg.flags = flags;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_MULTI, &arg);
+	if (ret < 0)
+		return ret;
+	return (int)arg.fd;
+}
+
+int iomd_segments(int iomd_fd, int desc_fd, uint32_t first,
+		  struct iomd_segment *segs, uint32_t nr,
+		  struct iomd_segments *out)
+{
+	struct iomd_segments arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = iomd_fd_to_u32(desc_fd);
+	arg.segs = (uint64_t)(uintptr_t)segs;
+	arg.first = first;
+	arg.nr = nr;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_SEGMENTS, &arg);
+	if (ret < 0)
+		return ret;
+	if (out)
+		*out = arg;
+	return (int)arg.nr;
 }
 
 static int iomd_wire(int iomd_fd, unsigned long request, int desc_fd)

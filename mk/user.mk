@@ -37,7 +37,8 @@ USER_TEST_SUPPORT_SRCS := tests/user/tap.c tests/user/iomd_test.c
 USER_TEST_NAMES	:= buffer_basic buffer_map buffer_errors buffer_lifetime \
 		   map_fork map_huge map_options \
 		   zone_sample user_basic user_errors user_memlock \
-		   user_share user_lifetime
+		   user_share user_lifetime composite_basic composite_errors \
+		   dma_segments
 USER_TEST_BINS	:= $(addprefix $(USER_BUILD)/tests/,$(USER_TEST_NAMES))
 USER_DEMO_BIN	:= $(USER_BUILD)/iomd-demo
 USER_TOOL_BINS	:= $(USER_BUILD)/iomdctl

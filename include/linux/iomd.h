@@ -18,6 +18,7 @@
 
 struct file;
 struct iomd_desc;
+struct sg_table;
 struct iomd_zone;
 struct mm_struct;
 struct vm_area_struct;
@@ -81,6 +82,37 @@ u64 iomd_mapping_length(const struct iomd_mapping *map);
 void iomd_mapping_put(struct iomd_mapping *map);
 int iomd_unmap_address(unsigned long addr, struct iomd_why *why);
 int iomd_map_info(struct iomd_map_info *info, struct iomd_why *why);
+
+/* Composite descriptors: views of other descriptors. */
+struct iomd_desc *iomd_subrange_create(struct iomd_desc *parent, u64 offset,
+				       u64 length, u32 direction,
+				       struct iomd_why *why);
+struct iomd_desc *iomd_multi_create(struct iomd_desc *const *descs,
+				    unsigned int n, u32 direction,
+				    struct iomd_why *why);
+
+/**
+ * struct iomd_segment_run - a physically contiguous run of a descriptor
+ * @offset:	byte offset of the run in the descriptor.
+ * @length:	bytes in the run.
+ * @phys:	physical address of its first byte.
+ */
+struct iomd_segment_run {
+	u64 offset;
+	u64 length;
+	phys_addr_t phys;
+};
+
+/* The DMA view of a wired descriptor (getPhysicalSegment). */
+long iomd_desc_segments(struct iomd_desc *desc, unsigned long first,
+			struct iomd_segment_run *runs, unsigned long max,
+			struct iomd_why *why);
+int iomd_desc_physical_segment(struct iomd_desc *desc, u64 offset,
+			       phys_addr_t *phys, u64 *length,
+			       struct iomd_why *why);
+int iomd_desc_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
+		       unsigned int max_segment, gfp_t gfp,
+		       struct iomd_why *why);
 
 int iomd_desc_export_fd(struct iomd_desc *desc, u32 flags,
 			struct iomd_why *why);

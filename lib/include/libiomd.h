@@ -188,6 +188,34 @@ int iomd_kwrite(int iomd_fd, int desc_fd, uint64_t offset, const void *buf,
 		size_t len);
 
 /**
+ * iomd_kread_flags() - iomd_kread() with IOMD_RW_* flags
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: descriptor file descriptor.
+ * @offset: byte offset into the descriptor.
+ * @buf: destination in this process.
+ * @len: bytes to copy; may be 0.
+ * @flags: IOMD_RW_KMAP to read through the descriptor's kernel mapping.
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_kread_flags(int iomd_fd, int desc_fd, uint64_t offset, void *buf,
+		     size_t len, uint32_t flags);
+
+/**
+ * iomd_kwrite_flags() - iomd_kwrite() with IOMD_RW_* flags
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: descriptor file descriptor.
+ * @offset: byte offset into the descriptor.
+ * @buf: source in this process.
+ * @len: bytes to copy; may be 0.
+ * @flags: IOMD_RW_KMAP to write through the descriptor's kernel mapping.
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_kwrite_flags(int iomd_fd, int desc_fd, uint64_t offset,
+		      const void *buf, size_t len, uint32_t flags);
+
+/**
  * iomd_reason() - fetch the reason of the last failure (IOMD_IOC_REASON)
  * @iomd_fd: /dev/iomd file descriptor.
  * @fd: a descriptor fd for the last failed operation on that descriptor
@@ -240,6 +268,53 @@ int iomd_zone_info(int iomd_fd, unsigned int index,
  */
 int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
 		     unsigned int nr, uint32_t flags);
+
+/**
+ * iomd_subrange_create() - a descriptor of part of another
+ *	(IOMD_IOC_SUBRANGE)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: the parent descriptor fd, of any kind.
+ * @offset: first byte of the parent covered; any alignment.
+ * @length: bytes covered, at least 1.
+ * @flags: optionally one IOMD_DIR_* (0 inherits the parent's) and
+ *	IOMD_CREATE_CLOEXEC.
+ *
+ * Return: the new descriptor file descriptor, or -errno.
+ */
+int iomd_subrange_create(int iomd_fd, int desc_fd, uint64_t offset,
+			 uint64_t length, uint32_t flags);
+
+/**
+ * iomd_multi_create() - a descriptor of several end to end (IOMD_IOC_MULTI)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @fds: the descriptor fds, in the order of their bytes.
+ * @nr: number of fds, 1 to IOMD_MULTI_MAX_DESCS.
+ * @flags: optionally one IOMD_DIR_* (0: what every part allows) and
+ *	IOMD_CREATE_CLOEXEC.
+ *
+ * Return: the new descriptor file descriptor, or -errno (-E2BIG for more
+ * than IOMD_MULTI_MAX_DESCS fds, without asking the kernel).
+ */
+int iomd_multi_create(int iomd_fd, const int *fds, unsigned int nr,
+		      uint32_t flags);
+
+/**
+ * iomd_segments() - the physically contiguous runs of a wired descriptor
+ *	(IOMD_IOC_SEGMENTS)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: descriptor file descriptor.
+ * @first: index of the first run to return.
+ * @segs: room for @nr runs; may be NULL when @nr is 0.
+ * @nr: entries at @segs.
+ * @out: receives the ioctl's result (@out->total runs in all,
+ *	@out->out_flags with IOMD_SEGMENTS_PHYS when the physical
+ *	addresses are shown, which needs CAP_SYS_ADMIN); may be NULL.
+ *
+ * Return: the number of runs stored at @segs, or -errno.
+ */
+int iomd_segments(int iomd_fd, int desc_fd, uint32_t first,
+		  struct iomd_segment *segs, uint32_t nr,
+		  struct iomd_segments *out);
 
 /**
  * iomd_prepare() - wire a descriptor's memory (IOMD_IOC_PREPARE)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of iomd's in-kernel API (include/linux/iomd.h): zones, the
- * general allocator, kernel-range descriptors and buffer descriptors.
+ * general allocator, kernel-range descriptors, buffer descriptors,
+ * composite descriptors and the DMA view.
  *
  * The tests only use what iomd exports.  Everything a test allocates is
  * handed to a KUnit deferred action as soon as it exists, so a failed
@@ -21,6 +22,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/scatterlist.h>
 #include <linux/sched/task.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -1620,8 +1622,359 @@ static struct kunit_suite iomd_kunit_buffer_suite = {
 	.test_cases = iomd_kunit_buffer_cases,
 };
 
+/* ---------------------------------------------------------------------
+ * Composite descriptors and the DMA view
+ */
+
+/* A vzalloc()ed range of @len bytes, freed after its descriptors. */
+static void *iomd_kunit_vzalloc(struct kunit *test, size_t len)
+{
+	void *vm = vzalloc(len);
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, iomd_kunit_vfree,
+							vm), 0);
+	return vm;
+}
+
+static struct iomd_desc *iomd_kunit_sub(struct kunit *test,
+					struct iomd_desc *parent, u64 offset,
+					u64 length, u32 direction)
+{
+	struct iomd_why why = { };
+
+	return iomd_kunit_own(test, iomd_subrange_create(parent, offset, length,
+							 direction, &why),
+			      &why);
+}
+
+static struct iomd_desc *iomd_kunit_multi(struct kunit *test,
+					  struct iomd_desc *const *descs,
+					  unsigned int n)
+{
+	struct iomd_why why = { };
+
+	return iomd_kunit_own(test, iomd_multi_create(descs, n, 0, &why), &why);
+}
+
+/* @desc fails to be created with @err and a reason. */
+static void iomd_kunit_expect_composite_fails(struct kunit *test,
+					      struct iomd_desc *desc,
+					      const struct iomd_why *why,
+					      int err)
+{
+	if (!IS_ERR(desc)) {
+		KUNIT_FAIL(test, "composite created, expected %d", err);
+		iomd_desc_put(desc);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR(desc), (long)err);
+	KUNIT_EXPECT_EQ(test, why->err, err);
+	KUNIT_EXPECT_GT(test, strlen(why->msg), 0);
+}
+
+static void iomd_kunit_subrange_buffer(struct kunit *test)
+{
+	size_t psz = iomd_page_size(), cap = 3 * psz + 5, off = psz / 2 + 1;
+	struct iomd_desc *buf, *sub, *shared;
+	struct iomd_why why = { };
+	u8 *vaddr, *data, *k;
+
+	data = kunit_kzalloc(test, cap, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+	buf = iomd_kunit_buffer(test, IOMD_DIR_INOUT, cap, 0);
+	vaddr = iomd_buffer_vaddr(buf);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(vaddr));
+	iomd_kunit_pattern(vaddr, cap, 9);
+
+	sub = iomd_kunit_sub(test, buf, off, 2 * psz, 0);
+	KUNIT_EXPECT_EQ(test, iomd_desc_length(sub), 2 * psz);
+	KUNIT_EXPECT_EQ(test, iomd_desc_direction(sub), IOMD_DIR_INOUT);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(sub, 0, data, 2 * psz, NULL), 0);
+	iomd_kunit_expect_same(test, data, vaddr + off, 2 * psz);
+	iomd_kunit_pattern(data, 64, 10);
+	KUNIT_EXPECT_EQ(test, iomd_desc_write(sub, psz - 32, data, 64, NULL),
+			0);
+	iomd_kunit_expect_same(test, vaddr + off + psz - 32, data, 64);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(sub, 2 * psz - 1, data, 2, NULL),
+			-ERANGE);
+
+	/* The kernel mapping is the same bytes, contiguous. */
+	k = iomd_desc_kmap(sub, &why);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(k), "%s", why.msg);
+	iomd_kunit_expect_same(test, k, vaddr + off, 2 * psz);
+	k[7] = 0x5a;
+	KUNIT_EXPECT_EQ(test, vaddr[off + 7], 0x5a);
+
+	/* Not shareable: the parent's reason, naming the part. */
+	iomd_kunit_expect_refused(test, sub, "part 0",
+				  "IOMD_BUF_KERNEL_USER_SHARED");
+
+	/* Shareable parent: whole pages are accepted, partial refused. */
+	shared = iomd_kunit_buffer(test, IOMD_DIR_INOUT |
+				   IOMD_BUF_KERNEL_USER_SHARED, 3 * psz, 0);
+	iomd_kunit_expect_accepted(test, iomd_kunit_sub(test, shared, psz,
+							2 * psz, 0));
+	iomd_kunit_expect_refused(test, iomd_kunit_sub(test, shared, 1, psz, 0),
+				  "not whole pages", "page-aligned");
+
+	/* A read-only view makes read-only mappings. */
+	sub = iomd_kunit_sub(test, shared, 0, psz, IOMD_DIR_IN);
+	KUNIT_EXPECT_EQ(test, iomd_desc_direction(sub), IOMD_DIR_IN);
+}
+
+static void iomd_kunit_subrange_errors(struct kunit *test)
+{
+	size_t psz = iomd_page_size();
+	struct iomd_desc *buf, *in, *desc;
+	struct iomd_why why = { };
+
+	buf = iomd_kunit_buffer(test, IOMD_DIR_INOUT, 2 * psz, 0);
+	in = iomd_kunit_buffer(test, IOMD_DIR_IN, psz, 0);
+	desc = iomd_subrange_create(buf, 0, 0, 0, &why);
+	iomd_kunit_expect_composite_fails(test, desc, &why, -EINVAL);
+	desc = iomd_subrange_create(buf, U64_MAX, 2, 0, &why);
+	iomd_kunit_expect_composite_fails(test, desc, &why, -EOVERFLOW);
+	desc = iomd_subrange_create(buf, psz, 2 * psz, 0, &why);
+	iomd_kunit_expect_composite_fails(test, desc, &why, -ERANGE);
+	desc = iomd_subrange_create(buf, 2 * psz, 1, 0, &why);
+	iomd_kunit_expect_composite_fails(test, desc, &why, -ERANGE);
+	desc = iomd_subrange_create(in, 0, 1, IOMD_DIR_OUT, &why);
+	iomd_kunit_expect_composite_fails(test, desc, &why, -EINVAL);
+	desc = iomd_subrange_create(in, 0, 1, BIT(5), &why);
+	iomd_kunit_expect_composite_fails(test, desc, &why, -EINVAL);
+}
+
+static void iomd_kunit_multi_kinds(struct kunit *test)
+{
+	size_t psz = iomd_page_size(), total = 100 + 2 * psz + psz;
+	struct iomd_desc *parts[3], *multi, *aligned;
+	struct iomd_why why = { };
+	struct iomd_kunit_mem *m;
+	u8 *vm, *bv, *all, *k;
+
+	m = iomd_kunit_malloc(test, 100);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	iomd_kunit_pattern(m->ptr, 100, 1);
+	vm = iomd_kunit_vzalloc(test, 2 * psz);
+	iomd_kunit_pattern(vm, 2 * psz, 2);
+	parts[0] = iomd_kunit_krange(test, m->ptr, 100);
+	parts[1] = iomd_kunit_krange(test, vm, 2 * psz);
+	parts[2] = iomd_kunit_buffer(test, IOMD_DIR_INOUT |
+				     IOMD_BUF_KERNEL_USER_SHARED, psz, 0);
+	bv = iomd_buffer_vaddr(parts[2]);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(bv));
+	iomd_kunit_pattern(bv, psz, 3);
+
+	multi = iomd_kunit_multi(test, parts, 3);
+	KUNIT_EXPECT_EQ(test, iomd_desc_length(multi), total);
+	all = kunit_kzalloc(test, total, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, all);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(multi, 0, all, total, NULL), 0);
+	iomd_kunit_expect_same(test, all, m->ptr, 100);
+	iomd_kunit_expect_same(test, all + 100, vm, 2 * psz);
+	iomd_kunit_expect_same(test, all + 100 + 2 * psz, bv, psz);
+	/* A write across the boundary of the last two parts. */
+	memset(all, 0xee, 8);
+	KUNIT_EXPECT_EQ(test, iomd_desc_write(multi, total - psz - 4, all, 8,
+					      NULL), 0);
+	KUNIT_EXPECT_EQ(test, vm[2 * psz - 1], 0xee);
+	KUNIT_EXPECT_EQ(test, bv[3], 0xee);
+
+	/* Zone memory in a part: no user mapping; no contiguous kmap. */
+	iomd_kunit_expect_refused(test, multi, "part 0", "buffer descriptor");
+	k = iomd_desc_kmap(multi, &why);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(k), -EINVAL);
+
+	/* Whole pages of vmalloc memory and a buffer: both work. */
+	aligned = iomd_kunit_multi(test, parts + 1, 2);
+	iomd_kunit_expect_accepted(test, aligned);
+	k = iomd_desc_kmap(aligned, &why);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(k), "%s", why.msg);
+	iomd_kunit_expect_same(test, k, vm, 2 * psz);
+	iomd_kunit_expect_same(test, k + 2 * psz, bv, psz);
+}
+
+static void iomd_kunit_multi_errors(struct kunit *test)
+{
+	size_t psz = iomd_page_size();
+	struct iomd_desc **parts, *desc;
+	struct iomd_why why = { };
+	unsigned int i;
+
+	parts = kunit_kcalloc(test, IOMD_MULTI_MAX_DESCS + 1, sizeof(*parts),
+			      GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, parts);
+	parts[0] = iomd_kunit_buffer(test, IOMD_DIR_IN, psz, 0);
+	parts[1] = iomd_kunit_buffer(test, IOMD_DIR_OUT, psz, 0);
+	desc = iomd_multi_create(parts, 0, 0, &why);
+	iomd_kunit_expect_composite_fails(test, desc, &why, -EINVAL);
+	desc = iomd_multi_create(parts, 2, 0, &why);
+	iomd_kunit_expect_composite_fails(test, desc, &why, -EINVAL);
+	for (i = 1; i <= IOMD_MULTI_MAX_DESCS; i++)
+		parts[i] = parts[0];
+	desc = iomd_multi_create(parts, IOMD_MULTI_MAX_DESCS + 1, 0, &why);
+	iomd_kunit_expect_composite_fails(test, desc, &why, -E2BIG);
+	desc = iomd_kunit_multi(test, parts, IOMD_MULTI_MAX_DESCS);
+	KUNIT_EXPECT_EQ(test, iomd_desc_length(desc),
+			IOMD_MULTI_MAX_DESCS * psz);
+	KUNIT_EXPECT_EQ(test, iomd_desc_direction(desc), IOMD_DIR_IN);
+
+	/* Nesting is bounded. */
+	desc = parts[0];
+	for (i = 0; i < IOMD_COMPOSITE_MAX_DEPTH; i++)
+		desc = iomd_kunit_sub(test, desc, 0, psz, 0);
+	desc = iomd_subrange_create(desc, 0, psz, 0, &why);
+	iomd_kunit_expect_composite_fails(test, desc, &why, -ELOOP);
+}
+
+static void iomd_kunit_composite_revoke(struct kunit *test)
+{
+	size_t psz = iomd_page_size();
+	struct iomd_desc *a, *b, *sub, *multi, *outer, *parts[2];
+	struct iomd_why why = { };
+	u8 byte;
+
+	a = iomd_kunit_buffer(test, IOMD_DIR_INOUT, psz, 0);
+	b = iomd_kunit_buffer(test, IOMD_DIR_INOUT, psz, 0);
+	sub = iomd_kunit_sub(test, a, 0, psz, 0);
+	parts[0] = sub;
+	parts[1] = b;
+	multi = iomd_kunit_multi(test, parts, 2);
+	outer = iomd_kunit_sub(test, multi, 1, psz, 0);
+
+	/* Revoking the composite in the middle leaves its parts alone. */
+	iomd_desc_revoke(multi);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(multi, 0, &byte, 1, NULL),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(outer, 0, &byte, 1, NULL),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(sub, 0, &byte, 1, NULL), 0);
+
+	/* Revoking a buffer revokes the composites over it. */
+	iomd_desc_revoke(a);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(sub, 0, &byte, 1, NULL),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, iomd_desc_read(b, 0, &byte, 1, NULL), 0);
+	sub = iomd_subrange_create(a, 0, 1, 0, &why);
+	iomd_kunit_expect_composite_fails(test, sub, &why, -ENODEV);
+}
+
+static void iomd_kunit_dma_contiguous(struct kunit *test)
+{
+	size_t psz = iomd_page_size(), len = 4 * psz;
+	struct iomd_segment_run runs[4];
+	struct scatterlist *sg;
+	struct iomd_desc *buf, *sub;
+	struct sg_table sgt;
+	phys_addr_t base, phys;
+	unsigned int i;
+	u64 run_len;
+	u8 *vaddr;
+
+	/* Alignment above a page means one contiguous run. */
+	buf = iomd_kunit_buffer(test, IOMD_DIR_INOUT, len, len);
+	vaddr = iomd_buffer_vaddr(buf);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(vaddr));
+	base = virt_to_phys(vaddr);
+	KUNIT_EXPECT_EQ(test, iomd_desc_segments(buf, 0, runs, 4, NULL), 1L);
+	KUNIT_EXPECT_EQ(test, runs[0].offset, 0ULL);
+	KUNIT_EXPECT_EQ(test, runs[0].length, (u64)len);
+	KUNIT_EXPECT_EQ(test, runs[0].phys, base);
+
+	KUNIT_ASSERT_EQ(test, iomd_desc_physical_segment(buf, psz + 10, &phys,
+							 &run_len, NULL), 0);
+	KUNIT_EXPECT_EQ(test, phys, base + psz + 10);
+	KUNIT_EXPECT_EQ(test, run_len, (u64)(len - psz - 10));
+	KUNIT_EXPECT_EQ(test, iomd_desc_physical_segment(buf, len, &phys,
+							 &run_len, NULL),
+			-ERANGE);
+
+	KUNIT_ASSERT_EQ(test, iomd_desc_sg_table(buf, &sgt, 0, GFP_KERNEL,
+						 NULL), 0);
+	KUNIT_EXPECT_EQ(test, sgt.orig_nents, 1U);
+	KUNIT_EXPECT_EQ(test, sg_phys(sgt.sgl), base);
+	KUNIT_EXPECT_EQ(test, sgt.sgl->length, (unsigned int)len);
+	sg_free_table(&sgt);
+
+	/* Entries no longer than max_segment. */
+	KUNIT_ASSERT_EQ(test, iomd_desc_sg_table(buf, &sgt, psz, GFP_KERNEL,
+						 NULL), 0);
+	KUNIT_EXPECT_EQ(test, sgt.orig_nents, 4U);
+	for_each_sgtable_sg(&sgt, sg, i) {
+		KUNIT_EXPECT_EQ(test, sg_phys(sg), base + i * psz);
+		KUNIT_EXPECT_EQ(test, sg->length, (unsigned int)psz);
+	}
+	sg_free_table(&sgt);
+	KUNIT_EXPECT_EQ(test, iomd_desc_sg_table(buf, &sgt, psz - 1,
+						 GFP_KERNEL, NULL), -EINVAL);
+
+	/* A sub-range of it at an odd offset is one run too. */
+	sub = iomd_kunit_sub(test, buf, 100, 2 * psz, 0);
+	KUNIT_EXPECT_EQ(test, iomd_desc_segments(sub, 0, runs, 4, NULL), 1L);
+	KUNIT_EXPECT_EQ(test, runs[0].phys, base + 100);
+	KUNIT_EXPECT_EQ(test, runs[0].length, (u64)(2 * psz));
+}
+
+static void iomd_kunit_dma_vmalloc(struct kunit *test)
+{
+	size_t psz = iomd_page_size(), npages = 16, len = npages * psz;
+	struct iomd_segment_run *runs;
+	struct iomd_desc *desc;
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	unsigned long want = 0, i;
+	u64 sum = 0;
+	long n;
+	u8 *vm;
+
+	vm = iomd_kunit_vzalloc(test, len);
+	for (i = 0; i < npages; i++)
+		if (!i || page_to_pfn(vmalloc_to_page(vm + i * psz)) !=
+			  page_to_pfn(vmalloc_to_page(vm + (i - 1) * psz)) + 1)
+			want++;
+	desc = iomd_kunit_krange(test, vm, len);
+	runs = kunit_kcalloc(test, npages, sizeof(*runs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, runs);
+	n = iomd_desc_segments(desc, 0, runs, npages, NULL);
+	KUNIT_ASSERT_EQ(test, n, (long)want);
+	for (i = 0; i < want; i++) {
+		KUNIT_EXPECT_EQ(test, runs[i].offset, sum);
+		KUNIT_EXPECT_EQ(test, runs[i].phys,
+				page_to_phys(vmalloc_to_page(vm + sum)));
+		sum += runs[i].length;
+	}
+	KUNIT_EXPECT_EQ(test, sum, (u64)len);
+
+	KUNIT_ASSERT_EQ(test, iomd_desc_sg_table(desc, &sgt, 0, GFP_KERNEL,
+						 NULL), 0);
+	KUNIT_EXPECT_EQ(test, sgt.orig_nents, (unsigned int)want);
+	for_each_sgtable_sg(&sgt, sg, i) {
+		KUNIT_EXPECT_EQ(test, sg_phys(sg), runs[i].phys);
+		KUNIT_EXPECT_EQ(test, (u64)sg->length, runs[i].length);
+	}
+	sg_free_table(&sgt);
+}
+
+static struct kunit_case iomd_kunit_composite_cases[] = {
+	KUNIT_CASE(iomd_kunit_subrange_buffer),
+	KUNIT_CASE(iomd_kunit_subrange_errors),
+	KUNIT_CASE(iomd_kunit_multi_kinds),
+	KUNIT_CASE(iomd_kunit_multi_errors),
+	KUNIT_CASE(iomd_kunit_composite_revoke),
+	KUNIT_CASE(iomd_kunit_dma_contiguous),
+	KUNIT_CASE(iomd_kunit_dma_vmalloc),
+	{}
+};
+
+static struct kunit_suite iomd_kunit_composite_suite = {
+	.name = "iomd_composite",
+	.test_cases = iomd_kunit_composite_cases,
+};
+
 kunit_test_suites(&iomd_kunit_zone_suite, &iomd_kunit_malloc_suite,
-		  &iomd_kunit_sharing_suite, &iomd_kunit_buffer_suite);
+		  &iomd_kunit_sharing_suite, &iomd_kunit_buffer_suite,
+		  &iomd_kunit_composite_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the iomd in-kernel API");
 MODULE_LICENSE("GPL");

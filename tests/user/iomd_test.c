@@ -2,10 +2,15 @@
 /*
  * Helpers shared by the iomd user-space tests; see iomd_test.h.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <linux/iomd_sample.h>
 
 #include "iomd_test.h"
 
@@ -209,4 +214,19 @@ void iomd_test_no_leaks(int iomd_fd, const struct iomd_stats *before)
 	iomd_tap_eq(st.live_descriptors, before->live_descriptors,
 		    "no live descriptor left");
 	iomd_tap_eq(st.live_bytes, before->live_bytes, "no live bytes left");
+}
+
+int iomd_test_sample_export(unsigned int memory, size_t size, size_t offset)
+{
+	struct iomd_sample_export e = {
+		.memory = memory, .size = size, .offset = offset,
+	};
+	int sfd, ret;
+
+	sfd = open("/dev/" IOMD_SAMPLE_DEVICE_NAME, O_RDWR | O_CLOEXEC);
+	if (sfd < 0)
+		return -errno;
+	ret = ioctl(sfd, IOMD_SAMPLE_IOC_EXPORT, &e) ? -errno : (int)e.fd;
+	close(sfd);
+	return ret;
 }

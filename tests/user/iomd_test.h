@@ -84,4 +84,11 @@ void iomd_test_settle(int iomd_fd, uint64_t descs, uint64_t bytes,
  */
 void iomd_test_no_leaks(int iomd_fd, const struct iomd_stats *before);
 
+/*
+ * Have the sample driver allocate @size bytes of IOMD_SAMPLE_MEM_@memory
+ * and export a kernel-range descriptor of them from @offset on (INOUT,
+ * close-on-exec).  Returns the descriptor fd or -errno.
+ */
+int iomd_test_sample_export(unsigned int memory, size_t size, size_t offset);
+
 #endif /* _IOMD_TEST_H */

@@ -127,22 +127,6 @@ static void test_zone_workload(void)
 		    "allocations and frees balance");
 }
 
-/* Export @size bytes of @memory from @offset; returns the fd or -errno. */
-static int sample_export(unsigned int memory, size_t size, size_t offset)
-{
-	struct iomd_sample_export e = {
-		.memory = memory, .size = size, .offset = offset,
-	};
-	int sfd, ret;
-
-	sfd = open("/dev/" IOMD_SAMPLE_DEVICE_NAME, O_RDWR | O_CLOEXEC);
-	if (sfd < 0)
-		return -errno;
-	ret = ioctl(sfd, IOMD_SAMPLE_IOC_EXPORT, &e) ? -errno : (int)e.fd;
-	close(sfd);
-	return ret;
-}
-
 /* Mapping @fd fails with EPERM and a reason that contains @remedy. */
 static void check_refused(int fd, size_t len, const char *remedy,
 			  const char *what)
@@ -195,27 +179,27 @@ static void test_sharing(void)
 
 	iomd_test_stats(iomd_fd, &before);
 
-	fd = sample_export(IOMD_SAMPLE_MEM_MALLOC, 100, 0);
+	fd = iomd_test_sample_export(IOMD_SAMPLE_MEM_MALLOC, 100, 0);
 	iomd_tap_ok(fd >= 0, "export 100 bytes of iomd_malloc memory");
 	check_refused(fd, page, "iomd_malloc_aligned", "zone memory");
 	close(fd);
 
-	fd = sample_export(IOMD_SAMPLE_MEM_MALLOC, 2 * page + 100, 0);
+	fd = iomd_test_sample_export(IOMD_SAMPLE_MEM_MALLOC, 2 * page + 100, 0);
 	iomd_tap_ok(fd >= 0, "export 2 pages + 100 bytes from iomd_malloc");
 	check_refused(fd, 3 * page, "page-multiple", "partial last page");
 	close(fd);
 
-	fd = sample_export(IOMD_SAMPLE_MEM_ALIGNED, 2 * page, 100);
+	fd = iomd_test_sample_export(IOMD_SAMPLE_MEM_ALIGNED, 2 * page, 100);
 	iomd_tap_ok(fd >= 0, "export aligned pages from byte 100");
 	check_refused(fd, 2 * page, "page-aligned", "range starting mid-page");
 	close(fd);
 
-	fd = sample_export(IOMD_SAMPLE_MEM_ALIGNED, 2 * page, 0);
+	fd = iomd_test_sample_export(IOMD_SAMPLE_MEM_ALIGNED, 2 * page, 0);
 	iomd_tap_ok(fd >= 0, "export 2 pages of iomd_malloc_aligned memory");
 	check_shared(fd, 2 * page, "aligned pages");
 	close(fd);
 
-	fd = sample_export(IOMD_SAMPLE_MEM_CONTIGUOUS, 3 * page, 0);
+	fd = iomd_test_sample_export(IOMD_SAMPLE_MEM_CONTIGUOUS, 3 * page, 0);
 	iomd_tap_ok(fd >= 0, "export 3 contiguous pages");
 	check_shared(fd, 3 * page, "contiguous pages");
 	close(fd);

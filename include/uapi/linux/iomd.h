@@ -65,6 +65,8 @@
 #define IOMD_KIND_BUFFER	1u	/* allocated its own memory */
 #define IOMD_KIND_KERNEL	2u	/* describes existing kernel memory */
 #define IOMD_KIND_USER		3u	/* describes application memory */
+#define IOMD_KIND_SUBRANGE	4u	/* a byte range of another descriptor */
+#define IOMD_KIND_MULTI		5u	/* several descriptors end to end */
 
 /**
  * struct iomd_buffer_create - argument of IOMD_IOC_BUFFER_CREATE
@@ -105,7 +107,11 @@ struct iomd_buffer_create {
  *		(IOMD_BUF_KERNEL_USER_SHARED, ...).
  * @nr_ranges:	out: ranges described (1 except for user descriptors).
  * @wire_count:	out: prepare() calls not yet completed (user descriptors;
- *		other kinds are always wired and report 1).
+ *		other kinds are always wired and report 1).  A composite
+ *		(sub-range or multi) whose parts are all always wired
+ *		reports 1; one with user memory in it reports, as a user
+ *		descriptor does, the holds on it: its prepare() calls,
+ *		mappings and accesses in progress.
  * @reserved:	must be zero.
  *
  * Errors: EBADF (@fd not open), EBADFD (@fd is not an iomd descriptor),
@@ -144,8 +150,10 @@ struct iomd_info {
  *
  * Errors: EBADF, EBADFD, EINVAL (flags or reserved), EOVERFLOW
  * (@offset + @length overflows), ERANGE (range ends past the descriptor's
- * length), EFAULT (@user_addr not accessible), ENODATA (a user descriptor
- * that is not wired).
+ * length), EFAULT (@user_addr not accessible), ENODATA (a user descriptor,
+ * or a composite holding user memory, that is not wired), EACCES (KWRITE
+ * of memory pinned read-only), EINVAL (IOMD_RW_KMAP of ranges or composite
+ * parts that do not meet on page boundaries).
  */
 #define IOMD_RW_KMAP	0x1u
 
@@ -459,6 +467,160 @@ struct iomd_map_info {
 	__u64 reserved[2];
 };
 
+/*
+ * Composite descriptors (I/O Kit's IOSubMemoryDescriptor and
+ * IOMultiMemoryDescriptor) are views of other descriptors, their *parts*:
+ * a sub-range covers bytes [offset, offset + length) of one descriptor, a
+ * multi descriptor the whole of several, end to end.  Parts may be of any
+ * kind, composites included, up to IOMD_COMPOSITE_MAX_DEPTH levels.  A
+ * composite keeps its parts alive (it holds a reference on each) and is
+ * read, written, wired and mapped as one descriptor:
+ *
+ * - Direction: every part must allow it.  The default (no IOMD_DIR_* in
+ *   the flags) is what all parts allow, the intersection of their
+ *   directions; a direction given must be part of that (so a read-only
+ *   view of a read-write buffer is a sub-range with IOMD_DIR_IN).  Parts
+ *   with nothing in common (IN and OUT) cannot be combined: EINVAL.  The
+ *   kernel may write a composite only if it may write every part.
+ * - Wiring: IOMD_IOC_PREPARE on a composite prepares every part (nested
+ *   composites recursively), all or nothing, and IOMD_IOC_COMPLETE
+ *   completes them; calls nest.  A composite of buffers and kernel ranges
+ *   only is always wired.  One with user memory in it can be read,
+ *   written, mapped and its segments listed while every user part is
+ *   wired, through the composite or directly; otherwise those fail with
+ *   ENODATA.  A mapping of a composite keeps its parts wired until it is
+ *   unmapped.
+ * - Mapping (mmap(), IOMD_IOC_MAP): only when every part can be mapped
+ *   and covers whole pages of it (page-aligned offset and length);
+ *   otherwise EPERM, and IOMD_IOC_REASON on the composite's fd names the
+ *   part and the remedy.  Unaligned bytes can always be read and written
+ *   by the kernel, and IOMD_RW_KMAP works when every part but the first
+ *   starts, and every part but the last ends, on a page boundary.
+ * - Revocation: revoking a composite cuts its own mappings and access
+ *   (ENODEV, SIGBUS) and leaves its parts alone.  Revoking a descriptor
+ *   revokes every composite that contains it, directly or nested, since
+ *   their mappings show its memory; creating a composite of a revoked
+ *   descriptor fails with ENODEV.
+ */
+#define IOMD_MULTI_MAX_DESCS		64	/* parts of one multi */
+#define IOMD_COMPOSITE_MAX_DEPTH	8	/* composites nested in composites */
+#define IOMD_COMPOSITE_MAX_RANGES	4096	/* ranges (nr_ranges) of one */
+
+#define IOMD_COMPOSITE_CREATE_FLAGS	(IOMD_DIR_MASK | IOMD_CREATE_CLOEXEC)
+
+/**
+ * struct iomd_subrange_create - argument of IOMD_IOC_SUBRANGE
+ * @fd:		in: the parent descriptor fd, of any kind.
+ * @flags:	in: optionally one IOMD_DIR_* (see above; 0 inherits the
+ *		parent's direction) and IOMD_CREATE_CLOEXEC.
+ * @offset:	in: first byte of the parent covered; any alignment.
+ * @length:	in: bytes covered, at least 1.
+ * @new_fd:	out: the sub-range's descriptor fd; 0 on input.
+ * @reserved0:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * Errors: EBADF, EBADFD, EINVAL (length 0, unknown flags, a direction the
+ * parent does not allow, non-zero reserved or @new_fd), EOVERFLOW
+ * (@offset + @length overflows), ERANGE (the range ends past the parent's
+ * length, as for IOMD_IOC_KREAD), ELOOP (nesting deeper than
+ * IOMD_COMPOSITE_MAX_DEPTH), E2BIG (more than IOMD_COMPOSITE_MAX_RANGES
+ * ranges), ENODEV (the parent is revoked), ENOMEM, EMFILE.
+ */
+struct iomd_subrange_create {
+	__u32 fd;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+	__u32 new_fd;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct iomd_multi_create - argument of IOMD_IOC_MULTI
+ * @fds:	in: user pointer to @nr_fds descriptor fds (__u32 each), in
+ *		the order their bytes appear; an fd may appear more than
+ *		once.
+ * @nr_fds:	in: 1 to IOMD_MULTI_MAX_DESCS.
+ * @flags:	in: optionally one IOMD_DIR_* (see above; 0 for the
+ *		intersection of the parts' directions) and
+ *		IOMD_CREATE_CLOEXEC.
+ * @fd:		out: the multi descriptor's fd; 0 on input.
+ * @reserved0:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * The descriptor's length is the sum of the parts' lengths.
+ *
+ * Errors: EBADF, EBADFD (an fd), EFAULT (@fds unreadable), EINVAL (no
+ * fds, unknown flags, directions with nothing in common or a direction
+ * not all parts allow, non-zero reserved or @fd), E2BIG (more than
+ * IOMD_MULTI_MAX_DESCS fds, or more than IOMD_COMPOSITE_MAX_RANGES
+ * ranges), EOVERFLOW (the total length overflows), ELOOP, ENODEV (a
+ * part is revoked), ENOMEM, EMFILE.
+ */
+struct iomd_multi_create {
+	__u64 fds;
+	__u32 nr_fds;
+	__u32 flags;
+	__u32 fd;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct iomd_segment - one physically contiguous run of a descriptor
+ * @offset:	byte offset of the run in the descriptor.
+ * @length:	bytes in the run.
+ * @phys:	physical address of its first byte; 0 when not shown.
+ */
+struct iomd_segment {
+	__u64 offset;
+	__u64 length;
+	__u64 phys;
+};
+
+/* struct iomd_segments.out_flags: @phys fields are real addresses. */
+#define IOMD_SEGMENTS_PHYS	0x1u
+
+/**
+ * struct iomd_segments - argument of IOMD_IOC_SEGMENTS
+ * @fd:		in: a descriptor fd.
+ * @flags:	in: must be zero.
+ * @segs:	in: user pointer to room for @nr struct iomd_segment.
+ * @first:	in: index of the first segment to return (for listing a
+ *		long list in pieces).
+ * @nr:		in: entries available at @segs (0 only counts); out:
+ *		entries written.
+ * @total:	out: segments of the whole descriptor; 0 on input.
+ * @out_flags:	out: IOMD_SEGMENTS_PHYS when the addresses are shown; 0 on
+ *		input.
+ * @reserved:	must be zero.
+ *
+ * The DMA view (I/O Kit's getPhysicalSegment): a wired descriptor's bytes
+ * as runs of physically contiguous memory, in order, pages that follow
+ * each other physically merged into one run (a physically contiguous
+ * buffer is one segment).  The list is what iomd_desc_sg_table() gives a
+ * driver for dma_map_sgtable(), and holds while the descriptor stays
+ * wired.  Physical addresses are shown only to callers with
+ * CAP_SYS_ADMIN; others get the same offsets and lengths with @phys 0 and
+ * no IOMD_SEGMENTS_PHYS (the lengths still tell which pages are
+ * contiguous).
+ *
+ * Errors: EBADF, EBADFD, EINVAL (flags, reserved or outputs not zero),
+ * ENODATA (user memory, or a composite holding user memory, that is not
+ * wired), ENODEV (revoked), EFAULT (@segs not writable).
+ */
+struct iomd_segments {
+	__u32 fd;
+	__u32 flags;
+	__u64 segs;
+	__u32 first;
+	__u32 nr;
+	__u32 total;
+	__u32 out_flags;
+	__u64 reserved[2];
+};
+
 #define IOMD_IOC_MAGIC		0xB6
 
 #define IOMD_IOC_BUFFER_CREATE	_IOWR(IOMD_IOC_MAGIC, 0x01, struct iomd_buffer_create)
@@ -474,6 +636,9 @@ struct iomd_map_info {
 #define IOMD_IOC_MAP		_IOWR(IOMD_IOC_MAGIC, 0x0b, struct iomd_map_create)
 #define IOMD_IOC_UNMAP		_IOW(IOMD_IOC_MAGIC, 0x0c, struct iomd_unmap)
 #define IOMD_IOC_REVOKE		_IOW(IOMD_IOC_MAGIC, 0x0d, struct iomd_revoke)
+#define IOMD_IOC_SUBRANGE	_IOWR(IOMD_IOC_MAGIC, 0x0e, struct iomd_subrange_create)
+#define IOMD_IOC_MULTI		_IOWR(IOMD_IOC_MAGIC, 0x0f, struct iomd_multi_create)
+#define IOMD_IOC_SEGMENTS	_IOWR(IOMD_IOC_MAGIC, 0x10, struct iomd_segments)
 #define IOMD_IOC_MAP_INFO	_IOWR(IOMD_IOC_MAGIC, 0x11, struct iomd_map_info)
 
 /*
@@ -483,9 +648,11 @@ struct iomd_map_info {
  * (PROT_WRITE on an IOMD_DIR_IN descriptor; mprotect() refuses the upgrade
  * likewise), EPERM (memory that cannot be shared: a buffer made without
  * IOMD_BUF_KERNEL_USER_SHARED, a kernel range holding zone memory or
- * partial pages, or user memory that is not one shared VM object;
- * IOMD_IOC_REASON on the fd names the remedy), ENODATA (a user descriptor
- * that is not wired), ENODEV (revoked).  A mapping made by mmap() installs
+ * partial pages, user memory that is not one shared VM object, or a
+ * composite with such a part or a part that is not whole pages;
+ * IOMD_IOC_REASON on the fd names the remedy), ENODATA (a user descriptor,
+ * or a composite holding user memory, that is not wired), ENODEV
+ * (revoked).  A mapping made by mmap() installs
  * all its pages at its first touch; IOMD_IOC_MAP offers the other options.
  *
  * A user descriptor can be mapped, in any process that has its fd, only
