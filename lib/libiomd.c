@@ -161,12 +161,14 @@ int iomd_info(int iomd_fd, int desc_fd, struct iomd_info *info)
 }
 
 static int iomd_rw(int iomd_fd, unsigned long request, int desc_fd,
-		   uint64_t offset, const void *buf, size_t len)
+		   uint32_t flags, uint64_t offset, const void *buf,
+		   size_t len)
 {
 	struct iomd_rw arg;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.fd = iomd_fd_to_u32(desc_fd);
+	arg.flags = flags;
 	arg.offset = offset;
 	arg.length = len;
 	arg.user_addr = (uint64_t)(uintptr_t)buf;
@@ -176,13 +178,43 @@ static int iomd_rw(int iomd_fd, unsigned long request, int desc_fd,
 int iomd_kread(int iomd_fd, int desc_fd, uint64_t offset, void *buf,
 	       size_t len)
 {
-	return iomd_rw(iomd_fd, IOMD_IOC_KREAD, desc_fd, offset, buf, len);
+	return iomd_rw(iomd_fd, IOMD_IOC_KREAD, desc_fd, 0, offset, buf, len);
 }
 
 int iomd_kwrite(int iomd_fd, int desc_fd, uint64_t offset, const void *buf,
 		size_t len)
 {
-	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, offset, buf, len);
+	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, 0, offset, buf, len);
+}
+
+int iomd_kread_flags(int iomd_fd, int desc_fd, uint32_t flags,
+		     uint64_t offset, void *buf, size_t len)
+{
+	return iomd_rw(iomd_fd, IOMD_IOC_KREAD, desc_fd, flags, offset, buf,
+		       len);
+}
+
+int iomd_kwrite_flags(int iomd_fd, int desc_fd, uint32_t flags,
+		      uint64_t offset, const void *buf, size_t len)
+{
+	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, flags, offset, buf,
+		       len);
+}
+
+const char *iomd_cache_name(uint32_t mode)
+{
+	switch (mode) {
+	case IOMD_CACHE_DEFAULT:
+		return "default";
+	case IOMD_CACHE_WB:
+		return "write-back";
+	case IOMD_CACHE_WC:
+		return "write-combined";
+	case IOMD_CACHE_UC:
+		return "uncached";
+	default:
+		return "unknown";
+	}
 }
 
 int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,

@@ -258,8 +258,9 @@ static void test_errors(void)
 		iomd_tap_skip_to(end, "create failed");
 		return;
 	}
-	ret = try_map(fd, 0x10, 0, 0, 0);
-	iomd_test_fails(iomd_fd, -1, ret, EINVAL, "option bit 0x10");
+	/* The first bit past the cache-mode field. */
+	ret = try_map(fd, 0x80, 0, 0, 0);
+	iomd_test_fails(iomd_fd, -1, ret, EINVAL, "option bit 0x80");
 	ret = try_map(fd, 0x80000000u | IOMD_MAP_READONLY, 0, 0, 0);
 	iomd_test_fails(iomd_fd, -1, ret, EINVAL,
 			"option bit 0x80000000 with READONLY");
