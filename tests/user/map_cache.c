@@ -22,6 +22,7 @@
  * The cache attribute of the page-table entries themselves is checked by
  * the KUnit suite iomd_cache (debug kernel), which can read them.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -157,6 +158,24 @@ static void test_variant(int fd, uint32_t mode, uint32_t options)
 		    "%s nothing is left mapped", name);
 }
 
+/* Whether /proc/self/fdinfo/@fd names cache mode @mode. */
+static bool fdinfo_cache(int fd, uint32_t mode)
+{
+	char path[64], line[128], want[64];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	snprintf(want, sizeof(want), "iomd-cache:\t%s\n",
+		 iomd_cache_name(mode));
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strcmp(line, want);
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /* Everything about one buffer mode: MODE_CHECKS checks. */
 static void test_mode(uint32_t mode)
 {
@@ -182,8 +201,10 @@ static void test_mode(uint32_t mode)
 		return;
 	}
 	ret = iomd_info(iomd_fd, fd, &info);
-	iomd_tap_ok(!ret && IOMD_BUF_CACHE_MODE(info.options) == mode,
-		    "%s buffer: IOMD_IOC_INFO reports its cache mode", name);
+	iomd_tap_ok(!ret && IOMD_BUF_CACHE_MODE(info.options) == mode &&
+		    fdinfo_cache(fd, resolved(mode)),
+		    "%s buffer: IOMD_IOC_INFO and fdinfo report its cache mode",
+		    name);
 
 	for (i = 0; i < NR_VARIANTS; i++)
 		test_variant(fd, mode, variants[i]);
