@@ -53,13 +53,53 @@ static void iomd_buffer_put_pages(struct page **pages, unsigned long count)
 	}
 }
 
+/*
+ * Give the direct map of a new buffer's pages its cache mode; on failure
+ * they are write-back again and the pages can be freed.
+ */
+static int iomd_buffer_set_cache(struct iomd_desc *desc, u32 mode,
+				 struct iomd_why *why)
+{
+	int ret;
+
+	if (mode == IOMD_CACHE_WB)
+		return 0;
+	if (desc->npages > INT_MAX)
+		return iomd_fail(why, -EFBIG,
+				 "%lu pages are too many to change their cache mode at once",
+				 desc->npages);
+	ret = iomd_set_pages_cache(desc->pages, desc->npages, mode);
+	if (!ret)
+		return 0;
+	if (ret != -EOPNOTSUPP)
+		WARN_ON_ONCE(iomd_set_pages_cache(desc->pages, desc->npages,
+						  IOMD_CACHE_WB));
+	return iomd_fail(why, ret == -EOPNOTSUPP ? ret : -ENOMEM,
+			 "cannot make the kernel's mapping of %lu pages %s (%d)%s",
+			 desc->npages, iomd_cache_name(mode), ret,
+			 ret == -EOPNOTSUPP ?
+			 ": this kernel cannot change the cache mode of memory" :
+			 "");
+}
+
 static void iomd_buffer_release(struct iomd_desc *desc)
 {
 	struct iomd_buffer *buf = to_buffer(desc);
 
 	if (buf->vaddr && !buf->contiguous)
 		vunmap(buf->vaddr);
-	iomd_buffer_put_pages(desc->pages, desc->npages);
+	/*
+	 * No mapping is left (each holds the descriptor), so the pages can
+	 * be write-back again before anyone else gets them.  Pages that
+	 * stay write-combined or uncached must not reach the allocator:
+	 * leak them, loudly.
+	 */
+	if (desc->cache == IOMD_CACHE_WB ||
+	    !iomd_set_pages_cache(desc->pages, desc->npages, IOMD_CACHE_WB))
+		iomd_buffer_put_pages(desc->pages, desc->npages);
+	else
+		pr_err("cannot make %lu %s pages write-back again; leaking them\n",
+		       desc->npages, iomd_cache_name(desc->cache));
 	atomic64_sub(desc->npages << PAGE_SHIFT, &iomd_counters.live_bytes);
 	kvfree(desc->pages);
 	kfree(buf);
@@ -191,7 +231,10 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 					 struct iomd_why *why)
 {
 	const size_t max_run = PAGE_SIZE << IOMD_MAX_ORDER;
+	const u32 known = IOMD_DIR_MASK | IOMD_BUF_KERNEL_USER_SHARED |
+			  IOMD_BUF_CACHE_MASK;
 	u32 direction = options & IOMD_DIR_MASK;
+	u32 cache = IOMD_BUF_CACHE_MODE(options);
 	bool shared = options & IOMD_BUF_KERNEL_USER_SHARED;
 	struct iomd_buffer *buf;
 	unsigned long npages;
@@ -199,11 +242,15 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 	size_t rounded;
 	int ret;
 
-	if (options & ~(IOMD_DIR_MASK | IOMD_BUF_KERNEL_USER_SHARED))
+	if (options & ~known)
 		return ERR_PTR(iomd_fail(why, -EINVAL,
 					 "unknown buffer options 0x%x",
-					 options & ~(IOMD_DIR_MASK |
-						     IOMD_BUF_KERNEL_USER_SHARED)));
+					 options & ~known));
+	if (cache > IOMD_CACHE_MAX)
+		return ERR_PTR(iomd_fail(why, -EINVAL,
+					 "unknown cache mode %u", cache));
+	if (cache == IOMD_CACHE_DEFAULT)
+		cache = IOMD_CACHE_WB;
 	if (!direction)
 		return ERR_PTR(iomd_fail(why, -EINVAL,
 					 "no direction: add IOMD_DIR_IN, _OUT or _INOUT"));
@@ -251,11 +298,14 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 	gfp |= GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
 	ret = -ENOMEM;
 	/*
-	 * Shared buffers of 2 MiB and more are made of PMD-order folios
-	 * where possible, for huge user mappings; the kernel address is the
-	 * direct map if they happen to be contiguous.
+	 * Shared write-back buffers of 2 MiB and more are made of PMD-order
+	 * folios where possible, for huge user mappings; the kernel address
+	 * is the direct map if they happen to be contiguous.  Other cache
+	 * modes are kept to PTE mappings: one page size, one code path for
+	 * the attribute.
 	 */
-	if (IOMD_PMD_ORDER && shared && alignment <= PAGE_SIZE &&
+	if (IOMD_PMD_ORDER && shared && cache == IOMD_CACHE_WB &&
+	    alignment <= PAGE_SIZE &&
 	    rounded >= (PAGE_SIZE << IOMD_PMD_ORDER)) {
 		pmd = true;
 		ret = iomd_buffer_alloc_pmd(buf->desc.pages, npages, gfp,
@@ -280,9 +330,15 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 		goto free_pages_array;
 	}
 
-	iomd_desc_init(&buf->desc, &iomd_buffer_ops, IOMD_KIND_BUFFER,
-		       direction, options & IOMD_BUF_KERNEL_USER_SHARED);
 	buf->desc.npages = npages;
+	ret = iomd_buffer_set_cache(&buf->desc, cache, why);
+	if (ret)
+		goto put_pages;
+
+	iomd_desc_init(&buf->desc, &iomd_buffer_ops, IOMD_KIND_BUFFER,
+		       direction, options & (IOMD_BUF_KERNEL_USER_SHARED |
+					     IOMD_BUF_CACHE_MASK));
+	buf->desc.cache = cache;
 	buf->desc.capacity = shared ? rounded : capacity;
 	iomd_desc_set_single(&buf->desc, buf->desc.capacity, 0);
 	buf->desc.user_shareable = shared;
@@ -294,6 +350,8 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 	atomic64_add(rounded, &iomd_counters.live_bytes);
 	return &buf->desc;
 
+put_pages:
+	iomd_buffer_put_pages(buf->desc.pages, npages);
 free_pages_array:
 	kvfree(buf->desc.pages);
 free_buf:
@@ -304,7 +362,7 @@ free_buf:
 /**
  * iomd_buffer_create() - allocate memory and a descriptor for it
  * @options:	one of IOMD_DIR_IN, IOMD_DIR_OUT, IOMD_DIR_INOUT, optionally
- *		with IOMD_BUF_KERNEL_USER_SHARED.
+ *		with IOMD_BUF_KERNEL_USER_SHARED and IOMD_BUF_CACHE(mode).
  * @capacity:	bytes to allocate, 1 to the max_buffer_bytes parameter.
  * @alignment:	alignment of the kernel address, a power of two; 0 means a
  *		page.  Above a page the buffer is one physically contiguous
@@ -316,11 +374,16 @@ free_buf:
  * is always zero-filled.  With IOMD_BUF_KERNEL_USER_SHARED the capacity
  * and length are rounded up to whole pages and the buffer may be mapped
  * into user space; without it, user mappings are refused.
+ * IOMD_BUF_CACHE(IOMD_CACHE_WC or _UC) makes every mapping of the memory
+ * write-combined or uncached, the kernel's too: the direct map of the
+ * pages is changed (set_pages_array_wc()/_uc()) and restored to
+ * write-back before they are freed.
  *
  * Context: process context; may sleep.
  * Return: the descriptor with one reference, or ERR_PTR(-EINVAL) for bad
- * options, capacity 0 or a bad alignment, ERR_PTR(-EFBIG) above the
- * limit, ERR_PTR(-ENOMEM).
+ * options or cache mode, capacity 0 or a bad alignment, ERR_PTR(-EFBIG)
+ * above the limit, ERR_PTR(-EOPNOTSUPP) (WC or UC where the architecture
+ * cannot change the cache mode of memory), ERR_PTR(-ENOMEM).
  */
 struct iomd_desc *iomd_buffer_create(u32 options, size_t capacity,
 				     size_t alignment,
@@ -355,7 +418,9 @@ void *iomd_buffer_vaddr(struct iomd_desc *desc)
 	if (vaddr)
 		return vaddr;
 
-	vaddr = vmap(desc->pages, desc->npages, VM_MAP, PAGE_KERNEL);
+	/* In the buffer's cache mode, like its direct map and user maps. */
+	vaddr = vmap(desc->pages, desc->npages, VM_MAP,
+		     iomd_cache_pgprot(PAGE_KERNEL, desc->cache));
 	if (!vaddr)
 		return ERR_PTR(-ENOMEM);
 	old = cmpxchg_release(&buf->vaddr, NULL, vaddr);

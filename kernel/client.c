@@ -267,14 +267,20 @@ static int iomd_ioc_rw(void __user *uarg, bool write, struct iomd_why *why)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.flags & ~IOMD_RW_KMAP)
+	if (arg.flags & ~IOMD_RW_FLAGS)
 		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
-				 arg.flags & ~IOMD_RW_KMAP);
+				 arg.flags & ~IOMD_RW_FLAGS);
 	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
 		return why->err;
 	desc = iomd_desc_from_fd(arg.fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
+	ret = iomd_desc_cache_check(desc, (arg.flags & IOMD_RW_CACHE_MASK) >>
+					  IOMD_RW_CACHE_SHIFT, why);
+	if (ret) {
+		iomd_desc_put(desc);
+		return ret;
+	}
 
 	ubuf = u64_to_user_ptr(arg.user_addr);
 	if (arg.flags & IOMD_RW_KMAP) {

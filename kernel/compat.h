@@ -9,6 +9,7 @@
 #ifndef _IOMD_COMPAT_H
 #define _IOMD_COMPAT_H
 
+#include <linux/iomd.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 
@@ -75,6 +76,35 @@ static inline long iomd_pin_user_pages_remote(struct mm_struct *mm,
 #define IOMD_PMD_ORDER	HPAGE_PMD_ORDER
 #else
 #define IOMD_PMD_ORDER	0
+#endif
+
+/*
+ * Give the kernel's direct map of @count pages cache mode @mode
+ * (IOMD_CACHE_WB, _WC or _UC), reserving the mode for them with x86 PAT;
+ * WB undoes the other two.  Where the architecture cannot, only WB is
+ * possible.
+ */
+#ifdef HAVE_SET_PAGES_ARRAY
+#include <linux/set_memory.h>
+
+static inline int iomd_set_pages_cache(struct page **pages, int count,
+				       u32 mode)
+{
+	switch (mode) {
+	case IOMD_CACHE_WC:
+		return set_pages_array_wc(pages, count);
+	case IOMD_CACHE_UC:
+		return set_pages_array_uc(pages, count);
+	default:
+		return set_pages_array_wb(pages, count);
+	}
+}
+#else
+static inline int iomd_set_pages_cache(struct page **pages, int count,
+				       u32 mode)
+{
+	return mode == IOMD_CACHE_WB ? 0 : -EOPNOTSUPP;
+}
 #endif
 
 #endif /* _IOMD_COMPAT_H */

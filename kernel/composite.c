@@ -434,7 +434,8 @@ void *iomd_composite_kmap(struct iomd_desc *desc, struct iomd_why *why)
 		goto unlock;
 	}
 	if (!c->kmap)
-		c->kmap = vmap(desc->pages, desc->npages, VM_MAP, PAGE_KERNEL);
+		c->kmap = vmap(desc->pages, desc->npages, VM_MAP,
+			       iomd_cache_pgprot(PAGE_KERNEL, desc->cache));
 	addr = c->kmap ? c->kmap + desc->segs[0].first_offset :
 		ERR_PTR(iomd_fail(why, -ENOMEM,
 				  "no kernel address space for %lu pages",
@@ -541,6 +542,14 @@ static int iomd_composite_check(struct iomd_composite *c, u32 *direction,
 					 i, iomd_dir_name(child->direction),
 					 iomd_dir_name(allowed));
 		allowed &= child->direction;
+		/* One page in two cache modes is undefined on x86. */
+		if (!i)
+			c->desc.cache = child->cache;
+		else if (child->cache != c->desc.cache)
+			return iomd_fail(why, -EOPNOTSUPP,
+					 "part %u is %s but the parts before it are %s; a composite has one cache mode",
+					 i, iomd_cache_name(child->cache),
+					 iomd_cache_name(c->desc.cache));
 		if (check_add_overflow(total, (size_t)p->length, &total))
 			return iomd_fail(why, -EOVERFLOW,
 					 "the parts' lengths overflow at part %u",
@@ -586,6 +595,7 @@ static struct iomd_desc *iomd_composite_setup(struct iomd_composite *c,
 	unsigned int i, nr_segs, n;
 	bool always_wired, writable;
 	size_t pos = 0;
+	u32 cache;
 	int ret;
 
 	ret = iomd_composite_check(c, &direction, &nr_segs, why);
@@ -605,8 +615,10 @@ static struct iomd_desc *iomd_composite_setup(struct iomd_composite *c,
 	always_wired = c->always_wired;
 	c->always_wired = false;	/* until its hold is taken */
 	writable = desc->writable;
+	cache = desc->cache;
 	iomd_desc_init(desc, &iomd_composite_ops, kind, direction, 0);
 	desc->writable = writable;
+	desc->cache = cache;
 	desc->nr_segs = nr_segs;
 	desc->capacity = desc->length;
 	desc->npages = page_index;

@@ -28,6 +28,7 @@ void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 	kref_init(&desc->ref);
 	desc->ops = ops;
 	desc->writable = true;
+	desc->cache = IOMD_CACHE_WB;
 	desc->kind = kind;
 	desc->direction = direction;
 	desc->options = options;
@@ -164,6 +165,71 @@ u32 iomd_desc_options(const struct iomd_desc *desc)
 	return desc->options;
 }
 EXPORT_SYMBOL_GPL(iomd_desc_options);
+
+/**
+ * iomd_desc_cache_mode() - cache mode of a descriptor's memory
+ * @desc: the descriptor.
+ *
+ * Every mapping of the memory, user or kernel, has this mode; a buffer's
+ * is chosen at its creation, every other kind is write-back.
+ *
+ * Return: IOMD_CACHE_WB, IOMD_CACHE_WC or IOMD_CACHE_UC.
+ */
+u32 iomd_desc_cache_mode(const struct iomd_desc *desc)
+{
+	return desc->cache;
+}
+EXPORT_SYMBOL_GPL(iomd_desc_cache_mode);
+
+/* Name of cache mode @mode, for reasons. */
+const char *iomd_cache_name(u32 mode)
+{
+	switch (mode) {
+	case IOMD_CACHE_WB:
+		return "write-back";
+	case IOMD_CACHE_WC:
+		return "write-combined";
+	case IOMD_CACHE_UC:
+		return "uncached";
+	default:
+		return "default";
+	}
+}
+
+/* @prot with the caching bits of mode @mode (WB leaves it alone). */
+pgprot_t iomd_cache_pgprot(pgprot_t prot, u32 mode)
+{
+	switch (mode) {
+	case IOMD_CACHE_WC:
+		return pgprot_writecombine(prot);
+	case IOMD_CACHE_UC:
+		return pgprot_noncached(prot);
+	default:
+		return prot;
+	}
+}
+
+/*
+ * 0 if a mapping or access in cache mode @mode (IOMD_CACHE_*, DEFAULT
+ * for the descriptor's own) may be made of @desc; -EINVAL for an unknown
+ * mode, -EOPNOTSUPP with the reason for a mode the memory does not have.
+ */
+int iomd_desc_cache_check(const struct iomd_desc *desc, u32 mode,
+			  struct iomd_why *why)
+{
+	if (mode > IOMD_CACHE_MAX)
+		return iomd_fail(why, -EINVAL, "unknown cache mode %u", mode);
+	if (mode == IOMD_CACHE_DEFAULT || mode == desc->cache)
+		return 0;
+	if (desc->kind != IOMD_KIND_BUFFER)
+		return iomd_fail(why, -EOPNOTSUPP,
+				 "%s memory is not iomd's to change and stays write-back; only buffers created with IOMD_BUF_CACHE(mode) have another cache mode",
+				 desc->kind == IOMD_KIND_USER ? "user" :
+				 "kernel-range");
+	return iomd_fail(why, -EOPNOTSUPP,
+			 "the buffer is %s, and so is every mapping of it (one page in two cache modes is undefined on x86); ask IOMD_CACHE_DEFAULT or create the buffer %s",
+			 iomd_cache_name(desc->cache), iomd_cache_name(mode));
+}
 
 /**
  * iomd_page_size() - the page size mappings are made of

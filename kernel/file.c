@@ -48,6 +48,7 @@ static void iomd_file_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "iomd-capacity:\t%zu\n", desc->capacity);
 	seq_printf(m, "iomd-direction:\t%u\n", desc->direction);
 	seq_printf(m, "iomd-options:\t%#x\n", desc->options);
+	seq_printf(m, "iomd-cache:\t%s\n", iomd_cache_name(desc->cache));
 }
 
 static const struct file_operations iomd_desc_fops = {

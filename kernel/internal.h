@@ -63,6 +63,8 @@ struct iomd_seg {
  * @segs:	where the bytes lie in @pages, in order; @nr_segs of them.
  * @nr_segs:	number of entries in @segs.
  * @seg0:	storage of @segs for single-run kinds.
+ * @cache:	cache mode of every mapping of the memory: IOMD_CACHE_WB,
+ *		_WC or _UC (never IOMD_CACHE_DEFAULT); fixed at creation.
  * @writable:	the kernel and user mappings may write the memory; false
  *		for user memory pinned read-only (direction OUT), whose pages
  *		may be page cache of a file the caller cannot write, sealed
@@ -94,6 +96,7 @@ struct iomd_desc {
 	struct iomd_seg *segs;
 	unsigned int nr_segs;
 	struct iomd_seg seg0;
+	u32 cache;
 	bool writable;
 	bool user_shareable;
 	struct iomd_why share_why;
@@ -226,6 +229,10 @@ int iomd_desc_copy_from_user(struct iomd_desc *desc, size_t offset,
 			     struct iomd_why *why);
 void iomd_desc_set_reason(struct iomd_desc *desc,
 			  const struct iomd_why *why);
+int iomd_desc_cache_check(const struct iomd_desc *desc, u32 mode,
+			  struct iomd_why *why);
+pgprot_t iomd_cache_pgprot(pgprot_t prot, u32 mode);
+const char *iomd_cache_name(u32 mode);
 
 /* buffer.c */
 struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
@@ -252,6 +259,7 @@ void *iomd_krange_vaddr(struct iomd_desc *desc);
 
 /* user.c */
 void iomd_user_judge(struct iomd_user *u);
+int iomd_user_check_ranges(struct iomd_user *u, struct iomd_why *why);
 
 /* wire.c */
 int iomd_user_wire(struct iomd_user *u, struct iomd_why *why);
@@ -307,6 +315,7 @@ bool iomd_file_is_mapping(struct file *file);
 int iomd_mapping_mmap(struct iomd_mapping *map, struct vm_area_struct *vma,
 		      struct iomd_why *why);
 int iomd_revoked_check(struct iomd_desc *desc, struct iomd_why *why);
+u32 iomd_vma_cache_mode(struct vm_area_struct *vma);
 
 /* client.c */
 int iomd_client_init(void);

@@ -190,6 +190,22 @@ static bool iomd_is_map_vm_ops(const struct vm_operations_struct *ops)
 	       ops == &iomd_vm_ops_folio;
 }
 
+/*
+ * Cache mode of @vma's pages if it is an iomd mapping, else write-back
+ * (memory iomd did not make, whose mode it cannot know: assumed the
+ * kernel's normal one).  mmap_lock held.
+ */
+u32 iomd_vma_cache_mode(struct vm_area_struct *vma)
+{
+	struct iomd_desc *desc;
+
+	if (!iomd_file_is_mapping(vma->vm_file) ||
+	    !iomd_is_map_vm_ops(vma->vm_ops))
+		return IOMD_CACHE_WB;
+	desc = vma->vm_private_data;
+	return desc->cache;
+}
+
 /* Set up @vma for @desc with IOMD_MAP_* @options; nothing is installed. */
 static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 			u32 options, struct iomd_why *why)
@@ -207,6 +223,10 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 		ret = desc->share_why.err;
 		goto unhold;
 	}
+	ret = iomd_desc_cache_check(desc, (options & IOMD_MAP_CACHE_MASK) >>
+					  IOMD_MAP_CACHE_SHIFT, why);
+	if (ret)
+		goto unhold;
 	if (!(vma->vm_flags & VM_MAYSHARE)) {
 		ret = iomd_fail(why, -EINVAL,
 				"private mappings would copy on write and stop sharing; use MAP_SHARED");
@@ -242,6 +262,11 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 
 	iomd_vm_flags_set(vma, VM_DONTEXPAND |
 			  (options & IOMD_MAP_NOFORK ? VM_DONTCOPY : 0));
+	/*
+	 * The memory's own cache mode, which its direct map has too; the
+	 * core keeps these bits when mprotect() changes the protection.
+	 */
+	vma->vm_page_prot = iomd_cache_pgprot(vma->vm_page_prot, desc->cache);
 	if (!(options & IOMD_MAP_NOHUGE) && iomd_map_pmd_capable(desc, vma)) {
 		vma->vm_ops = &iomd_vm_ops_folio;
 	} else {
@@ -269,8 +294,9 @@ unhold:
  * descriptor's memory.  The whole mapping is installed at its first
  * touch, in batches.  A descriptor without IOMD_DIR_OUT is mapped
  * read-only and can never be made writable.  The mapping cannot be grown
- * with mremap().  @vma->vm_file's address_space must be the descriptor's
- * for iomd_desc_revoke() to reach the mapping; files from
+ * with mremap().  The mapping has the descriptor's cache mode
+ * (iomd_desc_cache_mode()).  @vma->vm_file's address_space must be the
+ * descriptor's for iomd_desc_revoke() to reach the mapping; files from
  * iomd_desc_export_fd() are.
  *
  * Context: mmap_lock held for writing, as in f_op->mmap.
@@ -402,7 +428,9 @@ static int iomd_map_populate(struct iomd_desc *desc, unsigned long addr)
  * writable (mprotect(), process_vm_writev() and ptrace writes fail).
  * IOMD_MAP_NOFORK mappings are not inherited by children (MADV_DONTFORK;
  * MADV_DOFORK undoes it).  Buffers made of PMD-order folios get PMD
- * entries where the placement allows, unless IOMD_MAP_NOHUGE.  A fixed
+ * entries where the placement allows, unless IOMD_MAP_NOHUGE.  The
+ * mapping has @desc's cache mode; IOMD_MAP_CACHE(mode) with a mode it
+ * does not have is refused.  A fixed
  * mapping is never moved: a misaligned @addr or a range already mapped is
  * refused.
  *
@@ -411,7 +439,8 @@ static int iomd_map_populate(struct iomd_desc *desc, unsigned long addr)
  * iomd_mapping_put(); or ERR_PTR(-EINVAL) (bad options or fixed address,
  * and the iomd_desc_mmap() refusals), ERR_PTR(-ERANGE)/ERR_PTR(-EOVERFLOW)
  * for the range, ERR_PTR(-EEXIST) (fixed range taken), ERR_PTR(-EPERM),
- * ERR_PTR(-EACCES), ERR_PTR(-ENODATA), ERR_PTR(-ENODEV), ERR_PTR(-ENOMEM).
+ * ERR_PTR(-EACCES), ERR_PTR(-ENODATA), ERR_PTR(-ENODEV), ERR_PTR(-ENOMEM),
+ * ERR_PTR(-EOPNOTSUPP) (a cache mode @desc's memory does not have).
  */
 struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 				     unsigned long addr, u64 offset,

@@ -49,8 +49,53 @@ static unsigned long iomd_span_pages(unsigned long addr, size_t len)
 }
 
 /*
- * Check that range @i is mapped, pinnable and, for a device that writes
- * (IN), writable.  mmap_lock held.
+ * Refuse @vma (holding address @addr of range @i) if its pages are not
+ * write-back: a user descriptor maps them write-back, in the kernel and
+ * in user space, and one page must not have two cache modes.
+ */
+static int iomd_user_vma_cache(struct vm_area_struct *vma, unsigned int i,
+			       unsigned long addr, struct iomd_why *why)
+{
+	u32 mode = iomd_vma_cache_mode(vma);
+
+	if (mode == IOMD_CACHE_WB)
+		return 0;
+	return iomd_fail(why, -EOPNOTSUPP,
+			 "range %u: 0x%lx is a mapping of a %s iomd buffer, and a user descriptor would map its pages write-back too; use that buffer's descriptor instead",
+			 i, addr, iomd_cache_name(mode));
+}
+
+/*
+ * Check again, before the pages are pinned, that no range has become a
+ * mapping of memory in another cache mode.  mmap_lock held.
+ */
+int iomd_user_check_ranges(struct iomd_user *u, struct iomd_why *why)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr, end;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < u->desc.nr_segs; i++) {
+		addr = u->ranges[i].addr;
+		end = addr + u->ranges[i].length;
+		for (; addr < end; addr = vma->vm_end) {
+			vma = find_vma(u->mm, addr);
+			if (!vma)
+				break;
+			ret = iomd_user_vma_cache(vma, i, max(addr,
+							      vma->vm_start),
+						  why);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Check that range @i is mapped, pinnable, write-back and, for a device
+ * that writes (IN), writable.  mmap_lock held.
  */
 static int iomd_user_check_vmas(struct mm_struct *mm, unsigned int i,
 				const struct iomd_range *r, u32 direction,
@@ -58,6 +103,7 @@ static int iomd_user_check_vmas(struct mm_struct *mm, unsigned int i,
 {
 	unsigned long addr = r->addr, end = r->addr + r->length;
 	struct vm_area_struct *vma;
+	int ret;
 
 	while (addr < end) {
 		vma = find_vma(mm, addr);
@@ -69,6 +115,9 @@ static int iomd_user_check_vmas(struct mm_struct *mm, unsigned int i,
 			return iomd_fail(why, -EFAULT,
 					 "range %u: 0x%lx is I/O or PFN-mapped memory, which has no pages to pin",
 					 i, addr);
+		ret = iomd_user_vma_cache(vma, i, addr, why);
+		if (ret)
+			return ret;
 		if ((direction & IOMD_DIR_IN) && !(vma->vm_flags & VM_WRITE))
 			return iomd_fail(why, -EACCES,
 					 "range %u: 0x%lx is read-only but direction IN lets the device write it; use IOMD_DIR_OUT or writable memory",
@@ -154,8 +203,9 @@ void iomd_user_judge(struct iomd_user *u)
  * ranges, a zero length, a bad direction), ERR_PTR(-E2BIG) (too many
  * ranges), ERR_PTR(-EOVERFLOW), ERR_PTR(-EFAULT) (not user memory, not
  * mapped, or not pinnable), ERR_PTR(-EACCES) (read-only memory for a
- * device that writes), ERR_PTR(-ESRCH) (@mm has no users left),
- * ERR_PTR(-ENOMEM).
+ * device that writes), ERR_PTR(-EOPNOTSUPP) (a mapping of a
+ * write-combined or uncached iomd buffer), ERR_PTR(-ESRCH) (@mm has no
+ * users left), ERR_PTR(-ENOMEM).
  */
 struct iomd_desc *iomd_desc_create_user(struct mm_struct *mm,
 					const struct iomd_range *ranges,

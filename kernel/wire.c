@@ -100,7 +100,9 @@ static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
 	}
 
 	mmap_read_lock(u->mm);
-	ret = iomd_wire_pin(u, pages, why);
+	ret = iomd_user_check_ranges(u, why);
+	if (!ret)
+		ret = iomd_wire_pin(u, pages, why);
 	if (!ret)
 		iomd_user_judge(u);
 	mmap_read_unlock(u->mm);
@@ -234,8 +236,9 @@ unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
  *
  * Context: process context; may sleep.
  * Return: 0, -ENOMEM (the limit, or memory), -EFAULT (a page could not be
- * pinned), or -ESRCH (the owner has exited).  A composite prepares every
- * part, all or nothing (see iomd_composite_prepare()).
+ * pinned), -EOPNOTSUPP (a range is now a mapping of a write-combined or
+ * uncached iomd buffer), or -ESRCH (the owner has exited).  A composite
+ * prepares every part, all or nothing (see iomd_composite_prepare()).
  */
 int iomd_desc_prepare(struct iomd_desc *desc, struct iomd_why *why)
 {

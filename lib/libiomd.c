@@ -168,7 +168,8 @@ int iomd_info(int iomd_fd, int desc_fd, struct iomd_info *info)
 }
 
 static int iomd_rw(int iomd_fd, unsigned long request, int desc_fd,
-		   uint64_t offset, const void *buf, size_t len, uint32_t flags)
+		   uint32_t flags, uint64_t offset, const void *buf,
+		   size_t len)
 {
 	struct iomd_rw arg;
 
@@ -184,27 +185,43 @@ static int iomd_rw(int iomd_fd, unsigned long request, int desc_fd,
 int iomd_kread(int iomd_fd, int desc_fd, uint64_t offset, void *buf,
 	       size_t len)
 {
-	return iomd_rw(iomd_fd, IOMD_IOC_KREAD, desc_fd, offset, buf, len, 0);
-}
-
-int iomd_kread_flags(int iomd_fd, int desc_fd, uint64_t offset, void *buf,
-		     size_t len, uint32_t flags)
-{
-	return iomd_rw(iomd_fd, IOMD_IOC_KREAD, desc_fd, offset, buf, len,
-		       flags);
+	return iomd_rw(iomd_fd, IOMD_IOC_KREAD, desc_fd, 0, offset, buf, len);
 }
 
 int iomd_kwrite(int iomd_fd, int desc_fd, uint64_t offset, const void *buf,
 		size_t len)
 {
-	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, offset, buf, len, 0);
+	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, 0, offset, buf, len);
 }
 
-int iomd_kwrite_flags(int iomd_fd, int desc_fd, uint64_t offset,
-		      const void *buf, size_t len, uint32_t flags)
+int iomd_kread_flags(int iomd_fd, int desc_fd, uint32_t flags,
+		     uint64_t offset, void *buf, size_t len)
 {
-	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, offset, buf, len,
-		       flags);
+	return iomd_rw(iomd_fd, IOMD_IOC_KREAD, desc_fd, flags, offset, buf,
+		       len);
+}
+
+int iomd_kwrite_flags(int iomd_fd, int desc_fd, uint32_t flags,
+		      uint64_t offset, const void *buf, size_t len)
+{
+	return iomd_rw(iomd_fd, IOMD_IOC_KWRITE, desc_fd, flags, offset, buf,
+		       len);
+}
+
+const char *iomd_cache_name(uint32_t mode)
+{
+	switch (mode) {
+	case IOMD_CACHE_DEFAULT:
+		return "default";
+	case IOMD_CACHE_WB:
+		return "write-back";
+	case IOMD_CACHE_WC:
+		return "write-combined";
+	case IOMD_CACHE_UC:
+		return "uncached";
+	default:
+		return "unknown";
+	}
 }
 
 int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,

@@ -35,7 +35,7 @@ USER_TEST_SUPPORT_SRCS := tests/user/tap.c tests/user/iomd_test.c
 
 # One test program per source file.
 USER_TEST_NAMES	:= buffer_basic buffer_map buffer_errors buffer_lifetime \
-		   map_fork map_huge map_options \
+		   map_cache map_fork map_huge map_options \
 		   zone_sample user_basic user_errors user_memlock \
 		   user_share user_lifetime composite_basic composite_errors \
 		   dma_segments

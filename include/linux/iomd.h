@@ -61,6 +61,7 @@ size_t iomd_desc_length(const struct iomd_desc *desc);
 size_t iomd_desc_capacity(const struct iomd_desc *desc);
 u32 iomd_desc_direction(const struct iomd_desc *desc);
 u32 iomd_desc_options(const struct iomd_desc *desc);
+u32 iomd_desc_cache_mode(const struct iomd_desc *desc);
 size_t iomd_page_size(void);
 
 int iomd_desc_read(struct iomd_desc *desc, size_t offset, void *buf,

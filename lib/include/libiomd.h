@@ -59,8 +59,8 @@ int iomd_ioctl(int fd, unsigned long request, void *arg);
  * @iomd_fd: /dev/iomd file descriptor.
  * @capacity: bytes to allocate, at least 1.
  * @alignment: power-of-two alignment in bytes, or 0 for one page.
- * @flags: one IOMD_DIR_* value, optionally IOMD_BUF_KERNEL_USER_SHARED
- *	and IOMD_CREATE_CLOEXEC.
+ * @flags: one IOMD_DIR_* value, optionally IOMD_BUF_KERNEL_USER_SHARED,
+ *	IOMD_BUF_CACHE(IOMD_CACHE_*) and IOMD_CREATE_CLOEXEC.
  *
  * Return: the new descriptor file descriptor, or -errno.
  */
@@ -191,29 +191,41 @@ int iomd_kwrite(int iomd_fd, int desc_fd, uint64_t offset, const void *buf,
  * iomd_kread_flags() - iomd_kread() with IOMD_RW_* flags
  * @iomd_fd: /dev/iomd file descriptor.
  * @desc_fd: descriptor file descriptor.
+ * @flags: IOMD_RW_KMAP (through the kernel mapping) and
+ *	IOMD_RW_CACHE(mode) (fail with -EOPNOTSUPP unless the memory has
+ *	that cache mode).
  * @offset: byte offset into the descriptor.
  * @buf: destination in this process.
  * @len: bytes to copy; may be 0.
- * @flags: IOMD_RW_KMAP to read through the descriptor's kernel mapping.
  *
  * Return: 0, or -errno.
  */
-int iomd_kread_flags(int iomd_fd, int desc_fd, uint64_t offset, void *buf,
-		     size_t len, uint32_t flags);
+int iomd_kread_flags(int iomd_fd, int desc_fd, uint32_t flags,
+		     uint64_t offset, void *buf, size_t len);
 
 /**
  * iomd_kwrite_flags() - iomd_kwrite() with IOMD_RW_* flags
  * @iomd_fd: /dev/iomd file descriptor.
  * @desc_fd: descriptor file descriptor.
+ * @flags: as for iomd_kread_flags().
  * @offset: byte offset into the descriptor.
  * @buf: source in this process.
  * @len: bytes to copy; may be 0.
- * @flags: IOMD_RW_KMAP to write through the descriptor's kernel mapping.
  *
  * Return: 0, or -errno.
  */
-int iomd_kwrite_flags(int iomd_fd, int desc_fd, uint64_t offset,
-		      const void *buf, size_t len, uint32_t flags);
+int iomd_kwrite_flags(int iomd_fd, int desc_fd, uint32_t flags,
+		      uint64_t offset, const void *buf, size_t len);
+
+/**
+ * iomd_cache_name() - readable name of a cache mode
+ * @mode: IOMD_CACHE_*, as IOMD_BUF_CACHE_MODE() of struct iomd_info's
+ *	options gives it.
+ *
+ * Return: a static string: "default", "write-back", "write-combined",
+ * "uncached", or "unknown".
+ */
+const char *iomd_cache_name(uint32_t mode);
 
 /**
  * iomd_reason() - fetch the reason of the last failure (IOMD_IOC_REASON)

@@ -21,6 +21,7 @@
 #include <linux/iomd.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/task.h>
@@ -28,6 +29,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+
+#include "compat.h"
 
 /* Size classes of the general pool, and its page pool. */
 static const size_t iomd_kunit_classes[] = {
@@ -1972,9 +1975,253 @@ static struct kunit_suite iomd_kunit_composite_suite = {
 	.test_cases = iomd_kunit_composite_cases,
 };
 
+/* ---------------------------------------------------------------------
+ * Cache modes: what the page tables say.  x86 only (lookup_address(),
+ * the PCD/PWT/PAT bits); without PAT the kernel makes WC uncached (UC-),
+ * and the expected bits follow, as pgprot_writecombine() says.
+ */
+
+#ifdef CONFIG_X86
+/* Caching bits of a page-table entry at @level (4K or larger). */
+static unsigned long iomd_kunit_cache_bits(pteval_t val, unsigned int level)
+{
+	return val & (_PAGE_PWT | _PAGE_PCD |
+		      (level == PG_LEVEL_4K ? _PAGE_PAT : _PAGE_PAT_LARGE));
+}
+
+/* The caching bits a 4K entry of cache mode @mode has. */
+static unsigned long iomd_kunit_mode_bits(u32 mode)
+{
+	pgprot_t prot = __pgprot(0);
+
+	if (mode == IOMD_CACHE_WC)
+		prot = pgprot_writecombine(prot);
+	else if (mode == IOMD_CACHE_UC)
+		prot = pgprot_noncached(prot);
+	return iomd_kunit_cache_bits(pgprot_val(prot), PG_LEVEL_4K);
+}
+
+/* Caching bits of the kernel's mapping of @addr; ~0 if unmapped. */
+static unsigned long iomd_kunit_kernel_bits(const void *addr)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)addr, &level);
+
+	if (!pte || !pte_present(*pte))
+		return ~0UL;
+	return iomd_kunit_cache_bits(pte_val(*pte), level);
+}
+
+static struct page *iomd_kunit_kaddr_page(const void *addr)
+{
+	return is_vmalloc_addr(addr) ? vmalloc_to_page(addr) :
+				       virt_to_page(addr);
+}
+
+/*
+ * A buffer of @size bytes in @mode: its kernel mapping (the direct map or
+ * a vmap) and the direct map of every page have the mode's bits.  Then,
+ * holding a reference on each page, the buffer is freed: the pages' direct
+ * map must be write-back again.
+ */
+static void iomd_kunit_cache_kernel(struct kunit *test, u32 mode,
+				    size_t size)
+{
+	unsigned long want = iomd_kunit_mode_bits(mode), npages, i;
+	unsigned long bad_kmap = 0, bad_direct = 0, bad_after = 0;
+	struct iomd_why why = { };
+	struct iomd_desc *desc;
+	struct page **pages;
+	u8 *vaddr;
+
+	KUNIT_ASSERT_NE(test, want, 0UL);
+	npages = size >> PAGE_SHIFT;
+	pages = kunit_kcalloc(test, npages, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	desc = iomd_buffer_create(IOMD_DIR_INOUT | IOMD_BUF_KERNEL_USER_SHARED |
+				  IOMD_BUF_CACHE(mode), size, 0, &why);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(desc), "%d %s", why.err, why.msg);
+	KUNIT_EXPECT_EQ(test, iomd_desc_cache_mode(desc), mode);
+	vaddr = iomd_buffer_vaddr(desc);
+	if (IS_ERR(vaddr)) {
+		iomd_desc_put(desc);
+		KUNIT_FAIL(test, "no kernel address: %ld", PTR_ERR(vaddr));
+		return;
+	}
+	vaddr[size - 1] = 0xc5;
+	for (i = 0; i < npages; i++) {
+		pages[i] = iomd_kunit_kaddr_page(vaddr + (i << PAGE_SHIFT));
+		get_page(pages[i]);
+		bad_kmap += iomd_kunit_kernel_bits(vaddr + (i << PAGE_SHIFT)) !=
+			    want;
+		bad_direct += iomd_kunit_kernel_bits(page_address(pages[i])) !=
+			      want;
+	}
+	KUNIT_EXPECT_EQ(test, ((u8 *)page_address(pages[npages - 1]))
+				[PAGE_SIZE - 1], 0xc5);
+	iomd_desc_put(desc);
+	for (i = 0; i < npages; i++) {
+		bad_after += iomd_kunit_kernel_bits(page_address(pages[i])) != 0;
+		put_page(pages[i]);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, bad_kmap, 0UL,
+			    "pages of the kernel mapping not in mode %u (%s)",
+			    mode, is_vmalloc_addr(vaddr) ? "vmap" :
+			    "direct map");
+	KUNIT_EXPECT_EQ_MSG(test, bad_direct, 0UL,
+			    "pages whose direct map is not in mode %u", mode);
+	KUNIT_EXPECT_EQ_MSG(test, bad_after, 0UL,
+			    "freed pages whose direct map is not write-back");
+}
+
+static void iomd_kunit_cache_kernel_small(struct kunit *test)
+{
+	iomd_kunit_cache_kernel(test, IOMD_CACHE_WC, 3 * PAGE_SIZE);
+	iomd_kunit_cache_kernel(test, IOMD_CACHE_UC, 3 * PAGE_SIZE);
+}
+
+/* Larger than one run: pieces, so the kernel mapping is mostly a vmap. */
+static void iomd_kunit_cache_kernel_large(struct kunit *test)
+{
+	size_t size = PAGE_SIZE << (IOMD_MAX_ORDER + 1);
+
+	iomd_kunit_cache_kernel(test, IOMD_CACHE_WC, size);
+	iomd_kunit_cache_kernel(test, IOMD_CACHE_UC, size);
+}
+
+struct iomd_kunit_ptes {
+	unsigned long want;
+	unsigned long present;
+	unsigned long bad;
+};
+
+static int iomd_kunit_pte_check(pte_t *pte, unsigned long addr, void *data)
+{
+	struct iomd_kunit_ptes *p = data;
+
+	if (pte_present(ptep_get(pte))) {
+		p->present++;
+		p->bad += iomd_kunit_cache_bits(pte_val(ptep_get(pte)),
+						PG_LEVEL_4K) != p->want;
+	}
+	return 0;
+}
+
+/*
+ * A user mapping (in an mm KUnit attaches to the test thread) of a buffer
+ * in @mode, asked as @map_mode: every installed PTE has the mode's bits.
+ */
+static void iomd_kunit_cache_user_map(struct kunit *test, u32 mode,
+				      u32 map_mode)
+{
+	const unsigned long npages = 4;
+	struct iomd_kunit_ptes p = { .want = iomd_kunit_mode_bits(mode) };
+	struct mm_struct *mm = current->mm;
+	struct iomd_why why = { };
+	struct iomd_mapping *map;
+	struct iomd_desc *desc;
+	unsigned long addr;
+	int ret;
+
+	desc = iomd_kunit_own(test,
+			      iomd_buffer_create(IOMD_DIR_INOUT |
+						 IOMD_BUF_KERNEL_USER_SHARED |
+						 IOMD_BUF_CACHE(mode),
+						 npages * PAGE_SIZE, 0, &why),
+			      &why);
+	map = iomd_map_create(desc, IOMD_MAP_CACHE(map_mode), 0, 0, 0, &why);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(map), "%d %s", why.err, why.msg);
+	addr = iomd_mapping_address(map);
+	mmap_read_lock(mm);
+	ret = apply_to_existing_page_range(mm, addr, npages * PAGE_SIZE,
+					   iomd_kunit_pte_check, &p);
+	mmap_read_unlock(mm);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, p.present, npages);
+	KUNIT_EXPECT_EQ_MSG(test, p.bad, 0UL,
+			    "PTEs not in mode %u (want bits %#lx)", mode,
+			    p.want);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, npages * PAGE_SIZE), 0);
+	iomd_mapping_put(map);
+}
+
+static void iomd_kunit_cache_user(struct kunit *test)
+{
+	struct iomd_why why = { };
+	struct iomd_mapping *map;
+	struct iomd_desc *desc;
+	unsigned long addr;
+	void *mem;
+
+	/* KUnit gives the test thread an mm with its first user mapping. */
+	addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ,
+			     MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	KUNIT_ASSERT_NOT_NULL(test, current->mm);
+
+	iomd_kunit_cache_user_map(test, IOMD_CACHE_WC, IOMD_CACHE_DEFAULT);
+	iomd_kunit_cache_user_map(test, IOMD_CACHE_WC, IOMD_CACHE_WC);
+	iomd_kunit_cache_user_map(test, IOMD_CACHE_UC, IOMD_CACHE_UC);
+	iomd_kunit_cache_user_map(test, IOMD_CACHE_WB, IOMD_CACHE_WB);
+
+	/* A kernel range is write-back only. */
+	mem = vzalloc(2 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, mem);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, iomd_kunit_vfree,
+							mem), 0);
+	desc = iomd_kunit_krange(test, mem, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, iomd_desc_cache_mode(desc), IOMD_CACHE_WB);
+	map = iomd_map_create(desc, IOMD_MAP_CACHE(IOMD_CACHE_WC), 0, 0, 0,
+			      &why);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(map), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, why.err, -EOPNOTSUPP);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why.msg, "write-back"),
+				  "reason: %s", why.msg);
+	if (!IS_ERR(map))
+		iomd_mapping_put(map);
+}
+#else
+static void iomd_kunit_cache_kernel_small(struct kunit *test)
+{
+	kunit_skip(test, "the cache bits checked are x86's");
+}
+
+static void iomd_kunit_cache_kernel_large(struct kunit *test)
+{
+	kunit_skip(test, "the cache bits checked are x86's");
+}
+
+static void iomd_kunit_cache_user(struct kunit *test)
+{
+	kunit_skip(test, "the cache bits checked are x86's");
+}
+#endif
+
+static void iomd_kunit_cache_errors(struct kunit *test)
+{
+	iomd_kunit_expect_buffer_fails(test, IOMD_DIR_IN |
+				       IOMD_BUF_CACHE(IOMD_CACHE_MAX + 1),
+				       64, 0, -EINVAL);
+	iomd_kunit_expect_buffer_fails(test, IOMD_DIR_IN | IOMD_BUF_CACHE(7),
+				       64, 0, -EINVAL);
+}
+
+static struct kunit_case iomd_kunit_cache_cases[] = {
+	KUNIT_CASE(iomd_kunit_cache_kernel_small),
+	KUNIT_CASE_SLOW(iomd_kunit_cache_kernel_large),
+	KUNIT_CASE(iomd_kunit_cache_user),
+	KUNIT_CASE(iomd_kunit_cache_errors),
+	{}
+};
+
+static struct kunit_suite iomd_kunit_cache_suite = {
+	.name = "iomd_cache",
+	.test_cases = iomd_kunit_cache_cases,
+};
+
 kunit_test_suites(&iomd_kunit_zone_suite, &iomd_kunit_malloc_suite,
 		  &iomd_kunit_sharing_suite, &iomd_kunit_buffer_suite,
-		  &iomd_kunit_composite_suite);
+		  &iomd_kunit_composite_suite, &iomd_kunit_cache_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the iomd in-kernel API");
 MODULE_LICENSE("GPL");

@@ -232,7 +232,7 @@ static void check_subrange(struct parent *p, uint8_t *pattern)
 		     p->name);
 
 	got = xmalloc(slen);
-	ret = iomd_kread_flags(iomd_fd, sub, 0, got, slen, IOMD_RW_KMAP);
+	ret = iomd_kread_flags(iomd_fd, sub, IOMD_RW_KMAP, 0, got, slen);
 	iomd_test_mem(ret, got, pattern + off, slen,
 		      "%s: so does its kernel mapping (IOMD_RW_KMAP)",
 		      p->name);
@@ -249,8 +249,8 @@ static void check_subrange(struct parent *p, uint8_t *pattern)
 		iomd_tap_errno(ret, 0, "%s: KWRITE to the sub-range", p->name);
 
 	iomd_test_fill(data, 50, 78);
-	ret = iomd_kwrite_flags(iomd_fd, sub, slen - 50, data, 50,
-				IOMD_RW_KMAP);
+	ret = iomd_kwrite_flags(iomd_fd, sub, IOMD_RW_KMAP, slen - 50, data,
+				50);
 	memcpy(pattern + off + slen - 50, data, 50);
 	if (!ret)
 		expect_kread(p->fd, off + slen - 50, data, 50,
@@ -344,7 +344,7 @@ static void check_multi(struct parent *p, uint8_t *pattern)
 	expect_kread(multi, p->len - 100, want + p->len - 100, 200,
 		     "KREAD across the parts' boundary", p->name);
 	got = xmalloc(total);
-	ret = iomd_kread_flags(iomd_fd, multi, 0, got, total, IOMD_RW_KMAP);
+	ret = iomd_kread_flags(iomd_fd, multi, IOMD_RW_KMAP, 0, got, total);
 	iomd_test_mem(ret, got, want, total,
 		      "%s: the kernel mapping shows both parts in a row",
 		      p->name);

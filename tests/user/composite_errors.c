@@ -231,8 +231,8 @@ static void check_directions(void)
 	fds[0] = s;
 	fds[1] = b;
 	m = iomd_multi_create(iomd_fd, fds, 2, 0);
-	ret = m < 0 ? m : iomd_kread_flags(iomd_fd, m, 0, data, sizeof(data),
-					   IOMD_RW_KMAP);
+	ret = m < 0 ? m : iomd_kread_flags(iomd_fd, m, IOMD_RW_KMAP, 0, data,
+					   sizeof(data));
 	iomd_tap_errno(ret, EINVAL,
 		       "IOMD_RW_KMAP of parts not meeting on a page boundary: EINVAL");
 	ret = m < 0 ? m : iomd_kread(iomd_fd, m, page, data, sizeof(data));

@@ -54,11 +54,52 @@
  */
 #define IOMD_BUF_KERNEL_USER_SHARED	0x00000100u
 
+/*
+ * Cache modes (I/O Kit's kIODefaultCache, kIOCopybackCache,
+ * kIOWriteCombineCache, kIOInhibitCache).  A buffer's cache mode is chosen
+ * at creation and holds for every mapping of its memory, the kernel's
+ * included: on x86 one page mapped with two cache modes is undefined
+ * behaviour (machine checks, lost writes), so the module changes the
+ * kernel's own mapping of the buffer's pages (the direct map) to the mode
+ * and restores write-back before it frees them.  Mappings may name the
+ * mode they expect; one that differs from the memory's is refused with
+ * EOPNOTSUPP, never made.  Only buffers can have a mode other than
+ * write-back: the module does not own the memory of kernel-range and user
+ * descriptors, which keeps its write-back mode.
+ *
+ * IOMD_CACHE_DEFAULT: for a buffer, write-back; for a mapping, whatever
+ * the descriptor's mode is.  IOMD_CACHE_WB: write-back (cached), the
+ * kernel's normal mode.  IOMD_CACHE_WC: write-combined (uncached, writes
+ * may be merged and reordered; for memory a device reads).
+ * IOMD_CACHE_UC: uncached (every access goes to memory in order; x86's
+ * UC-).  Where the CPU cannot honour a mode the kernel picks the closest
+ * stricter one (WC becomes UC without x86 PAT); values above
+ * IOMD_CACHE_MAX fail with EINVAL.
+ */
+#define IOMD_CACHE_DEFAULT	0u
+#define IOMD_CACHE_WB		1u
+#define IOMD_CACHE_WC		2u
+#define IOMD_CACHE_UC		3u
+#define IOMD_CACHE_MAX		IOMD_CACHE_UC
+
+/*
+ * Buffer option: the buffer's cache mode, IOMD_BUF_CACHE(IOMD_CACHE_*);
+ * IOMD_BUF_CACHE_MODE(options) reads it back from struct iomd_info.
+ * Buffers with a mode other than write-back are not built of 2 MiB
+ * folios, so their user mappings never use PMD entries.
+ */
+#define IOMD_BUF_CACHE_SHIFT		12
+#define IOMD_BUF_CACHE_MASK		(0x7u << IOMD_BUF_CACHE_SHIFT)
+#define IOMD_BUF_CACHE(mode)		((__u32)(mode) << IOMD_BUF_CACHE_SHIFT)
+#define IOMD_BUF_CACHE_MODE(options)	\
+	(((options) & IOMD_BUF_CACHE_MASK) >> IOMD_BUF_CACHE_SHIFT)
+
 /* Creation flag: the returned descriptor fd is close-on-exec. */
 #define IOMD_CREATE_CLOEXEC		0x00010000u
 
 #define IOMD_BUFFER_CREATE_FLAGS	(IOMD_DIR_MASK | \
 					 IOMD_BUF_KERNEL_USER_SHARED | \
+					 IOMD_BUF_CACHE_MASK | \
 					 IOMD_CREATE_CLOEXEC)
 
 /* Descriptor kinds, as reported by IOMD_IOC_INFO. */
@@ -78,13 +119,16 @@
  *		bytes, a power of two; 0 means one page.  Alignments above
  *		one page need one physically contiguous allocation.
  * @flags:	in: one IOMD_DIR_* value (required), optionally
- *		IOMD_BUF_KERNEL_USER_SHARED and IOMD_CREATE_CLOEXEC.
+ *		IOMD_BUF_KERNEL_USER_SHARED, IOMD_BUF_CACHE(IOMD_CACHE_*) and
+ *		IOMD_CREATE_CLOEXEC.
  * @fd:		out: the new descriptor file descriptor; 0 on input.
  * @reserved:	must be zero.
  *
  * Errors: EINVAL (capacity 0, alignment not a power of two or larger than
- * the largest contiguous allocation, no direction, unknown flags, non-zero
- * reserved), EFBIG (capacity above max_buffer_bytes), ENOMEM, EMFILE.
+ * the largest contiguous allocation, no direction, unknown flags or cache
+ * mode, non-zero reserved), EFBIG (capacity above max_buffer_bytes),
+ * EOPNOTSUPP (a write-combined or uncached buffer on a kernel that cannot
+ * change the cache mode of memory), ENOMEM, EMFILE.
  */
 struct iomd_buffer_create {
 	__u64 capacity;
@@ -104,7 +148,7 @@ struct iomd_buffer_create {
  * @page_size:	out: the kernel page size; mappings are whole pages of it.
  * @kind:	out: IOMD_KIND_*.
  * @options:	out: options the descriptor was created with
- *		(IOMD_BUF_KERNEL_USER_SHARED, ...).
+ *		(IOMD_BUF_KERNEL_USER_SHARED, IOMD_BUF_CACHE(mode), ...).
  * @nr_ranges:	out: ranges described (1 except for user descriptors).
  * @wire_count:	out: prepare() calls not yet completed (user descriptors;
  *		other kinds are always wired and report 1).  A composite
@@ -143,19 +187,27 @@ struct iomd_info {
  *
  * With IOMD_RW_KMAP in @flags the kernel goes through the descriptor's
  * kernel mapping (one contiguous kernel virtual range, as a driver gets
- * from iomd_desc_kmap()) instead of page by page.
+ * from iomd_desc_kmap()) instead of page by page.  Either way the kernel
+ * accesses the memory in the descriptor's cache mode;
+ * IOMD_RW_CACHE(IOMD_CACHE_*) in @flags names the mode the caller expects,
+ * and a different one fails with EOPNOTSUPP.
  *
  * The kernel copies between the descriptor's memory and @user_addr, as a
  * driver would with iomd_desc_read()/iomd_desc_write().
  *
- * Errors: EBADF, EBADFD, EINVAL (flags or reserved), EOVERFLOW
+ * Errors: EBADF, EBADFD, EINVAL (flags, cache mode or reserved), EOVERFLOW
  * (@offset + @length overflows), ERANGE (range ends past the descriptor's
  * length), EFAULT (@user_addr not accessible), ENODATA (a user descriptor,
  * or a composite holding user memory, that is not wired), EACCES (KWRITE
  * of memory pinned read-only), EINVAL (IOMD_RW_KMAP of ranges or composite
- * parts that do not meet on page boundaries).
+ * parts that do not meet on page boundaries), EOPNOTSUPP (not the
+ * descriptor's cache mode).
  */
-#define IOMD_RW_KMAP	0x1u
+#define IOMD_RW_KMAP		0x1u
+#define IOMD_RW_CACHE_SHIFT	4
+#define IOMD_RW_CACHE_MASK	(0x7u << IOMD_RW_CACHE_SHIFT)
+#define IOMD_RW_CACHE(mode)	((__u32)(mode) << IOMD_RW_CACHE_SHIFT)
+#define IOMD_RW_FLAGS		(IOMD_RW_KMAP | IOMD_RW_CACHE_MASK)
 
 struct iomd_rw {
 	__u32 fd;
@@ -258,7 +310,8 @@ struct iomd_range {
  * (address + length overflows), EFAULT (a range is not user memory or not
  * mapped, or @ranges cannot be read), EACCES (direction IN, which lets the
  * device write, on read-only memory), and with IOMD_USER_PREPARE the
- * errors of IOMD_IOC_PREPARE.
+ * errors of IOMD_IOC_PREPARE, and EOPNOTSUPP (a range is a mapping of a
+ * write-combined or uncached iomd buffer).
  */
 struct iomd_user_create {
 	__u64 ranges;
@@ -294,8 +347,9 @@ struct iomd_user_create {
  *
  * Errors: EBADF, EBADFD, EINVAL, ENOMEM (RLIMIT_MEMLOCK would be passed,
  * or no memory), EFAULT (a page could not be pinned: unmapped since, or
- * not pinnable), ESRCH (the owner has exited), and for COMPLETE, ENODATA
- * (not wired).
+ * not pinnable), ESRCH (the owner has exited), EOPNOTSUPP (a range is now
+ * a mapping of a write-combined or uncached iomd buffer), and for
+ * COMPLETE, ENODATA (not wired).
  */
 struct iomd_wire {
 	__u32 fd;
@@ -353,10 +407,14 @@ struct iomd_zone_info {
 #define IOMD_MAP_FIXED		0x00000002u	/* exactly at @addr, or fail */
 #define IOMD_MAP_ONDEMAND	0x00000004u	/* install pages at first touch */
 #define IOMD_MAP_NOFORK		0x00000008u	/* children do not inherit it */
+/* The cache mode the mapping must have, IOMD_MAP_CACHE(IOMD_CACHE_*). */
+#define IOMD_MAP_CACHE_SHIFT	4
+#define IOMD_MAP_CACHE_MASK	(0x7u << IOMD_MAP_CACHE_SHIFT)
+#define IOMD_MAP_CACHE(mode)	((__u32)(mode) << IOMD_MAP_CACHE_SHIFT)
 #define IOMD_MAP_NOHUGE		0x00000080u	/* page entries only, no PMD */
 #define IOMD_MAP_OPTIONS	(IOMD_MAP_READONLY | IOMD_MAP_FIXED | \
 				 IOMD_MAP_ONDEMAND | IOMD_MAP_NOFORK | \
-				 IOMD_MAP_NOHUGE)
+				 IOMD_MAP_CACHE_MASK | IOMD_MAP_NOHUGE)
 
 /**
  * struct iomd_map_create - argument of IOMD_IOC_MAP
@@ -380,14 +438,20 @@ struct iomd_zone_info {
  * inherited by a child, as if madvise(MADV_DONTFORK) had been called;
  * the process can undo it with MADV_DOFORK.  Buffers made of PMD-order
  * folios are mapped with huge (PMD) entries where the placement allows;
- * IOMD_MAP_NOHUGE asks for page entries only.  A fixed mapping is never
+ * IOMD_MAP_NOHUGE asks for page entries only.  The mapping has the
+ * descriptor's cache mode; IOMD_MAP_CACHE(IOMD_CACHE_WB, _WC or _UC) asks
+ * for that mode and fails with EOPNOTSUPP if the memory has another one
+ * (IOMD_CACHE_DEFAULT, 0, takes whatever it has).  A fixed mapping is never
  * moved or placed over another.  Unmap with munmap() on the whole pages,
  * or IOMD_IOC_UNMAP (which removes every part of the mapping, also parts
  * that mprotect() split off).
  *
  * Errors: those of mmap() on a descriptor fd (above), and EINVAL (unknown
- * options, a fixed @addr whose in-page offset differs from @offset's),
- * ERANGE/EOVERFLOW (the range), EEXIST (the fixed range is taken).
+ * options or cache mode, a fixed @addr whose in-page offset differs from
+ * @offset's), ERANGE/EOVERFLOW (the range), EEXIST (the fixed range is
+ * taken), EOPNOTSUPP (a cache mode the memory does not have: another
+ * buffer's mode, or WC or UC of a kernel-range or user descriptor; the
+ * reason says which).
  */
 struct iomd_map_create {
 	__u32 fd;
@@ -482,6 +546,9 @@ struct iomd_map_info {
  *   view of a read-write buffer is a sub-range with IOMD_DIR_IN).  Parts
  *   with nothing in common (IN and OUT) cannot be combined: EINVAL.  The
  *   kernel may write a composite only if it may write every part.
+ * - Cache mode: the parts' own, which must be the same for every part
+ *   (EOPNOTSUPP otherwise); a composite of a write-combined buffer is
+ *   write-combined wherever it is mapped.
  * - Wiring: IOMD_IOC_PREPARE on a composite prepares every part (nested
  *   composites recursively), all or nothing, and IOMD_IOC_COMPLETE
  *   completes them; calls nest.  A composite of buffers and kernel ranges
@@ -652,14 +719,18 @@ struct iomd_segments {
  * composite with such a part or a part that is not whole pages;
  * IOMD_IOC_REASON on the fd names the remedy), ENODATA (a user descriptor,
  * or a composite holding user memory, that is not wired), ENODEV
- * (revoked).  A mapping made by mmap() installs
- * all its pages at its first touch; IOMD_IOC_MAP offers the other options.
+ * (revoked).  A mapping made by mmap() installs all its pages at its
+ * first touch and has the descriptor's cache mode; IOMD_IOC_MAP offers the
+ * other options.
  *
  * A user descriptor can be mapped, in any process that has its fd, only
  * when every range is whole pages of one shared VM object: anonymous
  * MAP_SHARED memory, a memfd or tmpfs file mapped MAP_SHARED, or an iomd
  * buffer mapping.  Private memory (malloc, MAP_PRIVATE) cannot be, because
  * its pages belong to one process and are copied on write.
+ * A user descriptor cannot describe a mapping of a write-combined or
+ * uncached buffer (EOPNOTSUPP at creation or IOMD_IOC_PREPARE): its own
+ * kernel and user mappings are write-back.
  * Growing the mapping with mremap() fails with EFAULT (the core mm's
  * answer for VM_DONTEXPAND).  The mapping holds the descriptor alive after
  * the fd is closed; a child process inherits it across fork() and shares
