@@ -198,11 +198,12 @@ void iomd_zone_exhausted(struct iomd_zone *zone, const char *what)
 struct iomd_zone_hdr *iomd_zone_bad_free(const void *ptr, size_t size)
 {
 	const struct iomd_zone_hdr *hdr = (const struct iomd_zone_hdr *)ptr - 1;
-	struct folio *folio;
+	struct folio *folio = NULL;
 
 	atomic_long_inc(&iomd_counters.bad_frees);
-	if (!iomd_direct_addr(ptr) ||
-	    !folio_test_slab(folio = virt_to_folio(ptr)) ||
+	if (iomd_direct_addr(ptr))
+		folio = virt_to_folio(ptr);
+	if (!folio || !folio_test_slab(folio) ||
 	    !IS_ALIGNED((unsigned long)ptr, IOMD_ZONE_ALIGN) ||
 	    offset_in_folio(folio, ptr) < sizeof(*hdr)) {
 		pr_err_ratelimited("free of %p: not a zone element or live allocation\n",

@@ -1158,8 +1158,9 @@ static void iomd_kunit_malloc_bad_free_elsewhere(struct kunit *test)
 	after = iomd_kunit_pool_alloc(test);
 	v = vzalloc(psz);
 	KUNIT_ASSERT_NOT_NULL(test, v);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, iomd_kunit_vfree,
-							 v), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, iomd_kunit_vfree, v),
+			0);
 	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	p = page_address(page);
