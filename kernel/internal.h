@@ -240,13 +240,7 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 					 struct iomd_why *why);
 
 /* zone.c */
-bool iomd_zone_reserve(struct iomd_zone *zone, unsigned long count);
-void iomd_zone_unreserve(struct iomd_zone *zone, unsigned long count);
 void iomd_zone_exhausted(struct iomd_zone *zone, const char *what);
-void *iomd_zone_alloc_site(struct iomd_zone *zone, u32 size, size_t align,
-			   u8 zclass, gfp_t gfp, unsigned long ip);
-struct iomd_zone_hdr *iomd_zone_hdr_check(const void *ptr, size_t size);
-void iomd_zone_free_hdr(struct iomd_zone *zone, struct iomd_zone_hdr *hdr);
 int iomd_zone_stat_at(unsigned int index, struct iomd_zone_stat *st);
 struct iomd_zone *iomd_zone_create_counter(const char *name, size_t unit,
 					   unsigned long max_units);

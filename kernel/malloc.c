@@ -15,12 +15,14 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
 #include "internal.h"
+#include "zone_fast.h"
 
 /* Element sizes of the general pool's zones. */
 static const unsigned int iomd_malloc_classes[] = {
@@ -43,28 +45,64 @@ MODULE_PARM_DESC(malloc_page_bytes,
 static struct iomd_zone *iomd_malloc_zones[IOMD_MALLOC_CLASSES];
 static struct iomd_zone *iomd_page_pool;
 
-/* Page-pool allocations, by page frame of their first page. */
-static DEFINE_XARRAY(iomd_page_allocs);
+/*
+ * Page-pool allocations too large for one run come from vmalloc and are
+ * recorded here, by their address >> PAGE_SHIFT.
+ */
+static DEFINE_XARRAY(iomd_page_vallocs);
 
 #define IOMD_ALLOC_MALLOC	1
 #define IOMD_ALLOC_ALIGNED	2
 #define IOMD_ALLOC_CONTIGUOUS	3
 
+/*
+ * A page-pool allocation of the page allocator is recorded in the
+ * ->private field of its first page, which is the allocation's own while
+ * iomd holds it: the bytes asked for, the allocating function and call
+ * site, XORed with a cookie chosen at load so that no other owner's value
+ * passes for a record.  A free checks and clears it with one cmpxchg, so a
+ * double free, even a concurrent one, frees nothing.
+ */
+#define IOMD_TAG_KIND_BITS	8
+#define IOMD_TAG_SITE_SHIFT	IOMD_TAG_KIND_BITS
+#define IOMD_TAG_SIZE_SHIFT	16
+
+static unsigned long iomd_page_cookie __read_mostly;
+
 /**
- * struct iomd_page_alloc - a page-pool allocation
+ * struct iomd_page_alloc - what a page-pool record says
  * @size:	bytes asked for (checked at free).
- * @npages:	pages held.
  * @kind:	IOMD_ALLOC_* function that allocated it (checked at free).
- * @vmalloced:	from vmalloc (too large for one run), else split pages.
- * @ip:		call site, for leak reports.
+ * @site:	call-site slot in the page pool's zone.
+ * @ip:		call site, for leak reports (vmalloc records only).
  */
 struct iomd_page_alloc {
 	size_t size;
-	unsigned long npages;
 	u32 kind;
-	bool vmalloced;
+	unsigned int site;
 	unsigned long ip;
 };
+
+static unsigned long iomd_page_tag(size_t size, u32 kind, unsigned int site)
+{
+	return iomd_page_cookie ^ ((unsigned long)size << IOMD_TAG_SIZE_SHIFT |
+				   site << IOMD_TAG_SITE_SHIFT | kind);
+}
+
+/* Decode @tag; false if it is no record of ours. */
+static bool iomd_page_untag(unsigned long tag, struct iomd_page_alloc *rec)
+{
+	unsigned long v = tag ^ iomd_page_cookie;
+
+	rec->size = v >> IOMD_TAG_SIZE_SHIFT;
+	rec->kind = v & (BIT(IOMD_TAG_KIND_BITS) - 1);
+	rec->site = (v >> IOMD_TAG_SITE_SHIFT) & 0xff;
+	rec->ip = 0;
+	return rec->kind >= IOMD_ALLOC_MALLOC &&
+	       rec->kind <= IOMD_ALLOC_CONTIGUOUS &&
+	       rec->site <= IOMD_ZONE_SITES && rec->size > 0 &&
+	       rec->size <= PAGE_SIZE << IOMD_MAX_ORDER;
+}
 
 static unsigned int iomd_malloc_class(size_t size)
 {
@@ -72,7 +110,8 @@ static unsigned int iomd_malloc_class(size_t size)
 }
 
 /* Zone allocation with the element aligned to @align (>= 16). */
-static void *iomd_malloc_small(size_t size, size_t align, unsigned long ip)
+static __always_inline void *iomd_malloc_small(size_t size, size_t align,
+					       unsigned long ip)
 {
 	size_t need = size + align - IOMD_ZONE_ALIGN;
 
@@ -82,13 +121,51 @@ static void *iomd_malloc_small(size_t size, size_t align, unsigned long ip)
 				    zclass, GFP_KERNEL, ip);
 }
 
+/* Release @npages pages from @page; those still used elsewhere live on. */
+static void iomd_pages_put(struct page *page, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		put_page(page + i);
+}
+
+/* vmalloc memory for the page pool, recorded in iomd_page_vallocs. */
+static void *iomd_pages_vmalloc(size_t size, gfp_t gfp, u32 kind,
+				unsigned int site, unsigned long ip)
+{
+	struct iomd_page_alloc *rec;
+	void *addr;
+
+	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return NULL;
+	rec->size = size;
+	rec->kind = kind;
+	rec->site = site;
+	rec->ip = ip;
+	addr = __vmalloc(PAGE_ALIGN(size), gfp);
+	if (!addr)
+		goto free_rec;
+	if (xa_insert(&iomd_page_vallocs, (unsigned long)addr >> PAGE_SHIFT, rec,
+		      GFP_KERNEL))
+		goto free_addr;
+	return addr;
+
+free_addr:
+	vfree(addr);
+free_rec:
+	kfree(rec);
+	return NULL;
+}
+
 static void *iomd_pages_alloc(size_t size, size_t align, gfp_t gfp,
 			      u32 kind, unsigned long ip, phys_addr_t *phys)
 {
 	unsigned long npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	unsigned int order = get_order(max(size, align));
-	struct iomd_page_alloc *rec;
 	struct page *page;
+	unsigned int site;
 	unsigned long i;
 	void *addr;
 
@@ -96,96 +173,129 @@ static void *iomd_pages_alloc(size_t size, size_t align, gfp_t gfp,
 		iomd_zone_exhausted(iomd_page_pool, "limit reached");
 		return NULL;
 	}
-	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
-	if (!rec)
-		goto unreserve;
-	rec->size = size;
-	rec->npages = npages;
-	rec->kind = kind;
-	rec->ip = ip;
-	rec->vmalloced = order > IOMD_MAX_ORDER;
-
+	site = iomd_zone_site(iomd_page_pool, ip);
 	gfp |= GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
-	if (rec->vmalloced) {
+	if (order > IOMD_MAX_ORDER) {
 		/* Only plain page-aligned memory may come from vmalloc. */
 		if (kind == IOMD_ALLOC_CONTIGUOUS || align > PAGE_SIZE)
-			goto free_rec;
-		addr = __vmalloc(npages << PAGE_SHIFT, gfp);
+			goto unreserve;
+		addr = iomd_pages_vmalloc(size, gfp, kind, site, ip);
 		if (!addr)
-			goto free_rec;
+			goto unreserve;
 	} else {
-		page = alloc_pages(gfp, order);
+		/*
+		 * The local node, as kmalloc's large allocations; the task's
+		 * memory policy is for its own memory.
+		 */
+		page = alloc_pages_node(NUMA_NO_NODE, gfp, order);
 		if (!page)
-			goto free_rec;
+			goto unreserve;
 		/* Single pages: each can be mapped and freed on its own. */
-		split_page(page, order);
-		for (i = npages; i < (1UL << order); i++)
-			__free_page(page + i);
+		if (order) {
+			split_page(page, order);
+			for (i = npages; i < (1UL << order); i++)
+				__free_page(page + i);
+		}
+		set_page_private(page, iomd_page_tag(size, kind, site));
 		addr = page_address(page);
 	}
 
-	if (xa_insert(&iomd_page_allocs, (unsigned long)addr >> PAGE_SHIFT,
-		      rec, GFP_KERNEL))
-		goto free_addr;
 	if (phys)
 		*phys = virt_to_phys(addr);
-	this_cpu_inc(iomd_page_pool->pcp->allocs);
+	iomd_zone_count_alloc(iomd_page_pool, site);
 	return addr;
 
-free_addr:
-	if (rec->vmalloced) {
-		vfree(addr);
-	} else {
-		for (i = 0; i < npages; i++)
-			put_page(virt_to_page(addr) + i);
-	}
-free_rec:
-	kfree(rec);
 unreserve:
 	iomd_zone_unreserve(iomd_page_pool, npages);
 	iomd_zone_exhausted(iomd_page_pool, "out of memory");
 	return NULL;
 }
 
+/* Report and count a page-pool free that does not match @seen. */
+static void iomd_pages_bad_free(const void *addr, size_t size, u32 kind,
+				const struct iomd_page_alloc *seen)
+{
+	if (seen)
+		pr_err_ratelimited("free of %p with size %zu (kind %u), allocated with %zu (kind %u) at %pS\n",
+				   addr, size, kind, seen->size, seen->kind,
+				   (void *)(seen->ip ? seen->ip :
+					    seen->site < IOMD_ZONE_SITES ?
+					    iomd_page_pool->site_ip[seen->site] :
+					    0));
+	else
+		pr_err_ratelimited("free of %p: not a live page-pool allocation\n",
+				   addr);
+	atomic_long_inc(&iomd_counters.bad_frees);
+}
+
+/* Account the free of a page-pool allocation of @size by @site. */
+static void iomd_pages_freed(size_t size, unsigned int site)
+{
+	iomd_zone_count_free(iomd_page_pool, site);
+	iomd_zone_unreserve(iomd_page_pool, PAGE_ALIGN(size) >> PAGE_SHIFT);
+}
+
+/* Free page-pool memory of the page allocator at @addr, a direct-map address. */
 static void iomd_pages_free(void *addr, size_t size, u32 kind)
+{
+	struct page *page = virt_to_page(addr);
+	struct iomd_page_alloc seen;
+	unsigned long tag;
+
+	tag = READ_ONCE(page->private);
+	if (unlikely(!PAGE_ALIGNED(addr) || !iomd_page_untag(tag, &seen))) {
+		iomd_pages_bad_free(addr, size, kind, NULL);
+		return;
+	}
+	if (unlikely(seen.size != size || seen.kind != kind)) {
+		iomd_pages_bad_free(addr, size, kind, &seen);
+		return;
+	}
+	/* Only one of two concurrent frees clears the record. */
+	if (unlikely(cmpxchg(&page->private, tag, 0) != tag)) {
+		iomd_pages_bad_free(addr, size, kind, NULL);
+		return;
+	}
+	/* Pages still mapped or pinned elsewhere live on until released. */
+	iomd_pages_put(page, PAGE_ALIGN(size) >> PAGE_SHIFT);
+	iomd_pages_freed(size, seen.site);
+}
+
+/* Free page-pool memory of vmalloc at @addr. */
+static void iomd_pages_vfree(void *addr, size_t size, u32 kind)
 {
 	unsigned long key = (unsigned long)addr >> PAGE_SHIFT;
 	struct iomd_page_alloc *rec, seen = {};
-	unsigned long i;
 
 	/* A mismatched record stays; read it only under the lock. */
-	xa_lock(&iomd_page_allocs);
-	rec = xa_load(&iomd_page_allocs, key);
+	xa_lock(&iomd_page_vallocs);
+	rec = PAGE_ALIGNED(addr) ? xa_load(&iomd_page_vallocs, key) : NULL;
 	if (rec) {
 		seen = *rec;
 		if (rec->size == size && rec->kind == kind)
-			__xa_erase(&iomd_page_allocs, key);
+			__xa_erase(&iomd_page_vallocs, key);
 		else
 			rec = NULL;
 	}
-	xa_unlock(&iomd_page_allocs);
+	xa_unlock(&iomd_page_vallocs);
 	if (!rec) {
-		if (seen.size)
-			pr_err_ratelimited("free of %p with size %zu (kind %u), allocated with %zu (kind %u) at %pS\n",
-					   addr, size, kind, seen.size,
-					   seen.kind, (void *)seen.ip);
-		else
-			pr_err_ratelimited("free of %p: not a live page-pool allocation\n",
-					   addr);
-		atomic_long_inc(&iomd_counters.bad_frees);
+		iomd_pages_bad_free(addr, size, kind, seen.size ? &seen : NULL);
 		return;
 	}
-
-	/* Pages still mapped or pinned elsewhere live on until released. */
-	if (rec->vmalloced) {
-		vfree(addr);
-	} else {
-		for (i = 0; i < rec->npages; i++)
-			put_page(virt_to_page(addr) + i);
-	}
-	this_cpu_inc(iomd_page_pool->pcp->frees);
-	iomd_zone_unreserve(iomd_page_pool, rec->npages);
+	vfree(addr);
+	iomd_pages_freed(size, rec->site);
 	kfree(rec);
+}
+
+/* Free page-pool memory at @addr, wherever it came from. */
+static void iomd_pages_free_any(void *addr, size_t size, u32 kind)
+{
+	if (iomd_direct_addr(addr) && !folio_test_slab(virt_to_folio(addr)))
+		iomd_pages_free(addr, size, kind);
+	else if (is_vmalloc_addr(addr))
+		iomd_pages_vfree(addr, size, kind);
+	else
+		iomd_pages_bad_free(addr, size, kind, NULL);
 }
 
 /**
@@ -212,10 +322,11 @@ void *iomd_malloc(size_t size)
 }
 EXPORT_SYMBOL_GPL(iomd_malloc);
 
-/* Free a zone element of the general pool, checking @size. */
-static void iomd_free_small(void *ptr, size_t size)
+/* Free a zone element of the general pool in @folio, checking @size. */
+static __always_inline void iomd_free_small(void *ptr, size_t size,
+					    struct folio *folio)
 {
-	struct iomd_zone_hdr *hdr = iomd_zone_hdr_check(ptr, size);
+	struct iomd_zone_hdr *hdr = iomd_zone_hdr_in(ptr, folio, size);
 
 	if (!hdr)
 		return;
@@ -225,18 +336,24 @@ static void iomd_free_small(void *ptr, size_t size)
 }
 
 /*
- * Page allocations are page-aligned and recorded; a zone element is rarely
- * page-aligned and never recorded, so the record decides.
+ * Zone elements live in slab folios, page-pool allocations in pages of
+ * the page allocator or in vmalloc memory: the memory itself tells which.
  */
-static void iomd_free_kind(void *ptr, size_t size, u32 kind)
+static __always_inline void iomd_free_kind(void *ptr, size_t size, u32 kind)
 {
+	struct folio *folio;
+
 	if (!ptr)
 		return;
-	if (PAGE_ALIGNED(ptr) &&
-	    xa_load(&iomd_page_allocs, (unsigned long)ptr >> PAGE_SHIFT))
-		iomd_pages_free(ptr, size, kind);
+	if (unlikely(!iomd_direct_addr(ptr))) {
+		iomd_pages_free_any(ptr, size, kind);
+		return;
+	}
+	folio = virt_to_folio(ptr);
+	if (likely(folio_test_slab(folio)))
+		iomd_free_small(ptr, size, folio);
 	else
-		iomd_free_small(ptr, size);
+		iomd_pages_free(ptr, size, kind);
 }
 
 /**
@@ -350,24 +467,9 @@ EXPORT_SYMBOL_GPL(iomd_malloc_contiguous);
 void iomd_free_contiguous(void *ptr, size_t size)
 {
 	if (ptr)
-		iomd_pages_free(ptr, size, IOMD_ALLOC_CONTIGUOUS);
+		iomd_pages_free_any(ptr, size, IOMD_ALLOC_CONTIGUOUS);
 }
 EXPORT_SYMBOL_GPL(iomd_free_contiguous);
-
-/* Live page-pool allocations, reported with their call sites. */
-static long iomd_pages_report_leaks(void)
-{
-	struct iomd_page_alloc *rec;
-	unsigned long key;
-	long leaked = 0;
-
-	xa_for_each(&iomd_page_allocs, key, rec) {
-		pr_warn("page pool: %zu bytes at %p leaked, allocated at %pS\n",
-			rec->size, (void *)(key << PAGE_SHIFT), (void *)rec->ip);
-		leaked++;
-	}
-	return leaked;
-}
 
 int iomd_malloc_init(void)
 {
@@ -375,6 +477,10 @@ int iomd_malloc_init(void)
 	unsigned int i;
 	int ret;
 
+	BUILD_BUG_ON(BITS_PER_LONG < 64);
+	do {
+		iomd_page_cookie = get_random_long();
+	} while (!iomd_page_cookie);
 	for (i = 0; i < IOMD_MALLOC_CLASSES; i++) {
 		snprintf(name, sizeof(name), "iomd.%u", iomd_malloc_classes[i]);
 		iomd_malloc_zones[i] =
@@ -407,7 +513,6 @@ void iomd_malloc_exit(void)
 {
 	unsigned int i;
 
-	iomd_pages_report_leaks();
 	iomd_zone_destroy(iomd_page_pool);
 	for (i = 0; i < IOMD_MALLOC_CLASSES; i++)
 		iomd_zone_destroy(iomd_malloc_zones[i]);

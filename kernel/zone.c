@@ -21,17 +21,18 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
-
-#define IOMD_ZONE_MAGIC		0x1d0du
-#define IOMD_ZONE_FREED		0xdeadu
+#include "zone_fast.h"
 
 static LIST_HEAD(iomd_zones);
 static struct workqueue_struct *iomd_zone_wq;
 static DEFINE_MUTEX(iomd_zones_lock);
 static atomic_t iomd_zone_serial = ATOMIC_INIT(0);
 
-/* Claim or find the site slot for @ip; the last slot catches overflow. */
-static unsigned int iomd_zone_site(struct iomd_zone *zone, unsigned long ip)
+/*
+ * Claim or find the site slot for @ip when its hash slot holds another
+ * site; the last slot catches overflow.
+ */
+unsigned int iomd_zone_site_slow(struct iomd_zone *zone, unsigned long ip)
 {
 	unsigned int i, slot = hash_long(ip, 8) % IOMD_ZONE_SITES;
 	unsigned long *sip;
@@ -174,35 +175,10 @@ struct iomd_zone *iomd_zone_create_counter(const char *name, size_t unit,
 	return iomd_zone_new(name, unit, max_units, false, NULL);
 }
 
-/**
- * iomd_zone_reserve() - take @count units of a zone's limit
- * @zone:	the zone.
- * @count:	elements (pages, for the page pool).
- *
- * Return: false, taking nothing, when the limit would be passed.
- */
-bool iomd_zone_reserve(struct iomd_zone *zone, unsigned long count)
+/* A dead zone's last element was freed: tear it down. */
+void iomd_zone_last_free(struct iomd_zone *zone)
 {
-	long n = atomic_long_add_return(count, &zone->in_use);
-	long peak;
-
-	if (unlikely(n > zone->max_elems)) {
-		atomic_long_sub(count, &zone->in_use);
-		return false;
-	}
-	peak = atomic_long_read(&zone->peak);
-	while (unlikely(n > peak) &&
-	       !atomic_long_try_cmpxchg(&zone->peak, &peak, n))
-		;
-	return true;
-}
-
-/* Give back @count units taken by iomd_zone_reserve(). */
-void iomd_zone_unreserve(struct iomd_zone *zone, unsigned long count)
-{
-	if (atomic_long_sub_and_test(count, &zone->in_use) &&
-	    unlikely(READ_ONCE(zone->dead)) &&
-	    !test_and_set_bit(0, &zone->finalizing))
+	if (!test_and_set_bit(0, &zone->finalizing))
 		queue_work(iomd_zone_wq, &zone->final_work);
 }
 
@@ -215,95 +191,31 @@ void iomd_zone_exhausted(struct iomd_zone *zone, const char *what)
 			    zone->elem_size);
 }
 
-/**
- * iomd_zone_alloc_site() - allocate from a zone on behalf of a call site
- * @zone:	the zone.
- * @size:	bytes the caller asked for (recorded to check the free).
- * @align:	alignment of the element, a power of two >= IOMD_ZONE_ALIGN;
- *		the zone's elements must have room for @size plus @align -
- *		IOMD_ZONE_ALIGN bytes of padding.
- * @zclass:	general-pool size class, or IOMD_ZCLASS_NONE.
- * @gfp:	allocation flags.
- * @ip:		the call site to charge.
- *
- * Return: the element, or NULL when the zone is full or memory is short.
+/*
+ * Report a free of @ptr that iomd_zone_hdr_check() refused, and count it.
+ * Checks again, in the same order, to say why.
  */
-void *iomd_zone_alloc_site(struct iomd_zone *zone, u32 size, size_t align,
-			   u8 zclass, gfp_t gfp, unsigned long ip)
+struct iomd_zone_hdr *iomd_zone_bad_free(const void *ptr, size_t size)
 {
-	struct iomd_zone_hdr *hdr;
-	unsigned long offset;
-	void *obj;
+	const struct iomd_zone_hdr *hdr = (const struct iomd_zone_hdr *)ptr - 1;
+	struct folio *folio = NULL;
 
-	if (unlikely(!iomd_zone_reserve(zone, 1))) {
-		iomd_zone_exhausted(zone, "limit reached");
-		return NULL;
-	}
-	obj = kmem_cache_alloc(zone->cache, gfp | __GFP_NOWARN);
-	if (unlikely(!obj)) {
-		iomd_zone_unreserve(zone, 1);
-		iomd_zone_exhausted(zone, "out of memory");
-		return NULL;
-	}
-	offset = ALIGN((unsigned long)obj + sizeof(*hdr), align) -
-		 sizeof(*hdr) - (unsigned long)obj;
-	hdr = obj + offset;
-	hdr->magic = IOMD_ZONE_MAGIC;
-	hdr->size = size;
-	hdr->offset = offset;
-	hdr->site = iomd_zone_site(zone, ip);
-	hdr->zclass = zclass;
-	this_cpu_inc(zone->pcp->allocs);
-	this_cpu_inc(zone->pcp->site_live[hdr->site]);
-	return hdr + 1;
-}
-
-/**
- * iomd_zone_hdr_check() - find and check the header of a zone element
- * @ptr:	the element.
- * @size:	the size the caller says it allocated, or 0 not to check.
- *
- * Return: the header, or NULL if @ptr is not a live zone element or @size
- * does not match (both are reported).
- */
-struct iomd_zone_hdr *iomd_zone_hdr_check(const void *ptr, size_t size)
-{
-	struct iomd_zone_hdr *hdr = (struct iomd_zone_hdr *)ptr - 1;
-
-	/* A header lies in the same slab as its element; read no other. */
-	if (unlikely(!virt_addr_valid(hdr) || !virt_addr_valid(ptr) ||
-		     !folio_test_slab(virt_to_folio(hdr)) ||
-		     virt_to_folio(hdr) != virt_to_folio(ptr))) {
+	atomic_long_inc(&iomd_counters.bad_frees);
+	if (iomd_direct_addr(ptr))
+		folio = virt_to_folio(ptr);
+	if (!folio || !folio_test_slab(folio) ||
+	    !IS_ALIGNED((unsigned long)ptr, IOMD_ZONE_ALIGN) ||
+	    offset_in_folio(folio, ptr) < sizeof(*hdr)) {
 		pr_err_ratelimited("free of %p: not a zone element or live allocation\n",
 				   ptr);
-		atomic_long_inc(&iomd_counters.bad_frees);
-		return NULL;
-	}
-	if (unlikely(hdr->magic != IOMD_ZONE_MAGIC)) {
+	} else if (hdr->magic != IOMD_ZONE_MAGIC) {
 		pr_err_ratelimited("free of %p: not a live zone element (magic %#x); double free?\n",
 				   ptr, hdr->magic);
-		atomic_long_inc(&iomd_counters.bad_frees);
-		return NULL;
-	}
-	if (unlikely(size && size != hdr->size)) {
+	} else {
 		pr_err_ratelimited("free of %p with size %zu, but it was allocated with size %u\n",
 				   ptr, size, hdr->size);
-		atomic_long_inc(&iomd_counters.bad_frees);
-		return NULL;
 	}
-	return hdr;
-}
-
-/* Free a checked element of @zone. */
-void iomd_zone_free_hdr(struct iomd_zone *zone, struct iomd_zone_hdr *hdr)
-{
-	void *obj = (void *)hdr - hdr->offset;
-
-	hdr->magic = IOMD_ZONE_FREED;
-	this_cpu_inc(zone->pcp->frees);
-	this_cpu_dec(zone->pcp->site_live[hdr->site]);
-	kmem_cache_free(zone->cache, obj);
-	iomd_zone_unreserve(zone, 1);
+	return NULL;
 }
 
 /**

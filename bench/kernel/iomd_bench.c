@@ -16,8 +16,11 @@
  * from unloading and never counts as a leak.
  *
  * Profile allocators: to tell where iomd_malloc()'s time goes, the steps
- * it takes are rebuilt here one by one (kernel/zone.c and kernel/malloc.c
- * are the originals; keep these in step when they change):
+ * took are rebuilt here one by one.  They are the steps of the allocator
+ * before kernel/zone_fast.h (which inlines the zone path and checks a free
+ * with a direct-map range test instead of virt_addr_valid()) and before
+ * page-pool records moved into struct page: kept as the profile that
+ * showed where the time went (docs/benchmarks.md):
  *  - SLAB: kmem_cache_alloc() from a private cache with iomd's object size
  *    (the size class plus a 16-byte header) and alignment;
  *  - SLAB_LIMIT: + the zone limit, a shared atomic counter and its peak;

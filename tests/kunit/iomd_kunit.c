@@ -1144,6 +1144,52 @@ static void iomd_kunit_malloc_bad_free_foreign(struct kunit *test)
 			   IOMD_KUNIT_POOL_ZONES * sizeof(*before));
 }
 
+static const u8 iomd_kunit_global[64] __aligned(64);
+
+/*
+ * Memory that is no allocation of iomd at all: vmalloc memory, pages of
+ * the page allocator (page-pool records live in the first page's
+ * ->private: zero, or another owner's value, is no record), a kernel
+ * global.  Every free is refused and nothing changes hands.
+ */
+static void iomd_kunit_malloc_bad_free_elsewhere(struct kunit *test)
+{
+	struct iomd_zone_stat *before, *after;
+	size_t psz = iomd_page_size();
+	struct page *page;
+	void *v, *p;
+
+	before = iomd_kunit_pool_alloc(test);
+	after = iomd_kunit_pool_alloc(test);
+	v = vzalloc(psz);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, iomd_kunit_vfree, v),
+			0);
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	p = page_address(page);
+
+	iomd_kunit_pool_stat(test, before);
+	iomd_free(v, psz);
+	iomd_free_aligned(v, psz);
+	iomd_free(p, psz);
+	iomd_free_contiguous(p, psz);
+	set_page_private(page, 0x5a5a5a5a5a5a5a5aUL);
+	iomd_free(p, psz);
+	iomd_free((void *)iomd_kunit_global, sizeof(iomd_kunit_global));
+	iomd_free((void *)iomd_kunit_global + 16, 16);
+	iomd_kunit_pool_stat(test, after);
+	KUNIT_EXPECT_MEMEQ(test, before, after,
+			   IOMD_KUNIT_POOL_ZONES * sizeof(*before));
+
+	/* The page is still ours alone, private value untouched. */
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+	KUNIT_EXPECT_EQ(test, page_private(page), 0x5a5a5a5a5a5a5a5aUL);
+	set_page_private(page, 0);
+	__free_page(page);
+}
+
 /* Larger than one run of the page allocator, still from the page pool. */
 static void iomd_kunit_malloc_large(struct kunit *test)
 {
@@ -1175,6 +1221,7 @@ static struct kunit_case iomd_kunit_malloc_cases[] = {
 	KUNIT_CASE(iomd_kunit_malloc_bad_free_zone),
 	KUNIT_CASE(iomd_kunit_malloc_bad_free_pages),
 	KUNIT_CASE(iomd_kunit_malloc_bad_free_foreign),
+	KUNIT_CASE(iomd_kunit_malloc_bad_free_elsewhere),
 	KUNIT_CASE(iomd_kunit_malloc_large),
 	{}
 };
