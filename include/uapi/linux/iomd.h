@@ -365,10 +365,12 @@ struct iomd_zone_info {
  * createMappingInTask() with options, into the calling process.  Unless
  * IOMD_MAP_ONDEMAND, every page is installed before the call returns
  * (like MAP_POPULATE, but in batches); with it, each page at first touch.
- * IOMD_MAP_READONLY mappings cannot be made writable by mprotect(),
- * process_vm_writev() or ptrace.  IOMD_MAP_NOFORK mappings are not
- * inherited by a child, as if madvise(MADV_DONTFORK) had been called;
- * the process can undo it with MADV_DOFORK.  A fixed mapping is never
+ * IOMD_MAP_READONLY mappings cannot be made writable by mprotect()
+ * (EACCES) nor written by process_vm_writev() (EFAULT) or the forced
+ * writes of ptrace and /proc/PID/mem (EIO); no private copy is made.
+ * IOMD_MAP_NOFORK mappings are not inherited by a child, as if
+ * madvise(MADV_DONTFORK) had been called; the process can undo it with
+ * MADV_DOFORK.  A fixed mapping is never
  * moved or placed over another.  Unmap with munmap() on the whole pages,
  * or IOMD_IOC_UNMAP (which removes every part of the mapping, also parts
  * that mprotect() split off).
@@ -410,7 +412,11 @@ struct iomd_unmap {
  * mapping of the descriptor, in every process, is zapped at once; later
  * touches of them get SIGBUS; later mmap(), IOMD_IOC_MAP, kernel reads and
  * writes and IOMD_IOC_PREPARE fail with ENODEV.  The memory is freed when
- * the last reference goes.  Any holder of the fd may revoke it.
+ * the last reference goes (the last close of a descriptor fd or munmap()
+ * of a mapping, and for user memory the pins go with it).  Any holder of
+ * the fd may revoke it; revoking it again succeeds and changes nothing.
+ *
+ * Errors: EBADF, EBADFD, EINVAL (flags or reserved), EFAULT.
  */
 struct iomd_revoke {
 	__u32 fd;
