@@ -12,7 +12,9 @@
  * writes of a debugger, pwrite() to /proc/PID/mem and PTRACE_POKEDATA,
  * fail with EIO, into this process and into a traced child: no private
  * copy is made, and the kernel's view of the bytes (IOMD_IOC_KREAD) is
- * unchanged.  Reading through the same paths works.  The same writers
+ * unchanged.  Reopening the mapping's file through /proc/self/map_files
+ * gives no writable mapping either.  Reading through the same paths
+ * works.  The same writers
  * on a writable mapping (4 pages, and 4 MiB with PMD entries) all
  * succeed and the kernel sees each of their bytes, so the refusals are
  * the mappings' doing.  Nothing is left behind.
@@ -33,7 +35,7 @@
 #define NPAGES		4
 #define HUGE		(2UL << 20)
 #define HUGE_BYTES	(4UL << 20)
-#define CASE_CHECKS	14
+#define CASE_CHECKS	15
 #define SEED		0x726f6e6c79ull	/* "ronly" */
 
 /* How a case is created and mapped. */
@@ -108,6 +110,30 @@ static int mem_rw(pid_t pid, bool write, void *addr, void *buf, size_t n)
 	else
 		got = pread(fd, buf, n, (off_t)(uintptr_t)addr);
 	ret = got < 0 ? -errno : got == (ssize_t)n ? 0 : (int)got;
+	close(fd);
+	return ret;
+}
+
+/*
+ * mmap(PROT_WRITE) of the file behind the mapping [@map, @map + @len),
+ * reopened read-write through /proc/self/map_files: 0 or -errno.
+ */
+static int map_files_writable(void *map, size_t len)
+{
+	char path[80];
+	void *q;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)(uintptr_t)map,
+		 (unsigned long)(uintptr_t)map + len);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ret = q == MAP_FAILED ? -errno : 0;
+	if (!ret)
+		munmap(q, len);
 	close(fd);
 	return ret;
 }
@@ -273,6 +299,10 @@ static void test_case(const struct ro_case *c)
 	ret = mprotect(map, map_len, PROT_READ | PROT_WRITE) ? -errno : 0;
 	iomd_tap_errno(ret, c->writable ? 0 : EACCES,
 		       "%s: mprotect(PROT_READ | PROT_WRITE)", name);
+	ret = map_files_writable(map, map_len);
+	iomd_tap_ok(c->writable || ret,
+		    "%s: /proc/self/map_files gives no writable mapping (%s)",
+		    name, iomd_errno_name(ret));
 	ret = map_probe_write(data + 8, 'D');
 	iomd_tap_eq(ret, c->writable ? 0 : SIGSEGV, "%s: a store (%s)", name,
 		    map_sig_name(ret));

@@ -46,7 +46,7 @@
 /* Checks of one child (child_checks[] and its exit status). */
 #define CHILD_CHECKS	7
 /* Checks of live_test(), the child's included. */
-#define LIVE_CHECKS	(CHILD_CHECKS + 32)
+#define LIVE_CHECKS	(CHILD_CHECKS + 34)
 #define USER_CHECKS	5
 #define CLOSE_CHECKS	13
 #define ERRORS_CHECKS	12
@@ -330,7 +330,7 @@ static void live_test(const struct subject *s, uint64_t extra_bytes,
 	unsigned char *p1, *p2;
 	const char *name = s->name;
 	bool child_ok;
-	pid_t pid;
+	pid_t pid, pid2;
 
 	if (pipe(up) || pipe(down))
 		iomd_tap_bail("pipe: %s", strerror(errno));
@@ -425,6 +425,21 @@ static void live_test(const struct subject *s, uint64_t extra_bytes,
 		       "%s: a second IOMD_IOC_REVOKE succeeds", name);
 	iomd_tap_ok(all_sigbus(p1, s->len, page, false) && map_rss(p2) == 0,
 		    "%s: and changes nothing: still SIGBUS, nothing resident",
+		    name);
+
+	/* A revoked mapping can still be split and inherited. */
+	ret = mprotect(p1 + page, page, PROT_READ) ? -errno : 0;
+	iomd_tap_ok(!ret && all_sigbus(p1, s->len, page, false),
+		    "%s: mprotect() splits a revoked mapping; both parts SIGBUS",
+		    name);
+	pid2 = fork();
+	if (pid2 == 0)
+		_exit(!all_sigbus(p1, s->len, page, false) ||
+		      !all_sigbus(p2, s->len, page, true));
+	if (pid2 < 0 || waitpid(pid2, &status, 0) != pid2)
+		status = -1;
+	iomd_tap_ok(WIFEXITED(status) && !WEXITSTATUS(status),
+		    "%s: a child forked now gets SIGBUS from both mappings",
 		    name);
 
 	/* Let go here first; the child's mapping still holds it. */
