@@ -31,8 +31,10 @@ static unsigned char *ref;
 /* A 64 MiB shared buffer holding the reference bytes. */
 static int huge_buffer(void)
 {
-	int fd = iomd_buffer_create(iomd_fd, BUF_BYTES, 0,
-				    IOMD_TEST_SHARED_INOUT);
+	int fd;
+
+	map_compact_memory();
+	fd = iomd_buffer_create(iomd_fd, BUF_BYTES, 0, IOMD_TEST_SHARED_INOUT);
 
 	if (fd < 0 || iomd_kwrite(iomd_fd, fd, 0, ref, BUF_BYTES))
 		iomd_tap_bail("cannot create and fill a 64 MiB buffer");

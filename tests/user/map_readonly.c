@@ -168,6 +168,8 @@ static int create(const struct ro_case *c, size_t len, unsigned char **user)
 	int fd;
 
 	*user = NULL;
+	if (len >= HUGE)
+		map_compact_memory();
 	if (c->flags) {
 		fd = iomd_buffer_create(iomd_fd, len, 0, c->flags);
 		if (fd >= 0 && iomd_kwrite(iomd_fd, fd, 0, ref, len)) {

@@ -62,7 +62,9 @@ struct subject {
 	const char *name;
 	int fd;
 	size_t len;
-	size_t step;		/* bytes between touches of a faulter */
+	size_t step;		/* bytes between touches (every page, or
+				 * four per PMD entry)
+				 */
 	bool huge;		/* mapped with PMD entries */
 };
 
@@ -81,7 +83,7 @@ static const char *const child_checks[CHILD_CHECKS - 1] = {
 	"talks to the parent",
 	"maps the descriptor itself",
 	"sees the kernel's bytes before the revoke",
-	"every page it reads gets SIGBUS after the revoke",
+	"every touch it reads gets SIGBUS after the revoke",
 	"a write gets SIGBUS after the revoke",
 	"its new mmap() fails with ENODEV",
 	/* CF_MUNMAP: reported as its own check below */
@@ -129,7 +131,7 @@ static int child_run(const struct subject *s, int to_parent, int from_parent)
 		fails |= CF_BYTES;
 	if (!say(to_parent, 'R') || !hear(from_parent, 'G'))
 		return fails | CF_SYNC;
-	if (!all_sigbus(p, s->len, page, false))
+	if (!all_sigbus(p, s->len, s->step, false))
 		fails |= CF_READ;
 	if (!all_sigbus(p, s->len, s->len, true))
 		fails |= CF_WRITE;
@@ -368,12 +370,17 @@ static void live_test(const struct subject *s, uint64_t extra_bytes,
 		return;
 	}
 	ret = map_vma_find(0, m.map_addr, &vma);
-	if (s->huge)
-		iomd_tap_eq(ret ? 0 : vma.pmd, s->len,
-			    "%s: the prefaulted mapping is all PMD entries", name);
-	else
+	if (s->huge) {
+		/* Only PMD-order folios that came cheaply get PMD entries. */
+		if (!iomd_tap_ok(!ret && vma.pmd >= HUGE,
+				 "%s: the prefaulted mapping has PMD entries",
+				 name) || vma.pmd != s->len)
+			iomd_tap_diag("%s: %llu of %zu bytes mapped by PMD entries",
+				      name, (unsigned long long)vma.pmd, s->len);
+	} else {
 		iomd_tap_eq(ret ? 0 : vma.rss, s->len,
 			    "%s: the prefaulted mapping is all resident", name);
+	}
 	iomd_test_mem(0, p1, ref, s->len, "%s: both mappings show the kernel's bytes",
 		      name);
 
@@ -407,9 +414,9 @@ static void live_test(const struct subject *s, uint64_t extra_bytes,
 	iomd_tap_diag("%s: %lu and %lu fault loops before the revoke cut them",
 		      name, f[0].loops, f[1].loops);
 
-	iomd_tap_ok(all_sigbus(p1, s->len, page, false) &&
-		    all_sigbus(p2, s->len, page, false),
-		    "%s: here, every page read of both mappings gets SIGBUS", name);
+	iomd_tap_ok(all_sigbus(p1, s->len, s->step, false) &&
+		    all_sigbus(p2, s->len, s->step, false),
+		    "%s: here, every read of both mappings gets SIGBUS", name);
 	iomd_tap_ok(all_sigbus(p1, s->len, s->len, true) &&
 		    all_sigbus(p2, s->len, s->len, true),
 		    "%s: here, a write to each mapping gets SIGBUS", name);
@@ -423,19 +430,19 @@ static void live_test(const struct subject *s, uint64_t extra_bytes,
 
 	iomd_tap_errno(iomd_revoke(iomd_fd, s->fd), 0,
 		       "%s: a second IOMD_IOC_REVOKE succeeds", name);
-	iomd_tap_ok(all_sigbus(p1, s->len, page, false) && map_rss(p2) == 0,
+	iomd_tap_ok(all_sigbus(p1, s->len, s->step, false) && map_rss(p2) == 0,
 		    "%s: and changes nothing: still SIGBUS, nothing resident",
 		    name);
 
 	/* A revoked mapping can still be split and inherited. */
 	ret = mprotect(p1 + page, page, PROT_READ) ? -errno : 0;
-	iomd_tap_ok(!ret && all_sigbus(p1, s->len, page, false),
+	iomd_tap_ok(!ret && all_sigbus(p1, s->len, s->step, false),
 		    "%s: mprotect() splits a revoked mapping; both parts SIGBUS",
 		    name);
 	pid2 = fork();
 	if (pid2 == 0)
-		_exit(!all_sigbus(p1, s->len, page, false) ||
-		      !all_sigbus(p2, s->len, page, true));
+		_exit(!all_sigbus(p1, s->len, s->step, false) ||
+		      !all_sigbus(p2, s->len, s->step, true));
 	if (pid2 < 0 || waitpid(pid2, &status, 0) != pid2)
 		status = -1;
 	iomd_tap_ok(WIFEXITED(status) && !WEXITSTATUS(status),
@@ -489,6 +496,7 @@ static void test_huge(const struct iomd_stats *before)
 		.huge = true,
 	};
 
+	map_compact_memory();
 	s.fd = iomd_buffer_create(iomd_fd, s.len, 0, IOMD_TEST_SHARED_INOUT);
 	if (s.fd < 0 || iomd_kwrite(iomd_fd, s.fd, 0, ref, s.len))
 		iomd_tap_bail("cannot create and fill a 64 MiB buffer");
