@@ -14,7 +14,8 @@
  * write from an IOMD_MAP_READONLY mapping writes the descriptor's bytes.
  *
  * io_uring: a plain IORING_OP_READ (O_DIRECT, loop device) into a mapping
- * works on every kernel.  io_uring_register_buffers() of a mapping
+ * works on every kernel, and one in flight when the descriptor is revoked
+ * completes (its pages were pinned) or fails with EFAULT, harmlessly.  io_uring_register_buffers() of a mapping
  * behaves as it does for a private mapping of the loop device (a file
  * mapping that is neither shmem nor hugetlbfs): kernels before 6.5 refuse
  * every such buffer with EOPNOTSUPP, whatever the memory; later ones take
@@ -58,7 +59,7 @@
 #define READ_CHECKS	3
 #define WRITE_CHECKS	3
 #define SOURCE_CHECKS	(3 * READ_CHECKS + WRITE_CHECKS)
-#define URING_CHECKS	13
+#define URING_CHECKS	14
 #define PLAN	(1 + 2 * SOURCE_CHECKS + 1 + URING_CHECKS + 2)
 
 static int iomd_fd;
@@ -295,6 +296,33 @@ static int uring_read(struct io_uring *ring, int src, void *buf, off_t off,
 }
 
 /*
+ * Submit an O_DIRECT read of LEN bytes into @buf, a mapping of @fd,
+ * revoke @fd, then reap the read: its result (0 for all of it).
+ */
+static int uring_revoke_in_flight(struct io_uring *ring, int src, int fd,
+				  void *buf)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_read(sqe, src, buf, LEN, 0);
+	if (io_uring_submit(ring) != 1)
+		return -EIO;
+	ret = iomd_revoke(iomd_fd, fd);
+	if (ret)
+		iomd_tap_diag("IOMD_IOC_REVOKE: %s", iomd_errno_name(ret));
+	ret = io_uring_wait_cqe(ring, &cqe);
+	if (ret)
+		return ret;
+	ret = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return ret < 0 ? ret : ret == (int)LEN ? 0 : ret;
+}
+
+/*
  * Whether this kernel's io_uring takes a fixed buffer from a file
  * mapping that is neither shmem nor hugetlbfs: 0, or its refusal.  A
  * private mapping of the loop device is one.
@@ -338,6 +366,16 @@ static void test_uring(int src, int loop, const struct iomd_stats *before)
 	ret = uring_read(&ring, src, (void *)(uintptr_t)m.addr, 0, false);
 	iomd_tap_errno(ret, 0, "io_uring: O_DIRECT IORING_OP_READ into an on-demand mapping");
 	kernel_sees(fd, file_ref, LEN, "io_uring: the kernel's view is the file's bytes");
+
+	/*
+	 * Revoked while a read into the mapping is in flight: the read
+	 * pinned the pages when it was issued (or, issued after the zap,
+	 * faults and fails), and lands in memory that stays allocated.
+	 */
+	ret = uring_revoke_in_flight(&ring, src, fd, (void *)(uintptr_t)m.addr);
+	iomd_tap_ok(ret == 0 || ret == -EFAULT,
+		    "io_uring: an O_DIRECT read in flight across IOMD_IOC_REVOKE completes or gets EFAULT (%s)",
+		    iomd_errno_name(ret));
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
 	iomd_close(fd);
 
