@@ -15,9 +15,10 @@
  *
  * io_uring: a plain IORING_OP_READ (O_DIRECT, loop device) into a mapping
  * works on every kernel, and one in flight when the descriptor is revoked
- * completes (its pages were pinned) or fails with EFAULT, harmlessly.  io_uring_register_buffers() of a mapping
- * behaves as it does for a private mapping of the loop device (a file
- * mapping that is neither shmem nor hugetlbfs): kernels before 6.5 refuse
+ * completes (its pages were pinned) or fails with EFAULT, harmlessly.
+ * io_uring_register_buffers() of a mapping behaves as it does for a
+ * private mapping of the loop device (a file mapping that is neither
+ * shmem nor hugetlbfs): kernels before 6.5 refuse
  * every such buffer with EOPNOTSUPP, whatever the memory; later ones take
  * it, and IORING_OP_READ_FIXED then fills the descriptor.  The registered
  * buffer outlives the mapping and the descriptor fd: the descriptor is
