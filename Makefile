@@ -60,6 +60,7 @@ help:
 	@echo '  TEST_TIMEOUT=$(strip $(TEST_TIMEOUT))     seconds per test program'
 	@echo '  VM_APPEND=words      extra kernel command line'
 	@echo '  VM_MODULES=names     modules to load (default: all built, iomd first)'
+	@echo '  VM_KERNEL_MODULES=$(strip $(VM_KERNEL_MODULES))   the kernel'"'"'s own modules to pack and load'
 	@echo '  VM_PVH=1             0 boots the bzImage instead of the unpacked vmlinux'
 	@echo '  V=1                  show the VM console live'
 	@echo '  KMOD_BUILD=$(KMOD_BUILD)   module build script (KDIR OUTDIR)'

@@ -221,6 +221,8 @@ static int iomd_ioc_info(void __user *uarg, struct iomd_why *why)
 	arg.options = desc->options;
 	arg.nr_ranges = desc->nr_segs;
 	arg.wire_count = iomd_desc_wire_count(desc);
+	arg.huge_bytes = (u64)desc->nr_pmd_folios <<
+			 (IOMD_PMD_ORDER + PAGE_SHIFT);
 	iomd_desc_put(desc);
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }

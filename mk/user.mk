@@ -35,11 +35,14 @@ USER_TEST_SUPPORT_SRCS := tests/user/tap.c tests/user/iomd_test.c
 
 # One test program per source file.
 USER_TEST_NAMES	:= buffer_basic buffer_map buffer_errors buffer_lifetime \
-		   map_cache map_fork map_huge map_options \
+		   map_cache map_fork map_huge map_interop map_options \
+		   map_readonly map_revoke \
 		   zone_sample user_basic user_errors user_memlock \
 		   user_share user_lifetime composite_basic composite_errors \
 		   dma_segments
 USER_TEST_BINS	:= $(addprefix $(USER_BUILD)/tests/,$(USER_TEST_NAMES))
+# Libraries some tests link besides libiomd (liburing-dev, static too).
+$(USER_BUILD)/tests/map_interop: USER_TEST_LIBS := -luring
 USER_DEMO_BIN	:= $(USER_BUILD)/iomd-demo
 USER_TOOL_BINS	:= $(USER_BUILD)/iomdctl
 
@@ -72,7 +75,7 @@ $(USER_TEST_BINS): $(USER_BUILD)/tests/%: $(USER_OBJ)/tests/user/%.o \
 		 $(USER_TEST_SUPPORT_OBJS) $(USER_LIB)
 	@mkdir -p $(@D)
 	$(USER_CC) $(USER_BASE_CFLAGS) $(USER_CFLAGS) -static $(USER_LDFLAGS) \
-		-o $@ $^
+		-o $@ $^ $(USER_TEST_LIBS)
 
 $(USER_DEMO_BIN) $(USER_TOOL_BINS): $(USER_BUILD)/%: $(USER_OBJ)/tools/%.o \
 				 $(USER_LIB)

@@ -19,6 +19,10 @@ VM_MODULES ?=
 VM_PVH ?= 1
 # Only run the tests whose name matches one of these globs:
 TESTS ?=
+# Modules of the kernel itself that tests use (paths under its module
+# tree, without .ko), packed with their dependencies where the kernel has
+# them as modules (Debian's), loaded at boot; map_interop needs loop:
+VM_KERNEL_MODULES ?= drivers/block/loop
 # Programs put in the VM: by default those of mk/user.mk. Point these at
 # other (static) programs to run them instead, e.g. stand-ins; then also set
 # USER_TARGET= so the real ones are not built.
@@ -39,6 +43,7 @@ vm_env = BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' \
 	VM_CPU='$(strip $(VM_CPU))' VM_TIMEOUT='$(strip $(VM_TIMEOUT))' \
 	TEST_TIMEOUT='$(strip $(TEST_TIMEOUT))' VM_APPEND='$(strip $(VM_APPEND))' \
 	VM_MODULES='$(strip $(VM_MODULES))' VM_PVH='$(strip $(VM_PVH))' \
+	VM_KERNEL_MODULES='$(strip $(VM_KERNEL_MODULES))' \
 	TESTS='$(strip $(TESTS))' VM_VERBOSE='$(strip $(V))'
 
 # check/demo/shell need the Debian packages: install whatever is missing

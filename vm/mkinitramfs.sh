@@ -8,12 +8,16 @@
 #                           order (iomd first, the rest sorted by name)
 #   /iomd/tests/NAME        test programs; /iomd/tests.list = names, sorted
 #   /iomd/bin/              demo program (as iomd-demo) and tools, in $PATH
+#   /iomd/kmods/NAME.ko     the kernel's own modules the tests use (loop),
+#                           decompressed; /iomd/kmods.list, the load order
 #
 # Inputs come from the environment (whitespace-separated file lists):
 #   IOMDVM_MODULES   .ko files (the one named iomd.ko is loaded first)
 #   IOMDVM_TESTS     test executables (static; basenames must be unique)
 #   IOMDVM_DEMO      demo executable (optional)
 #   IOMDVM_TOOLS     extra executables for /iomd/bin (optional)
+#   IOMDVM_KMODS     the kernel's .ko, .ko.xz or .ko.gz files, in load
+#                    order (optional)
 #   BUSYBOX          static busybox binary (default /bin/busybox)
 #
 # The staging tree is OUT's directory + /root; it is rebuilt every time
@@ -51,7 +55,8 @@ is_dynamic "$busybox" && die "$busybox is not static (need busybox-static)"
 
 rm -rf "$root"
 mkdir -p "$root"
-for d in bin dev proc sys tmp root etc usr iomd/modules iomd/tests iomd/bin; do
+for d in bin dev proc sys tmp root etc usr iomd/modules iomd/tests iomd/bin \
+	iomd/kmods; do
 	mkdir -p "$root/$d"
 done
 ln -s bin "$root/sbin"
@@ -78,6 +83,22 @@ done
 		[ "$ko" = iomd.ko ] || echo "${ko%.ko}"
 	done
 } >"$root/iomd/modules.list"
+
+# The kernel's own modules, decompressed (busybox insmod may not know
+# compressed ones), in the order given.
+: >"$root/iomd/kmods.list"
+for ko in ${IOMDVM_KMODS:-}; do
+	[ -f "$ko" ] || die "missing kernel module $ko"
+	name=$(basename "$ko")
+	case $name in
+	*.ko.xz) "$busybox" xzcat "$ko" >"$root/iomd/kmods/${name%.xz}" ;;
+	*.ko.gz) "$busybox" zcat "$ko" >"$root/iomd/kmods/${name%.gz}" ;;
+	*.ko) cp "$ko" "$root/iomd/kmods/" ;;
+	*) die "$ko is not a .ko, .ko.xz or .ko.gz file" ;;
+	esac || die "cannot unpack $ko"
+	name=${name%.ko*}
+	echo "$name" >>"$root/iomd/kmods.list"
+done
 
 # Tests, run in sorted order of their names.
 for t in ${IOMDVM_TESTS:-}; do

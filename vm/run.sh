@@ -28,6 +28,12 @@
 #   USER_DEMO_BIN    demo program (mode demo)
 #   USER_TOOL_BINS   extra programs put in the VM's $PATH
 #   TESTS            only run tests whose name matches one of these globs
+#   VM_KERNEL_MODULES  modules of the kernel itself that tests use, as paths
+#                    under its module tree without .ko (default
+#                    drivers/block/loop); packed with their dependencies
+#                    when the kernel has a module tree (KDIR/../kernel, as
+#                    Debian's /lib/modules/<kver>/build has) and loaded at
+#                    boot. A kernel without the tree has them built in.
 #   VM_*, TEST_TIMEOUT: see vm/boot.sh
 set -u
 
@@ -73,6 +79,23 @@ elif [ "$mode" = check ] && [ -z "$tests" ]; then
 	echo "note: no test programs (USER_TEST_BINS empty or TESTS matched none);" \
 		"only loading and unloading the module"
 fi
+
+# kernel_modules KDIR: the files of $VM_KERNEL_MODULES in the module tree
+# beside KDIR, each after its dependencies (from modules.dep), or nothing.
+kernel_modules() {
+	tree=$(cd "$1/.." 2>/dev/null && pwd) || return 0
+	[ -f "$tree/modules.dep" ] || return 0
+	for km in ${VM_KERNEL_MODULES-drivers/block/loop}; do
+		# modules.dep: "kernel/a.ko[.xz]: deps..."; a dependency's own
+		# dependencies follow it, so load the list backwards.
+		awk -v m="kernel/$km.ko" '
+			{ sub(":", "", $1); f = $1; sub(/\.(xz|zst|gz)$/, "", f) }
+			f == m { for (i = NF; i >= 1; i--) print $i; exit }
+		' "$tree/modules.dep" | while read -r rel; do
+			echo "$tree/$rel"
+		done
+	done | awk '!seen[$0]++'
+}
 
 total_pass=0
 total_fail=0
@@ -133,6 +156,7 @@ for spec in "$@"; do
 
 			# 2. initramfs
 			if ! IOMDVM_MODULES=$kos IOMDVM_TESTS=$tests IOMDVM_DEMO=$demo \
+				IOMDVM_KMODS=$(kernel_modules "$kdir") \
 				IOMDVM_TOOLS=${USER_TOOL_BINS:-} \
 				"$here/mkinitramfs.sh" "$vmdir/initramfs.cpio.gz"; then
 				echo "    FAIL packing the initramfs"

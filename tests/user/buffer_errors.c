@@ -137,7 +137,7 @@ static int info_raw(uint32_t fd, uint32_t flags, uint64_t reserved_last)
 	memset(&arg, 0, sizeof(arg));
 	arg.fd = fd;
 	arg.flags = flags;
-	arg.reserved[2] = reserved_last;
+	arg.reserved[1] = reserved_last;
 	return iomd_ioctl(iomd_fd, IOMD_IOC_INFO, &arg);
 }
 
@@ -146,7 +146,7 @@ static void test_info(void)
 	iomd_test_fails(iomd_fd, CLIENT, info_raw(desc_fd, 1, 0), EINVAL,
 			"info with flags 1");
 	iomd_test_fails(iomd_fd, CLIENT, info_raw(desc_fd, 0, 1), EINVAL,
-			"info with reserved[2] = 1");
+			"info with reserved[1] = 1");
 	iomd_test_fails(iomd_fd, CLIENT, info_raw(closed_fd, 0, 0), EBADF,
 			"info on a closed fd");
 	iomd_test_fails(iomd_fd, CLIENT, info_raw(UINT32_MAX, 0, 0), EBADF,

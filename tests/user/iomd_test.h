@@ -18,6 +18,10 @@
 #include "libiomd.h"
 #include "tap.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* A buffer flag set used by most tests: mappable, read-write. */
 #define IOMD_TEST_SHARED_INOUT	(IOMD_DIR_INOUT | IOMD_BUF_KERNEL_USER_SHARED)
 

@@ -8,6 +8,7 @@
 #ifndef _IOMD_MAP_COMMON_H
 #define _IOMD_MAP_COMMON_H
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -211,6 +212,23 @@ static inline uint64_t map_free_range(size_t len)
 		return 0;
 	munmap(p, len + 2 * page);
 	return (uintptr_t)(p + page);
+}
+
+/*
+ * Ask the kernel to compact memory (/proc/sys/vm/compact_memory, as root)
+ * so that a buffer about to be created finds 2 MiB folios even after
+ * earlier tests fragmented memory; the buffer only takes them if they
+ * come cheaply.  Nothing happens where compaction is not available.
+ */
+static inline void map_compact_memory(void)
+{
+	int fd = open("/proc/sys/vm/compact_memory", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) != 1)
+		iomd_tap_diag("compact_memory: %s", strerror(errno));
+	close(fd);
 }
 
 #endif /* _IOMD_MAP_COMMON_H */

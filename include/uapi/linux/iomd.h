@@ -156,6 +156,9 @@ struct iomd_buffer_create {
  *		reports 1; one with user memory in it reports, as a user
  *		descriptor does, the holds on it: its prepare() calls,
  *		mappings and accesses in progress.
+ * @huge_bytes:	out: bytes of the memory in PMD-order folios (shared
+ *		buffers of 2 MiB and more, as the allocator had them), which
+ *		mappings placed on PMD boundaries map with huge entries.
  * @reserved:	must be zero.
  *
  * Errors: EBADF (@fd not open), EBADFD (@fd is not an iomd descriptor),
@@ -172,7 +175,8 @@ struct iomd_info {
 	__u32 options;
 	__u32 nr_ranges;
 	__u32 wire_count;
-	__u64 reserved[3];
+	__u64 huge_bytes;
+	__u64 reserved[2];
 };
 
 /**
@@ -433,15 +437,17 @@ struct iomd_zone_info {
  * createMappingInTask() with options, into the calling process.  Unless
  * IOMD_MAP_ONDEMAND, every page is installed before the call returns
  * (like MAP_POPULATE, but in batches); with it, each page at first touch.
- * IOMD_MAP_READONLY mappings cannot be made writable by mprotect(),
- * process_vm_writev() or ptrace.  IOMD_MAP_NOFORK mappings are not
- * inherited by a child, as if madvise(MADV_DONTFORK) had been called;
- * the process can undo it with MADV_DOFORK.  Buffers made of PMD-order
- * folios are mapped with huge (PMD) entries where the placement allows;
- * IOMD_MAP_NOHUGE asks for page entries only.  The mapping has the
- * descriptor's cache mode; IOMD_MAP_CACHE(IOMD_CACHE_WB, _WC or _UC) asks
- * for that mode and fails with EOPNOTSUPP if the memory has another one
- * (IOMD_CACHE_DEFAULT, 0, takes whatever it has).  A fixed mapping is never
+ * IOMD_MAP_READONLY mappings cannot be made writable by mprotect()
+ * (EACCES) nor written by process_vm_writev() (EFAULT) or the forced
+ * writes of ptrace and /proc/PID/mem (EIO); no private copy is made.
+ * IOMD_MAP_NOFORK mappings are not inherited by a child, as if
+ * madvise(MADV_DONTFORK) had been called; the process can undo it with
+ * MADV_DOFORK.  Buffers made of PMD-order folios are mapped with huge
+ * (PMD) entries where the placement allows; IOMD_MAP_NOHUGE asks for page
+ * entries only.  The mapping has the descriptor's cache mode;
+ * IOMD_MAP_CACHE(IOMD_CACHE_WB, _WC or _UC) asks for that mode and fails
+ * with EOPNOTSUPP if the memory has another one (IOMD_CACHE_DEFAULT, 0,
+ * takes whatever it has).  A fixed mapping is never
  * moved or placed over another.  Unmap with munmap() on the whole pages,
  * or IOMD_IOC_UNMAP (which removes every part of the mapping, also parts
  * that mprotect() split off).
@@ -486,7 +492,11 @@ struct iomd_unmap {
  * mapping of the descriptor, in every process, is zapped at once; later
  * touches of them get SIGBUS; later mmap(), IOMD_IOC_MAP, kernel reads and
  * writes and IOMD_IOC_PREPARE fail with ENODEV.  The memory is freed when
- * the last reference goes.  Any holder of the fd may revoke it.
+ * the last reference goes (the last close of a descriptor fd or munmap()
+ * of a mapping, and for user memory the pins go with it).  Any holder of
+ * the fd may revoke it; revoking it again succeeds and changes nothing.
+ *
+ * Errors: EBADF, EBADFD, EINVAL (flags or reserved), EFAULT.
  */
 struct iomd_revoke {
 	__u32 fd;
