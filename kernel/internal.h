@@ -254,6 +254,7 @@ void *iomd_krange_vaddr(struct iomd_desc *desc);
 /* user.c */
 void iomd_user_judge(struct iomd_user *u);
 int iomd_user_check_ranges(struct iomd_user *u, struct iomd_why *why);
+void iomd_user_unjudge(struct iomd_user *u);
 
 /* wire.c */
 int iomd_user_wire(struct iomd_user *u, struct iomd_why *why);

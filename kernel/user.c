@@ -127,10 +127,18 @@ static int iomd_user_check_vmas(struct mm_struct *mm, unsigned int i,
 	return 0;
 }
 
+/* Unwired memory is not judged: nothing may map it. */
+void iomd_user_unjudge(struct iomd_user *u)
+{
+	u->desc.user_shareable = false;
+	iomd_why_set(&u->desc.share_why, -ENODATA,
+		     "user memory is not wired; prepare it first");
+}
+
 /*
- * Decide whether the pinned ranges may be mapped into a task, and if not
- * say why.  mmap_lock held; called each time the memory is wired, since
- * the owner may have remapped it in between.
+ * Decide whether the ranges may be mapped into a task, and if not say
+ * why.  mmap_lock held; called each time the memory is wired, since the
+ * owner may have remapped it in between.
  */
 void iomd_user_judge(struct iomd_user *u)
 {
@@ -288,8 +296,7 @@ struct iomd_desc *iomd_desc_create_user(struct mm_struct *mm,
 	u->desc.capacity = total;
 	u->desc.npages = npages;
 	u->npages = npages;
-	iomd_why_set(&u->desc.share_why, -ENODATA,
-		     "user memory is not wired; prepare it first");
+	iomd_user_unjudge(u);
 	mmgrab(mm);
 	u->mm = mm;
 	mutex_init(&u->lock);

@@ -47,8 +47,36 @@ static void iomd_wire_uncharge(struct mm_struct *mm, unsigned long npages)
 	atomic64_sub(npages, &mm->pinned_vm);
 }
 
-/* Pin every range of @u into @pages; all or nothing.  mmap_lock held. */
-static int iomd_wire_pin(struct iomd_user *u, struct page **pages,
+/*
+ * Pin @n pages from @addr into @pages.  @fast: @mm is current->mm and
+ * its mmap_lock is not held, so GUP can walk the page tables without it
+ * and only take the lock for pages it must fault in; otherwise mmap_lock
+ * is held for read.  Return: pages pinned (fewer than @n if one could not
+ * be), or -errno if none was.
+ */
+static long iomd_wire_pin_range(struct mm_struct *mm, bool fast,
+				unsigned long addr, unsigned long n,
+				unsigned int gup, struct page **pages)
+{
+	unsigned long done = 0;
+	int got;
+
+	if (!fast)
+		return iomd_pin_user_pages_remote(mm, addr, n, gup, pages);
+	/* pin_user_pages_fast() counts pages in an int. */
+	while (done < n) {
+		got = pin_user_pages_fast(addr + (done << PAGE_SHIFT),
+					  min(n - done, (unsigned long)INT_MAX),
+					  gup, pages + done);
+		if (got <= 0)
+			return done ? done : (got ? got : -EFAULT);
+		done += got;
+	}
+	return done;
+}
+
+/* Pin every range of @u into @pages; all or nothing. */
+static int iomd_wire_pin(struct iomd_user *u, bool fast, struct page **pages,
 			 struct iomd_why *why)
 {
 	unsigned int gup = FOLL_LONGTERM;
@@ -65,8 +93,8 @@ static int iomd_wire_pin(struct iomd_user *u, struct page **pages,
 
 		n = (i + 1 < u->desc.nr_segs ? seg[1].page_index : u->npages) -
 		    seg->page_index;
-		got = iomd_pin_user_pages_remote(u->mm, addr, n, gup,
-						 pages + done);
+		got = iomd_wire_pin_range(u->mm, fast, addr, n, gup,
+					  pages + done);
 		if (got > 0)
 			done += got;
 		if (got != n) {
@@ -77,6 +105,54 @@ static int iomd_wire_pin(struct iomd_user *u, struct page **pages,
 		}
 	}
 	return 0;
+}
+
+/*
+ * Judge whether @u's memory may be shared and pin it.  The verdict must
+ * hold for the pages pinned, so for memory judged shareable both happen
+ * under one hold of mmap_lock.  Memory judged private stays unshareable
+ * whatever the owner remaps meanwhile, so the owner's own memory (the
+ * common case: an application wiring its buffers) is pinned after the
+ * lock is dropped, by GUP's lockless page-table walk.
+ */
+static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
+			       struct iomd_why *why)
+{
+	bool fast;
+	int ret;
+
+	mmap_read_lock(u->mm);
+	ret = iomd_user_check_ranges(u, why);
+	if (ret) {
+		mmap_read_unlock(u->mm);
+		return ret;
+	}
+	iomd_user_judge(u);
+	fast = u->mm == current->mm && !u->desc.user_shareable;
+	if (fast) {
+		mmap_read_unlock(u->mm);
+		ret = iomd_wire_pin(u, true, pages, why);
+		/*
+		 * The ranges were checked before the lock was dropped; check
+		 * them again now that the pages are pinned, so that memory
+		 * the owner remapped to a write-combined or uncached iomd
+		 * buffer in between is not wired (a remap that comes and
+		 * goes within the window is the owner's own doing).
+		 */
+		if (!ret) {
+			mmap_read_lock(u->mm);
+			ret = iomd_user_check_ranges(u, why);
+			mmap_read_unlock(u->mm);
+			if (ret)
+				unpin_user_pages(pages, u->npages);
+		}
+	} else {
+		ret = iomd_wire_pin(u, false, pages, why);
+		mmap_read_unlock(u->mm);
+	}
+	if (ret)
+		iomd_user_unjudge(u);
+	return ret;
 }
 
 /* Pin and charge @u's memory; the wiring state is claimed by the caller. */
@@ -92,20 +168,15 @@ static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
 	ret = iomd_wire_charge(u->mm, u->npages, why);
 	if (ret)
 		goto put_mm;
-	pages = kvcalloc(u->npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	/* Not zeroed: pinning fills every entry or fails. */
+	pages = kvmalloc_array(u->npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages) {
 		ret = iomd_fail(why, -ENOMEM, "out of memory for %lu pages",
 				u->npages);
 		goto uncharge;
 	}
 
-	mmap_read_lock(u->mm);
-	ret = iomd_user_check_ranges(u, why);
-	if (!ret)
-		ret = iomd_wire_pin(u, pages, why);
-	if (!ret)
-		iomd_user_judge(u);
-	mmap_read_unlock(u->mm);
+	ret = iomd_wire_judge_pin(u, pages, why);
 	if (ret)
 		goto free_pages;
 

@@ -21,7 +21,7 @@
 #define DESCRIBE_CHECKS		(16 * 2 + 3)
 #define WIRE_ARG_CHECKS		(7 * 2 + 3)
 #define RW_CHECKS		3
-#define PIN_FAIL_CHECKS		11
+#define PIN_FAIL_CHECKS		15
 #define LEFTOVER_CHECKS		2
 #define PLAN	(DESCRIBE_CHECKS + WIRE_ARG_CHECKS + RW_CHECKS + \
 		 PIN_FAIL_CHECKS + LEFTOVER_CHECKS)
@@ -302,14 +302,30 @@ static void test_rw(void)
 	iomd_close(desc);
 }
 
+/*
+ * PREPARE of @desc, 3 pages of which the last one is gone since it was
+ * described, fails and leaves nothing pinned or charged.
+ */
+static void pin_fails_undone(int desc, const char *what)
+{
+	uint64_t pin0 = pinned_pages(), vm0 = vm_pin();
+
+	iomd_test_fails(iomd_fd, CLIENT, iomd_prepare(iomd_fd, desc), EFAULT,
+			"PREPARE of 3 %s pages whose last one is gone since",
+			what);
+	iomd_tap_eq(pinned_pages(), pin0,
+		    "... releases the 2 pages it could pin");
+	iomd_tap_eq(vm_pin(), vm0, "... charges nothing");
+}
+
 /* prepare() failures pin nothing and charge nothing. */
 static void test_pin_fail(void)
 {
 	struct iomd_range r;
 	uint64_t pin0, vm0;
 	unsigned char *mem;
+	int desc, mfd;
 	void *p;
-	int desc;
 
 	pin0 = pinned_pages();
 	vm0 = vm_pin();
@@ -327,6 +343,27 @@ static void test_pin_fail(void)
 	iomd_close(desc);
 	munmap(mem, 2 * page);
 
+	/*
+	 * Memory judged shareable is pinned under mmap_lock, private memory
+	 * without it: both undo a partial pin.  A memfd truncated to 2 of
+	 * its 3 mapped pages stays mapped (and shareable) but cannot be
+	 * pinned whole.
+	 */
+	mfd = memfd_create("user_errors", MFD_CLOEXEC);
+	if (mfd < 0 || ftruncate(mfd, 3 * page))
+		iomd_tap_bail("memfd: %s", strerror(errno));
+	mem = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (mem == MAP_FAILED)
+		iomd_tap_bail("mmap of a memfd: %s", strerror(errno));
+	r = range_of(mem, 3 * page);
+	desc = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
+	if (desc < 0 || ftruncate(mfd, 2 * page))
+		iomd_tap_bail("cannot set up a truncated memfd range");
+	pin_fails_undone(desc, "memfd");
+	iomd_close(desc);
+	munmap(mem, 3 * page);
+	close(mfd);
+
 	/* The last of 3 pages is unmapped after describing. */
 	mem = map_anon(3 * page, PROT_READ | PROT_WRITE);
 	memset(mem, 1, 3 * page);
@@ -334,11 +371,7 @@ static void test_pin_fail(void)
 	desc = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
 	if (desc < 0 || munmap(mem + 2 * page, page))
 		iomd_tap_bail("cannot set up a partly unmapped range");
-	iomd_test_fails(iomd_fd, CLIENT, iomd_prepare(iomd_fd, desc), EFAULT,
-			"PREPARE of 3 pages whose last one was unmapped since");
-	iomd_tap_eq(pinned_pages(), pin0,
-		    "... releases the 2 pages it could pin");
-	iomd_tap_eq(vm_pin(), vm0, "... charges nothing");
+	pin_fails_undone(desc, "private");
 	munmap(mem, 2 * page);
 	iomd_tap_errno(iomd_prepare(iomd_fd, desc), EFAULT,
 		       "PREPARE with every page unmapped fails with EFAULT");
