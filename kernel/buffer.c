@@ -189,13 +189,14 @@ static int iomd_buffer_alloc_pmd(struct page **pages, unsigned long count,
 		page = alloc_pages(iomd_gfp_opportunistic(gfp) | __GFP_COMP,
 				   IOMD_PMD_ORDER);
 		/*
-		 * Free 2 MiB blocks may only need compacting: do that (as
-		 * THP's defrag does) before falling back to small pages.
-		 * Costly orders never wake the OOM killer.
+		 * Free 2 MiB blocks may only need compacting: do that in
+		 * earnest (synchronous compaction, which a plain costly
+		 * allocation skips once compaction has been deferred) before
+		 * falling back to small pages for the rest of the buffer.
+		 * __GFP_RETRY_MAYFAIL never wakes the OOM killer.
 		 */
 		if (!page)
-			page = alloc_pages((gfp & ~__GFP_RETRY_MAYFAIL) |
-					   __GFP_COMP, IOMD_PMD_ORDER);
+			page = alloc_pages(gfp | __GFP_COMP, IOMD_PMD_ORDER);
 		if (!page)
 			break;
 		for (i = 0; i < nr; i++)
