@@ -246,8 +246,7 @@ static int iomd_composite_fill(struct iomd_composite *c, struct iomd_why *why)
 	for (i = 0; i < desc->nr_segs; i++) {
 		const struct iomd_seg *seg = &desc->segs[i];
 
-		n = (i + 1 < desc->nr_segs ? seg[1].page_index :
-					     desc->npages) - seg->page_index;
+		n = iomd_seg_npages(desc, i);
 		memcpy(pages + seg->page_index,
 		       c->parts[c->src[i].part].child->pages +
 		       c->src[i].child_page, n * sizeof(*pages));

@@ -108,6 +108,15 @@ struct iomd_desc {
 	struct list_head parents;
 };
 
+/* Pages of @desc->pages that segment @i lies in: up to the next one's. */
+static inline unsigned long iomd_seg_npages(const struct iomd_desc *desc,
+					    unsigned int i)
+{
+	return (i + 1 < desc->nr_segs ? desc->segs[i + 1].page_index :
+					desc->npages) -
+	       desc->segs[i].page_index;
+}
+
 /**
  * struct iomd_user - a descriptor of application memory
  * @desc:	the common descriptor; @desc.pages is set while wired.

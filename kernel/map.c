@@ -184,10 +184,14 @@ static bool iomd_map_pmd_capable(struct iomd_desc *desc,
 	       IS_ALIGNED((vma->vm_start >> PAGE_SHIFT) - vma->vm_pgoff, nr);
 }
 
-static bool iomd_is_map_vm_ops(const struct vm_operations_struct *ops)
+/* Whether @vma is an iomd mapping (of a descriptor or mapping object). */
+static bool iomd_vma_is_mapping(struct vm_area_struct *vma)
 {
-	return ops == &iomd_vm_ops_prefault || ops == &iomd_vm_ops_ondemand ||
-	       ops == &iomd_vm_ops_folio;
+	const struct vm_operations_struct *ops = vma->vm_ops;
+
+	return iomd_file_is_mapping(vma->vm_file) &&
+	       (ops == &iomd_vm_ops_prefault || ops == &iomd_vm_ops_ondemand ||
+		ops == &iomd_vm_ops_folio);
 }
 
 /*
@@ -199,8 +203,7 @@ u32 iomd_vma_cache_mode(struct vm_area_struct *vma)
 {
 	struct iomd_desc *desc;
 
-	if (!iomd_file_is_mapping(vma->vm_file) ||
-	    !iomd_is_map_vm_ops(vma->vm_ops))
+	if (!iomd_vma_is_mapping(vma))
 		return IOMD_CACHE_WB;
 	desc = vma->vm_private_data;
 	return desc->cache;
@@ -381,9 +384,7 @@ static struct vm_area_struct *iomd_find_mapping(struct mm_struct *mm,
 {
 	struct vm_area_struct *vma = find_vma(mm, addr);
 
-	if (!vma || vma->vm_start > addr ||
-	    !iomd_file_is_mapping(vma->vm_file) ||
-	    !iomd_is_map_vm_ops(vma->vm_ops) ||
+	if (!vma || vma->vm_start > addr || !iomd_vma_is_mapping(vma) ||
 	    (desc && vma->vm_private_data != desc))
 		return NULL;
 	return vma;

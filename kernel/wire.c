@@ -88,11 +88,9 @@ static int iomd_wire_pin(struct iomd_user *u, bool fast, struct page **pages,
 	if (u->desc.direction & IOMD_DIR_IN)
 		gup |= FOLL_WRITE;
 	for (i = 0; i < u->desc.nr_segs; i++) {
-		const struct iomd_seg *seg = &u->desc.segs[i];
 		unsigned long addr = u->ranges[i].addr & PAGE_MASK;
 
-		n = (i + 1 < u->desc.nr_segs ? seg[1].page_index : u->npages) -
-		    seg->page_index;
+		n = iomd_seg_npages(&u->desc, i);
 		got = iomd_wire_pin_range(u->mm, fast, addr, n, gup,
 					  pages + done);
 		if (got > 0)

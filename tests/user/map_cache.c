@@ -474,15 +474,9 @@ int main(void)
 	struct iomd_stats before;
 	unsigned int i;
 
-	iomd_tap_plan(PLAN);
 	iomd_fd = iomd_test_open();
 	page = iomd_page_size();
-	map_probe_init();
-	iomd_test_stats(iomd_fd, &before);
-	ref = malloc(NPAGES * page);
-	if (!ref)
-		iomd_tap_bail("out of memory");
-	iomd_test_fill(ref, NPAGES * page, SEED);
+	ref = map_test_start(iomd_fd, PLAN, NPAGES * page, SEED, &before);
 
 	for (i = 0; i < NR_MODES; i++)
 		test_mode(modes[i]);
@@ -491,8 +485,5 @@ int main(void)
 	test_misc();
 	test_composite();
 
-	iomd_test_no_leaks(iomd_fd, &before);
-	free(ref);
-	iomd_close(iomd_fd);
-	return iomd_tap_finish();
+	return map_test_finish(iomd_fd, &before, ref);
 }

@@ -231,4 +231,39 @@ static inline void map_compact_memory(void)
 	close(fd);
 }
 
+/*
+ * Start a map_* test: print its TAP plan of @plan checks, set up the
+ * probes, and return a @len-byte reference buffer filled with @seed's
+ * pattern; @before receives the module's counters, for the leak checks of
+ * map_test_finish().
+ */
+static inline unsigned char *map_test_start(int iomd_fd, unsigned int plan,
+					    size_t len, uint64_t seed,
+					    struct iomd_stats *before)
+{
+	unsigned char *ref;
+
+	iomd_tap_plan(plan);
+	map_probe_init();
+	ref = malloc(len);
+	if (!ref)
+		iomd_tap_bail("out of memory");
+	iomd_test_fill(ref, len, seed);
+	iomd_test_stats(iomd_fd, before);
+	return ref;
+}
+
+/*
+ * End a map_* test: check that nothing is left since @before (two
+ * checks), free @ref, close /dev/iomd; returns the exit status.
+ */
+static inline int map_test_finish(int iomd_fd,
+				  const struct iomd_stats *before, void *ref)
+{
+	iomd_test_no_leaks(iomd_fd, before);
+	free(ref);
+	iomd_close(iomd_fd);
+	return iomd_tap_finish();
+}
+
 #endif /* _IOMD_MAP_COMMON_H */

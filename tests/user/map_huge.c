@@ -385,13 +385,7 @@ int main(void)
 
 	page = iomd_page_size();
 	iomd_fd = iomd_test_open();
-	iomd_tap_plan(9 + 6 + 6 + 7 + 3 + 6 + 4 + 7 + 2);
-	map_probe_init();
-	ref = malloc(BUF_BYTES);
-	if (!ref)
-		iomd_tap_bail("out of memory");
-	iomd_test_fill(ref, BUF_BYTES, SEED);
-	iomd_test_stats(iomd_fd, &before);
+	ref = map_test_start(iomd_fd, 9 + 6 + 6 + 7 + 3 + 6 + 4 + 7 + 2, BUF_BYTES, SEED, &before);
 
 	test_prefault();
 	test_ondemand();
@@ -402,8 +396,5 @@ int main(void)
 	test_nohuge();
 	test_info();
 
-	iomd_test_no_leaks(iomd_fd, &before);
-	free(ref);
-	iomd_close(iomd_fd);
-	return iomd_tap_finish();
+	return map_test_finish(iomd_fd, &before, ref);
 }

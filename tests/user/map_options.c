@@ -653,13 +653,7 @@ int main(void)
 
 	page = iomd_page_size();
 	iomd_fd = iomd_test_open();
-	iomd_tap_plan(PLAN);
-	map_probe_init();
-	ref = malloc(NPAGES * page);
-	if (!ref)
-		iomd_tap_bail("out of memory");
-	iomd_test_fill(ref, NPAGES * page, SEED);
-	iomd_test_stats(iomd_fd, &before);
+	ref = map_test_start(iomd_fd, PLAN, NPAGES * page, SEED, &before);
 
 	test_matrix();
 	test_errors();
@@ -668,8 +662,5 @@ int main(void)
 	test_dir_in();
 	test_dontneed();
 
-	iomd_test_no_leaks(iomd_fd, &before);
-	free(ref);
-	iomd_close(iomd_fd);
-	return iomd_tap_finish();
+	return map_test_finish(iomd_fd, &before, ref);
 }

@@ -352,19 +352,10 @@ int main(void)
 
 	page = iomd_page_size();
 	iomd_fd = iomd_test_open();
-	iomd_tap_plan(PLAN);
-	map_probe_init();
-	ref = malloc(HUGE_BYTES);
-	if (!ref)
-		iomd_tap_bail("out of memory");
-	iomd_test_fill(ref, HUGE_BYTES, SEED);
-	iomd_test_stats(iomd_fd, &before);
+	ref = map_test_start(iomd_fd, PLAN, HUGE_BYTES, SEED, &before);
 
 	for (i = 0; i < NR_CASES; i++)
 		test_case(&cases[i]);
 
-	iomd_test_no_leaks(iomd_fd, &before);
-	free(ref);
-	iomd_close(iomd_fd);
-	return iomd_tap_finish();
+	return map_test_finish(iomd_fd, &before, ref);
 }

@@ -621,13 +621,7 @@ int main(void)
 
 	page = iomd_page_size();
 	iomd_fd = iomd_test_open();
-	iomd_tap_plan(PLAN);
-	map_probe_init();
-	ref = malloc(HUGE_BYTES);
-	if (!ref)
-		iomd_tap_bail("out of memory");
-	iomd_test_fill(ref, HUGE_BYTES, SEED);
-	iomd_test_stats(iomd_fd, &before);
+	ref = map_test_start(iomd_fd, PLAN, HUGE_BYTES, SEED, &before);
 
 	test_errors();
 	test_buffer(&before);
@@ -635,8 +629,5 @@ int main(void)
 	test_user(&before);
 	test_last_close(&before);
 
-	iomd_test_no_leaks(iomd_fd, &before);
-	free(ref);
-	iomd_close(iomd_fd);
-	return iomd_tap_finish();
+	return map_test_finish(iomd_fd, &before, ref);
 }
