@@ -221,13 +221,15 @@ int iomd_desc_cache_check(const struct iomd_desc *desc, u32 mode,
 		return iomd_fail(why, -EINVAL, "unknown cache mode %u", mode);
 	if (mode == IOMD_CACHE_DEFAULT || mode == desc->cache)
 		return 0;
-	if (desc->kind != IOMD_KIND_BUFFER)
+	if (desc->kind == IOMD_KIND_USER || desc->kind == IOMD_KIND_KERNEL)
 		return iomd_fail(why, -EOPNOTSUPP,
 				 "%s memory is not iomd's to change and stays write-back; only buffers created with IOMD_BUF_CACHE(mode) have another cache mode",
 				 desc->kind == IOMD_KIND_USER ? "user" :
 				 "kernel-range");
+	/* A buffer, or a composite, which has its parts' mode. */
 	return iomd_fail(why, -EOPNOTSUPP,
-			 "the buffer is %s, and so is every mapping of it (one page in two cache modes is undefined on x86); ask IOMD_CACHE_DEFAULT or create the buffer %s",
+			 "the %s is %s, and so is every mapping of it (one page in two cache modes is undefined on x86); ask IOMD_CACHE_DEFAULT or use a buffer created %s",
+			 desc->kind == IOMD_KIND_BUFFER ? "buffer" : "composite's memory",
 			 iomd_cache_name(desc->cache), iomd_cache_name(mode));
 }
 

@@ -81,7 +81,7 @@ int iomd_user_check_ranges(struct iomd_user *u, struct iomd_why *why)
 		end = addr + u->ranges[i].length;
 		for (; addr < end; addr = vma->vm_end) {
 			vma = find_vma(u->mm, addr);
-			if (!vma)
+			if (!vma || vma->vm_start >= end)
 				break;
 			ret = iomd_user_vma_cache(vma, i, max(addr,
 							      vma->vm_start),

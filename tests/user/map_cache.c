@@ -38,7 +38,7 @@
 #define MODE_CHECKS	(2 + NR_VARIANTS * VARIANT_CHECKS + 2 + \
 			 2 * 2 + 2)
 #define UNKNOWN_CHECKS	8
-#define USER_CHECKS	16
+#define USER_CHECKS	19
 #define MISC_CHECKS	7
 #define COMPOSITE_CHECKS 6
 #define LEAK_CHECKS	2
@@ -345,6 +345,32 @@ static void test_user(void)
 		iomd_close(fd);
 	iomd_unmap_addr(iomd_fd, mem);
 	iomd_close(buf);
+
+	/*
+	 * Only the described range counts: with a hole in it, wiring fails
+	 * for the hole (EFAULT), whatever is mapped past its end.
+	 */
+	mem = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		iomd_tap_bail("mmap: %s", strerror(errno));
+	fd = user_desc(mem, 2 * page, 0);
+	munmap(mem + page, 2 * page);
+	buf = create_filled(IOMD_CACHE_WC, 1);
+	ret = buf < 0 ? buf :
+	      iomd_map_create(iomd_fd, buf, IOMD_MAP_FIXED,
+			      (uintptr_t)(mem + 2 * page), 0, 0, &m);
+	iomd_tap_ok(fd >= 0 && !ret,
+		    "a range with a hole, a write-combined mapping past its end");
+	ret = fd >= 0 ? iomd_prepare(iomd_fd, fd) : fd;
+	iomd_test_fails(iomd_fd, -1, ret < 0 ? ret : 0, EFAULT,
+			"IOMD_IOC_PREPARE fails for the hole, not the mapping past the end");
+	if (fd >= 0)
+		iomd_close(fd);
+	iomd_unmap_addr(iomd_fd, mem + 2 * page);
+	if (buf >= 0)
+		iomd_close(buf);
+	munmap(mem, page);
 
 	/* A write-back buffer's mapping may be described. */
 	buf = create_filled(IOMD_CACHE_DEFAULT, 2);
