@@ -161,6 +161,22 @@ void iomd_test_fill(void *p, size_t len, uint64_t seed)
 	}
 }
 
+int iomd_test_buffer_filled(int iomd_fd, size_t len, uint32_t flags,
+			    const void *bytes)
+{
+	int fd = iomd_buffer_create(iomd_fd, len, 0, flags);
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = iomd_kwrite(iomd_fd, fd, 0, bytes, len);
+	if (ret) {
+		iomd_close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 size_t iomd_test_check(const void *p, size_t len, uint64_t seed)
 {
 	const unsigned char *src = p;

@@ -65,6 +65,13 @@ __printf(5, 6) bool iomd_test_mem(int ret, const void *got, const void *want,
 void iomd_test_fill(void *p, size_t len, uint64_t seed);
 
 /*
+ * A buffer descriptor of @len bytes made with @flags and holding @bytes
+ * (written by the kernel): its fd, or -errno of the create or the write.
+ */
+int iomd_test_buffer_filled(int iomd_fd, size_t len, uint32_t flags,
+			    const void *bytes);
+
+/*
  * Check @len bytes at @p against the pattern iomd_test_fill() wrote for
  * @seed when @p was at offset 0.  Returns the index of the first
  * mismatching byte, or @len if all match.

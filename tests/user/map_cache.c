@@ -70,18 +70,9 @@ static uint32_t resolved(uint32_t mode)
 /* A shared in/out buffer of @npages in cache mode @mode, filled with ref. */
 static int create_filled(uint32_t mode, size_t npages)
 {
-	int fd, ret;
-
-	fd = iomd_buffer_create(iomd_fd, npages * page, 0,
-				IOMD_TEST_SHARED_INOUT | IOMD_BUF_CACHE(mode));
-	if (fd < 0)
-		return fd;
-	ret = iomd_kwrite(iomd_fd, fd, 0, ref, npages * page);
-	if (ret) {
-		iomd_close(fd);
-		return ret;
-	}
-	return fd;
+	return iomd_test_buffer_filled(iomd_fd, npages * page,
+				       IOMD_TEST_SHARED_INOUT |
+				       IOMD_BUF_CACHE(mode), ref);
 }
 
 /*

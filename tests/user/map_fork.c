@@ -102,9 +102,9 @@ static void test_shared(uint32_t options, const char *what)
 	char *data;
 	pid_t pid;
 
-	fd = iomd_buffer_create(iomd_fd, NPAGES * page, 0,
-				IOMD_TEST_SHARED_INOUT);
-	if (fd < 0 || iomd_kwrite(iomd_fd, fd, 0, ref, NPAGES * page) ||
+	fd = iomd_test_buffer_filled(iomd_fd, NPAGES * page,
+				     IOMD_TEST_SHARED_INOUT, ref);
+	if (fd < 0 ||
 	    iomd_kwrite(iomd_fd, fd, offset, pre_fork, sizeof(pre_fork)))
 		iomd_tap_bail("cannot create and fill a buffer");
 	if (options & IOMD_MAP_FIXED)
@@ -178,9 +178,9 @@ static void test_nofork(uint32_t options, const char *what)
 	int fd, ret, status;
 	pid_t pid;
 
-	fd = iomd_buffer_create(iomd_fd, NPAGES * page, 0,
-				IOMD_TEST_SHARED_INOUT);
-	if (fd < 0 || iomd_kwrite(iomd_fd, fd, 0, ref, NPAGES * page))
+	fd = iomd_test_buffer_filled(iomd_fd, NPAGES * page,
+				     IOMD_TEST_SHARED_INOUT, ref);
+	if (fd < 0)
 		iomd_tap_bail("cannot create and fill a buffer");
 	if (options & IOMD_MAP_FIXED)
 		hint = map_free_range(NPAGES * page) + 5;
@@ -234,9 +234,9 @@ static void test_dofork(void)
 	int fd, ret, status;
 	pid_t pid;
 
-	fd = iomd_buffer_create(iomd_fd, NPAGES * page, 0,
-				IOMD_TEST_SHARED_INOUT);
-	if (fd < 0 || iomd_kwrite(iomd_fd, fd, 0, ref, NPAGES * page))
+	fd = iomd_test_buffer_filled(iomd_fd, NPAGES * page,
+				     IOMD_TEST_SHARED_INOUT, ref);
+	if (fd < 0)
 		iomd_tap_bail("cannot create and fill a buffer");
 	ret = iomd_map_create(iomd_fd, fd, IOMD_MAP_NOFORK, 0, 0, 0, &m);
 	if (!iomd_tap_errno(ret, 0, "NOFORK for MADV_DOFORK: IOMD_IOC_MAP")) {

@@ -38,9 +38,9 @@ static int huge_buffer(void)
 	int fd;
 
 	map_compact_memory();
-	fd = iomd_buffer_create(iomd_fd, BUF_BYTES, 0, IOMD_TEST_SHARED_INOUT);
-	if (fd < 0 || iomd_kwrite(iomd_fd, fd, 0, ref, BUF_BYTES) ||
-	    iomd_info(iomd_fd, fd, &info))
+	fd = iomd_test_buffer_filled(iomd_fd, BUF_BYTES, IOMD_TEST_SHARED_INOUT,
+				     ref);
+	if (fd < 0 || iomd_info(iomd_fd, fd, &info))
 		iomd_tap_bail("cannot create and fill a 64 MiB buffer");
 	folio_bytes = info.huge_bytes;
 	/* The folios the allocator had; the mapping must use them all. */

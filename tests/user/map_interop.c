@@ -76,8 +76,9 @@ static int stale_buffer(size_t len, uint32_t options,
 
 	if (len >= HUGE)
 		map_compact_memory();
-	fd = iomd_buffer_create(iomd_fd, len, 0, IOMD_TEST_SHARED_INOUT);
-	if (fd < 0 || iomd_kwrite(iomd_fd, fd, 0, stale, len))
+	fd = iomd_test_buffer_filled(iomd_fd, len, IOMD_TEST_SHARED_INOUT,
+				     stale);
+	if (fd < 0)
 		iomd_tap_bail("cannot create and fill a %zu-byte buffer", len);
 	ret = iomd_map_create(iomd_fd, fd, options, 0, 0, 0, m);
 	if (ret) {
@@ -175,8 +176,8 @@ static void write_from(const char *name, int src, int file)
 	if (!want || !back)
 		iomd_tap_bail("out of memory");
 	iomd_test_fill(want, LEN, RO_SEED);
-	fd = iomd_buffer_create(iomd_fd, LEN, 0, IOMD_TEST_SHARED_INOUT);
-	if (fd < 0 || iomd_kwrite(iomd_fd, fd, 0, want, LEN))
+	fd = iomd_test_buffer_filled(iomd_fd, LEN, IOMD_TEST_SHARED_INOUT, want);
+	if (fd < 0)
 		iomd_tap_bail("cannot create and fill a buffer");
 	ret = iomd_map_create(iomd_fd, fd, IOMD_MAP_READONLY, 0, 0, 0, &m);
 	if (!iomd_tap_errno(ret, 0, "%s: IOMD_MAP_READONLY mapping", name)) {

@@ -53,19 +53,11 @@ static unsigned char *ref;	/* the descriptor's bytes, as filled */
 /* A 5-page in/out descriptor filled with the reference pattern. */
 static int create_filled(uint32_t flags, const char *what)
 {
-	int fd, ret;
+	int fd = iomd_test_buffer_filled(iomd_fd, NPAGES * page, flags, ref);
 
-	fd = iomd_buffer_create(iomd_fd, NPAGES * page, 0, flags);
-	if (fd < 0) {
-		iomd_tap_diag("create %s: %s", what, iomd_errno_name(fd));
-		return fd;
-	}
-	ret = iomd_kwrite(iomd_fd, fd, 0, ref, NPAGES * page);
-	if (ret) {
-		iomd_tap_diag("fill %s: %s", what, iomd_errno_name(ret));
-		iomd_close(fd);
-		return ret;
-	}
+	if (fd < 0)
+		iomd_tap_diag("create and fill %s: %s", what,
+			      iomd_errno_name(fd));
 	return fd;
 }
 

@@ -165,19 +165,12 @@ static pid_t traced_child(void)
 static int create(const struct ro_case *c, size_t len, unsigned char **user)
 {
 	struct iomd_range r;
-	int fd;
 
 	*user = NULL;
 	if (len >= HUGE)
 		map_compact_memory();
-	if (c->flags) {
-		fd = iomd_buffer_create(iomd_fd, len, 0, c->flags);
-		if (fd >= 0 && iomd_kwrite(iomd_fd, fd, 0, ref, len)) {
-			iomd_close(fd);
-			fd = -EIO;
-		}
-		return fd;
-	}
+	if (c->flags)
+		return iomd_test_buffer_filled(iomd_fd, len, c->flags, ref);
 	*user = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (*user == MAP_FAILED) {

@@ -483,8 +483,9 @@ static void test_buffer(const struct iomd_stats *before)
 		.name = "buffer", .len = NPAGES * page, .step = page,
 	};
 
-	s.fd = iomd_buffer_create(iomd_fd, s.len, 0, IOMD_TEST_SHARED_INOUT);
-	if (s.fd < 0 || iomd_kwrite(iomd_fd, s.fd, 0, ref, s.len))
+	s.fd = iomd_test_buffer_filled(iomd_fd, s.len, IOMD_TEST_SHARED_INOUT,
+				       ref);
+	if (s.fd < 0)
 		iomd_tap_bail("cannot create and fill an 8-page buffer");
 	live_test(&s, s.len, before);
 }
@@ -497,8 +498,9 @@ static void test_huge(const struct iomd_stats *before)
 	};
 
 	map_compact_memory();
-	s.fd = iomd_buffer_create(iomd_fd, s.len, 0, IOMD_TEST_SHARED_INOUT);
-	if (s.fd < 0 || iomd_kwrite(iomd_fd, s.fd, 0, ref, s.len))
+	s.fd = iomd_test_buffer_filled(iomd_fd, s.len, IOMD_TEST_SHARED_INOUT,
+				       ref);
+	if (s.fd < 0)
 		iomd_tap_bail("cannot create and fill a 64 MiB buffer");
 	live_test(&s, s.len, before);
 }
