@@ -199,6 +199,14 @@ static int iomd_buffer_alloc_pmd(struct page **pages, unsigned long count,
 			page = alloc_pages(gfp | __GFP_COMP, IOMD_PMD_ORDER);
 		if (!page)
 			break;
+		/*
+		 * The fault path takes a folio's index as its offset in the
+		 * mapped file and maps it with PTEs only if it seems to pass
+		 * i_size (6.12): give it its real offset, which is its page
+		 * index in the descriptor, instead of what the page's last
+		 * owner left there.
+		 */
+		page_folio(page)->index = done;
 		for (i = 0; i < nr; i++)
 			pages[done + i] = page + i;
 		done += nr;

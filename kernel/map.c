@@ -143,8 +143,8 @@ static const struct vm_operations_struct iomd_vm_ops_ondemand = {
  * instead, which maps a whole PMD-order folio with one PMD entry
  * (do_set_pmd()) when it fits and other pages with a PTE.  The folio
  * lock, held from the revoked check until the entry is in place, is
- * what iomd_desc_revoke() waits on to be sure no entry appears after
- * its zap.  The mapping is writable from the first fault on (shared,
+ * what iomd_desc_revoke() takes (every folio's) around marking the
+ * descriptor revoked and zapping, so no entry appears after its zap.  The mapping is writable from the first fault on (shared,
  * no write notification), so a later write never splits a PMD.
  */
 static vm_fault_t iomd_map_fault_folio(struct vm_fault *vmf)
@@ -694,6 +694,25 @@ int iomd_unmap_address(unsigned long addr, struct iomd_why *why)
 }
 EXPORT_SYMBOL_GPL(iomd_unmap_address);
 
+/*
+ * Lock (@lock) or unlock every folio of @desc, in order.  Only revocation
+ * holds more than one: a fault holds one at a time, and nothing else
+ * locks these folios (they are in no page cache and on no LRU list).
+ */
+static void iomd_desc_folios_lock(struct iomd_desc *desc, bool lock)
+{
+	struct folio *folio;
+	unsigned long i;
+
+	for (i = 0; i < desc->npages; i += folio_nr_pages(folio)) {
+		folio = page_folio(desc->pages[i]);
+		if (lock)
+			folio_lock(folio);
+		else
+			folio_unlock(folio);
+	}
+}
+
 /**
  * iomd_desc_revoke() - cut every user mapping of a descriptor
  * @desc:	the descriptor.
@@ -710,29 +729,25 @@ EXPORT_SYMBOL_GPL(iomd_unmap_address);
  */
 void iomd_desc_revoke(struct iomd_desc *desc)
 {
-	struct folio *folio;
-	unsigned long i;
+	/*
+	 * A folio fault (iomd_map_fault_folio()) holds the folio lock from
+	 * its revoked check until its entry is in place: with every folio
+	 * locked, no such fault is half done while the descriptor is marked
+	 * and its mappings zapped, so one zap removes every entry and no
+	 * access succeeds after one has got SIGBUS.
+	 */
+	bool folios = desc->nr_pmd_folios && desc->inode;
 
+	if (folios)
+		iomd_desc_folios_lock(desc, true);
 	down_write(&desc->revoke_lock);
 	WRITE_ONCE(desc->revoked, true);
 	if (desc->inode)
 		unmap_mapping_range(desc->inode->i_mapping, 0, 0, 1);
 	up_write(&desc->revoke_lock);
+	if (folios)
+		iomd_desc_folios_lock(desc, false);
 	/* Composites containing @desc show its memory: they go too. */
 	iomd_composite_revoke_parents(desc);
-
-	/*
-	 * A folio fault (iomd_map_fault_folio()) that saw the descriptor
-	 * alive holds the folio lock until its entry is in place: wait for
-	 * each such fault, then zap what they installed.
-	 */
-	if (!desc->nr_pmd_folios || !desc->inode)
-		return;
-	for (i = 0; i < desc->npages; i += folio_nr_pages(folio)) {
-		folio = page_folio(desc->pages[i]);
-		folio_lock(folio);
-		folio_unlock(folio);
-	}
-	unmap_mapping_range(desc->inode->i_mapping, 0, 0, 1);
 }
 EXPORT_SYMBOL_GPL(iomd_desc_revoke);

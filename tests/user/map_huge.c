@@ -82,23 +82,6 @@ static unsigned int touch(const unsigned char *p, size_t len)
 }
 
 /*
- * Whether @got PMD entries (or bytes) will do where @want are expected.
- * Known defect, 6.12: now and then a folio is mapped with page entries
- * although its range is PMD-aligned (a page table is already in place at
- * its first fault; cause not found yet).  Until it is fixed, at least
- * half of the expected entries must be PMD entries, and any shortfall is
- * reported as a diagnostic.
- */
-static bool pmd_ok(uint64_t got, uint64_t want)
-{
-	if (got != want)
-		iomd_tap_diag("known defect: %llu of %llu expected PMD entries",
-			      (unsigned long long)got,
-			      (unsigned long long)want);
-	return got <= want && got >= want / 2;
-}
-
-/*
  * One TAP line: IOMD_IOC_MAP_INFO at @addr reports @resident bytes with
  * entries, @huge PMD entries, and a mapping of @length bytes.
  */
@@ -108,7 +91,7 @@ static void check_info(const void *addr, uint64_t length, uint64_t resident,
 	struct iomd_map_info info;
 	int ret = iomd_map_query(iomd_fd, addr, &info);
 	bool ok = !ret && info.map_length == length &&
-		  info.resident == resident && pmd_ok(info.huge_entries, huge);
+		  info.resident == resident && info.huge_entries == huge;
 
 	if (!ok)
 		iomd_tap_diag("ret %d length %llu resident %llu huge %llu", ret,
@@ -134,8 +117,8 @@ static void test_prefault(void)
 	iomd_tap_errno(ret, 0, "prefault: its VMA is in smaps");
 	iomd_tap_ok(folio_bytes >= BUF_BYTES / 2,
 		    "prefault: at least half the buffer is PMD-order folios");
-	iomd_tap_ok(pmd_ok(vma.pmd / HUGE, folio_bytes / HUGE),
-		    "prefault: the folios mapped by PMD entries before any touch");
+	iomd_tap_eq(vma.pmd, folio_bytes,
+		    "prefault: every folio mapped by a PMD entry before any touch");
 	iomd_tap_eq(vma.rss, BUF_BYTES, "prefault: all of it resident");
 	check_info(p + 12345, BUF_BYTES, BUF_BYTES, folio_bytes / HUGE,
 		   "prefault: IOMD_IOC_MAP_INFO counts one huge entry a folio");
@@ -183,8 +166,8 @@ static void test_ondemand(void)
 		   "on demand: IOMD_IOC_MAP_INFO counts that one huge entry");
 	touch(p, BUF_BYTES);
 	map_vma_find(0, m.map_addr, &vma);
-	iomd_tap_ok(pmd_ok(vma.pmd / HUGE, folio_bytes / HUGE),
-		    "on demand: touching every page maps the folios with PMDs");
+	iomd_tap_eq(vma.pmd, folio_bytes,
+		    "on demand: touching every page maps every folio with a PMD");
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
 	iomd_close(fd);
 }
@@ -213,7 +196,7 @@ static void test_offset(void)
 		    "offset: placed so folio boundaries are PMD-aligned");
 	touch(p, len);
 	map_vma_find(0, (uintptr_t)p, &vma);
-	iomd_tap_ok(pmd_ok(vma.pmd / HUGE, folio_bytes / HUGE - 1),
+	iomd_tap_eq(vma.pmd, folio_bytes - HUGE,
 		    "offset: PMD entries but for the partial first folio");
 	iomd_tap_eq(vma.rss, len, "offset: all of it resident");
 	check_info(p + len - 1, len, len, folio_bytes / HUGE - 1,
@@ -251,7 +234,7 @@ static void test_split(void)
 		    "split: the page after it is writable, the kernel sees it");
 	ref[HUGE + 6 * page] = 0x5a;
 	map_vma_find(0, (uintptr_t)p, &vma);
-	iomd_tap_ok(pmd_ok(vma.pmd / HUGE, 1) && vma.pmd <= HUGE,
+	iomd_tap_eq(vma.pmd, HUGE,
 		    "split: in the first part only folio 0 keeps its PMD entry");
 	check_info(p + HUGE + 5 * page, BUF_BYTES, BUF_BYTES,
 		   folio_bytes / HUGE - 1,
@@ -280,7 +263,7 @@ static void test_fork(void)
 			fails |= 1;
 		p[9 * HUGE] = 0xa5;
 		map_vma_find(0, m.map_addr, &vma);
-		if (!pmd_ok(vma.pmd / HUGE, folio_bytes / HUGE))
+		if (vma.pmd != folio_bytes)
 			fails |= 2;
 		_exit(fails);
 	}
