@@ -144,8 +144,9 @@ static const struct vm_operations_struct iomd_vm_ops_ondemand = {
  * (do_set_pmd()) when it fits and other pages with a PTE.  The folio
  * lock, held from the revoked check until the entry is in place, is
  * what iomd_desc_revoke() takes (every folio's) around marking the
- * descriptor revoked and zapping, so no entry appears after its zap.  The mapping is writable from the first fault on (shared,
- * no write notification), so a later write never splits a PMD.
+ * descriptor revoked and zapping, so no entry appears after its zap.
+ * The mapping is writable from the first fault on (shared, no write
+ * notification), so a later write never splits a PMD.
  */
 static vm_fault_t iomd_map_fault_folio(struct vm_fault *vmf)
 {
