@@ -549,8 +549,7 @@ static int iomd_ioc_zone_info(void __user *uarg, struct iomd_why *why)
 		return -EFAULT;
 	if (arg.flags)
 		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
-	if (arg.reserved0 ||
-	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+	if (arg.reserved0 || arg.cached || arg.reserved1)
 		return iomd_fail(why, -EINVAL, "reserved fields must be zero");
 	if (iomd_zone_stat_at(arg.index, &st))
 		return iomd_fail(why, -ENOENT, "no zone at index %u",
@@ -561,6 +560,7 @@ static int iomd_ioc_zone_info(void __user *uarg, struct iomd_why *why)
 
 	arg.elem_size = st.elem_size;
 	arg.in_use = st.in_use;
+	arg.cached = st.cached;
 	arg.peak = st.peak;
 	arg.limit = st.limit;
 	arg.total_allocs = st.total_allocs;

@@ -14,14 +14,14 @@ static int iomd_zones_show(struct seq_file *m, void *unused)
 	struct iomd_zone_stat st;
 	unsigned int i;
 
-	seq_printf(m, "%-24s %9s %10s %10s %10s %12s %12s %8s\n", "zone",
+	seq_printf(m, "%-24s %9s %10s %10s %10s %12s %12s %8s %8s\n", "zone",
 		   "elem_size", "in_use", "peak", "limit", "allocs", "frees",
-		   "failures");
+		   "failures", "cached");
 	for (i = 0; !iomd_zone_stat_at(i, &st); i++)
-		seq_printf(m, "%-24s %9zu %10lu %10lu %10lu %12lu %12lu %8lu%s\n",
+		seq_printf(m, "%-24s %9zu %10lu %10lu %10lu %12lu %12lu %8lu %8lu%s\n",
 			   st.name, st.elem_size, st.in_use, st.peak, st.limit,
 			   st.total_allocs, st.total_frees, st.failures,
-			   st.dead ? " dead" : "");
+			   st.cached, st.dead ? " dead" : "");
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(iomd_zones);

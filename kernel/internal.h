@@ -176,23 +176,41 @@ struct iomd_zone_hdr {
 
 #define IOMD_ZCLASS_NONE	0xff
 
-/* Per-CPU zone counters: cheap to bump, summed when read. */
+/**
+ * struct iomd_zone_pcp - a zone's per-CPU part
+ * @count:	elements cached in @objs.
+ * @site_allocs: allocations by each call-site slot on this CPU.
+ * @site_frees:	frees of each call-site slot's elements on this CPU.
+ * @objs:	free elements kept for this CPU (XNU's per-CPU zone caches):
+ *		up to the zone's @depth, taken and given back with
+ *		preemption disabled and without an atomic operation.
+ *
+ * Counters are summed over CPUs when read: live elements of a site are
+ * its allocations less its frees.
+ */
 struct iomd_zone_pcp {
-	unsigned long allocs;
-	unsigned long frees;
-	long site_live[IOMD_ZONE_SITES + 1];
+	unsigned int count;
+	unsigned long site_allocs[IOMD_ZONE_SITES + 1];
+	unsigned long site_frees[IOMD_ZONE_SITES + 1];
+	void *objs[];
 };
 
 /**
  * struct iomd_zone - a bounded pool of fixed-size elements
  * @name:	zprint name.
  * @elem_size:	bytes per element (the page size for the page pool).
- * @max_elems:	hard limit on live elements (pages, for the page pool).
+ * @max_elems:	hard limit on the elements the zone holds (pages, for the
+ *		page pool).
  * @cache:	backing slab cache; NULL for the page pool.
- * @in_use:	live elements.
- * @peak:	highest @in_use seen.
+ * @depth:	per-CPU cache slots (0: none, every element goes straight
+ *		to and from the slab cache); 0 once the zone is destroyed.
+ * @batch:	elements moved between a per-CPU cache and the slab cache at
+ *		a time.
+ * @held:	elements taken from the slab cache (in use, or cached per
+ *		CPU): the count the limit bounds, exactly.
+ * @peak:	highest @held seen.
  * @failures:	allocations refused.
- * @pcp:	per-CPU counters.
+ * @pcp:	per-CPU caches and counters.
  * @site_ip:	call site of each tracked slot; 0 while free.
  * @dead:	destroyed while elements were live.
  * @finalizing:	bit 0 set once teardown is scheduled.
@@ -204,7 +222,9 @@ struct iomd_zone {
 	size_t elem_size;
 	unsigned long max_elems;
 	struct kmem_cache *cache;
-	atomic_long_t in_use;
+	unsigned int depth;
+	unsigned int batch;
+	atomic_long_t held;
 	atomic_long_t peak;
 	atomic_long_t failures;
 	struct iomd_zone_pcp __percpu *pcp;
@@ -252,7 +272,9 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 void iomd_zone_exhausted(struct iomd_zone *zone, const char *what);
 int iomd_zone_stat_at(unsigned int index, struct iomd_zone_stat *st);
 struct iomd_zone *iomd_zone_create_counter(const char *name, size_t unit,
-					   unsigned long max_units);
+					   unsigned long max_units,
+					   unsigned int depth);
+bool iomd_zone_reclaim(struct iomd_zone *zone, gfp_t gfp);
 int iomd_zone_init(void);
 void iomd_zone_exit(void);
 long iomd_zone_live_elements(void);
@@ -295,6 +317,7 @@ void iomd_debugfs_exit(void);
 /* malloc.c */
 int iomd_malloc_init(void);
 void iomd_malloc_exit(void);
+void iomd_pages_release(void **addrs, unsigned int n);
 
 /* reason.c */
 __printf(3, 4)

@@ -69,6 +69,15 @@ static DEFINE_XARRAY(iomd_page_vallocs);
 
 static unsigned long iomd_page_cookie __read_mostly;
 
+/*
+ * Single pages are cached per CPU, as zone elements are (zone.c), with
+ * their ->private saying whether they are still zero from the page
+ * allocator.  Both values decode as no record (kind 0).
+ */
+#define IOMD_PAGE_CACHE_DEPTH	16
+#define IOMD_PAGE_STALE		(iomd_page_cookie)
+#define IOMD_PAGE_FRESH		(iomd_page_cookie ^ BIT(IOMD_TAG_SITE_SHIFT))
+
 /**
  * struct iomd_page_alloc - what a page-pool record says
  * @size:	bytes asked for (checked at free).
@@ -159,6 +168,91 @@ free_rec:
 	return NULL;
 }
 
+/* Give @n cached pages, at @addrs, back to the page allocator. */
+void iomd_pages_release(void **addrs, unsigned int n)
+{
+	struct page *page;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		page = virt_to_page(addrs[i]);
+		set_page_private(page, 0);
+		put_page(page);
+	}
+}
+
+/*
+ * This CPU's cache is empty: take a batch of zeroed pages under the
+ * limit, keep all but one in the cache and return that one (counted).
+ */
+static noinline void *iomd_page_get_slow(gfp_t gfp, unsigned int site)
+{
+	void *addrs[IOMD_PAGE_CACHE_DEPTH / 2];
+	struct iomd_zone *pool = iomd_page_pool;
+	struct page *page;
+	unsigned int n, i;
+
+	n = iomd_zone_take(pool, gfp);
+	for (i = 0; i < n; i++) {
+		page = alloc_pages_node(NUMA_NO_NODE, gfp, 0);
+		if (!page)
+			break;
+		set_page_private(page, IOMD_PAGE_FRESH);
+		addrs[i] = page_address(page);
+	}
+	if (i < n)
+		iomd_zone_unreserve(pool, n - i);
+	if (!i) {
+		if (n)
+			iomd_zone_exhausted(pool, "out of memory");
+		return NULL;
+	}
+	return iomd_zone_stash(pool, addrs, i, site);
+}
+
+/* One zeroed page of the page pool, counted for @site. */
+static __always_inline void *iomd_page_get(gfp_t gfp, unsigned int site)
+{
+	void *addr = iomd_zone_pop(iomd_page_pool, site);
+
+	if (unlikely(!addr))
+		return iomd_page_get_slow(gfp, site);
+	/*
+	 * Zeroed as slab's init_on_alloc zeroes kmalloc() objects, by an
+	 * out-of-line memset() of a run-time size: a constant size is
+	 * expanded inline into `rep stos`, which emulators run an iteration
+	 * at a time.
+	 */
+	if (virt_to_page(addr)->private != IOMD_PAGE_FRESH)
+		memset(addr, 0, iomd_page_pool->elem_size);
+	return addr;
+}
+
+/*
+ * Take back the single page @page, whose record was just cleared, from
+ * @site: into this CPU's cache if iomd holds its only reference, else
+ * let its other holders free it.
+ */
+static void iomd_page_put(struct page *page, unsigned int site)
+{
+	void *addr = page_address(page);
+
+	/*
+	 * Still mapped or pinned elsewhere: it lives on without us.  A
+	 * speculative reference taken after this check is dropped again by
+	 * its taker and leaves the page ours.
+	 */
+	if (page_ref_count(page) != 1) {
+		set_page_private(page, 0);
+		put_page(page);
+		iomd_zone_count_free(iomd_page_pool, site);
+		iomd_zone_unreserve(iomd_page_pool, 1);
+		return;
+	}
+	if (unlikely(!iomd_zone_push(iomd_page_pool, addr, site)))
+		iomd_zone_put_slow(iomd_page_pool, addr, site);
+}
+
 static void *iomd_pages_alloc(size_t size, size_t align, gfp_t gfp,
 			      u32 kind, unsigned long ip, phys_addr_t *phys)
 {
@@ -169,12 +263,20 @@ static void *iomd_pages_alloc(size_t size, size_t align, gfp_t gfp,
 	unsigned long i;
 	void *addr;
 
+	site = iomd_zone_site(iomd_page_pool, ip);
+	gfp |= GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
+	if (!order && !(gfp & GFP_ZONEMASK)) {
+		addr = iomd_page_get(gfp, site);
+		if (!addr)
+			return NULL;
+		page = virt_to_page(addr);
+		goto record;
+	}
+
 	if (!iomd_zone_reserve(iomd_page_pool, npages)) {
 		iomd_zone_exhausted(iomd_page_pool, "limit reached");
 		return NULL;
 	}
-	site = iomd_zone_site(iomd_page_pool, ip);
-	gfp |= GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
 	if (order > IOMD_MAX_ORDER) {
 		/* Only plain page-aligned memory may come from vmalloc. */
 		if (kind == IOMD_ALLOC_CONTIGUOUS || align > PAGE_SIZE)
@@ -182,27 +284,28 @@ static void *iomd_pages_alloc(size_t size, size_t align, gfp_t gfp,
 		addr = iomd_pages_vmalloc(size, gfp, kind, site, ip);
 		if (!addr)
 			goto unreserve;
-	} else {
-		/*
-		 * The local node, as kmalloc's large allocations; the task's
-		 * memory policy is for its own memory.
-		 */
-		page = alloc_pages_node(NUMA_NO_NODE, gfp, order);
-		if (!page)
-			goto unreserve;
-		/* Single pages: each can be mapped and freed on its own. */
-		if (order) {
-			split_page(page, order);
-			for (i = npages; i < (1UL << order); i++)
-				__free_page(page + i);
-		}
-		set_page_private(page, iomd_page_tag(size, kind, site));
-		addr = page_address(page);
+		iomd_zone_count_alloc(iomd_page_pool, site);
+		return addr;
 	}
-
-	if (phys)
-		*phys = virt_to_phys(addr);
+	/*
+	 * The local node, as kmalloc's large allocations; the task's memory
+	 * policy is for its own memory.
+	 */
+	page = alloc_pages_node(NUMA_NO_NODE, gfp, order);
+	if (!page)
+		goto unreserve;
+	/* Single pages: each can be mapped and freed on its own. */
+	if (order) {
+		split_page(page, order);
+		for (i = npages; i < (1UL << order); i++)
+			__free_page(page + i);
+	}
+	addr = page_address(page);
 	iomd_zone_count_alloc(iomd_page_pool, site);
+record:
+	set_page_private(page, iomd_page_tag(size, kind, site));
+	if (phys)
+		*phys = page_to_phys(page);
 	return addr;
 
 unreserve:
@@ -252,10 +355,15 @@ static void iomd_pages_free(void *addr, size_t size, u32 kind)
 		return;
 	}
 	/* Only one of two concurrent frees clears the record. */
-	if (unlikely(cmpxchg(&page->private, tag, 0) != tag)) {
+	if (unlikely(cmpxchg(&page->private, tag, IOMD_PAGE_STALE) != tag)) {
 		iomd_pages_bad_free(addr, size, kind, NULL);
 		return;
 	}
+	if (size <= PAGE_SIZE) {
+		iomd_page_put(page, seen.site);
+		return;
+	}
+	set_page_private(page, 0);
 	/* Pages still mapped or pinned elsewhere live on until released. */
 	iomd_pages_put(page, PAGE_ALIGN(size) >> PAGE_SHIFT);
 	iomd_pages_freed(size, seen.site);
@@ -495,7 +603,8 @@ int iomd_malloc_init(void)
 	}
 	iomd_page_pool = iomd_zone_create_counter("iomd.pages", PAGE_SIZE,
 						  max(1UL, iomd_page_bytes >>
-							   PAGE_SHIFT));
+							   PAGE_SHIFT),
+						  IOMD_PAGE_CACHE_DEPTH);
 	if (IS_ERR(iomd_page_pool)) {
 		ret = PTR_ERR(iomd_page_pool);
 		goto destroy_zones;

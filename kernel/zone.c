@@ -6,9 +6,20 @@
  * wakes the OOM killer.  Every element records the call site that
  * allocated it, so a zone destroyed with live elements names the code that
  * leaked them.  Statistics follow macOS zprint.
+ *
+ * Zones with room for it keep a small cache of free elements per CPU, as
+ * XNU's zones do: an allocation or a free is then a preemption-disabled
+ * push or pop, with no atomic operation and no call into the slab
+ * allocator, which is what lets iomd_malloc() keep up with kmalloc().  The
+ * limit counts elements taken from the slab cache, cached ones included,
+ * so it is never passed; an allocation that would pass it first drains
+ * every CPU's cache (when it may sleep), so it fails only when the live
+ * elements themselves reach the limit.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/hash.h>
 #include <linux/kallsyms.h>
 #include <linux/list.h>
@@ -16,6 +27,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -27,6 +39,17 @@ static LIST_HEAD(iomd_zones);
 static struct workqueue_struct *iomd_zone_wq;
 static DEFINE_MUTEX(iomd_zones_lock);
 static atomic_t iomd_zone_serial = ATOMIC_INIT(0);
+static int iomd_zone_cpuhp_state;
+
+/* Most per-CPU cache slots of a zone; a batch is half of them. */
+#define IOMD_ZONE_DEPTH_MAX	64
+/* Bytes of elements one CPU may cache per zone. */
+#define IOMD_ZONE_CACHE_BYTES	SZ_128K
+
+static unsigned int iomd_zone_cache_depth = IOMD_ZONE_DEPTH_MAX;
+module_param_named(zone_cache_depth, iomd_zone_cache_depth, uint, 0444);
+MODULE_PARM_DESC(zone_cache_depth,
+		 "Most free elements each CPU caches per zone (0: no per-CPU caches; at most 64)");
 
 /*
  * Claim or find the site slot for @ip when its hash slot holds another
@@ -49,6 +72,231 @@ unsigned int iomd_zone_site_slow(struct iomd_zone *zone, unsigned long ip)
 	return IOMD_ZONE_SITES;
 }
 
+/*
+ * Per-CPU cache slots for a zone of @elem_size elements and @max_elems
+ * limit: IOMD_ZONE_CACHE_BYTES worth, at most the zone_cache_depth
+ * parameter, and none when every CPU's full cache would hold more than a
+ * quarter of the limit (small zones stay exact and cheap to drain) or
+ * fewer than four elements would fit.
+ */
+static unsigned int iomd_zone_depth(size_t elem_size, unsigned long max_elems)
+{
+	size_t obj = sizeof(struct iomd_zone_hdr) +
+		     ALIGN(elem_size, IOMD_ZONE_ALIGN);
+	unsigned int depth;
+
+	depth = min3(iomd_zone_cache_depth, (unsigned int)IOMD_ZONE_DEPTH_MAX,
+		     (unsigned int)(IOMD_ZONE_CACHE_BYTES / obj));
+	if (depth < 4 ||
+	    (unsigned long)depth * num_possible_cpus() * 4 > max_elems)
+		return 0;
+	return depth;
+}
+
+/*
+ * Give @n slab objects of @zone back to the slab cache and to the limit.
+ */
+static void iomd_zone_release(struct iomd_zone *zone, void **objs,
+			      unsigned int n)
+{
+	if (!n)
+		return;
+	if (zone->cache)
+		kmem_cache_free_bulk(zone->cache, n, objs);
+	else
+		iomd_pages_release(objs, n);
+	iomd_zone_unreserve(zone, n);
+}
+
+/* Empty this CPU's cache of @zone (run on each CPU by iomd_zone_drain()). */
+static long iomd_zone_drain_local(void *arg)
+{
+	void *objs[IOMD_ZONE_DEPTH_MAX];
+	struct iomd_zone *zone = arg;
+	struct iomd_zone_pcp *pcp;
+	unsigned int n;
+
+	preempt_disable();
+	pcp = this_cpu_ptr(zone->pcp);
+	n = pcp->count;
+	memcpy(objs, pcp->objs, n * sizeof(*objs));
+	pcp->count = 0;
+	preempt_enable();
+	iomd_zone_release(zone, objs, n);
+	return 0;
+}
+
+/*
+ * Empty every online CPU's cache of @zone, each on its own CPU (the fast
+ * paths only disable preemption).  Offline CPUs' caches were emptied when
+ * they went down.
+ */
+static void iomd_zone_drain(struct iomd_zone *zone)
+{
+	int cpu;
+
+	for_each_online_cpu(cpu)
+		work_on_cpu(cpu, iomd_zone_drain_local, zone);
+}
+
+/* Empty CPU @cpu's cache of @zone, which no fast path can be using. */
+static void iomd_zone_drain_idle(struct iomd_zone *zone, int cpu)
+{
+	struct iomd_zone_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
+	unsigned int n = pcp->count;
+
+	pcp->count = 0;
+	iomd_zone_release(zone, pcp->objs, n);
+}
+
+/*
+ * At the limit: if the caller may sleep and CPUs cache elements, give
+ * them back and try for one element again.
+ */
+bool iomd_zone_reclaim(struct iomd_zone *zone, gfp_t gfp)
+{
+	if (!READ_ONCE(zone->depth) || !gfpflags_allow_blocking(gfp))
+		return false;
+	iomd_zone_drain(zone);
+	return iomd_zone_reserve(zone, 1);
+}
+
+/**
+ * iomd_zone_take() - charge the limit for a refill of this CPU's cache
+ * @zone:	the zone.
+ * @gfp:	the allocation's flags.
+ *
+ * Near the limit only one element is charged; at the limit a caller that
+ * may sleep drains every CPU's cache first.
+ *
+ * Return: the elements charged (a batch, or 1), or 0 when the limit is
+ * reached (counted and logged as a failure).
+ */
+unsigned int iomd_zone_take(struct iomd_zone *zone, gfp_t gfp)
+{
+	unsigned int n = READ_ONCE(zone->depth) ? zone->batch : 1;
+
+	if (iomd_zone_reserve(zone, n))
+		return n;
+	if (iomd_zone_reserve(zone, 1) || iomd_zone_reclaim(zone, gfp))
+		return 1;
+	iomd_zone_exhausted(zone, "limit reached");
+	return 0;
+}
+
+/**
+ * iomd_zone_stash() - cache a refill and hand out its first element
+ * @zone:	the zone.
+ * @objs:	@n charged elements fresh from the allocator.
+ * @n:		how many; at least 1.
+ * @site:	call-site slot to count the allocation of @objs[0] for.
+ *
+ * Elements this CPU's cache has no room for (it may have filled since, or
+ * the task moved) are given back.
+ *
+ * Return: @objs[0].
+ */
+void *iomd_zone_stash(struct iomd_zone *zone, void **objs, unsigned int n,
+		      unsigned int site)
+{
+	struct iomd_zone_pcp *pcp;
+	unsigned int i, depth;
+
+	preempt_disable();
+	pcp = this_cpu_ptr(zone->pcp);
+	depth = READ_ONCE(zone->depth);
+	for (i = 1; i < n && pcp->count < depth; i++)
+		pcp->objs[pcp->count++] = objs[i];
+	pcp->site_allocs[site]++;
+	preempt_enable();
+	iomd_zone_release(zone, objs + i, n - i);
+	return objs[0];
+}
+
+/**
+ * iomd_zone_get_slow() - take a slab object when this CPU's cache is empty
+ * @zone:	the zone.
+ * @gfp:	allocation flags.
+ * @site:	call-site slot to count the allocation for.
+ *
+ * Takes a batch from the slab cache under the limit, keeps all but one in
+ * this CPU's cache, and returns that one.
+ *
+ * Return: the object, or NULL (counted and logged as a failure).
+ */
+void *iomd_zone_get_slow(struct iomd_zone *zone, gfp_t gfp, unsigned int site)
+{
+	void *objs[IOMD_ZONE_DEPTH_MAX / 2];
+	unsigned int n, i;
+
+	n = iomd_zone_take(zone, gfp);
+	if (!n)
+		return NULL;
+	gfp |= __GFP_NOWARN;
+	if (n > 1 && !kmem_cache_alloc_bulk(zone->cache, gfp, n, objs)) {
+		/* Short of memory: try for the one element asked for. */
+		iomd_zone_unreserve(zone, n - 1);
+		n = 1;
+	}
+	if (n == 1) {
+		objs[0] = kmem_cache_alloc(zone->cache, gfp);
+		if (!objs[0]) {
+			iomd_zone_unreserve(zone, 1);
+			iomd_zone_exhausted(zone, "out of memory");
+			return NULL;
+		}
+	}
+	/* The slab allocator zeroed them: say so, to zero them only once. */
+	if (want_init_on_alloc(gfp))
+		for (i = 1; i < n; i++)
+			*(u32 *)objs[i] = IOMD_ZONE_FRESH;
+	return iomd_zone_stash(zone, objs, n, site);
+}
+
+/**
+ * iomd_zone_put_slow() - give back an element when this CPU's cache is full
+ * @zone:	the zone.
+ * @obj:	the element (a slab object, or a page of the page pool).
+ * @site:	call-site slot to count the free for.
+ *
+ * Hands a batch of this CPU's cache back and keeps @obj; a zone without
+ * caches (or destroyed) gives @obj itself back.
+ */
+void iomd_zone_put_slow(struct iomd_zone *zone, void *obj, unsigned int site)
+{
+	void *objs[IOMD_ZONE_DEPTH_MAX / 2 + 1];
+	struct iomd_zone_pcp *pcp;
+	unsigned int n = 0, depth;
+
+	preempt_disable();
+	pcp = this_cpu_ptr(zone->pcp);
+	pcp->site_frees[site]++;
+	depth = READ_ONCE(zone->depth);
+	if (depth && pcp->count >= depth) {
+		n = min(zone->batch, pcp->count);
+		pcp->count -= n;
+		memcpy(objs, &pcp->objs[pcp->count], n * sizeof(*objs));
+	}
+	if (depth)
+		pcp->objs[pcp->count++] = obj;
+	else
+		objs[n++] = obj;
+	preempt_enable();
+	iomd_zone_release(zone, objs, n);
+}
+
+/* CPU @cpu is dead: give its cached elements back. */
+static int iomd_zone_cpu_dead(unsigned int cpu)
+{
+	struct iomd_zone *zone;
+
+	mutex_lock(&iomd_zones_lock);
+	list_for_each_entry(zone, &iomd_zones, node)
+		iomd_zone_drain_idle(zone, cpu);
+	mutex_unlock(&iomd_zones_lock);
+	return 0;
+}
+
 static void iomd_zone_finalize(struct iomd_zone *zone)
 {
 	mutex_lock(&iomd_zones_lock);
@@ -64,9 +312,13 @@ static void iomd_zone_finalize_work(struct work_struct *work)
 	iomd_zone_finalize(container_of(work, struct iomd_zone, final_work));
 }
 
-/* Allocate and list a zone; @cached zones get a slab cache. */
+/*
+ * Allocate and list a zone; @cached zones get a slab cache, and per-CPU
+ * caches of @depth elements (0: none).
+ */
 static struct iomd_zone *iomd_zone_new(const char *name, size_t elem_size,
 				       unsigned long max_elems, bool cached,
+				       unsigned int depth,
 				       struct iomd_why *why)
 {
 	char cache_name[IOMD_ZONE_NAME_LEN + 16];
@@ -89,7 +341,10 @@ static struct iomd_zone *iomd_zone_new(const char *name, size_t elem_size,
 	zone->elem_size = elem_size;
 	zone->max_elems = max_elems;
 	INIT_WORK(&zone->final_work, iomd_zone_finalize_work);
-	zone->pcp = alloc_percpu(struct iomd_zone_pcp);
+	zone->depth = depth;
+	zone->batch = max(1U, zone->depth / 2);
+	zone->pcp = __alloc_percpu(struct_size(zone->pcp, objs, zone->depth),
+				   __alignof__(*zone->pcp));
 	if (!zone->pcp) {
 		ret = iomd_fail(why, -ENOMEM, "out of memory");
 		goto free_zone;
@@ -161,18 +416,26 @@ struct iomd_zone *iomd_zone_create(const char *name, size_t elem_size,
 		return ERR_PTR(iomd_fail(why, -EINVAL,
 					 "zone element size %zu is not in 1..%d; use iomd_malloc_aligned() for larger memory",
 					 elem_size, IOMD_ZONE_MAX_ELEM));
-	return iomd_zone_new(name, elem_size, max_elems, true, why);
+	return iomd_zone_new(name, elem_size, max_elems, true,
+			     iomd_zone_depth(elem_size, max_elems), why);
 }
 EXPORT_SYMBOL_GPL(iomd_zone_create);
 
 /*
- * A zone with limits and statistics but no cache, for pools whose memory
- * comes from elsewhere (the page pool counts pages of @unit bytes).
+ * A zone with limits and statistics but no slab cache, for pools whose
+ * memory comes from elsewhere (the page pool counts pages of @unit
+ * bytes).  Up to @depth units may be cached per CPU; the pool hands them
+ * out itself and iomd_pages_release() gives them back.
  */
 struct iomd_zone *iomd_zone_create_counter(const char *name, size_t unit,
-					   unsigned long max_units)
+					   unsigned long max_units,
+					   unsigned int depth)
 {
-	return iomd_zone_new(name, unit, max_units, false, NULL);
+	depth = min3(depth, iomd_zone_cache_depth,
+		     (unsigned int)IOMD_ZONE_DEPTH_MAX);
+	if ((unsigned long)depth * num_possible_cpus() * 4 > max_units)
+		depth = 0;
+	return iomd_zone_new(name, unit, max_units, false, depth, NULL);
 }
 
 /* A dead zone's last element was freed: tear it down. */
@@ -263,7 +526,8 @@ static long iomd_zone_site_live(struct iomd_zone *zone, unsigned int site)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		live += per_cpu_ptr(zone->pcp, cpu)->site_live[site];
+		live += per_cpu_ptr(zone->pcp, cpu)->site_allocs[site] -
+			per_cpu_ptr(zone->pcp, cpu)->site_frees[site];
 	return live;
 }
 
@@ -304,13 +568,27 @@ static long iomd_zone_report_leaks(struct iomd_zone *zone)
 long iomd_zone_destroy(struct iomd_zone *zone)
 {
 	long leaked;
+	int cpu;
 
 	if (!zone)
 		return 0;
 	leaked = iomd_zone_report_leaks(zone);
+	if (zone->depth) {
+		/*
+		 * From now on frees go straight to the slab cache; once every
+		 * fast path that saw a cache has left its preemption-disabled
+		 * section, the caches are nobody's and can be emptied.
+		 */
+		WRITE_ONCE(zone->depth, 0);
+		synchronize_rcu();
+		mutex_lock(&iomd_zones_lock);
+		for_each_possible_cpu(cpu)
+			iomd_zone_drain_idle(zone, cpu);
+		mutex_unlock(&iomd_zones_lock);
+	}
 	/* Pairs with the barrier implied by the final atomic decrement. */
 	smp_store_mb(zone->dead, true);
-	if (!atomic_long_read(&zone->in_use) &&
+	if (!atomic_long_read(&zone->held) &&
 	    !test_and_set_bit(0, &zone->finalizing))
 		iomd_zone_finalize(zone);
 	return leaked;
@@ -321,20 +599,27 @@ EXPORT_SYMBOL_GPL(iomd_zone_destroy);
 static void iomd_zone_fill_stat(struct iomd_zone *zone,
 				struct iomd_zone_stat *st)
 {
+	struct iomd_zone_pcp *pcp;
+	unsigned int i;
 	int cpu;
 
 	memset(st, 0, sizeof(*st));
 	strscpy(st->name, zone->name, sizeof(st->name));
 	st->elem_size = zone->elem_size;
-	st->in_use = atomic_long_read(&zone->in_use);
 	st->peak = atomic_long_read(&zone->peak);
 	st->limit = zone->max_elems;
 	st->failures = atomic_long_read(&zone->failures);
 	st->dead = READ_ONCE(zone->dead);
 	for_each_possible_cpu(cpu) {
-		st->total_allocs += per_cpu_ptr(zone->pcp, cpu)->allocs;
-		st->total_frees += per_cpu_ptr(zone->pcp, cpu)->frees;
+		pcp = per_cpu_ptr(zone->pcp, cpu);
+		st->cached += READ_ONCE(pcp->count);
+		for (i = 0; i <= IOMD_ZONE_SITES; i++) {
+			st->total_allocs += pcp->site_allocs[i];
+			st->total_frees += pcp->site_frees[i];
+		}
 	}
+	st->in_use = max(0L, atomic_long_read(&zone->held) -
+			     (long)st->cached);
 }
 
 /**
@@ -403,20 +688,34 @@ EXPORT_SYMBOL_GPL(iomd_zone_stat_by_name);
 /* Elements still allocated from every zone, dead ones included. */
 long iomd_zone_live_elements(void)
 {
+	struct iomd_zone_stat st;
 	struct iomd_zone *zone;
 	long live = 0;
 
 	mutex_lock(&iomd_zones_lock);
-	list_for_each_entry(zone, &iomd_zones, node)
-		live += atomic_long_read(&zone->in_use);
+	list_for_each_entry(zone, &iomd_zones, node) {
+		iomd_zone_fill_stat(zone, &st);
+		live += st.in_use;
+	}
 	mutex_unlock(&iomd_zones_lock);
 	return live;
 }
 
 int iomd_zone_init(void)
 {
+	int ret;
+
 	iomd_zone_wq = alloc_workqueue("iomd_zone", 0, 0);
-	return iomd_zone_wq ? 0 : -ENOMEM;
+	if (!iomd_zone_wq)
+		return -ENOMEM;
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "iomd/zone:dead",
+					NULL, iomd_zone_cpu_dead);
+	if (ret < 0) {
+		destroy_workqueue(iomd_zone_wq);
+		return ret;
+	}
+	iomd_zone_cpuhp_state = ret;
+	return 0;
 }
 
 /*
@@ -428,11 +727,12 @@ void iomd_zone_exit(void)
 {
 	struct iomd_zone *zone;
 
+	cpuhp_remove_state_nocalls(iomd_zone_cpuhp_state);
 	destroy_workqueue(iomd_zone_wq);
 	mutex_lock(&iomd_zones_lock);
 	list_for_each_entry(zone, &iomd_zones, node)
 		pr_err("zone %s still has %ld element(s) at unload%s\n",
-		       zone->name, atomic_long_read(&zone->in_use),
+		       zone->name, atomic_long_read(&zone->held),
 		       zone->dead ? "" : " and was never destroyed");
 	mutex_unlock(&iomd_zones_lock);
 }

@@ -12,17 +12,26 @@
 #include <linux/hash.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/slab.h>
 
 #include "internal.h"
 
 #define IOMD_ZONE_MAGIC		0x1d0du
 #define IOMD_ZONE_FREED		0xdeadu
+/* First word of a cached object known to be zero everywhere else. */
+#define IOMD_ZONE_FRESH		0xf7e5u
 
 /* zone.c: the slow paths */
 unsigned int iomd_zone_site_slow(struct iomd_zone *zone, unsigned long ip);
 void iomd_zone_last_free(struct iomd_zone *zone);
 struct iomd_zone_hdr *iomd_zone_bad_free(const void *ptr, size_t size);
+unsigned int iomd_zone_take(struct iomd_zone *zone, gfp_t gfp);
+void *iomd_zone_stash(struct iomd_zone *zone, void **objs, unsigned int n,
+		      unsigned int site);
+void *iomd_zone_get_slow(struct iomd_zone *zone, gfp_t gfp,
+			 unsigned int site);
+void iomd_zone_put_slow(struct iomd_zone *zone, void *obj, unsigned int site);
 
 /*
  * Is @p in the direct map?  Then its struct page can be read.  Unlike
@@ -46,18 +55,19 @@ static __always_inline bool iomd_direct_addr(const void *p)
  * @count:	elements (pages, for the page pool).
  *
  * One atomic on the zone's count: the limit is exact, never passed even
- * under concurrency, and the peak exact.
+ * under concurrency, and the peak exact.  Zones with per-CPU caches call
+ * it once per batch, not per element.
  *
  * Return: false, taking nothing, when the limit would be passed.
  */
 static __always_inline bool iomd_zone_reserve(struct iomd_zone *zone,
 					      unsigned long count)
 {
-	long n = atomic_long_add_return(count, &zone->in_use);
+	long n = atomic_long_add_return(count, &zone->held);
 	long peak;
 
 	if (unlikely(n > zone->max_elems)) {
-		atomic_long_sub(count, &zone->in_use);
+		atomic_long_sub(count, &zone->held);
 		return false;
 	}
 	peak = atomic_long_read(&zone->peak);
@@ -71,7 +81,7 @@ static __always_inline bool iomd_zone_reserve(struct iomd_zone *zone,
 static __always_inline void iomd_zone_unreserve(struct iomd_zone *zone,
 						unsigned long count)
 {
-	if (atomic_long_sub_and_test(count, &zone->in_use) &&
+	if (atomic_long_sub_and_test(count, &zone->held) &&
 	    unlikely(READ_ONCE(zone->dead)))
 		iomd_zone_last_free(zone);
 }
@@ -91,16 +101,112 @@ static __always_inline unsigned int iomd_zone_site(struct iomd_zone *zone,
 static __always_inline void iomd_zone_count_alloc(struct iomd_zone *zone,
 						  unsigned int site)
 {
-	this_cpu_inc(zone->pcp->allocs);
-	this_cpu_inc(zone->pcp->site_live[site]);
+	this_cpu_inc(zone->pcp->site_allocs[site]);
 }
 
 /* Count one free of @zone of an allocation by site slot @site. */
 static __always_inline void iomd_zone_count_free(struct iomd_zone *zone,
 						 unsigned int site)
 {
-	this_cpu_inc(zone->pcp->frees);
-	this_cpu_dec(zone->pcp->site_live[site]);
+	this_cpu_inc(zone->pcp->site_frees[site]);
+}
+
+/* Bytes of one slab object of @zone: the header and the element. */
+static __always_inline size_t iomd_zone_obj_size(const struct iomd_zone *zone)
+{
+	return sizeof(struct iomd_zone_hdr) +
+	       ALIGN(zone->elem_size, IOMD_ZONE_ALIGN);
+}
+
+/*
+ * Make @obj, a slab object of @zone, zero if @gfp or init_on_alloc asks
+ * for it, as the slab allocator would have.  Objects that are zero but
+ * for an IOMD_ZONE_FRESH first word (zeroed when the slab cache handed
+ * them out, or at free with init_on_free) only lose the mark.
+ */
+static __always_inline void iomd_zone_init_obj(struct iomd_zone *zone,
+					       void *obj, gfp_t gfp)
+{
+	u32 *mark = obj;
+
+	if (!want_init_on_alloc(gfp))
+		return;
+	if (*mark == IOMD_ZONE_FRESH)
+		*mark = 0;
+	else
+		memset(obj, 0, iomd_zone_obj_size(zone));
+}
+
+/*
+ * Take an element from this CPU's cache of @zone and count its allocation
+ * by site slot @site; NULL if the cache is empty.
+ */
+static __always_inline void *iomd_zone_pop(struct iomd_zone *zone,
+					   unsigned int site)
+{
+	struct iomd_zone_pcp *pcp;
+	void *obj = NULL;
+
+	preempt_disable();
+	pcp = this_cpu_ptr(zone->pcp);
+	if (likely(pcp->count)) {
+		obj = pcp->objs[--pcp->count];
+		pcp->site_allocs[site]++;
+	}
+	preempt_enable();
+	return obj;
+}
+
+/*
+ * Put @obj, freed by site slot @site, in this CPU's cache of @zone and
+ * count the free; false, doing nothing, if the cache is full (or off).
+ */
+static __always_inline bool iomd_zone_push(struct iomd_zone *zone, void *obj,
+					   unsigned int site)
+{
+	struct iomd_zone_pcp *pcp;
+	bool done = false;
+
+	preempt_disable();
+	pcp = this_cpu_ptr(zone->pcp);
+	if (likely(pcp->count < READ_ONCE(zone->depth))) {
+		pcp->objs[pcp->count++] = obj;
+		pcp->site_frees[site]++;
+		done = true;
+	}
+	preempt_enable();
+	return done;
+}
+
+/*
+ * Take a free slab object of @zone for site slot @site and count it: from
+ * this CPU's cache when it has one, else from the slab cache (under the
+ * limit).
+ */
+static __always_inline void *iomd_zone_get(struct iomd_zone *zone, gfp_t gfp,
+					   unsigned int site)
+{
+	void *obj = iomd_zone_pop(zone, site);
+
+	if (unlikely(!obj))
+		return iomd_zone_get_slow(zone, gfp, site);
+	iomd_zone_init_obj(zone, obj, gfp);
+	return obj;
+}
+
+/*
+ * Give back slab object @obj of @zone, allocated by site slot @site, and
+ * count it: to this CPU's cache when it has room, else to the slab cache.
+ */
+static __always_inline void iomd_zone_put(struct iomd_zone *zone, void *obj,
+					  unsigned int site)
+{
+	if (want_init_on_free()) {
+		memset(obj, 0, iomd_zone_obj_size(zone));
+		*(u32 *)obj = IOMD_ZONE_FRESH;
+	}
+	if (unlikely(!iomd_zone_push(zone, obj, site)))
+		iomd_zone_put_slow(zone, obj, site);
 }
 
 /**
@@ -121,20 +227,14 @@ static __always_inline void *iomd_zone_alloc_site(struct iomd_zone *zone,
 						  u8 zclass, gfp_t gfp,
 						  unsigned long ip)
 {
+	unsigned int site = iomd_zone_site(zone, ip);
 	struct iomd_zone_hdr *hdr;
 	unsigned long offset = 0;
 	void *obj;
 
-	if (unlikely(!iomd_zone_reserve(zone, 1))) {
-		iomd_zone_exhausted(zone, "limit reached");
+	obj = iomd_zone_get(zone, gfp, site);
+	if (unlikely(!obj))
 		return NULL;
-	}
-	obj = kmem_cache_alloc(zone->cache, gfp | __GFP_NOWARN);
-	if (unlikely(!obj)) {
-		iomd_zone_unreserve(zone, 1);
-		iomd_zone_exhausted(zone, "out of memory");
-		return NULL;
-	}
 	if (align > IOMD_ZONE_ALIGN)
 		offset = ALIGN((unsigned long)obj + sizeof(*hdr), align) -
 			 sizeof(*hdr) - (unsigned long)obj;
@@ -142,9 +242,8 @@ static __always_inline void *iomd_zone_alloc_site(struct iomd_zone *zone,
 	hdr->magic = IOMD_ZONE_MAGIC;
 	hdr->size = size;
 	hdr->offset = offset;
-	hdr->site = iomd_zone_site(zone, ip);
+	hdr->site = site;
 	hdr->zclass = zclass;
-	iomd_zone_count_alloc(zone, hdr->site);
 	return hdr + 1;
 }
 
@@ -193,9 +292,7 @@ static __always_inline void iomd_zone_free_hdr(struct iomd_zone *zone,
 					       struct iomd_zone_hdr *hdr)
 {
 	hdr->magic = IOMD_ZONE_FREED;
-	iomd_zone_count_free(zone, hdr->site);
-	kmem_cache_free(zone->cache, (void *)hdr - hdr->offset);
-	iomd_zone_unreserve(zone, 1);
+	iomd_zone_put(zone, (void *)hdr - hdr->offset, hdr->site);
 }
 
 #endif /* _IOMD_ZONE_FAST_H */

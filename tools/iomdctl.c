@@ -106,7 +106,9 @@ static int cmd_stats(int argc, char **argv)
 }
 
 /*
- * One line per zone: the columns of macOS zprint.  "cur" is the memory the
+ * One line per zone: the columns of macOS zprint.  "cached" counts free
+ * elements kept in per-CPU caches (held, so under the limit, but not in
+ * use); "peak" counts both.  "cur" is the memory the
  * live elements take (element bytes, without headers); a zone destroyed
  * while elements were still live is flagged "dead".  With NAME, only that
  * zone, and exit status 1 if there is none.
@@ -125,9 +127,9 @@ static int cmd_zprint(int argc, char **argv)
 	fd = open_device();
 	if (fd < 0)
 		return EXIT_FAILED;
-	printf("%-20s %9s %10s %10s %10s %12s %12s %8s %10s\n", "zone",
+	printf("%-20s %9s %10s %10s %10s %12s %12s %8s %8s %10s\n", "zone",
 	       "elem_size", "in_use", "peak", "limit", "allocs", "frees",
-	       "failures", "cur");
+	       "failures", "cached", "cur");
 	for (i = 0; ; i++) {
 		ret = iomd_zone_info(fd, i, &zi, name);
 		if (ret == -ENOENT)
@@ -140,7 +142,7 @@ static int cmd_zprint(int argc, char **argv)
 		}
 		if (argc == 2 && strcmp(argv[1], name))
 			continue;
-		printf("%-20s %9llu %10llu %10llu %10llu %12llu %12llu %8llu %10s%s\n",
+		printf("%-20s %9llu %10llu %10llu %10llu %12llu %12llu %8llu %8llu %10s%s\n",
 		       name, (unsigned long long)zi.elem_size,
 		       (unsigned long long)zi.in_use,
 		       (unsigned long long)zi.peak,
@@ -148,6 +150,7 @@ static int cmd_zprint(int argc, char **argv)
 		       (unsigned long long)zi.total_allocs,
 		       (unsigned long long)zi.total_frees,
 		       (unsigned long long)zi.failures,
+		       (unsigned long long)zi.cached,
 		       human_bytes(zi.in_use * zi.elem_size, h, sizeof(h)),
 		       zi.state & IOMD_ZONE_STATE_DEAD ? " dead" : "");
 		shown++;

@@ -130,8 +130,9 @@ int iomd_desc_last_reason(struct iomd_desc *desc, struct iomd_why *out);
  * @name:		the zone's name.
  * @elem_size:		bytes per element.
  * @in_use:		elements allocated now.
- * @peak:		most elements allocated at once.
- * @limit:		hard limit on @in_use.
+ * @cached:		free elements kept in per-CPU caches for reuse.
+ * @peak:		most elements held at once: allocated, or cached.
+ * @limit:		hard limit on @in_use plus @cached.
  * @total_allocs:	successful allocations since creation.
  * @total_frees:	frees since creation.
  * @failures:		allocations refused (limit or memory).
@@ -141,6 +142,7 @@ struct iomd_zone_stat {
 	char name[IOMD_ZONE_NAME_LEN];
 	size_t elem_size;
 	unsigned long in_use;
+	unsigned long cached;
 	unsigned long peak;
 	unsigned long limit;
 	unsigned long total_allocs;

@@ -14,6 +14,7 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
@@ -790,6 +791,236 @@ static void iomd_kunit_zone_concurrent_limit(struct kunit *test)
 	iomd_kunit_zone_concurrent(test, IOMD_KUNIT_HOLD + 4, 1000);
 }
 
+/* ---------------------------------------------------------------------
+ * Zones with per-CPU caches
+ */
+
+/* Limit of the cached test zones: room for caches on up to 16 CPUs. */
+#define IOMD_KUNIT_CACHED_LIMIT	4096
+#define IOMD_KUNIT_CACHED_SIZE	64
+
+/* Elements of one zone, those still set freed when the test ends. */
+struct iomd_kunit_elems {
+	struct iomd_zone *zone;
+	unsigned long n;
+	void *p[];
+};
+
+static void iomd_kunit_elems_release(void *data)
+{
+	struct iomd_kunit_elems *e = data;
+	unsigned long i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->p[i])
+			iomd_zone_free(e->zone, e->p[i]);
+}
+
+static struct iomd_kunit_elems *iomd_kunit_elems(struct kunit *test,
+						 struct iomd_zone *zone,
+						 unsigned long n)
+{
+	struct iomd_kunit_elems *e;
+
+	e = kunit_kzalloc(test, struct_size(e, p, n), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	e->zone = zone;
+	e->n = n;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							iomd_kunit_elems_release,
+							e), 0);
+	return e;
+}
+
+/* Allocate elements [@from, @to) of @e in order; how many were had. */
+static unsigned long iomd_kunit_fill(struct iomd_kunit_elems *e,
+				     unsigned long from, unsigned long to)
+{
+	unsigned long i;
+
+	for (i = from; i < to; i++) {
+		e->p[i] = iomd_zone_alloc(e->zone, GFP_KERNEL);
+		if (!e->p[i])
+			break;
+	}
+	return i - from;
+}
+
+/* Free elements [@from, @to) of @e. */
+static void iomd_kunit_empty(struct iomd_kunit_elems *e, unsigned long from,
+			     unsigned long to)
+{
+	unsigned long i;
+
+	for (i = from; i < to; i++) {
+		iomd_zone_free(e->zone, e->p[i]);
+		e->p[i] = NULL;
+	}
+}
+
+/*
+ * A zone of IOMD_KUNIT_CACHED_LIMIT elements that does cache per CPU (a
+ * freed element stays cached), or skip: a machine with very many CPUs
+ * gives such a zone no caches.
+ */
+static struct iomd_zone *iomd_kunit_cached_zone(struct kunit *test,
+						const char *name)
+{
+	struct iomd_zone_stat st;
+	struct iomd_zone *zone;
+	void *p;
+
+	zone = iomd_kunit_zone(test, name, IOMD_KUNIT_CACHED_SIZE,
+			       IOMD_KUNIT_CACHED_LIMIT);
+	p = iomd_zone_alloc(zone, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	iomd_zone_free(zone, p);
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, 1UL);
+	KUNIT_EXPECT_EQ(test, st.total_frees, 1UL);
+	if (!st.cached)
+		kunit_skip(test, "no per-CPU caches for %s on %u CPUs", name,
+			   num_possible_cpus());
+	KUNIT_EXPECT_GE(test, st.peak, st.cached);
+	return zone;
+}
+
+/*
+ * The limit binds elements in use plus cached ones: all of it can be
+ * allocated, not one more, and all of it again after freeing.
+ */
+static void iomd_kunit_zone_cached_limit(struct kunit *test)
+{
+	const unsigned long limit = IOMD_KUNIT_CACHED_LIMIT;
+	struct iomd_kunit_elems *e;
+	struct iomd_zone_stat st;
+	struct iomd_zone *zone;
+	unsigned long i;
+
+	zone = iomd_kunit_cached_zone(test, "kunit.cached");
+	e = iomd_kunit_elems(test, zone, limit);
+	KUNIT_ASSERT_EQ(test, iomd_kunit_fill(e, 0, limit), limit);
+	for (i = 0; i < limit; i++)
+		memset(e->p[i], i & 0xff, IOMD_KUNIT_CACHED_SIZE);
+	KUNIT_EXPECT_NULL(test, iomd_zone_alloc(zone, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, iomd_zone_alloc(zone, GFP_ATOMIC));
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, limit);
+	KUNIT_EXPECT_EQ(test, st.cached, 0UL);
+	KUNIT_EXPECT_EQ(test, st.peak, limit);
+	KUNIT_EXPECT_EQ(test, st.failures, 2UL);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, limit + 1);
+	/* No element was handed out twice. */
+	for (i = 0; i < limit; i++)
+		KUNIT_EXPECT_NULL_MSG(test,
+				      memchr_inv(e->p[i], i & 0xff,
+						 IOMD_KUNIT_CACHED_SIZE),
+				      "element %lu", i);
+
+	iomd_kunit_empty(e, 0, limit);
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
+	KUNIT_EXPECT_EQ(test, st.total_frees, limit + 1);
+	KUNIT_EXPECT_GT(test, st.cached, 0UL);
+	KUNIT_EXPECT_LE(test, st.cached, limit / 4);
+
+	/* Cached elements come back zeroed when asked to. */
+	e->p[0] = iomd_zone_alloc(zone, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, e->p[0]);
+	iomd_kunit_expect_zero(test, e->p[0], IOMD_KUNIT_CACHED_SIZE);
+	KUNIT_EXPECT_EQ(test, iomd_kunit_fill(e, 1, limit), limit - 1);
+	KUNIT_EXPECT_NULL(test, iomd_zone_alloc(zone, GFP_KERNEL));
+	iomd_kunit_empty(e, 0, limit);
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, 2 * limit + 1);
+	KUNIT_EXPECT_EQ(test, st.failures, 3UL);
+}
+
+static void iomd_kunit_restore_affinity(void *unused)
+{
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
+/* Run the test on @cpu from now on. */
+static void iomd_kunit_move_to(struct kunit *test, int cpu)
+{
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)),
+			0);
+	KUNIT_ASSERT_EQ(test, raw_smp_processor_id(), cpu);
+}
+
+/*
+ * Elements cached by another CPU are not lost: at the limit, a sleeping
+ * allocation drains every CPU's cache and gets them.
+ */
+static void iomd_kunit_zone_cached_drain(struct kunit *test)
+{
+	const unsigned long limit = IOMD_KUNIT_CACHED_LIMIT, moved = 100;
+	struct iomd_kunit_elems *e;
+	struct iomd_zone_stat st;
+	struct iomd_zone *zone;
+	int a, b;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	a = cpumask_first(cpu_online_mask);
+	b = cpumask_next(a, cpu_online_mask);
+	zone = iomd_kunit_cached_zone(test, "kunit.drain");
+	e = iomd_kunit_elems(test, zone, limit);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							iomd_kunit_restore_affinity,
+							NULL), 0);
+
+	iomd_kunit_move_to(test, a);
+	KUNIT_ASSERT_EQ(test, iomd_kunit_fill(e, 0, limit), limit);
+	iomd_kunit_empty(e, 0, moved);
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, limit - moved);
+	KUNIT_EXPECT_GT(test, st.cached, 0UL);
+
+	iomd_kunit_move_to(test, b);
+	KUNIT_EXPECT_EQ(test, iomd_kunit_fill(e, 0, moved), moved);
+	KUNIT_EXPECT_NULL(test, iomd_zone_alloc(zone, GFP_KERNEL));
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, limit);
+	KUNIT_EXPECT_EQ(test, st.cached, 0UL);
+	KUNIT_EXPECT_EQ(test, st.peak, limit);
+	KUNIT_EXPECT_EQ(test, st.failures, 1UL);
+}
+
+/*
+ * Destroying a cached zone gives its cached elements back and reports
+ * only the live ones; the last of those, freed, lets the zone go.
+ */
+static void iomd_kunit_zone_cached_leaks(struct kunit *test)
+{
+	struct iomd_kunit_elems *e;
+	struct iomd_zone_stat st;
+	struct iomd_zone *zone;
+
+	zone = iomd_kunit_cached_zone(test, "kunit.cleak");
+	e = iomd_kunit_elems(test, zone, 10);
+	KUNIT_ASSERT_EQ(test, iomd_kunit_fill(e, 0, 10), 10UL);
+	iomd_kunit_empty(e, 0, 4);
+
+	kunit_remove_action(test, iomd_kunit_zone_destroy, zone);
+	KUNIT_EXPECT_EQ(test, iomd_zone_destroy(zone), 6L);
+	iomd_kunit_stat(test, "kunit.cleak", &st);
+	KUNIT_EXPECT_TRUE(test, st.dead);
+	KUNIT_EXPECT_EQ(test, st.in_use, 6UL);
+	KUNIT_EXPECT_EQ(test, st.cached, 0UL);
+
+	/* Frees into the dead zone go straight back to the slab cache. */
+	iomd_kunit_empty(e, 4, 9);
+	iomd_kunit_stat(test, "kunit.cleak", &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, 1UL);
+	KUNIT_EXPECT_EQ(test, st.cached, 0UL);
+	iomd_kunit_empty(e, 9, 10);
+	KUNIT_EXPECT_EQ(test, iomd_kunit_wait_unlisted("kunit.cleak"), 0);
+}
+
 static struct kunit_case iomd_kunit_zone_cases[] = {
 	KUNIT_CASE(iomd_kunit_zone_create_errors),
 	KUNIT_CASE(iomd_kunit_zone_alloc_basic),
@@ -800,6 +1031,9 @@ static struct kunit_case iomd_kunit_zone_cases[] = {
 	KUNIT_CASE(iomd_kunit_zone_dead_name_reuse),
 	KUNIT_CASE_SLOW(iomd_kunit_zone_concurrent_exact),
 	KUNIT_CASE_SLOW(iomd_kunit_zone_concurrent_limit),
+	KUNIT_CASE(iomd_kunit_zone_cached_limit),
+	KUNIT_CASE(iomd_kunit_zone_cached_drain),
+	KUNIT_CASE(iomd_kunit_zone_cached_leaks),
 	{}
 };
 
@@ -1212,6 +1446,40 @@ static void iomd_kunit_malloc_large(struct kunit *test)
 			iomd_kunit_npages(size));
 }
 
+/*
+ * Single pages are cached per CPU: a reused page is zeroed again, and a
+ * page still referenced elsewhere when freed is left to that holder.
+ */
+static void iomd_kunit_malloc_page_reuse(struct kunit *test)
+{
+	struct iomd_zone_stat before, after;
+	struct page *page;
+	void *p, *q;
+
+	iomd_kunit_stat(test, "iomd.pages", &before);
+	p = iomd_malloc(PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0xa5, PAGE_SIZE);
+	iomd_free(p, PAGE_SIZE);
+	q = iomd_malloc(PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	iomd_kunit_expect_zero(test, q, PAGE_SIZE);
+
+	page = virt_to_page(q);
+	get_page(page);
+	iomd_free(q, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+	p = iomd_malloc(PAGE_SIZE);
+	KUNIT_EXPECT_PTR_NE(test, p, q);
+	iomd_free(p, PAGE_SIZE);
+	put_page(page);
+
+	iomd_kunit_stat(test, "iomd.pages", &after);
+	KUNIT_EXPECT_EQ(test, after.in_use, before.in_use);
+	KUNIT_EXPECT_EQ(test, after.total_allocs, before.total_allocs + 3);
+	KUNIT_EXPECT_EQ(test, after.total_frees, before.total_frees + 3);
+}
+
 static struct kunit_case iomd_kunit_malloc_cases[] = {
 	KUNIT_CASE(iomd_kunit_malloc_size_classes),
 	KUNIT_CASE(iomd_kunit_malloc_invalid),
@@ -1223,6 +1491,7 @@ static struct kunit_case iomd_kunit_malloc_cases[] = {
 	KUNIT_CASE(iomd_kunit_malloc_bad_free_foreign),
 	KUNIT_CASE(iomd_kunit_malloc_bad_free_elsewhere),
 	KUNIT_CASE(iomd_kunit_malloc_large),
+	KUNIT_CASE(iomd_kunit_malloc_page_reuse),
 	{}
 };
 

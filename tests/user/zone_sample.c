@@ -22,7 +22,7 @@
 
 #include "iomd_test.h"
 
-#define PLAN	46
+#define PLAN	52
 
 static int iomd_fd;
 static size_t page;
@@ -212,12 +212,39 @@ static void test_sharing(void)
 		    "the driver's memory went back with its descriptors");
 }
 
+/* IOMD_IOC_ZONE_INFO with @zi fails with @want (0: succeeds). */
+static void zone_info_call(struct iomd_zone_info *zi, int want,
+			   const char *what)
+{
+	iomd_tap_errno(iomd_ioctl(iomd_fd, IOMD_IOC_ZONE_INFO, zi), want,
+		       "zone info: %s", what);
+	memset(zi, 0, sizeof(*zi));
+}
+
+static void test_zone_info_errors(void)
+{
+	struct iomd_zone_info zi = { };
+
+	zi.flags = 1;
+	zone_info_call(&zi, EINVAL, "unknown flag");
+	zi.reserved0 = 1;
+	zone_info_call(&zi, EINVAL, "reserved0 set");
+	zi.cached = 1;
+	zone_info_call(&zi, EINVAL, "cached (output only) set");
+	zi.reserved1 = 1ull << 63;
+	zone_info_call(&zi, EINVAL, "reserved1 set");
+	zi.index = 0xffffffffu;
+	zone_info_call(&zi, ENOENT, "index past the last zone");
+	zone_info_call(&zi, 0, "zone 0 without a name buffer");
+}
+
 int main(void)
 {
 	page = iomd_page_size();
 	iomd_tap_plan(PLAN);
 	iomd_fd = iomd_test_open();
 	test_zone_workload();
+	test_zone_info_errors();
 	test_sharing();
 	return iomd_tap_finish();
 }

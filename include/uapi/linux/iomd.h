@@ -378,14 +378,16 @@ struct iomd_wire {
  * @elem_size:	out: bytes per element (the page size for the page pool,
  *		which counts pages).
  * @in_use:	out: elements allocated now.
- * @peak:	out: most elements allocated at once.
- * @limit:	out: hard limit on @in_use.
+ * @peak:	out: most elements held at once (allocated, or cached).
+ * @limit:	out: hard limit on @in_use plus @cached.
  * @total_allocs: out: successful allocations since creation.
  * @total_frees: out: frees since creation.
  * @failures:	out: allocations refused because of the limit or memory.
  * @state:	out: IOMD_ZONE_STATE_* bits.
  * @reserved0:	must be zero.
- * @reserved:	must be zero.
+ * @cached:	out: free elements kept in per-CPU caches for reuse (must
+ *		be zero on input, like a reserved field).
+ * @reserved1:	must be zero.
  *
  * The statistics of macOS zprint, one zone per call.  Errors: ENOENT,
  * EINVAL, EFAULT.
@@ -403,7 +405,8 @@ struct iomd_zone_info {
 	__u64 failures;
 	__u32 state;
 	__u32 reserved0;
-	__u64 reserved[2];
+	__u64 cached;
+	__u64 reserved1;
 };
 
 /* struct iomd_map_create.options */
