@@ -135,6 +135,10 @@ static void iomd_pages_put(struct page *page, unsigned long npages)
 {
 	unsigned long i;
 
+	if (PageHead(page)) {
+		put_page(page);
+		return;
+	}
 	for (i = 0; i < npages; i++)
 		put_page(page + i);
 }
@@ -193,7 +197,22 @@ static noinline void *iomd_page_get_slow(gfp_t gfp, unsigned int site)
 	unsigned int n, i;
 
 	n = iomd_zone_take(pool, gfp);
-	for (i = 0; i < n; i++) {
+	i = 0;
+	/* A whole batch as one run, split, when one is at hand. */
+	if (n > 1 && is_power_of_2(n)) {
+		page = alloc_pages_node(NUMA_NO_NODE,
+					(gfp | __GFP_NORETRY) &
+					~(__GFP_DIRECT_RECLAIM |
+					  __GFP_RETRY_MAYFAIL), ilog2(n));
+		if (page) {
+			split_page(page, ilog2(n));
+			for (; i < n; i++) {
+				set_page_private(page + i, IOMD_PAGE_FRESH);
+				addrs[i] = page_address(page + i);
+			}
+		}
+	}
+	for (; i < n; i++) {
 		page = alloc_pages_node(NUMA_NO_NODE, gfp, 0);
 		if (!page)
 			break;
@@ -291,11 +310,17 @@ static void *iomd_pages_alloc(size_t size, size_t align, gfp_t gfp,
 	 * The local node, as kmalloc's large allocations; the task's memory
 	 * policy is for its own memory.
 	 */
+	/*
+	 * A run the allocation fills stays one compound page, freed in one
+	 * go (mappings and pins of its pages hold the whole run); a run with
+	 * pages to spare is split, and the spare pages freed at once.
+	 */
+	if (npages == 1UL << order)
+		gfp |= __GFP_COMP;
 	page = alloc_pages_node(NUMA_NO_NODE, gfp, order);
 	if (!page)
 		goto unreserve;
-	/* Single pages: each can be mapped and freed on its own. */
-	if (order) {
+	if (order && npages < 1UL << order) {
 		split_page(page, order);
 		for (i = npages; i < (1UL << order); i++)
 			__free_page(page + i);
