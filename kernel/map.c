@@ -391,6 +391,35 @@ static struct vm_area_struct *iomd_find_mapping(struct mm_struct *mm,
 	return vma;
 }
 
+/*
+ * Install all of folio mapping @vma by faulting it in, a PMD-order folio
+ * at a time where it gets a PMD entry: what MAP_POPULATE would do, without
+ * looking up every entry again after its fault.  mmap_lock held.
+ */
+static int iomd_map_populate_folio(struct vm_area_struct *vma)
+{
+	const unsigned long nr = 1UL << IOMD_PMD_ORDER;
+	bool pmd = iomd_map_pmd_capable(vma->vm_private_data, vma);
+	struct iomd_desc *desc = vma->vm_private_data;
+	unsigned long addr = vma->vm_start, pgoff;
+	vm_fault_t fault;
+
+	while (addr < vma->vm_end) {
+		fault = handle_mm_fault(vma, addr, 0, NULL);
+		if (fault & VM_FAULT_ERROR)
+			return READ_ONCE(desc->revoked) ? -ENODEV :
+			       fault & VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+		pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+		if (pmd && IS_ALIGNED(pgoff, nr) &&
+		    pgoff + nr <= desc->nr_pmd_folios * nr &&
+		    addr + (nr << PAGE_SHIFT) <= vma->vm_end)
+			addr += nr << PAGE_SHIFT;
+		else
+			addr += PAGE_SIZE;
+	}
+	return 0;
+}
+
 /* Install all of the mapping at @addr now, as MAP_POPULATE would. */
 static int iomd_map_populate(struct iomd_desc *desc, unsigned long addr)
 {
@@ -401,8 +430,7 @@ static int iomd_map_populate(struct iomd_desc *desc, unsigned long addr)
 	mmap_read_lock(mm);
 	vma = iomd_find_mapping(mm, addr, desc);
 	if (vma && vma->vm_ops == &iomd_vm_ops_folio) {
-		/* Populated by vm_mmap(MAP_POPULATE), through faults. */
-		ret = 0;
+		ret = iomd_map_populate_folio(vma);
 	} else if (vma) {
 		down_read(&desc->revoke_lock);
 		ret = iomd_map_populate_locked(vma);
@@ -481,11 +509,6 @@ struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 	if ((desc->direction & IOMD_DIR_OUT) && desc->writable &&
 	    !(options & IOMD_MAP_READONLY))
 		prot |= PROT_WRITE;
-	/* PMD-mapped folios are installed by faults, one per folio. */
-	if (desc->nr_pmd_folios &&
-	    !(options & (IOMD_MAP_ONDEMAND | IOMD_MAP_NOHUGE)))
-		flags |= MAP_POPULATE;
-
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
