@@ -15,16 +15,26 @@
  * (IOMD_IOC_USER_CREATE) and wires it (IOMD_IOC_PREPARE), both timed, as
  * a driver would before I/O; /dev/iomd is opened before the clock starts,
  * as the ring is set up.
+ *
+ * The profile rows "c3.prof_pin_*" time pin_user_pages_fast() alone on
+ * the same kind of range, inside the kernel (IOMD_BENCH_IOC_PIN of
+ * iomd_bench.ko): the page-by-page pinning both sides are built on, and
+ * so the floor of any way of wiring the memory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <liburing.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "libiomd.h"
+#include "kernel/iomd_bench.h"
 #include "bench.h"
+
+#define IOMD_BENCH_DEV		"/dev/" IOMD_BENCH_DEVICE_NAME
 
 /**
  * struct iomd_bench_wire_arg - parameters of a wiring case
@@ -133,6 +143,30 @@ static int iomd_bench_wire_iomd(const struct iomd_bench_case *c,
 	return 0;
 }
 
+/* Profile: pin_user_pages_fast() of the range, timed in the kernel. */
+static int iomd_bench_wire_pin(const struct iomd_bench_case *c, size_t size,
+			       struct iomd_bench_sample *s)
+{
+	const struct iomd_bench_wire_arg *arg = c->arg;
+	struct iomd_bench_pin pin = { .length = size };
+	int dev, ret;
+
+	pin.addr = (uintptr_t)iomd_bench_user_mem(size, arg->touched);
+	if (!pin.addr)
+		return iomd_bench_fail("mmap %zu bytes of user memory", size);
+	dev = open(IOMD_BENCH_DEV, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return iomd_bench_fail("open %s", IOMD_BENCH_DEV);
+	ret = ioctl(dev, IOMD_BENCH_IOC_PIN, &pin);
+	close(dev);
+	munmap((void *)(uintptr_t)pin.addr, size);
+	if (ret)
+		return iomd_bench_fail("IOMD_BENCH_IOC_PIN(%zu bytes)", size);
+	s->ns = pin.ns;
+	s->units = size / iomd_bench_page_size();
+	return 0;
+}
+
 static const struct iomd_bench_case iomd_bench_wire_cases[] = {
 	{
 		.name = "c3.iomd_touched",
@@ -155,6 +189,18 @@ static const struct iomd_bench_case iomd_bench_wire_cases[] = {
 		.name = "c3.uring_untouched",
 		.label = "io_uring_register_buffers, untouched (baseline)",
 		.run = iomd_bench_wire_uring,
+		.arg = &iomd_bench_untouched,
+	}, {
+		.name = "c3.prof_pin_touched",
+		.label = "profile: pin_user_pages_fast() alone, touched",
+		.baseline = "c3.uring_touched",
+		.run = iomd_bench_wire_pin,
+		.arg = &iomd_bench_touched,
+	}, {
+		.name = "c3.prof_pin_untouched",
+		.label = "profile: pin_user_pages_fast() alone, untouched",
+		.baseline = "c3.uring_untouched",
+		.run = iomd_bench_wire_pin,
 		.arg = &iomd_bench_untouched,
 	},
 	{ }

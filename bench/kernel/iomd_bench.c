@@ -2,7 +2,7 @@
 /*
  * iomd_bench: the kernel half of iomd's benchmark suite (bench/, `make
  * bench`).  It uses only iomd's exported API and gives user space a
- * device, /dev/iomd_bench (ABI in iomd_bench.h), with three services:
+ * device, /dev/iomd_bench (ABI in iomd_bench.h), with four services:
  *
  *  - IOMD_BENCH_IOC_ALLOC times iomd_malloc()/iomd_free() or
  *    kmalloc()/kfree() in the kernel, in kernel threads bound one per
@@ -10,7 +10,10 @@
  *  - IOMD_BENCH_IOC_CONSUME reads a range of an iomd buffer in place, at
  *    its kernel address, and checksums it (case 5, shared-buffer side);
  *  - write() copies the bytes into a kernel buffer with copy_from_user()
- *    and checksums them there (case 5, the kernel copy path).
+ *    and checksums them there (case 5, the kernel copy path);
+ *  - IOMD_BENCH_IOC_PIN times pin_user_pages_fast() alone on a range of
+ *    the caller's memory: the floor of any way of wiring it (case 3's
+ *    profile).
  *
  * The module holds no iomd object between calls, so it never keeps iomd
  * from unloading and never counts as a leak.
@@ -809,6 +812,33 @@ unlock:
 	return ret;
 }
 
+/* IOMD_BENCH_IOC_PIN: time pinning @arg's range, then unpin it. */
+static int iomd_bench_pin(struct iomd_bench_pin *arg)
+{
+	unsigned long npages = arg->length >> PAGE_SHIFT;
+	struct page **pages;
+	u64 t0, t1;
+	long got;
+
+	if (!PAGE_ALIGNED(arg->addr) || !PAGE_ALIGNED(arg->length) ||
+	    !npages || npages > INT_MAX)
+		return -EINVAL;
+	t0 = ktime_get_ns();
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	got = pin_user_pages_fast(arg->addr, npages,
+				  FOLL_WRITE | FOLL_LONGTERM, pages);
+	t1 = ktime_get_ns();
+	if (got > 0)
+		unpin_user_pages(pages, got);
+	kvfree(pages);
+	if (got != npages)
+		return got < 0 ? got : -EFAULT;
+	arg->ns = t1 - t0;
+	return 0;
+}
+
 static long iomd_bench_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long uarg)
 {
@@ -816,6 +846,7 @@ static long iomd_bench_ioctl(struct file *file, unsigned int cmd,
 	void __user *argp = (void __user *)uarg;
 	struct iomd_bench_consume consume;
 	struct iomd_bench_alloc alloc;
+	struct iomd_bench_pin pin;
 	u64 sum;
 	int ret;
 
@@ -832,6 +863,13 @@ static long iomd_bench_ioctl(struct file *file, unsigned int cmd,
 			return -EFAULT;
 		ret = iomd_bench_consume(&consume);
 		if (!ret && copy_to_user(argp, &consume, sizeof(consume)))
+			ret = -EFAULT;
+		return ret;
+	case IOMD_BENCH_IOC_PIN:
+		if (copy_from_user(&pin, argp, sizeof(pin)))
+			return -EFAULT;
+		ret = iomd_bench_pin(&pin);
+		if (!ret && copy_to_user(argp, &pin, sizeof(pin)))
 			ret = -EFAULT;
 		return ret;
 	case IOMD_BENCH_IOC_LAST_SUM:

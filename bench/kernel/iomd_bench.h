@@ -93,12 +93,30 @@ struct iomd_bench_consume {
 	__u64 sum;
 };
 
+/**
+ * struct iomd_bench_pin - argument of IOMD_BENCH_IOC_PIN
+ * @addr:	in: first byte of the caller's memory, page-aligned.
+ * @length:	in: bytes, a multiple of the page size.
+ * @ns:		out: nanoseconds the pinning took.
+ *
+ * The floor of wiring (case 3's profile): the module allocates the page
+ * array and pins the range with pin_user_pages_fast(FOLL_WRITE |
+ * FOLL_LONGTERM), as both iomd and io_uring do, timing only that; then
+ * it unpins.
+ */
+struct iomd_bench_pin {
+	__u64 addr;
+	__u64 length;
+	__u64 ns;
+};
+
 #define IOMD_BENCH_IOC_MAGIC	0xB7
 
 #define IOMD_BENCH_IOC_ALLOC	_IOWR(IOMD_BENCH_IOC_MAGIC, 0x01, struct iomd_bench_alloc)
 #define IOMD_BENCH_IOC_CONSUME	_IOWR(IOMD_BENCH_IOC_MAGIC, 0x02, struct iomd_bench_consume)
 /* Sum (as IOMD_BENCH_IOC_CONSUME) of the last write() on this file. */
 #define IOMD_BENCH_IOC_LAST_SUM	_IOR(IOMD_BENCH_IOC_MAGIC, 0x03, __u64)
+#define IOMD_BENCH_IOC_PIN	_IOWR(IOMD_BENCH_IOC_MAGIC, 0x04, struct iomd_bench_pin)
 
 /* Largest write() the copy path takes at once. */
 #define IOMD_BENCH_SINK_BYTES	(4u << 20)
