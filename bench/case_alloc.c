@@ -11,11 +11,6 @@
  * and on one thread per online CPU at once, every thread bound to its own
  * CPU and started together; the time is the wall time of the whole run,
  * so the cost per pair is the inverse of the throughput.
- *
- * The "prof" cases are the profile: the steps iomd_malloc() takes,
- * rebuilt one by one in the bench module (see bench/kernel/iomd_bench.c),
- * each timed alone as pairs on one thread, so the report shows what each
- * step adds to kmalloc's cost.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -108,13 +103,6 @@ IOMD_BENCH_ALLOC_ARG(iomd_batch_1, IOMD, BATCH, false);
 IOMD_BENCH_ALLOC_ARG(kmalloc_batch_1, KMALLOC, BATCH, false);
 IOMD_BENCH_ALLOC_ARG(iomd_batch_all, IOMD, BATCH, true);
 IOMD_BENCH_ALLOC_ARG(kmalloc_batch_all, KMALLOC, BATCH, true);
-IOMD_BENCH_ALLOC_ARG(prof_slab, SLAB, PAIR, false);
-IOMD_BENCH_ALLOC_ARG(prof_limit, SLAB_LIMIT, PAIR, false);
-IOMD_BENCH_ALLOC_ARG(prof_zone, ZONE_COPY, PAIR, false);
-IOMD_BENCH_ALLOC_ARG(prof_checked, ZONE_CHECKED, PAIR, false);
-IOMD_BENCH_ALLOC_ARG(prof_pages, PAGES, PAIR, false);
-IOMD_BENCH_ALLOC_ARG(prof_vkey, PAGES_VKEY, PAIR, false);
-IOMD_BENCH_ALLOC_ARG(prof_pfn, PAGES_PFN, PAIR, false);
 
 static const struct iomd_bench_case iomd_bench_alloc_cases[] = {
 	{
@@ -161,55 +149,6 @@ static const struct iomd_bench_case iomd_bench_alloc_cases[] = {
 		.label = "kmalloc 256 then free, thread per CPU (baseline)",
 		.run = iomd_bench_alloc,
 		.arg = &kmalloc_batch_all,
-	}, {
-		.name = "c4.prof_slab",
-		.label = "profile: private slab cache, iomd's object size",
-		.baseline = "c4.kmalloc_pair_1",
-		.run = iomd_bench_alloc,
-		.arg = &prof_slab,
-		.max_size = IOMD_BENCH_ZONE_MAX,
-	}, {
-		.name = "c4.prof_limit",
-		.label = "profile: + the zone limit's shared atomics",
-		.baseline = "c4.kmalloc_pair_1",
-		.run = iomd_bench_alloc,
-		.arg = &prof_limit,
-		.max_size = IOMD_BENCH_ZONE_MAX,
-	}, {
-		.name = "c4.prof_zone",
-		.label = "profile: + header, call site, per-CPU counters",
-		.baseline = "c4.kmalloc_pair_1",
-		.run = iomd_bench_alloc,
-		.arg = &prof_zone,
-		.max_size = IOMD_BENCH_ZONE_MAX,
-	}, {
-		.name = "c4.prof_checked",
-		.label = "profile: + the free's slab/folio checks",
-		.baseline = "c4.kmalloc_pair_1",
-		.run = iomd_bench_alloc,
-		.arg = &prof_checked,
-		.max_size = IOMD_BENCH_ZONE_MAX,
-	}, {
-		.name = "c4.prof_pages",
-		.label = "profile: zeroed pages, split",
-		.baseline = "c4.kmalloc_pair_1",
-		.run = iomd_bench_alloc,
-		.arg = &prof_pages,
-		.min_size = IOMD_BENCH_ZONE_MAX + 1,
-	}, {
-		.name = "c4.prof_vkey",
-		.label = "profile: + record, xarray keyed by vaddr >> PAGE_SHIFT",
-		.baseline = "c4.kmalloc_pair_1",
-		.run = iomd_bench_alloc,
-		.arg = &prof_vkey,
-		.min_size = IOMD_BENCH_ZONE_MAX + 1,
-	}, {
-		.name = "c4.prof_pfn",
-		.label = "profile: + record, xarray keyed by PFN",
-		.baseline = "c4.kmalloc_pair_1",
-		.run = iomd_bench_alloc,
-		.arg = &prof_pfn,
-		.min_size = IOMD_BENCH_ZONE_MAX + 1,
 	},
 	{ }
 };

@@ -17,24 +17,6 @@
  *
  * The module holds no iomd object between calls, so it never keeps iomd
  * from unloading and never counts as a leak.
- *
- * Profile allocators: to tell where iomd_malloc()'s time goes, the steps
- * took are rebuilt here one by one.  They are the steps of the allocator
- * before kernel/zone_fast.h (which inlines the zone path and checks a free
- * with a direct-map range test instead of virt_addr_valid()) and before
- * page-pool records moved into struct page: kept as the profile that
- * showed where the time went (docs/benchmarks.md):
- *  - SLAB: kmem_cache_alloc() from a private cache with iomd's object size
- *    (the size class plus a 16-byte header) and alignment;
- *  - SLAB_LIMIT: + the zone limit, a shared atomic counter and its peak;
- *  - ZONE_COPY: + the element header, the call-site slot lookup and the
- *    per-CPU counters: the whole zone path;
- *  - ZONE_CHECKED: + the checks iomd_zone_hdr_check() makes before it
- *    reads a header (both addresses valid, in one slab folio);
- *  - PAGES: the page pool's zeroed pages, split into single pages;
- *  - PAGES_VKEY: + a kmalloc()ed record in an xarray indexed by the
- *    kernel address >> PAGE_SHIFT, as the page pool keeps them;
- *  - PAGES_PFN: the same, indexed by the page frame number.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,84 +24,23 @@
 #include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/fs.h>
-#include <linux/hash.h>
 #include <linux/iomd.h>
 #include <linux/kthread.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
-#include <linux/xarray.h>
 
 #include "iomd_bench.h"
 
 /* Bytes summed between two chances to reschedule. */
 #define IOMD_BENCH_SUM_CHUNK	SZ_1M
-
-/* The profile copy of iomd's zones: size classes 16 to 2048 bytes. */
-#define IOMD_BENCH_ZONE_MAX	2048
-#define IOMD_BENCH_ZONE_CLASSES	8
-#define IOMD_BENCH_ZONE_ALIGN	16
-#define IOMD_BENCH_SITES	31
-#define IOMD_BENCH_MAGIC	0x1d0du
-#define IOMD_BENCH_FREED	0xdeadu
-/* Largest page-pool profile allocation: order 4. */
-#define IOMD_BENCH_PAGES_ORDER	4
-
-/* Per-CPU counters of a zone copy, as iomd's struct iomd_zone_pcp. */
-struct iomd_bench_zone_pcp {
-	unsigned long allocs;
-	unsigned long frees;
-	long site_live[IOMD_BENCH_SITES + 1];
-};
-
-/**
- * struct iomd_bench_zone - profile copy of an iomd zone of one size class
- * @cache:	slab cache of (header + class size) objects.
- * @in_use:	live elements (the limit's counter).
- * @peak:	highest @in_use.
- * @max_elems:	the limit.
- * @pcp:	per-CPU counters.
- * @site_ip:	call site of each slot.
- */
-struct iomd_bench_zone {
-	struct kmem_cache *cache;
-	atomic_long_t in_use;
-	atomic_long_t peak;
-	unsigned long max_elems;
-	struct iomd_bench_zone_pcp __percpu *pcp;
-	unsigned long site_ip[IOMD_BENCH_SITES];
-};
-
-/* What precedes a zone-copy element, as iomd's struct iomd_zone_hdr. */
-struct iomd_bench_hdr {
-	u32 magic;
-	u32 size;
-	u16 offset;
-	u8 site;
-	u8 zclass;
-	u32 pad;
-};
-
-/* A page-pool profile allocation's record, as iomd's. */
-struct iomd_bench_page_rec {
-	size_t size;
-	unsigned long npages;
-	u32 kind;
-	bool vmalloced;
-	unsigned long ip;
-};
-
-static DEFINE_MUTEX(iomd_bench_zones_lock);
-static struct iomd_bench_zone *iomd_bench_zones[IOMD_BENCH_ZONE_CLASSES];
-static DEFINE_XARRAY(iomd_bench_page_recs);
 
 /**
  * struct iomd_bench_file - state of one open /dev/iomd_bench
@@ -136,14 +57,12 @@ struct iomd_bench_file {
 /**
  * struct iomd_bench_run - one IOMD_BENCH_IOC_ALLOC run
  * @arg:	what to run; the results are written back here.
- * @zone:	the zone copy of the profile allocators, else NULL.
  * @waiting:	threads not yet at the starting line.
  * @running:	threads not yet finished.
  * @done:	completed by the last thread to finish.
  */
 struct iomd_bench_run {
 	struct iomd_bench_alloc arg;
-	struct iomd_bench_zone *zone;
 	atomic_t waiting;
 	atomic_t running;
 	struct completion done;
@@ -169,278 +88,24 @@ struct iomd_bench_thread {
 	u32 failed;
 };
 
-static unsigned int iomd_bench_zclass(size_t size)
-{
-	return size <= 16 ? 0 : fls(size - 1) - 4;
-}
-
-/* The zone copy for @size, created on first use. */
-static struct iomd_bench_zone *iomd_bench_zone_get(size_t size)
-{
-	unsigned int zclass = iomd_bench_zclass(size);
-	size_t elem = 16UL << zclass;
-	struct iomd_bench_zone *z;
-	char name[32];
-
-	mutex_lock(&iomd_bench_zones_lock);
-	z = iomd_bench_zones[zclass];
-	if (z)
-		goto unlock;
-	z = kzalloc(sizeof(*z), GFP_KERNEL);
-	if (!z)
-		goto unlock;
-	z->max_elems = SZ_64M / elem;
-	z->pcp = alloc_percpu(struct iomd_bench_zone_pcp);
-	snprintf(name, sizeof(name), "iomd_bench_%zu", elem);
-	z->cache = kmem_cache_create(name, sizeof(struct iomd_bench_hdr) + elem,
-				     IOMD_BENCH_ZONE_ALIGN, 0, NULL);
-	if (!z->pcp || !z->cache) {
-		kmem_cache_destroy(z->cache);
-		free_percpu(z->pcp);
-		kfree(z);
-		z = NULL;
-		goto unlock;
-	}
-	iomd_bench_zones[zclass] = z;
-unlock:
-	mutex_unlock(&iomd_bench_zones_lock);
-	return z;
-}
-
-/* iomd_zone_reserve(): take one element of the limit. */
-static __always_inline bool iomd_bench_reserve(struct iomd_bench_zone *z)
-{
-	long n = atomic_long_add_return(1, &z->in_use);
-	long peak;
-
-	if (unlikely(n > z->max_elems)) {
-		atomic_long_sub(1, &z->in_use);
-		return false;
-	}
-	peak = atomic_long_read(&z->peak);
-	while (unlikely(n > peak) &&
-	       !atomic_long_try_cmpxchg(&z->peak, &peak, n))
-		;
-	return true;
-}
-
-/* iomd_zone_unreserve(); the zone copies never die. */
-static __always_inline void iomd_bench_unreserve(struct iomd_bench_zone *z)
-{
-	if (atomic_long_sub_and_test(1, &z->in_use))
-		barrier();
-}
-
-/* iomd_zone_site(): claim or find the slot of call site @ip. */
-static __always_inline unsigned int iomd_bench_site(struct iomd_bench_zone *z,
-						    unsigned long ip)
-{
-	unsigned int i, slot = hash_long(ip, 8) % IOMD_BENCH_SITES;
-	unsigned long *sip;
-
-	for (i = 0; i < IOMD_BENCH_SITES;
-	     i++, slot = (slot + 1) % IOMD_BENCH_SITES) {
-		sip = &z->site_ip[slot];
-		if (READ_ONCE(*sip) == ip)
-			return slot;
-		if (!READ_ONCE(*sip) && !cmpxchg(sip, 0, ip))
-			return slot;
-		if (READ_ONCE(*sip) == ip)
-			return slot;
-	}
-	return IOMD_BENCH_SITES;
-}
-
-/* iomd_zone_alloc_site() for 16-byte alignment. */
-static __always_inline void *iomd_bench_zone_alloc(struct iomd_bench_zone *z,
-						   size_t size)
-{
-	struct iomd_bench_hdr *hdr;
-
-	if (unlikely(!iomd_bench_reserve(z)))
-		return NULL;
-	hdr = kmem_cache_alloc(z->cache, GFP_KERNEL | __GFP_NOWARN);
-	if (unlikely(!hdr)) {
-		iomd_bench_unreserve(z);
-		return NULL;
-	}
-	hdr->magic = IOMD_BENCH_MAGIC;
-	hdr->size = size;
-	hdr->offset = 0;
-	hdr->site = iomd_bench_site(z, _RET_IP_);
-	hdr->zclass = iomd_bench_zclass(size);
-	this_cpu_inc(z->pcp->allocs);
-	this_cpu_inc(z->pcp->site_live[hdr->site]);
-	return hdr + 1;
-}
-
-/* iomd_zone_hdr_check() + iomd_zone_free_hdr(); @checked: all checks. */
-static __always_inline void iomd_bench_zone_free(struct iomd_bench_zone *z,
-						 void *ptr, size_t size,
-						 bool checked)
-{
-	struct iomd_bench_hdr *hdr = (struct iomd_bench_hdr *)ptr - 1;
-
-	if (checked &&
-	    WARN_ON_ONCE(!virt_addr_valid(hdr) || !virt_addr_valid(ptr) ||
-			 !folio_test_slab(virt_to_folio(hdr)) ||
-			 virt_to_folio(hdr) != virt_to_folio(ptr)))
-		return;
-
-	if (WARN_ON_ONCE(hdr->magic != IOMD_BENCH_MAGIC || hdr->size != size))
-		return;
-	hdr->magic = IOMD_BENCH_FREED;
-	this_cpu_inc(z->pcp->frees);
-	this_cpu_dec(z->pcp->site_live[hdr->site]);
-	kmem_cache_free(z->cache, (void *)hdr - hdr->offset);
-	iomd_bench_unreserve(z);
-}
-
-/* Zeroed pages for @size, split into single pages; the tail freed. */
-static __always_inline void *iomd_bench_pages_alloc(size_t size)
-{
-	unsigned long i, npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
-	unsigned int order = get_order(size);
-	struct page *page;
-
-	page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
-			   __GFP_RETRY_MAYFAIL, order);
-	if (!page)
-		return NULL;
-	split_page(page, order);
-	for (i = npages; i < (1UL << order); i++)
-		__free_page(page + i);
-	return page_address(page);
-}
-
-static __always_inline void iomd_bench_pages_free(void *addr, size_t size)
-{
-	unsigned long i, npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
-
-	for (i = 0; i < npages; i++)
-		put_page(virt_to_page(addr) + i);
-}
-
-/* The xarray index of a page-pool allocation at @addr. */
-static __always_inline unsigned long iomd_bench_page_key(u32 allocator,
-							 void *addr)
-{
-	if (allocator == IOMD_BENCH_ALLOC_PAGES_PFN)
-		return page_to_pfn(virt_to_page(addr));
-	return (unsigned long)addr >> PAGE_SHIFT;
-}
-
-/* iomd_pages_alloc() without the limit: pages, record, xarray entry. */
-static __always_inline void *iomd_bench_pages_rec_alloc(u32 allocator,
-							size_t size)
-{
-	struct iomd_bench_page_rec *rec;
-	void *addr;
-
-	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
-	if (!rec)
-		return NULL;
-	rec->size = size;
-	rec->npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
-	rec->kind = 1;
-	rec->vmalloced = false;
-	rec->ip = _RET_IP_;
-	addr = iomd_bench_pages_alloc(size);
-	if (!addr)
-		goto free_rec;
-	if (xa_insert(&iomd_bench_page_recs,
-		      iomd_bench_page_key(allocator, addr), rec, GFP_KERNEL))
-		goto free_pages;
-	return addr;
-
-free_pages:
-	iomd_bench_pages_free(addr, size);
-free_rec:
-	kfree(rec);
-	return NULL;
-}
-
-/* iomd_pages_free(): look the record up, erase it, free. */
-static __always_inline void iomd_bench_pages_rec_free(u32 allocator,
-						      void *addr, size_t size)
-{
-	unsigned long key = iomd_bench_page_key(allocator, addr);
-	struct iomd_bench_page_rec *rec;
-
-	xa_lock(&iomd_bench_page_recs);
-	rec = xa_load(&iomd_bench_page_recs, key);
-	if (rec && rec->size == size)
-		__xa_erase(&iomd_bench_page_recs, key);
-	xa_unlock(&iomd_bench_page_recs);
-	if (WARN_ON_ONCE(!rec || rec->size != size))
-		return;
-	iomd_bench_pages_free(addr, size);
-	kfree(rec);
-}
-
 /*
  * The allocators, resolved at compile time in every loop below so each
  * is timed as direct calls with no extra branch.
  */
-static __always_inline void *iomd_bench_get(u32 allocator,
-					    struct iomd_bench_run *run,
-					    size_t size)
+static __always_inline void *iomd_bench_get(u32 allocator, size_t size)
 {
-	switch (allocator) {
-	case IOMD_BENCH_ALLOC_IOMD:
+	if (allocator == IOMD_BENCH_ALLOC_IOMD)
 		return iomd_malloc(size);
-	case IOMD_BENCH_ALLOC_SLAB:
-		return kmem_cache_alloc(run->zone->cache,
-					GFP_KERNEL | __GFP_NOWARN);
-	case IOMD_BENCH_ALLOC_SLAB_LIMIT:
-		if (unlikely(!iomd_bench_reserve(run->zone)))
-			return NULL;
-		return kmem_cache_alloc(run->zone->cache,
-					GFP_KERNEL | __GFP_NOWARN);
-	case IOMD_BENCH_ALLOC_ZONE_COPY:
-	case IOMD_BENCH_ALLOC_ZONE_CHECKED:
-		return iomd_bench_zone_alloc(run->zone, size);
-	case IOMD_BENCH_ALLOC_PAGES:
-		return iomd_bench_pages_alloc(size);
-	case IOMD_BENCH_ALLOC_PAGES_VKEY:
-	case IOMD_BENCH_ALLOC_PAGES_PFN:
-		return iomd_bench_pages_rec_alloc(allocator, size);
-	default:
-		return kmalloc(size, GFP_KERNEL);
-	}
+	return kmalloc(size, GFP_KERNEL);
 }
 
-static __always_inline void iomd_bench_put(u32 allocator,
-					   struct iomd_bench_run *run,
-					   void *ptr, size_t size)
+static __always_inline void iomd_bench_put(u32 allocator, void *ptr,
+					   size_t size)
 {
-	switch (allocator) {
-	case IOMD_BENCH_ALLOC_IOMD:
+	if (allocator == IOMD_BENCH_ALLOC_IOMD)
 		iomd_free(ptr, size);
-		break;
-	case IOMD_BENCH_ALLOC_SLAB:
-		kmem_cache_free(run->zone->cache, ptr);
-		break;
-	case IOMD_BENCH_ALLOC_SLAB_LIMIT:
-		kmem_cache_free(run->zone->cache, ptr);
-		iomd_bench_unreserve(run->zone);
-		break;
-	case IOMD_BENCH_ALLOC_ZONE_COPY:
-		iomd_bench_zone_free(run->zone, ptr, size, false);
-		break;
-	case IOMD_BENCH_ALLOC_ZONE_CHECKED:
-		iomd_bench_zone_free(run->zone, ptr, size, true);
-		break;
-	case IOMD_BENCH_ALLOC_PAGES:
-		iomd_bench_pages_free(ptr, size);
-		break;
-	case IOMD_BENCH_ALLOC_PAGES_VKEY:
-	case IOMD_BENCH_ALLOC_PAGES_PFN:
-		iomd_bench_pages_rec_free(allocator, ptr, size);
-		break;
-	default:
+	else
 		kfree(ptr);
-	}
 }
 
 /* @iters alloc + free pairs, one object live at a time. */
@@ -453,12 +118,12 @@ static __always_inline void iomd_bench_pair(u32 allocator,
 	void *ptr;
 
 	for (i = 0; i < iters; i++) {
-		ptr = iomd_bench_get(allocator, run, size);
+		ptr = iomd_bench_get(allocator, size);
 		if (unlikely(!ptr)) {
 			t->failed++;
 			return;
 		}
-		iomd_bench_put(allocator, run, ptr, size);
+		iomd_bench_put(allocator, ptr, size);
 		t->ops++;
 	}
 }
@@ -474,7 +139,7 @@ static __always_inline void iomd_bench_batch(u32 allocator,
 
 	for (n = 0; n < rounds; n++) {
 		for (i = 0; i < batch; i++) {
-			t->slots[i] = iomd_bench_get(allocator, run, size);
+			t->slots[i] = iomd_bench_get(allocator, size);
 			if (unlikely(!t->slots[i]))
 				break;
 		}
@@ -482,7 +147,7 @@ static __always_inline void iomd_bench_batch(u32 allocator,
 			t->failed++;
 		batch = i;
 		for (i = 0; i < batch; i++)
-			iomd_bench_put(allocator, run, t->slots[i], size);
+			iomd_bench_put(allocator, t->slots[i], size);
 		t->ops += batch;
 		if (t->failed)
 			return;
@@ -507,27 +172,6 @@ static void iomd_bench_loop(struct iomd_bench_thread *t)
 		break;
 	case IOMD_BENCH_ALLOC_KMALLOC:
 		iomd_bench_loop_as(IOMD_BENCH_ALLOC_KMALLOC, t);
-		break;
-	case IOMD_BENCH_ALLOC_SLAB:
-		iomd_bench_loop_as(IOMD_BENCH_ALLOC_SLAB, t);
-		break;
-	case IOMD_BENCH_ALLOC_SLAB_LIMIT:
-		iomd_bench_loop_as(IOMD_BENCH_ALLOC_SLAB_LIMIT, t);
-		break;
-	case IOMD_BENCH_ALLOC_ZONE_COPY:
-		iomd_bench_loop_as(IOMD_BENCH_ALLOC_ZONE_COPY, t);
-		break;
-	case IOMD_BENCH_ALLOC_ZONE_CHECKED:
-		iomd_bench_loop_as(IOMD_BENCH_ALLOC_ZONE_CHECKED, t);
-		break;
-	case IOMD_BENCH_ALLOC_PAGES:
-		iomd_bench_loop_as(IOMD_BENCH_ALLOC_PAGES, t);
-		break;
-	case IOMD_BENCH_ALLOC_PAGES_VKEY:
-		iomd_bench_loop_as(IOMD_BENCH_ALLOC_PAGES_VKEY, t);
-		break;
-	case IOMD_BENCH_ALLOC_PAGES_PFN:
-		iomd_bench_loop_as(IOMD_BENCH_ALLOC_PAGES_PFN, t);
 		break;
 	}
 }
@@ -568,27 +212,9 @@ static int iomd_bench_thread_fn(void *data)
 
 static int iomd_bench_check_alloc(const struct iomd_bench_alloc *arg)
 {
-	switch (arg->allocator) {
-	case IOMD_BENCH_ALLOC_IOMD:
-	case IOMD_BENCH_ALLOC_KMALLOC:
-		break;
-	case IOMD_BENCH_ALLOC_SLAB:
-	case IOMD_BENCH_ALLOC_SLAB_LIMIT:
-	case IOMD_BENCH_ALLOC_ZONE_COPY:
-	case IOMD_BENCH_ALLOC_ZONE_CHECKED:
-		if (arg->size > IOMD_BENCH_ZONE_MAX)
-			return -EINVAL;
-		break;
-	case IOMD_BENCH_ALLOC_PAGES:
-	case IOMD_BENCH_ALLOC_PAGES_VKEY:
-	case IOMD_BENCH_ALLOC_PAGES_PFN:
-		if (arg->size <= IOMD_BENCH_ZONE_MAX ||
-		    arg->size > PAGE_SIZE << IOMD_BENCH_PAGES_ORDER)
-			return -EINVAL;
-		break;
-	default:
+	if (arg->allocator != IOMD_BENCH_ALLOC_IOMD &&
+	    arg->allocator != IOMD_BENCH_ALLOC_KMALLOC)
 		return -EINVAL;
-	}
 	if (arg->mode != IOMD_BENCH_MODE_PAIR &&
 	    arg->mode != IOMD_BENCH_MODE_BATCH)
 		return -EINVAL;
@@ -634,16 +260,6 @@ static int iomd_bench_alloc_run(struct iomd_bench_alloc *arg)
 	if (!run)
 		return -ENOMEM;
 	run->arg = *arg;
-	if (arg->allocator == IOMD_BENCH_ALLOC_SLAB ||
-	    arg->allocator == IOMD_BENCH_ALLOC_SLAB_LIMIT ||
-	    arg->allocator == IOMD_BENCH_ALLOC_ZONE_COPY ||
-	    arg->allocator == IOMD_BENCH_ALLOC_ZONE_CHECKED) {
-		run->zone = iomd_bench_zone_get(arg->size);
-		if (!run->zone) {
-			ret = -ENOMEM;
-			goto free_run;
-		}
-	}
 	n = arg->threads;
 	atomic_set(&run->waiting, n);
 	atomic_set(&run->running, n);
@@ -905,17 +521,7 @@ static int __init iomd_bench_init(void)
 
 static void __exit iomd_bench_exit(void)
 {
-	unsigned int i;
-
 	misc_deregister(&iomd_bench_dev);
-	for (i = 0; i < IOMD_BENCH_ZONE_CLASSES; i++) {
-		if (!iomd_bench_zones[i])
-			continue;
-		kmem_cache_destroy(iomd_bench_zones[i]->cache);
-		free_percpu(iomd_bench_zones[i]->pcp);
-		kfree(iomd_bench_zones[i]);
-	}
-	xa_destroy(&iomd_bench_page_recs);
 }
 
 module_init(iomd_bench_init);

@@ -21,19 +21,6 @@
 /* Allocators timed by IOMD_BENCH_IOC_ALLOC. */
 #define IOMD_BENCH_ALLOC_IOMD		1u	/* iomd_malloc / iomd_free */
 #define IOMD_BENCH_ALLOC_KMALLOC	2u	/* kmalloc / kfree */
-/*
- * Profile: the steps of iomd_malloc() rebuilt one by one in the bench
- * module, to tell where its time goes (see iomd_bench.c).  Zone sizes
- * (up to 2048 bytes):
- */
-#define IOMD_BENCH_ALLOC_SLAB		3u	/* a private slab cache as iomd's zone has */
-#define IOMD_BENCH_ALLOC_SLAB_LIMIT	4u	/* + the zone limit's shared atomics */
-#define IOMD_BENCH_ALLOC_ZONE_COPY	5u	/* + header, call site, per-CPU counters */
-#define IOMD_BENCH_ALLOC_ZONE_CHECKED	9u	/* + the free's slab/folio checks */
-/* Page-pool sizes (above 2048 bytes): */
-#define IOMD_BENCH_ALLOC_PAGES		6u	/* zeroed pages, split as iomd does */
-#define IOMD_BENCH_ALLOC_PAGES_VKEY	7u	/* + record, xarray keyed by vaddr >> PAGE_SHIFT */
-#define IOMD_BENCH_ALLOC_PAGES_PFN	8u	/* + record, xarray keyed by the PFN */
 
 /* Loop shapes of IOMD_BENCH_IOC_ALLOC. */
 #define IOMD_BENCH_MODE_PAIR	1u	/* alloc + free, repeated */
