@@ -14,6 +14,7 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
@@ -990,6 +991,64 @@ static void iomd_kunit_zone_cached_drain(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.failures, 1UL);
 }
 
+static void iomd_kunit_cpu_up(void *cpu)
+{
+	add_cpu((unsigned long)cpu);
+}
+
+/*
+ * A CPU that goes offline gives its cached elements back (the zones'
+ * CPU-hotplug callback), and caches on it work again once it is back.
+ */
+static void iomd_kunit_zone_cached_cpu_dead(struct kunit *test)
+{
+	const unsigned long n = 50;
+	struct iomd_kunit_elems *e;
+	struct iomd_zone_stat st;
+	struct iomd_zone *zone;
+	int a, b, ret;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	a = cpumask_first(cpu_online_mask);
+	b = cpumask_next(a, cpu_online_mask);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							iomd_kunit_restore_affinity,
+							NULL), 0);
+
+	/* Every element the zone caches is cached on CPU b. */
+	iomd_kunit_move_to(test, b);
+	zone = iomd_kunit_cached_zone(test, "kunit.hotplug");
+	e = iomd_kunit_elems(test, zone, n);
+	KUNIT_ASSERT_EQ(test, iomd_kunit_fill(e, 0, n), n);
+	iomd_kunit_empty(e, 0, n);
+	iomd_kunit_move_to(test, a);
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
+	KUNIT_ASSERT_GT(test, st.cached, 0UL);
+
+	ret = remove_cpu(b);
+	if (ret)
+		kunit_skip(test, "CPU %d cannot go offline: %d", b, ret);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							iomd_kunit_cpu_up,
+							(void *)(unsigned long)b),
+			0);
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
+	KUNIT_EXPECT_EQ(test, st.cached, 0UL);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, n + 1);
+	KUNIT_EXPECT_EQ(test, st.total_frees, n + 1);
+
+	KUNIT_ASSERT_EQ(test, add_cpu(b), 0);
+	iomd_kunit_move_to(test, b);
+	KUNIT_EXPECT_EQ(test, iomd_kunit_fill(e, 0, n), n);
+	iomd_kunit_empty(e, 0, n);
+	iomd_zone_get_stat(zone, &st);
+	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
+	KUNIT_EXPECT_GT(test, st.cached, 0UL);
+}
+
 /*
  * Destroying a cached zone gives its cached elements back and reports
  * only the live ones; the last of those, freed, lets the zone go.
@@ -1033,6 +1092,7 @@ static struct kunit_case iomd_kunit_zone_cases[] = {
 	KUNIT_CASE_SLOW(iomd_kunit_zone_concurrent_limit),
 	KUNIT_CASE(iomd_kunit_zone_cached_limit),
 	KUNIT_CASE(iomd_kunit_zone_cached_drain),
+	KUNIT_CASE_SLOW(iomd_kunit_zone_cached_cpu_dead),
 	KUNIT_CASE(iomd_kunit_zone_cached_leaks),
 	{}
 };
