@@ -232,6 +232,13 @@ void *iomd_zone_get_slow(struct iomd_zone *zone, gfp_t gfp, unsigned int site)
 	n = iomd_zone_take(zone, gfp);
 	if (!n)
 		return NULL;
+	/*
+	 * When the caller wants the memory zeroed, have the slab cache zero
+	 * the whole batch: it does so for __GFP_ZERO even where it poisons
+	 * instead of honouring init_on_alloc, so the mark below is true.
+	 */
+	if (want_init_on_alloc(gfp))
+		gfp |= __GFP_ZERO;
 	gfp |= __GFP_NOWARN;
 	if (n > 1 && !kmem_cache_alloc_bulk(zone->cache, gfp, n, objs)) {
 		/* Short of memory: try for the one element asked for. */
@@ -247,7 +254,7 @@ void *iomd_zone_get_slow(struct iomd_zone *zone, gfp_t gfp, unsigned int site)
 		}
 	}
 	/* The slab allocator zeroed them: say so, to zero them only once. */
-	if (want_init_on_alloc(gfp))
+	if (gfp & __GFP_ZERO)
 		for (i = 1; i < n; i++)
 			*(u32 *)objs[i] = IOMD_ZONE_FRESH;
 	return iomd_zone_stash(zone, objs, n, site);

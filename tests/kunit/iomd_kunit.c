@@ -901,6 +901,20 @@ static void iomd_kunit_zone_cached_limit(struct kunit *test)
 
 	zone = iomd_kunit_cached_zone(test, "kunit.cached");
 	e = iomd_kunit_elems(test, zone, limit);
+
+	/* Fresh from the slab cache or reused, zeroed when asked to. */
+	for (i = 0; i < 100; i++) {
+		e->p[i] = iomd_zone_alloc(zone, GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, e->p[i]);
+		iomd_kunit_expect_zero(test, e->p[i], IOMD_KUNIT_CACHED_SIZE);
+		memset(e->p[i], 0xff, IOMD_KUNIT_CACHED_SIZE);
+		if (i % 3 == 2)
+			iomd_kunit_empty(e, i - 1, i + 1);
+	}
+	for (i = 0; i < 100; i++)
+		if (e->p[i])
+			iomd_kunit_empty(e, i, i + 1);
+
 	KUNIT_ASSERT_EQ(test, iomd_kunit_fill(e, 0, limit), limit);
 	for (i = 0; i < limit; i++)
 		memset(e->p[i], i & 0xff, IOMD_KUNIT_CACHED_SIZE);
@@ -911,7 +925,7 @@ static void iomd_kunit_zone_cached_limit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.cached, 0UL);
 	KUNIT_EXPECT_EQ(test, st.peak, limit);
 	KUNIT_EXPECT_EQ(test, st.failures, 2UL);
-	KUNIT_EXPECT_EQ(test, st.total_allocs, limit + 1);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, limit + 101);
 	/* No element was handed out twice. */
 	for (i = 0; i < limit; i++)
 		KUNIT_EXPECT_NULL_MSG(test,
@@ -922,7 +936,7 @@ static void iomd_kunit_zone_cached_limit(struct kunit *test)
 	iomd_kunit_empty(e, 0, limit);
 	iomd_zone_get_stat(zone, &st);
 	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
-	KUNIT_EXPECT_EQ(test, st.total_frees, limit + 1);
+	KUNIT_EXPECT_EQ(test, st.total_frees, limit + 101);
 	KUNIT_EXPECT_GT(test, st.cached, 0UL);
 	KUNIT_EXPECT_LE(test, st.cached, limit / 4);
 
@@ -935,7 +949,7 @@ static void iomd_kunit_zone_cached_limit(struct kunit *test)
 	iomd_kunit_empty(e, 0, limit);
 	iomd_zone_get_stat(zone, &st);
 	KUNIT_EXPECT_EQ(test, st.in_use, 0UL);
-	KUNIT_EXPECT_EQ(test, st.total_allocs, 2 * limit + 1);
+	KUNIT_EXPECT_EQ(test, st.total_allocs, 2 * limit + 101);
 	KUNIT_EXPECT_EQ(test, st.failures, 3UL);
 }
 
