@@ -107,4 +107,52 @@ static inline int iomd_set_pages_cache(struct page **pages, int count,
 }
 #endif
 
+/*
+ * A registered shrinker named @name calling @count and @scan, or NULL.
+ * The core allocates shrinkers from 6.7 on; before, their owner does.
+ */
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+static inline struct shrinker *
+iomd_shrinker_create(const char *name,
+		     unsigned long (*count)(struct shrinker *,
+					    struct shrink_control *),
+		     unsigned long (*scan)(struct shrinker *,
+					   struct shrink_control *))
+{
+	struct shrinker *s;
+
+#ifdef HAVE_SHRINKER_ALLOC
+	s = shrinker_alloc(0, "%s", name);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	shrinker_register(s);
+#else
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(s, "%s", name)) {
+		kfree(s);
+		return NULL;
+	}
+#endif
+	return s;
+}
+
+static inline void iomd_shrinker_destroy(struct shrinker *s)
+{
+#ifdef HAVE_SHRINKER_ALLOC
+	shrinker_free(s);
+#else
+	unregister_shrinker(s);
+	kfree(s);
+#endif
+}
+
 #endif /* _IOMD_COMPAT_H */

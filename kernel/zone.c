@@ -14,7 +14,8 @@
  * limit counts elements taken from the slab cache, cached ones included,
  * so it is never passed; an allocation that would pass it first drains
  * every CPU's cache (when it may sleep), so it fails only when the live
- * elements themselves reach the limit.
+ * elements themselves reach the limit.  Memory pressure (a shrinker) and a
+ * CPU going offline give cached elements back too.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,6 +33,7 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "internal.h"
 #include "zone_fast.h"
 
@@ -108,11 +110,10 @@ static void iomd_zone_release(struct iomd_zone *zone, void **objs,
 	iomd_zone_unreserve(zone, n);
 }
 
-/* Empty this CPU's cache of @zone (run on each CPU by iomd_zone_drain()). */
-static long iomd_zone_drain_local(void *arg)
+/* Empty this CPU's cache of @zone; return how many elements it held. */
+static unsigned int iomd_zone_drain_local(struct iomd_zone *zone)
 {
 	void *objs[IOMD_ZONE_DEPTH_MAX];
-	struct iomd_zone *zone = arg;
 	struct iomd_zone_pcp *pcp;
 	unsigned int n;
 
@@ -123,20 +124,64 @@ static long iomd_zone_drain_local(void *arg)
 	pcp->count = 0;
 	preempt_enable();
 	iomd_zone_release(zone, objs, n);
-	return 0;
+	return n;
 }
 
 /*
- * Empty every online CPU's cache of @zone, each on its own CPU (the fast
- * paths only disable preemption).  Offline CPUs' caches were emptied when
- * they went down.
+ * Draining runs on each CPU in turn (the fast paths only disable
+ * preemption), from a workqueue that can make progress under memory
+ * pressure, since the shrinker drains too.  One drain at a time:
+ * iomd_drain_lock guards iomd_drain_zone (the zone to drain, or NULL for
+ * every zone) and iomd_drained (elements given back).
  */
-static void iomd_zone_drain(struct iomd_zone *zone)
+static struct workqueue_struct *iomd_drain_wq;
+static DEFINE_PER_CPU(struct work_struct, iomd_drain_work);
+static DEFINE_MUTEX(iomd_drain_lock);
+static struct iomd_zone *iomd_drain_zone;
+static atomic_long_t iomd_drained;
+
+static void iomd_zone_drain_work(struct work_struct *work)
+{
+	struct iomd_zone *zone = READ_ONCE(iomd_drain_zone);
+	unsigned long n = 0;
+
+	if (zone) {
+		n = iomd_zone_drain_local(zone);
+	} else {
+		mutex_lock(&iomd_zones_lock);
+		list_for_each_entry(zone, &iomd_zones, node)
+			n += iomd_zone_drain_local(zone);
+		mutex_unlock(&iomd_zones_lock);
+	}
+	atomic_long_add(n, &iomd_drained);
+}
+
+/*
+ * Empty every online CPU's cache of @zone (NULL: of every zone);
+ * iomd_drain_lock held.  A CPU that goes offline meanwhile runs its part
+ * elsewhere, harmlessly; its own cache was emptied when it went down.
+ * Return: the elements given back.
+ */
+static unsigned long __iomd_zone_drain(struct iomd_zone *zone)
 {
 	int cpu;
 
+	lockdep_assert_held(&iomd_drain_lock);
+	WRITE_ONCE(iomd_drain_zone, zone);
+	atomic_long_set(&iomd_drained, 0);
 	for_each_online_cpu(cpu)
-		work_on_cpu(cpu, iomd_zone_drain_local, zone);
+		queue_work_on(cpu, iomd_drain_wq,
+			      per_cpu_ptr(&iomd_drain_work, cpu));
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&iomd_drain_work, cpu));
+	return atomic_long_read(&iomd_drained);
+}
+
+static void iomd_zone_drain(struct iomd_zone *zone)
+{
+	mutex_lock(&iomd_drain_lock);
+	__iomd_zone_drain(zone);
+	mutex_unlock(&iomd_drain_lock);
 }
 
 /* Empty CPU @cpu's cache of @zone, which no fast path can be using. */
@@ -147,6 +192,38 @@ static void iomd_zone_drain_idle(struct iomd_zone *zone, int cpu)
 
 	pcp->count = 0;
 	iomd_zone_release(zone, pcp->objs, n);
+}
+
+/* Shrinker: cached elements of every zone, given back under pressure. */
+static struct shrinker *iomd_zone_shrinker;
+
+static unsigned long iomd_zone_shrink_count(struct shrinker *shrinker,
+					    struct shrink_control *sc)
+{
+	struct iomd_zone *zone;
+	unsigned long n = 0;
+	int cpu;
+
+	if (!mutex_trylock(&iomd_zones_lock))
+		return 0;
+	list_for_each_entry(zone, &iomd_zones, node)
+		for_each_possible_cpu(cpu)
+			n += READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->count);
+	mutex_unlock(&iomd_zones_lock);
+	return n ? n : SHRINK_EMPTY;
+}
+
+/* Every cache goes at once: they refill in batches as they are used. */
+static unsigned long iomd_zone_shrink_scan(struct shrinker *shrinker,
+					   struct shrink_control *sc)
+{
+	unsigned long n;
+
+	if (!mutex_trylock(&iomd_drain_lock))
+		return SHRINK_STOP;
+	n = __iomd_zone_drain(NULL);
+	mutex_unlock(&iomd_drain_lock);
+	return n ? n : SHRINK_STOP;
 }
 
 /*
@@ -710,19 +787,37 @@ long iomd_zone_live_elements(void)
 
 int iomd_zone_init(void)
 {
-	int ret;
+	int cpu, ret;
 
 	iomd_zone_wq = alloc_workqueue("iomd_zone", 0, 0);
 	if (!iomd_zone_wq)
 		return -ENOMEM;
+	iomd_drain_wq = alloc_workqueue("iomd_drain", WQ_MEM_RECLAIM, 0);
+	if (!iomd_drain_wq) {
+		ret = -ENOMEM;
+		goto destroy_zone_wq;
+	}
+	for_each_possible_cpu(cpu)
+		INIT_WORK(per_cpu_ptr(&iomd_drain_work, cpu),
+			  iomd_zone_drain_work);
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "iomd/zone:dead",
 					NULL, iomd_zone_cpu_dead);
-	if (ret < 0) {
-		destroy_workqueue(iomd_zone_wq);
-		return ret;
-	}
+	if (ret < 0)
+		goto destroy_drain_wq;
 	iomd_zone_cpuhp_state = ret;
+	/* Without it caches are only emptied at the limit: not fatal. */
+	iomd_zone_shrinker = iomd_shrinker_create("iomd-zone-caches",
+						  iomd_zone_shrink_count,
+						  iomd_zone_shrink_scan);
+	if (!iomd_zone_shrinker)
+		pr_warn("no shrinker: per-CPU caches are given back only at zone limits\n");
 	return 0;
+
+destroy_drain_wq:
+	destroy_workqueue(iomd_drain_wq);
+destroy_zone_wq:
+	destroy_workqueue(iomd_zone_wq);
+	return ret;
 }
 
 /*
@@ -734,7 +829,10 @@ void iomd_zone_exit(void)
 {
 	struct iomd_zone *zone;
 
+	if (iomd_zone_shrinker)
+		iomd_shrinker_destroy(iomd_zone_shrinker);
 	cpuhp_remove_state_nocalls(iomd_zone_cpuhp_state);
+	destroy_workqueue(iomd_drain_wq);
 	destroy_workqueue(iomd_zone_wq);
 	mutex_lock(&iomd_zones_lock);
 	list_for_each_entry(zone, &iomd_zones, node)

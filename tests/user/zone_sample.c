@@ -22,7 +22,7 @@
 
 #include "iomd_test.h"
 
-#define PLAN	52
+#define PLAN	55
 
 static int iomd_fd;
 static size_t page;
@@ -212,6 +212,48 @@ static void test_sharing(void)
 		    "the driver's memory went back with its descriptors");
 }
 
+/* Elements cached (*@cached) and in use (*@in_use) over every zone. */
+static void sum_zones(uint64_t *cached, uint64_t *in_use)
+{
+	struct iomd_zone_info zi;
+	unsigned int i;
+
+	*cached = 0;
+	*in_use = 0;
+	for (i = 0; iomd_zone_info(iomd_fd, i, &zi, NULL) == 0; i++) {
+		*cached += zi.cached;
+		*in_use += zi.in_use;
+	}
+}
+
+/*
+ * Zones keep freed elements in per-CPU caches; memory pressure (here
+ * drop_caches, which runs every shrinker) empties them all.
+ */
+static void test_shrinker(void)
+{
+	uint64_t cached, in_use, cached2, in_use2;
+	int fd, dc;
+
+	fd = iomd_test_sample_export(IOMD_SAMPLE_MEM_MALLOC, 100, 0);
+	if (fd >= 0)
+		close(fd);
+	sum_zones(&cached, &in_use);
+	iomd_tap_ok(fd >= 0 && cached > 0,
+		    "a freed iomd_malloc element stays cached (%llu cached)",
+		    (unsigned long long)cached);
+	dc = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	iomd_tap_ok(dc >= 0 && write(dc, "2", 1) == 1,
+		    "drop_caches runs the shrinkers");
+	if (dc >= 0)
+		close(dc);
+	sum_zones(&cached2, &in_use2);
+	iomd_tap_ok(cached2 == 0 && in_use2 == in_use,
+		    "the shrinker empties every cache (%llu cached, %llu in use; %llu before)",
+		    (unsigned long long)cached2, (unsigned long long)in_use2,
+		    (unsigned long long)in_use);
+}
+
 /* IOMD_IOC_ZONE_INFO with @zi fails with @want (0: succeeds). */
 static void zone_info_call(struct iomd_zone_info *zi, int want,
 			   const char *what)
@@ -245,6 +287,7 @@ int main(void)
 	iomd_fd = iomd_test_open();
 	test_zone_workload();
 	test_zone_info_errors();
+	test_shrinker();
 	test_sharing();
 	return iomd_tap_finish();
 }
