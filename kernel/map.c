@@ -20,6 +20,7 @@
 #include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -405,6 +406,10 @@ static int iomd_map_populate_folio(struct vm_area_struct *vma)
 	vm_fault_t fault;
 
 	while (addr < vma->vm_end) {
+		/* Page by page where folios are small: stay killable. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
 		fault = handle_mm_fault(vma, addr, 0, NULL);
 		if (fault & VM_FAULT_ERROR)
 			return READ_ONCE(desc->revoked) ? -ENODEV :
