@@ -54,9 +54,10 @@ static __always_inline bool iomd_direct_addr(const void *p)
  * @zone:	the zone.
  * @count:	elements (pages, for the page pool).
  *
- * One atomic on the zone's count: the limit is exact, never passed even
- * under concurrency, and the peak exact.  Zones with per-CPU caches call
- * it once per batch, not per element.
+ * One atomic on the count of elements held (in use or cached): the limit
+ * is exact, never passed even under concurrency, and the peak of that
+ * count exact.  Zones with per-CPU caches call it once per batch, not per
+ * element.
  *
  * Return: false, taking nothing, when the limit would be passed.
  */
