@@ -249,27 +249,20 @@ static __always_inline void *iomd_page_get(gfp_t gfp, unsigned int site)
 
 /*
  * Take back the single page @page, whose record was just cleared, from
- * @site: into this CPU's cache if iomd holds its only reference, else
- * let its other holders free it.
+ * @site into this CPU's cache, if iomd holds its only reference.  A page
+ * still mapped or pinned elsewhere is not cached (false): it lives on
+ * without us.  A speculative reference taken after the check is dropped
+ * again by its taker and leaves the page ours.
  */
-static void iomd_page_put(struct page *page, unsigned int site)
+static bool iomd_page_cache(struct page *page, unsigned int site)
 {
 	void *addr = page_address(page);
 
-	/*
-	 * Still mapped or pinned elsewhere: it lives on without us.  A
-	 * speculative reference taken after this check is dropped again by
-	 * its taker and leaves the page ours.
-	 */
-	if (page_ref_count(page) != 1) {
-		set_page_private(page, 0);
-		put_page(page);
-		iomd_zone_count_free(iomd_page_pool, site);
-		iomd_zone_unreserve(iomd_page_pool, 1);
-		return;
-	}
+	if (page_ref_count(page) != 1)
+		return false;
 	if (unlikely(!iomd_zone_push(iomd_page_pool, addr, site)))
 		iomd_zone_put_slow(iomd_page_pool, addr, site);
+	return true;
 }
 
 static void *iomd_pages_alloc(size_t size, size_t align, gfp_t gfp,
@@ -308,12 +301,10 @@ static void *iomd_pages_alloc(size_t size, size_t align, gfp_t gfp,
 	}
 	/*
 	 * The local node, as kmalloc's large allocations; the task's memory
-	 * policy is for its own memory.
-	 */
-	/*
-	 * A run the allocation fills stays one compound page, freed in one
-	 * go (mappings and pins of its pages hold the whole run); a run with
-	 * pages to spare is split, and the spare pages freed at once.
+	 * policy is for its own memory.  A run the allocation fills stays
+	 * one compound page, freed in one go (mappings and pins of its pages
+	 * hold the whole run); a run with pages to spare is split, and the
+	 * spare pages freed at once.
 	 */
 	if (npages == 1UL << order)
 		gfp |= __GFP_COMP;
@@ -384,10 +375,8 @@ static void iomd_pages_free(void *addr, size_t size, u32 kind)
 		iomd_pages_bad_free(addr, size, kind, NULL);
 		return;
 	}
-	if (size <= PAGE_SIZE) {
-		iomd_page_put(page, seen.site);
+	if (size <= PAGE_SIZE && iomd_page_cache(page, seen.site))
 		return;
-	}
 	set_page_private(page, 0);
 	/* Pages still mapped or pinned elsewhere live on until released. */
 	iomd_pages_put(page, PAGE_ALIGN(size) >> PAGE_SHIFT);

@@ -75,24 +75,34 @@ unsigned int iomd_zone_site_slow(struct iomd_zone *zone, unsigned long ip)
 }
 
 /*
- * Per-CPU cache slots for a zone of @elem_size elements and @max_elems
- * limit: IOMD_ZONE_CACHE_BYTES worth, at most the zone_cache_depth
- * parameter, and none when every CPU's full cache would hold more than a
- * quarter of the limit (small zones stay exact and cheap to drain) or
- * fewer than four elements would fit.
+ * Per-CPU cache slots a zone with @max_elems limit gets when it asks for
+ * @depth: at most the zone_cache_depth parameter, and none when every
+ * CPU's full cache would hold more than a quarter of the limit (small
+ * zones stay exact and cheap to drain).
+ */
+static unsigned int iomd_zone_fit_depth(unsigned int depth,
+					unsigned long max_elems)
+{
+	depth = min3(depth, iomd_zone_cache_depth,
+		     (unsigned int)IOMD_ZONE_DEPTH_MAX);
+	if ((unsigned long)depth * num_possible_cpus() * 4 > max_elems)
+		return 0;
+	return depth;
+}
+
+/*
+ * Per-CPU cache slots for a zone of @elem_size elements: as many as
+ * IOMD_ZONE_CACHE_BYTES hold, as iomd_zone_fit_depth() allows, and none
+ * when fewer than four would fit.
  */
 static unsigned int iomd_zone_depth(size_t elem_size, unsigned long max_elems)
 {
 	size_t obj = sizeof(struct iomd_zone_hdr) +
 		     ALIGN(elem_size, IOMD_ZONE_ALIGN);
-	unsigned int depth;
+	unsigned int depth = min_t(size_t, IOMD_ZONE_DEPTH_MAX,
+				   IOMD_ZONE_CACHE_BYTES / obj);
 
-	depth = min3(iomd_zone_cache_depth, (unsigned int)IOMD_ZONE_DEPTH_MAX,
-		     (unsigned int)(IOMD_ZONE_CACHE_BYTES / obj));
-	if (depth < 4 ||
-	    (unsigned long)depth * num_possible_cpus() * 4 > max_elems)
-		return 0;
-	return depth;
+	return depth < 4 ? 0 : iomd_zone_fit_depth(depth, max_elems);
 }
 
 /*
@@ -515,11 +525,8 @@ struct iomd_zone *iomd_zone_create_counter(const char *name, size_t unit,
 					   unsigned long max_units,
 					   unsigned int depth)
 {
-	depth = min3(depth, iomd_zone_cache_depth,
-		     (unsigned int)IOMD_ZONE_DEPTH_MAX);
-	if ((unsigned long)depth * num_possible_cpus() * 4 > max_units)
-		depth = 0;
-	return iomd_zone_new(name, unit, max_units, false, depth, NULL);
+	return iomd_zone_new(name, unit, max_units, false,
+			     iomd_zone_fit_depth(depth, max_units), NULL);
 }
 
 /* A dead zone's last element was freed: tear it down. */
