@@ -211,6 +211,16 @@ static void iomd_composite_judge(struct iomd_composite *c)
 				     p->child->share_why.msg);
 			return;
 		}
+		/*
+		 * A composite maps its parts' pages itself, and pages of an
+		 * object are never mapped but through the object.
+		 */
+		if (p->child->ops->map_object) {
+			iomd_why_set(&desc->share_why, -EPERM,
+				     "part %u is application memory, which is mapped into a task only through the object it belongs to; map that part's descriptor itself",
+				     i);
+			return;
+		}
 		if (!PAGE_ALIGNED(p->offset) || !PAGE_ALIGNED(p->length)) {
 			iomd_why_set(&desc->share_why, -EPERM,
 				     "part %u covers bytes [%llu, %llu) of its descriptor, which are not whole pages, and mappings are; give it a page-aligned offset and length (IOMD_IOC_MAP maps unaligned bytes of the parent itself)",

@@ -35,6 +35,8 @@ void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 	spin_lock_init(&desc->reason_lock);
 	init_rwsem(&desc->revoke_lock);
 	INIT_LIST_HEAD(&desc->parents);
+	mutex_init(&desc->windows_lock);
+	INIT_LIST_HEAD(&desc->windows);
 	iomd_why_clear(&desc->reason);
 	atomic64_inc(&iomd_counters.live_descriptors);
 	atomic64_inc(&iomd_counters.created_total);

@@ -8,6 +8,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/path.h>
 #include <linux/rwsem.h>
 #include <linux/wait.h>
 #include <linux/spinlock.h>
@@ -26,11 +27,19 @@ struct page;
  * @hold:	optional: keep @pages valid until @unhold, or fail (for
  *		kinds whose pages come and go, such as unwired user memory).
  * @unhold:	optional: undo @hold.
+ * @map_object:	optional, for kinds whose memory belongs to a shared object
+ *		of its own (application memory): fill @object with a
+ *		reference to it, which the caller puts, and @base with the
+ *		object's page where the descriptor's page 0 lies; called
+ *		held.  User mappings then map that object (window.c), never
+ *		the pages; kinds without it map their own pages.
  */
 struct iomd_desc_ops {
 	void (*release)(struct iomd_desc *desc);
 	int (*hold)(struct iomd_desc *desc, struct iomd_why *why);
 	void (*unhold)(struct iomd_desc *desc);
+	int (*map_object)(struct iomd_desc *desc, struct path *object,
+			  pgoff_t *base, struct iomd_why *why);
 };
 
 /**
@@ -81,6 +90,9 @@ struct iomd_seg {
  * @revoked:	the driver revoked the descriptor: no new mapping or access.
  * @parents:	the composites that have this descriptor as a part (their
  *		struct iomd_part.node), under the composite lock.
+ * @windows_lock: protects @windows.
+ * @windows:	the windows (window.c) through which user mappings map the
+ *		object the memory belongs to, for revocation.
  */
 struct iomd_desc {
 	struct kref ref;
@@ -106,6 +118,8 @@ struct iomd_desc {
 	struct rw_semaphore revoke_lock;	/* see @revoked */
 	bool revoked;
 	struct list_head parents;
+	struct mutex windows_lock;	/* protects @windows */
+	struct list_head windows;
 };
 
 /* Pages of @desc->pages that segment @i lies in: up to the next one's. */
@@ -130,6 +144,12 @@ static inline unsigned long iomd_seg_npages(const struct iomd_desc *desc,
  * @pinning:	a prepare() is pinning the pages without @lock held.
  * @wait:	where a concurrent prepare() waits for @pinning to end.
  * @kmap:	kernel mapping of the pinned pages, made on demand.
+ * @object:	while wired and judged shareable: the shared object the
+ *		memory belongs to, which user mappings map.
+ * @object_base: page of @object where the descriptor's page 0 lies.
+ * @object_writer: @object's mapping counts the descriptor as a writable
+ *		mapping (it can give writable mappings), so the object
+ *		cannot be sealed against writing meanwhile.
  */
 struct iomd_user {
 	struct iomd_desc desc;
@@ -142,6 +162,9 @@ struct iomd_user {
 	bool pinning;
 	wait_queue_head_t wait;
 	void *kmap;
+	struct path object;
+	pgoff_t object_base;
+	bool object_writer;
 };
 
 /* core.c: module-wide accounting of live objects. */
@@ -285,7 +308,7 @@ void *iomd_krange_vaddr(struct iomd_desc *desc);
 /* user.c */
 void iomd_user_judge(struct iomd_user *u);
 int iomd_user_check_ranges(struct iomd_user *u, struct iomd_why *why);
-void iomd_user_unjudge(struct iomd_user *u);
+void iomd_user_unjudge(struct iomd_user *u, struct path *object);
 
 /* wire.c */
 int iomd_user_wire(struct iomd_user *u, struct iomd_why *why);
@@ -318,6 +341,7 @@ void iomd_debugfs_exit(void);
 int iomd_malloc_init(void);
 void iomd_malloc_exit(void);
 void iomd_pages_release(void **addrs, unsigned int n);
+bool iomd_malloc_is_zone(const void *addr);
 
 /* reason.c */
 __printf(3, 4)
@@ -338,11 +362,20 @@ struct file *iomd_file_create_mapping(struct iomd_desc *desc,
 				      struct iomd_mapping *map);
 bool iomd_file_is_mapping(struct file *file);
 
+/* window.c */
+struct inode *iomd_object_inode(struct vm_area_struct *vma);
+bool iomd_file_is_window(struct file *file);
+u64 iomd_window_offset(struct vm_area_struct *vma);
+struct file *iomd_window_open(struct iomd_desc *desc,
+			      const struct path *object, pgoff_t base,
+			      bool writable, bool nofork);
+void iomd_windows_revoke(struct iomd_desc *desc);
+
 /* map.c */
 int iomd_mapping_mmap(struct iomd_mapping *map, struct vm_area_struct *vma,
 		      struct iomd_why *why);
 int iomd_revoked_check(struct iomd_desc *desc, struct iomd_why *why);
-u32 iomd_vma_cache_mode(struct vm_area_struct *vma);
+struct iomd_desc *iomd_vma_desc(struct vm_area_struct *vma);
 
 /* client.c */
 int iomd_client_init(void);

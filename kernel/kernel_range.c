@@ -72,6 +72,16 @@ static void iomd_krange_judge(struct iomd_krange *kr, unsigned long addr,
 	struct iomd_desc *desc = &kr->desc;
 	unsigned long i;
 
+	/* The most fundamental refusal first: no alignment would help it. */
+	for (i = 0; i < desc->npages; i++) {
+		if (iomd_malloc_is_zone(i ? (void *)((addr & PAGE_MASK) +
+						     i * PAGE_SIZE) :
+					    (void *)addr)) {
+			iomd_why_set(&desc->share_why, -EPERM,
+				     "range holds zone memory (iomd_malloc() of any size, kmalloc), which is private to the kernel; allocate it with iomd_malloc_aligned() in whole pages or use a buffer descriptor");
+			return;
+		}
+	}
 	if (offset_in_page(addr)) {
 		iomd_why_set(&desc->share_why, -EPERM,
 			     "range starts %lu bytes into a page and mappings are whole pages; describe page-aligned memory of a page-multiple size (iomd_malloc_aligned) or use a buffer descriptor",
@@ -85,11 +95,6 @@ static void iomd_krange_judge(struct iomd_krange *kr, unsigned long addr,
 		return;
 	}
 	for (i = 0; i < desc->npages; i++) {
-		if (PageSlab(desc->pages[i])) {
-			iomd_why_set(&desc->share_why, -EPERM,
-				     "range holds zone memory (iomd_malloc, kmalloc), which is private to the kernel; allocate it with iomd_malloc_aligned() in whole pages or use a buffer descriptor");
-			return;
-		}
 		if (!page_count(desc->pages[i])) {
 			iomd_why_set(&desc->share_why, -EPERM,
 				     "page %lu of the range is not a reference-counted page; allocate it with iomd_malloc_aligned() in whole pages or use a buffer descriptor",

@@ -421,6 +421,45 @@ static void iomd_pages_free_any(void *addr, size_t size, u32 kind)
 }
 
 /**
+ * iomd_malloc_is_zone() - whether kernel memory is zone memory
+ * @addr:	a kernel address.
+ *
+ * Zone memory, which is never shared with user space, is what
+ * iomd_malloc() returns, whatever its size (the page pool's included, as
+ * IOMalloc memory of any size cannot be mapped into a task), and slab
+ * memory (kmalloc).  A page-pool allocation is known by the record in its
+ * first page (or in its folio, for one compound page), or by its vmalloc
+ * record at its start.
+ *
+ * Return: true if @addr lies in zone memory.
+ */
+bool iomd_malloc_is_zone(const void *addr)
+{
+	unsigned long key = (unsigned long)addr >> PAGE_SHIFT;
+	struct iomd_page_alloc seen, *rec;
+	struct folio *folio;
+	bool zone;
+
+	if (is_vmalloc_addr(addr)) {
+		xa_lock(&iomd_page_vallocs);
+		rec = xa_load(&iomd_page_vallocs, key);
+		zone = rec && rec->kind == IOMD_ALLOC_MALLOC;
+		xa_unlock(&iomd_page_vallocs);
+		return zone;
+	}
+	if (!iomd_direct_addr(addr))
+		return false;
+	folio = virt_to_folio(addr);
+	if (folio_test_slab(folio))
+		return true;
+	if (iomd_page_untag(READ_ONCE(virt_to_page(addr)->private), &seen) ||
+	    (folio_test_large(folio) &&
+	     iomd_page_untag(READ_ONCE(folio->page.private), &seen)))
+		return seen.kind == IOMD_ALLOC_MALLOC;
+	return false;
+}
+
+/**
  * iomd_malloc() - allocate kernel memory (IOMalloc)
  * @size: bytes; 0 returns NULL.
  *

@@ -196,19 +196,48 @@ static bool iomd_vma_is_mapping(struct vm_area_struct *vma)
 		ops == &iomd_vm_ops_folio);
 }
 
-/*
- * Cache mode of @vma's pages if it is an iomd mapping, else write-back
- * (memory iomd did not make, whose mode it cannot know: assumed the
- * kernel's normal one).  mmap_lock held.
+/**
+ * iomd_vma_desc() - the descriptor whose own pages a mapping maps
+ * @vma:	a user mapping; mmap_lock held.
+ *
+ * Return: the descriptor if @vma is an iomd mapping of iomd's own pages
+ * (not a window onto an object), else NULL.
  */
-u32 iomd_vma_cache_mode(struct vm_area_struct *vma)
+struct iomd_desc *iomd_vma_desc(struct vm_area_struct *vma)
 {
-	struct iomd_desc *desc;
+	return iomd_vma_is_mapping(vma) ? vma->vm_private_data : NULL;
+}
 
-	if (!iomd_vma_is_mapping(vma))
-		return IOMD_CACHE_WB;
-	desc = vma->vm_private_data;
-	return desc->cache;
+/*
+ * Map @vma, checked and set up for @desc, as a window onto the object
+ * @desc's memory belongs to: the mapping becomes the object's own.
+ */
+static int iomd_map_object(struct iomd_desc *desc, struct vm_area_struct *vma,
+			   u32 options, struct iomd_why *why)
+{
+	struct path object = {};
+	struct file *window;
+	pgoff_t base;
+	int ret;
+
+	ret = desc->ops->map_object(desc, &object, &base, why);
+	if (ret)
+		return ret;
+	window = iomd_window_open(desc, &object, base,
+				  vma->vm_flags & VM_MAYWRITE,
+				  options & IOMD_MAP_NOFORK);
+	path_put(&object);
+	if (IS_ERR(window))
+		return iomd_fail(why, PTR_ERR(window),
+				 "cannot open the memory's object");
+	/* The window's checks and the object's mmap() run as for a new one. */
+	vma_set_file(vma, window);
+	vma->vm_pgoff += base;
+	ret = window->f_op->mmap(window, vma);
+	fput(window);			/* the mapping holds it */
+	if (ret)
+		iomd_fail(why, ret, "the memory's object refused the mapping");
+	return ret;
 }
 
 /* Set up @vma for @desc with IOMD_MAP_* @options; nothing is installed. */
@@ -263,6 +292,12 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 			goto unhold;
 		}
 		iomd_vm_flags_clear(vma, VM_MAYWRITE);
+	}
+
+	if (desc->ops->map_object) {
+		ret = iomd_map_object(desc, vma, options, why);
+		iomd_desc_unhold(desc);
+		return ret;
 	}
 
 	iomd_vm_flags_set(vma, VM_DONTEXPAND |
@@ -379,15 +414,21 @@ u64 iomd_mapping_length(const struct iomd_mapping *map)
 }
 EXPORT_SYMBOL_GPL(iomd_mapping_length);
 
-/* The iomd mapping of @desc (or of any descriptor, if NULL) at @addr. */
+/*
+ * The iomd mapping of @desc at @addr; with @desc NULL, any iomd mapping,
+ * windows onto objects included.
+ */
 static struct vm_area_struct *iomd_find_mapping(struct mm_struct *mm,
 						unsigned long addr,
 						struct iomd_desc *desc)
 {
 	struct vm_area_struct *vma = find_vma(mm, addr);
 
-	if (!vma || vma->vm_start > addr || !iomd_vma_is_mapping(vma) ||
-	    (desc && vma->vm_private_data != desc))
+	if (!vma || vma->vm_start > addr)
+		return NULL;
+	if (!desc && iomd_file_is_window(vma->vm_file))
+		return vma;
+	if (!iomd_vma_is_mapping(vma) || (desc && vma->vm_private_data != desc))
 		return NULL;
 	return vma;
 }
@@ -514,6 +555,9 @@ struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 	if ((desc->direction & IOMD_DIR_OUT) && desc->writable &&
 	    !(options & IOMD_MAP_READONLY))
 		prot |= PROT_WRITE;
+	/* A window onto an object is filled in by the core, as mmap() would. */
+	if (desc->ops->map_object && !(options & IOMD_MAP_ONDEMAND))
+		flags |= MAP_POPULATE;
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
@@ -550,7 +594,7 @@ struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 	mmgrab(current->mm);
 	map->mm = current->mm;
 
-	if (!(options & IOMD_MAP_ONDEMAND)) {
+	if (!(options & IOMD_MAP_ONDEMAND) && !desc->ops->map_object) {
 		ret = iomd_map_populate(desc, uaddr);
 		if (ret && ret != -EBUSY) {
 			iomd_fail(why, ret, "installing the pages failed");
@@ -681,7 +725,12 @@ int iomd_map_info(struct iomd_map_info *info, struct iomd_why *why)
 	if (vma) {
 		info->map_addr = start;
 		info->map_length = end - start;
-		info->offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+		if (iomd_file_is_window(vma->vm_file)) {
+			info->offset = iomd_window_offset(vma);
+			info->flags |= IOMD_MAP_INFO_OBJECT;
+		} else {
+			info->offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+		}
 		if (!(vma->vm_flags & VM_MAYWRITE))
 			info->flags |= IOMD_MAP_INFO_READONLY;
 		if (vma->vm_ops == &iomd_vm_ops_folio)
@@ -765,14 +814,29 @@ void iomd_desc_revoke(struct iomd_desc *desc)
 	 * and its mappings zapped, so one zap removes every entry and no
 	 * access succeeds after one has got SIGBUS.
 	 */
-	bool folios = desc->nr_pmd_folios && desc->inode;
+	bool folios = desc->nr_pmd_folios;
+	struct inode *inode;
 
+	/*
+	 * Folios are locked whether or not the descriptor has been exported
+	 * yet: an export racing with this revoke may make its inode, and a
+	 * mapping fault on it, right after a look at @desc->inode.  The
+	 * inode is looked at once, after the descriptor is marked: any
+	 * mapping it does not find can install nothing.
+	 */
 	if (folios)
 		iomd_desc_folios_lock(desc, true);
 	down_write(&desc->revoke_lock);
+	/*
+	 * Windows onto the object the memory belongs to: zapped before the
+	 * mark shows, as the descriptor's own mappings are, so that no
+	 * access succeeds after one has got SIGBUS.
+	 */
+	iomd_windows_revoke(desc);
 	WRITE_ONCE(desc->revoked, true);
-	if (desc->inode)
-		unmap_mapping_range(desc->inode->i_mapping, 0, 0, 1);
+	inode = READ_ONCE(desc->inode);
+	if (inode)
+		unmap_mapping_range(inode->i_mapping, 0, 0, 1);
 	up_write(&desc->revoke_lock);
 	if (folios)
 		iomd_desc_folios_lock(desc, false);

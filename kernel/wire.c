@@ -148,8 +148,12 @@ static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
 		ret = iomd_wire_pin(u, false, pages, why);
 		mmap_read_unlock(u->mm);
 	}
-	if (ret)
-		iomd_user_unjudge(u);
+	if (ret) {
+		struct path object = {};
+
+		iomd_user_unjudge(u, &object);
+		path_put(&object);
+	}
 	return ret;
 }
 
@@ -251,6 +255,7 @@ int iomd_user_hold(struct iomd_desc *desc, struct iomd_why *why)
 void iomd_user_unwire(struct iomd_desc *desc)
 {
 	struct iomd_user *u = to_user(desc);
+	struct path object = {};
 	struct page **pages;
 	void *kmap;
 
@@ -263,8 +268,10 @@ void iomd_user_unwire(struct iomd_desc *desc)
 	desc->pages = NULL;
 	kmap = u->kmap;
 	u->kmap = NULL;
+	iomd_user_unjudge(u, &object);
 	mutex_unlock(&u->lock);
 
+	path_put(&object);
 	if (kmap)
 		vunmap(kmap);
 	/* Pages the device may have written are dirty. */

@@ -3,10 +3,13 @@
  * Helpers shared by the iomd user-space tests; see iomd_test.h.
  */
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -245,4 +248,95 @@ int iomd_test_sample_export(unsigned int memory, size_t size, size_t offset)
 	ret = ioctl(sfd, IOMD_SAMPLE_IOC_EXPORT, &e) ? -errno : (int)e.fd;
 	close(sfd);
 	return ret;
+}
+
+int iomd_test_send_fd(int sock, int fd)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	char byte = 'f';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg;
+	struct cmsghdr *cmsg;
+
+	memset(&u, 0, sizeof(u));
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+int iomd_test_recv_fd(int sock)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg;
+	struct cmsghdr *cmsg;
+	int fd;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -EIO;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		return -EIO;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+static sigjmp_buf iomd_test_fault_jmp;
+
+static void iomd_test_fault(int sig)
+{
+	siglongjmp(iomd_test_fault_jmp, sig);
+}
+
+/* Copy *@v to *@p (@write) or *@p to *@v, catching SIGBUS and SIGSEGV. */
+static int iomd_test_access(unsigned char *p, unsigned char *v, bool write)
+{
+	struct sigaction sa = { .sa_handler = iomd_test_fault }, old_bus,
+			 old_segv;
+	int sig;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sig = sigsetjmp(iomd_test_fault_jmp, 1);
+	if (!sig) {
+		/* Atomic accesses: the compiler must make exactly this one. */
+		if (write)
+			__atomic_store_n(p, *v, __ATOMIC_RELAXED);
+		else
+			*v = __atomic_load_n(p, __ATOMIC_RELAXED);
+	}
+	sigaction(SIGBUS, &old_bus, NULL);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	return sig;
+}
+
+int iomd_test_peek(const unsigned char *p, unsigned char *out)
+{
+	return iomd_test_access((unsigned char *)p, out, false);
+}
+
+int iomd_test_poke(unsigned char *p, unsigned char v)
+{
+	return iomd_test_access(p, &v, true);
 }

@@ -102,4 +102,19 @@ void iomd_test_no_leaks(int iomd_fd, const struct iomd_stats *before);
  */
 int iomd_test_sample_export(unsigned int memory, size_t size, size_t offset);
 
+/* Pass @fd over the unix socket @sock (SCM_RIGHTS): 0 or -errno. */
+int iomd_test_send_fd(int sock, int fd);
+
+/* Receive an fd passed with iomd_test_send_fd(): the fd or -errno. */
+int iomd_test_recv_fd(int sock);
+
+/*
+ * Read the byte at @p, surviving a fault: 0 with the byte in *@out, or
+ * the number of the signal the access raised (SIGBUS, SIGSEGV).
+ */
+int iomd_test_peek(const unsigned char *p, unsigned char *out);
+
+/* Write @v at @p, surviving a fault: 0 or the signal's number. */
+int iomd_test_poke(unsigned char *p, unsigned char v);
+
 #endif /* _IOMD_TEST_H */

@@ -271,6 +271,7 @@ static void test_user(void)
 {
 	unsigned int end = iomd_tap_count() + USER_CHECKS;
 	struct iomd_map_create m;
+	struct iomd_info info;
 	unsigned char byte;
 	int fd, buf, ret;
 	char *mem;
@@ -307,7 +308,10 @@ static void test_user(void)
 			"user descriptor: kernel read write-combined");
 	iomd_close(fd);
 
-	/* Describing a mapping of a write-combined buffer is refused. */
+	/*
+	 * Describing a mapping of a write-combined buffer gives a sub-range
+	 * of that buffer, in its mode, not write-back user memory.
+	 */
 	buf = create_filled(IOMD_CACHE_WC, 2);
 	if (buf < 0)
 		iomd_tap_bail("cannot create a write-combined buffer");
@@ -315,8 +319,13 @@ static void test_user(void)
 	if (ret)
 		iomd_tap_bail("cannot map a write-combined buffer");
 	fd = user_desc((void *)(uintptr_t)m.addr, 2 * page, 0);
-	iomd_test_fails(iomd_fd, -1, fd, EOPNOTSUPP,
-			"user descriptor of a write-combined mapping");
+	iomd_tap_ok(fd >= 0 && !iomd_info(iomd_fd, fd, &info) &&
+		    info.kind == IOMD_KIND_SUBRANGE,
+		    "user descriptor of a write-combined mapping is a sub-range of the buffer");
+	ret = fd >= 0 ? iomd_kread_flags(iomd_fd, fd,
+					 IOMD_RW_CACHE(IOMD_CACHE_WC), 0,
+					 &byte, 1) : fd;
+	iomd_tap_errno(ret, 0, "... which the kernel reads write-combined");
 	if (fd >= 0)
 		iomd_close(fd);
 	iomd_unmap_addr(iomd_fd, (void *)(uintptr_t)m.addr);

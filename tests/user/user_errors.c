@@ -336,7 +336,7 @@ static void test_pin_fail(void)
 	desc = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_IN);
 	if (desc < 0 || mprotect(mem, 2 * page, PROT_READ))
 		iomd_tap_bail("cannot set up a read-only IN range");
-	iomd_test_fails(iomd_fd, CLIENT, iomd_prepare(iomd_fd, desc), EFAULT,
+	iomd_test_fails(iomd_fd, CLIENT, iomd_prepare(iomd_fd, desc), EACCES,
 			"PREPARE for IN of memory made read-only since");
 	iomd_tap_eq(pinned_pages(), pin0, "... pins nothing");
 	iomd_tap_eq(vm_pin(), vm0, "... charges nothing");

@@ -184,8 +184,8 @@ static void test_sharing(void)
 	check_refused(fd, page, "iomd_malloc_aligned", "zone memory");
 	close(fd);
 
-	fd = iomd_test_sample_export(IOMD_SAMPLE_MEM_MALLOC, 2 * page + 100, 0);
-	iomd_tap_ok(fd >= 0, "export 2 pages + 100 bytes from iomd_malloc");
+	fd = iomd_test_sample_export(IOMD_SAMPLE_MEM_ALIGNED, 2 * page + 100, 0);
+	iomd_tap_ok(fd >= 0, "export 2 pages + 100 bytes from iomd_malloc_aligned");
 	check_refused(fd, 3 * page, "page-multiple", "partial last page");
 	close(fd);
 

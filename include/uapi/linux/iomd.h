@@ -510,6 +510,8 @@ struct iomd_revoke {
 /* struct iomd_map_info.flags */
 #define IOMD_MAP_INFO_READONLY	0x00000001u	/* can never be made writable */
 #define IOMD_MAP_INFO_HUGE	0x00000002u	/* may use PMD entries */
+/* maps the shared object the memory belongs to (application memory) */
+#define IOMD_MAP_INFO_OBJECT	0x00000004u
 
 /**
  * struct iomd_map_info - argument of IOMD_IOC_MAP_INFO
