@@ -1643,9 +1643,9 @@ static void iomd_kunit_share_zone_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iomd_desc_last_reason(desc, &why), 0);
 	KUNIT_EXPECT_STREQ(test, why.msg, "");
 
-	/* Part of the element: refused for the partial page. */
+	/* Part of the element: zone memory still, the first reason. */
 	desc = iomd_kunit_krange(test, m->ptr + 1, 100);
-	iomd_kunit_expect_refused(test, desc, "into a page",
+	iomd_kunit_expect_refused(test, desc, "zone memory",
 				  "iomd_malloc_aligned");
 
 	/* Reads and writes of zone memory work all the same. */
@@ -1688,10 +1688,13 @@ static void iomd_kunit_share_pages_accepted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iomd_desc_read(desc, 0, dst, len, NULL), 0);
 	iomd_kunit_expect_same(test, dst, src, len);
 
-	/* So are whole pages of iomd_malloc, contiguous and vmalloc memory. */
+	/* Whole pages of iomd_malloc are zone memory too: refused. */
 	m = iomd_kunit_malloc(test, len);
 	KUNIT_ASSERT_NOT_NULL(test, m);
-	iomd_kunit_expect_accepted(test, iomd_kunit_krange(test, m->ptr, len));
+	iomd_kunit_expect_refused(test, iomd_kunit_krange(test, m->ptr, len),
+				  "zone memory", "iomd_malloc_aligned");
+
+	/* Contiguous and vmalloc memory are accepted. */
 
 	m = iomd_kunit_contig(test, len, 0, 0, &phys);
 	KUNIT_ASSERT_NOT_NULL(test, m);
