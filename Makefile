@@ -32,6 +32,23 @@ include mk/kernel.mk
 include mk/bench.mk
 include mk/vm.mk
 
+# Debian packages (groups of scripts/deps.sh) make lint needs: checkpatch
+# and sparse, and the kernels it runs sparse against. deps_check & co. are
+# in mk/vm.mk, deps_bench in mk/bench.mk.
+deps_lint = lint $(call kernel_deps,$(KERNELS))
+
+# Install what the goals given need and is missing while the Makefiles are
+# read (a quick no-op when all is there): recipes, and the kernel lookups
+# and debug kernel build that their expansion starts, come later and see
+# the packages. `make check` on a fresh machine thus installs the debug
+# kernel's build tools when KERNELS has it, not only the VM's packages.
+auto_deps := $(sort $(foreach g,$(MAKECMDGOALS),$(deps_$(g))))
+ifneq ($(auto_deps),)
+ifneq ($(shell scripts/deps.sh --auto $(auto_deps) >&2 && echo ok),ok)
+$(error missing Debian packages could not be installed; run 'make deps' as root)
+endif
+endif
+
 .PHONY: all deps lint clean help
 all: modules $(USER_TARGET)
 
@@ -41,7 +58,6 @@ deps:
 	@scripts/deps.sh all
 
 lint:
-	@scripts/deps.sh --auto lint
 	@BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' scripts/lint.sh \
 		$(foreach k,$(call known_kernels,$(KERNELS)),$(call kernel_spec,$(k)))
 

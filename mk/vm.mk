@@ -46,15 +46,11 @@ vm_env = BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' \
 	VM_KERNEL_MODULES='$(strip $(VM_KERNEL_MODULES))' \
 	TESTS='$(strip $(TESTS))' VM_VERBOSE='$(strip $(V))'
 
-# check/demo/shell need the Debian packages: install whatever is missing
-# while the Makefiles are read, before anything is built (a quick no-op when
-# all are there). The kernel lookups of mk/kernel.mk happen later, when the
-# recipes run, so they see packages installed here.
-ifneq ($(filter check demo shell,$(MAKECMDGOALS)),)
-ifneq ($(shell scripts/deps.sh --auto base >&2 && echo ok),ok)
-$(error missing Debian packages could not be installed; run 'make deps' as root)
-endif
-endif
+# Debian packages check/demo/shell need (groups of scripts/deps.sh; the top
+# Makefile installs them): the VM's, and those of the kernels booted.
+deps_check = base $(call kernel_deps,$(KERNELS))
+deps_demo = base $(call kernel_deps,$(KERNEL))
+deps_shell = $(deps_demo)
 
 .PHONY: check demo shell
 check: $(USER_TARGET) $(call kernel_prereqs,$(KERNELS))
