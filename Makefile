@@ -32,6 +32,23 @@ include mk/kernel.mk
 include mk/bench.mk
 include mk/vm.mk
 
+# Debian packages (groups of scripts/deps.sh) make lint needs: checkpatch
+# and sparse, and the kernels it runs sparse against. deps_check & co. are
+# in mk/vm.mk, deps_bench in mk/bench.mk.
+deps_lint = lint $(call kernel_deps,$(KERNELS))
+
+# Install what the goals given need and is missing while the Makefiles are
+# read (a quick no-op when all is there): recipes, and the kernel lookups
+# and debug kernel build that their expansion starts, come later and see
+# the packages. `make check` on a fresh machine thus installs the debug
+# kernel's build tools when KERNELS has it, not only the VM's packages.
+auto_deps := $(sort $(foreach g,$(MAKECMDGOALS),$(deps_$(g))))
+ifneq ($(auto_deps),)
+ifneq ($(shell scripts/deps.sh --auto $(auto_deps) >&2 && echo ok),ok)
+$(error missing Debian packages could not be installed; run 'make deps' as root)
+endif
+endif
+
 .PHONY: all deps lint clean help
 all: modules $(USER_TARGET)
 
@@ -41,7 +58,6 @@ deps:
 	@scripts/deps.sh all
 
 lint:
-	@scripts/deps.sh --auto lint
 	@BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' scripts/lint.sh \
 		$(foreach k,$(call known_kernels,$(KERNELS)),$(call kernel_spec,$(k)))
 
@@ -56,7 +72,10 @@ help:
 	@echo '  KERNEL=$(strip $(KERNEL))   kernel for demo/shell'
 	@echo '  TESTS=globs          only run matching test programs'
 	@echo '  VM_MEM=$(strip $(VM_MEM)) VM_SMP=$(strip $(VM_SMP)) VM_CPU=$(strip $(VM_CPU))   guest MiB, CPUs, QEMU -cpu'
+	@echo '  VM_ACCEL=$(strip $(VM_ACCEL))   QEMU -accel; "tcg" is multi-threaded TCG, which now and then kills a boot before /init'
 	@echo '  VM_TIMEOUT=$(strip $(VM_TIMEOUT))       seconds per boot (QEMU killed = failure)'
+	@echo '  VM_INIT_TIMEOUT=$(strip $(VM_INIT_TIMEOUT))  seconds a boot may take to reach /init (QEMU killed); 0 = VM_TIMEOUT only'
+	@echo '  VM_RETRY=$(strip $(VM_RETRY))           boot again, this many times, a boot that never reached /init (0 = never); kept logs: *.log.1'
 	@echo '  TEST_TIMEOUT=$(strip $(TEST_TIMEOUT))     seconds per test program'
 	@echo '  VM_APPEND=words      extra kernel command line'
 	@echo '  VM_MODULES=names     modules to load (default: all built, iomd first)'
@@ -72,4 +91,6 @@ help:
 	@echo '  BENCH_MEM=$(strip $(BENCH_MEM)) BENCH_TIMEOUT=$(strip $(BENCH_TIMEOUT)) BENCH_CPU=$(strip $(BENCH_CPU))   make bench: guest MiB, seconds per boot, -cpu'
 	@echo
 	@echo 'Logs of a run: $(BUILD)/vm/<kernel>/{console.log,results.log,dmesg.log,build.log}'
+	@echo '  (and {console,results,qemu}.log.1 of a boot retried)'
+	@echo 'Self-test of the retry logic (make check runs it first): tests/vm/retry_test.sh'
 	@echo 'Benchmark report: $(BUILD)/bench/{report.txt,report.md,results.json,cost-per-page.png} (docs/benchmarks.md)'

@@ -9,7 +9,7 @@
 #
 # The VM runs use a build directory of their own, build/bench/build (so
 # a `make check` running at the same time cannot mix its logs with ours),
-# and wait until no other QEMU runs: TCG takes both cores, and another VM
+# and wait until no other QEMU runs: TCG keeps a core busy, and another VM
 # running alongside would distort the timings.
 #
 # Environment (set by mk/bench.mk):

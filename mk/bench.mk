@@ -72,12 +72,9 @@ $(BENCH_SMOKE): bench/bench_smoke.sh
 	chmod 755 $@
 
 # make bench needs the same Debian packages as make check (liburing-dev
-# and gnuplot-nox are among them).
-ifneq ($(filter bench,$(MAKECMDGOALS)),)
-ifneq ($(shell scripts/deps.sh --auto base >&2 && echo ok),ok)
-$(error missing Debian packages could not be installed; run 'make deps' as root)
-endif
-endif
+# and gnuplot-nox are among them) and those of its kernel; the top Makefile
+# installs them.
+deps_bench = base $(call kernel_deps,$(BENCH_KERNEL))
 
 .PHONY: bench
 bench: $(USER_TARGET) $(call kernel_prereqs,$(BENCH_KERNEL))

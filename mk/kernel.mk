@@ -6,6 +6,9 @@
 #   KIMAGE_<name>   bootable kernel image for QEMU -kernel
 #   KAPPEND_<name>  extra kernel command line words (may be empty)
 #   KPREREQ_<name>  make targets that produce KDIR and KIMAGE (may be empty)
+#   KDEPS_<name>    groups of scripts/deps.sh that provide it (base for
+#                   Debian's kernels, debug for the debug kernel's build);
+#                   `make check` & co. install them first
 #
 # Adding a kernel is one line:
 #   Debian package kernels, found by globbing /lib/modules (newest release
@@ -29,6 +32,7 @@ KDIR_$(1) = $$(if $$(KVER_$(1)),/lib/modules/$$(KVER_$(1))/build)
 KIMAGE_$(1) = $$(if $$(KVER_$(1)),/boot/vmlinuz-$$(KVER_$(1)))
 KAPPEND_$(1) :=
 KPREREQ_$(1) :=
+KDEPS_$(1) := base
 endef
 
 define custom_kernel
@@ -37,6 +41,7 @@ KDIR_$(1) = $(2)
 KIMAGE_$(1) = $(3)
 KAPPEND_$(1) = $(4)
 KPREREQ_$(1) = $(5)
+KDEPS_$(1) :=
 endef
 
 # --- the matrix ------------------------------------------------------------
@@ -48,6 +53,8 @@ $(eval $(call debian_kernel,6.12,6.12.*-amd64))
 # cached outside the tree (about 10-20 minutes the first time).
 DEBUG_DIR = $(eval DEBUG_DIR := $(shell debug-kernel/build.sh))$(DEBUG_DIR)
 $(eval $(call custom_kernel,debug,$$(DEBUG_DIR)/linux,$$(DEBUG_DIR)/bzImage))
+# linux-source-6.12 and the tools its build needs:
+KDEPS_debug := debug
 
 # Kernels `make check` runs, in this order. Override: make check KERNELS=6.12
 KERNELS ?= 6.1 6.12 debug
@@ -66,6 +73,9 @@ known_kernels = $(if $(filter-out $(KERNEL_NAMES),$(1)),$(error unknown \
 
 # Targets that produce the selected kernels (e.g. the debug kernel build).
 kernel_prereqs = $(foreach k,$(1),$(KPREREQ_$(k)))
+
+# $(call kernel_deps,NAMES): the scripts/deps.sh groups the kernels need
+kernel_deps = $(sort $(foreach k,$(1),$(KDEPS_$(k))))
 
 # `make modules`: build the modules for every kernel in KERNELS into
 # build/kernel/NAME/ (`make check` does this itself, kernel by kernel).

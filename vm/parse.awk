@@ -1,14 +1,16 @@
 # parse.awk: judge one VM run from its logs (POSIX awk; Debian's mawk is fine).
 #
 #   awk -f vm/parse.awk -v mode=check|demo|shell -v vm_status=N \
-#       -v vm_timeout=S -v tests_list=FILE -v counts=FILE results.log console.log
+#       -v vm_timeout=S -v vm_init_timeout=S -v tests_list=FILE \
+#       -v counts=FILE results.log console.log
 #
 # results.log is serial port 1 (see vm/init): IOMDVM-* markers, the output
 # of each program between TEST-BEGIN/TEST-END, then the dmesg dump.
 # console.log is serial port 0: the kernel console, scanned for splats too,
 # because a VM that dies or hangs never gets to dump dmesg.
 #
-# vm_status is vm/boot.sh's exit status (124: timeout); tests_list names the
+# vm_status is vm/boot.sh's exit status (124: timeout; 123: killed because
+# /init had not started after vm_init_timeout seconds); tests_list names the
 # programs the VM was meant to run, one a line (to list those never run).
 # Prints a human-readable verdict (indented lines) on stdout and writes
 # "PASSED FAILED SKIPPED" to the file `counts`.
@@ -46,6 +48,7 @@ BEGIN {
 	nfile = 0
 	in_test = in_dmesg = in_kmemleak = 0
 	began = done = 0
+	init_started = 0
 	nsplat = 0
 	live_lines = 0
 	iomd_loaded = iomd_unloaded = 0
@@ -54,7 +57,9 @@ BEGIN {
 	nk_fail = 0
 }
 
-FNR == 1 { nfile++ }
+# Which file by name, not by count: an empty results.log (a VM that died
+# before /init) has no first line, and console.log would pass for it.
+FNR == 1 { nfile = (FILENAME == ARGV[2]) ? 2 : 1 }
 
 { sub(/\r$/, "") }
 
@@ -260,6 +265,9 @@ function scan_log(l, when,    key) {
 # console.log: kernel lines are interleaved with vm/init's progress lines, so
 # splats seen here can be pinned to the program that was running.
 function console_line(l) {
+	# vm/init's first line (vm/retry.sh looks for the same words)
+	if (index(l, "iomdvm: /init started"))
+		init_started = 1
 	if (l ~ /^iomdvm: run /)
 		c_when = "while " substr(l, 13) " ran"
 	else if (l ~ /^iomdvm: (done|rmmod|insmod) /)
@@ -323,10 +331,15 @@ END {
 	}
 	if (vm_status == 124)
 		check_fail("VM timed out: QEMU killed after " vm_timeout " s (VM_TIMEOUT)")
+	else if (vm_status == 123)
+		check_fail("VM never reached /init: QEMU killed after " \
+			vm_init_timeout " s (VM_INIT_TIMEOUT)")
 	else if (vm_status != 0)
 		check_fail("QEMU failed (status " vm_status "), see qemu.log")
-	else if (!began)
+	else if (!began && !init_started)
 		check_fail("VM never reached /init (kernel panic or boot failure?)")
+	else if (!began)
+		check_fail("VM stopped in /init before it began the run")
 	else if (!done)
 		check_fail("VM stopped before vm/init finished")
 	if (iomd_loaded && iomd_unloaded && live_lines == 0)

@@ -1,13 +1,19 @@
 #!/bin/sh
 # run.sh MODE KERNEL...
 #
-# Host side of `make check` and `make demo`. For each kernel, in order (one
-# at a time: the machines have 2 cores and TCG uses both):
+# Host side of `make check` and `make demo`. Mode check first runs the
+# runner's self-test (tests/vm/retry_test.sh, host only, under a second; a
+# failure counts one failure). Then for each kernel, in order (one at a
+# time: the machines have 2 cores, and build and boot compete for them):
 #   1. build the modules with $KMOD_BUILD KDIR build/kernel/NAME,
 #   2. pack an initramfs with them and the user-space programs,
 #   3. boot the kernel under QEMU (vm/boot.sh), which loads the modules, runs
-#      the programs and unloads the modules (vm/init),
-#   4. judge the logs (vm/parse.awk) and print the verdict.
+#      the programs and unloads the modules (vm/init). A boot that never
+#      reached /init (vm/retry.sh decides, from the console log) is booted
+#      again, VM_RETRY times at most; the logs of the failed boot are kept
+#      as console.log.1, results.log.1, qemu.log.1 (.2 for a second, ...),
+#   4. judge the logs (vm/parse.awk) and print the verdict; a retry is
+#      named in the kernel's verdict line and in the summary.
 # Then print the totals; the very last line is "N passed, N failed" (plus
 # ", N skipped" when something was skipped). Exit status 1 if anything
 # failed.
@@ -34,6 +40,8 @@
 #                    when the kernel has a module tree (KDIR/../kernel, as
 #                    Debian's /lib/modules/<kver>/build has) and loaded at
 #                    boot. A kernel without the tree has them built in.
+#   VM_RETRY         boots again a boot that never reached /init, at most
+#                    this many times per kernel (default 1; 0: never)
 #   VM_*, TEST_TIMEOUT: see vm/boot.sh
 set -u
 
@@ -45,10 +53,39 @@ mkdir -p "$build"
 build=$(cd "$build" && pwd)
 kmod_build=${KMOD_BUILD:-kernel/build.sh}
 case $mode in check | demo | shell | bench) ;; *) echo "run.sh: bad mode $mode" >&2; exit 2 ;; esac
+max_retry=${VM_RETRY:-1}
+case $max_retry in '' | *[!0-9]*)
+	echo "run.sh: VM_RETRY must be a number (retries per kernel)" >&2; exit 2 ;;
+esac
 
 # now: wall clock in seconds; elapsed START: seconds since START, 1 decimal
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# boots N: "N boot(s) retried (never reached /init)"
+boots() {
+	echo "$1 boot$([ "$1" = 1 ] || echo s) retried (never reached /init)"
+}
+
+# console_tail LOG: its last lines, indented, for a boot gone wrong; the
+# first panic or oops line too when it is further up (its backtrace fills
+# the tail, the reason is above it).
+console_tail() {
+	tr -d '\r' <"$1" | awk '
+		!why && /Kernel panic|BUG:|Oops|double fault|general protection/ {
+			why = NR
+		}
+		{ l[NR] = $0 }
+		END {
+			if (NR == 0)
+				print "(nothing on the console)"
+			from = NR > 15 ? NR - 14 : 1
+			if (why && why < from)
+				print l[why] (why < from - 1 ? "\n..." : "")
+			for (i = from; i <= NR; i++)
+				print l[i]
+		}' | sed 's/^/         | /'
+}
 
 # Programs for the initramfs (bench mode runs no test program).
 tests=
@@ -100,8 +137,26 @@ kernel_modules() {
 total_pass=0
 total_fail=0
 total_skip=0
+total_retried=0
+retried_names=
 start_all=$(now)
 summary=
+
+# The retry decision and the verdict must agree on what "never reached
+# /init" means; a broken decision would hide real failures or retry none.
+if [ "$mode" = check ]; then
+	selftest=$(dirname "$here")/tests/vm/retry_test.sh
+	if out=$("$selftest" 2>&1); then
+		echo "runner self-test (tests/vm/retry_test.sh):" \
+			"$(echo "$out" | grep -c '^ok') checks ok"
+	else
+		echo "runner self-test (tests/vm/retry_test.sh): FAIL"
+		echo "$out" | sed 's/^/         | /'
+		total_fail=1
+		summary="
+    runner self-test: FAIL"
+	fi
+fi
 
 for spec in "$@"; do
 	old_ifs=$IFS
@@ -116,7 +171,7 @@ for spec in "$@"; do
 	moddir=$build/kernel/$name
 	vmdir=$build/vm/$name
 	start=$(now)
-	pass=0 fail=0 skip=0
+	pass=0 fail=0 skip=0 retried=0
 
 	echo
 	echo "==> kernel $name"
@@ -172,12 +227,31 @@ for spec in "$@"; do
 			else
 				echo "    booting $boot (timeout ${VM_TIMEOUT:-600} s)"
 			fi
-			t0=$(now)
-			status=0
-			# shellcheck disable=SC2086 # $append: words for the command line
-			VM_MODE=$mode "$here/boot.sh" "$boot" "$vmdir/initramfs.cpio.gz" \
-				"$vmdir" $append || status=$?
-			boot_secs=$(elapsed "$t0")
+			# Logs of an earlier run's failed boots would pass for ours.
+			rm -f "$vmdir"/console.log.* "$vmdir"/results.log.* \
+				"$vmdir"/qemu.log.*
+			while :; do
+				t0=$(now)
+				status=0
+				# shellcheck disable=SC2086 # $append: words for the command line
+				VM_MODE=$mode "$here/boot.sh" "$boot" \
+					"$vmdir/initramfs.cpio.gz" "$vmdir" $append ||
+					status=$?
+				boot_secs=$(elapsed "$t0")
+				[ "$retried" -lt "$max_retry" ] || break
+				why=$("$here/retry.sh" decide "$mode" "$status" \
+					"$vmdir/console.log") ||
+					break
+				retried=$((retried + 1))
+				for f in console.log results.log qemu.log; do
+					[ ! -e "$vmdir/$f" ] ||
+						mv "$vmdir/$f" "$vmdir/$f.$retried"
+				done
+				echo "    RETRY: boot $retried $why (QEMU status $status," \
+					"$boot_secs s); booting again. Its last console" \
+					"lines ($vmdir/console.log.$retried):"
+				console_tail "$vmdir/console.log.$retried"
+			done
 
 			# Handy copy of the kernel log dumped at the end of the run.
 			tr -d '\r' <"$vmdir/results.log" |
@@ -186,18 +260,24 @@ for spec in "$@"; do
 
 			# 4. verdict
 			awk -f "$here/parse.awk" -v mode="$mode" -v vm_status="$status" \
-				-v vm_timeout="${VM_TIMEOUT:-600}" -v counts="$vmdir/counts" \
+				-v vm_timeout="${VM_TIMEOUT:-600}" \
+				-v vm_init_timeout="${VM_INIT_TIMEOUT:-180}" \
+				-v counts="$vmdir/counts" \
 				-v tests_list="$vmdir/root/iomd/tests.list" \
 				"$vmdir/results.log" "$vmdir/console.log"
 			read -r pass fail skip <"$vmdir/counts" || fail=1
-			if [ "$status" != 0 ] && [ "$mode" != shell ]; then
+			# A kernel that dies before /init exits QEMU with status 0.
+			if [ "$mode" != shell ] && { [ "$status" != 0 ] ||
+				! "$here/retry.sh" started "$vmdir/console.log"; }; then
 				echo "    last console lines:"
-				tail -n 15 "$vmdir/console.log" | tr -d '\r' | sed 's/^/         | /'
+				console_tail "$vmdir/console.log"
 			fi
 			echo "    boot + run: $boot_secs s"
 			if [ "$fail" != 0 ]; then
 				echo "    logs: $vmdir/console.log (console)"
 				echo "          $vmdir/results.log (program output + dmesg)"
+				[ "$retried" = 0 ] ||
+					echo "          $vmdir/console.log.1 ... (boots retried)"
 			fi
 		fi
 	fi
@@ -205,6 +285,11 @@ for spec in "$@"; do
 	verdict=PASS
 	[ "$fail" = 0 ] || verdict=FAIL
 	line="$name: $verdict, $pass passed, $fail failed$([ "$skip" != 0 ] && echo ", $skip skipped") ($(elapsed "$start") s)"
+	if [ "$retried" != 0 ]; then
+		line="$line; $(boots "$retried")"
+		total_retried=$((total_retried + retried))
+		retried_names="$retried_names $name"
+	fi
 	echo "<== $line"
 	summary="$summary
     $line"
@@ -216,5 +301,7 @@ done
 echo
 echo "Summary:$summary"
 echo "    total wall time $(elapsed "$start_all") s"
+[ "$total_retried" = 0 ] ||
+	echo "    $(boots "$total_retried"):$retried_names"
 echo "$total_pass passed, $total_fail failed$([ "$total_skip" != 0 ] && echo ", $total_skip skipped")"
 [ "$total_fail" = 0 ]
