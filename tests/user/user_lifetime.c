@@ -115,57 +115,6 @@ static int kmap_rw(bool write, int fd, uint64_t offset, void *buf,
 			  &arg);
 }
 
-static int send_fd(int sock, int fd)
-{
-	union {
-		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	char byte = 'f';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg;
-	struct cmsghdr *cmsg;
-
-	memset(&u, 0, sizeof(u));
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	union {
-		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg;
-	struct cmsghdr *cmsg;
-	int fd;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -EIO;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-		return -EIO;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
-}
-
 /* Private memory unmapped by its owner while wired. */
 static void test_munmap(void)
 {
@@ -320,7 +269,7 @@ static int owner(int sock, enum exit_kind kind)
 			      (kind == EXIT_UNWIRED ? 0 : IOMD_USER_PREPARE));
 	if (fd < 0)
 		return 2;
-	return send_fd(sock, fd) ? 3 : 0;
+	return iomd_test_send_fd(sock, fd) ? 3 : 0;
 }
 
 /*
@@ -340,7 +289,7 @@ static int fd_from_exited_owner(enum exit_kind kind, const char *what)
 		_exit(owner(sv[1], kind));
 	}
 	close(sv[1]);
-	fd = pid > 0 ? recv_fd(sv[0]) : -ECHILD;
+	fd = pid > 0 ? iomd_test_recv_fd(sv[0]) : -ECHILD;
 	close(sv[0]);
 	iomd_tap_errno(fd, 0, "%s: the owner sends its descriptor fd", what);
 	if (pid > 0 && waitpid(pid, &status, 0) != pid)
