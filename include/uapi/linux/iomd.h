@@ -439,7 +439,8 @@ struct iomd_zone_info {
  *
  * createMappingInTask() with options, into the calling process.  Unless
  * IOMD_MAP_ONDEMAND, every page is installed before the call returns
- * (like MAP_POPULATE, but in batches); with it, each page at first touch.
+ * (like MAP_POPULATE, but in batches, between which a fatal signal ends
+ * the call); with it, each page at first touch.
  * IOMD_MAP_READONLY mappings cannot be made writable by mprotect()
  * (EACCES) nor written by process_vm_writev() (EFAULT) or the forced
  * writes of ptrace and /proc/PID/mem (EIO); no private copy is made.
