@@ -152,8 +152,9 @@ static int iomd_part_fail(struct iomd_why *why, unsigned int i,
 
 /*
  * The segments of part @p: those of its descriptor that meet the covered
- * range, clipped to it.  With @segs, also lay them out from *@pos and
- * *@page_index on, recording their source in @src.  Returns the count.
+ * range, clipped to it.  With @segs, also lay them out from *@pos on,
+ * recording their source in @src.  *@page_index, when given, advances by
+ * the pages they span.  Returns the count.
  */
 static unsigned int iomd_part_segs(const struct iomd_part *p, unsigned int i,
 				   struct iomd_seg *segs,
@@ -172,9 +173,9 @@ static unsigned int iomd_part_segs(const struct iomd_part *p, unsigned int i,
 
 		if (a >= b)
 			continue;
+		first = cs->first_offset + (a - cs->start);
+		in_page = offset_in_page(first);
 		if (segs) {
-			first = cs->first_offset + (a - cs->start);
-			in_page = offset_in_page(first);
 			segs[n].start = *pos;
 			segs[n].length = b - a;
 			segs[n].first_offset = in_page;
@@ -183,9 +184,10 @@ static unsigned int iomd_part_segs(const struct iomd_part *p, unsigned int i,
 			src[n].child_page = cs->page_index +
 					    (first >> PAGE_SHIFT);
 			*pos += b - a;
+		}
+		if (page_index)
 			*page_index += DIV_ROUND_UP(in_page + (b - a),
 						    PAGE_SIZE);
-		}
 		n++;
 	}
 	return n;
@@ -520,11 +522,15 @@ static const struct iomd_desc_ops iomd_composite_ops = {
 
 /*
  * Check the parts of @c (child, offset and length filled in) and work out
- * the composite's direction, writability, depth and number of segments.
+ * the composite's direction, writability, depth and number of segments;
+ * refuse one that would span more than max_composite_pages pages before
+ * its page array, or anything sized by it, is allocated.
  */
 static int iomd_composite_check(struct iomd_composite *c, u32 *direction,
 				unsigned int *nr_segs, struct iomd_why *why)
 {
+	unsigned long max_pages = READ_ONCE(iomd_max_composite_pages);
+	unsigned long npages = 0, part_pages;
 	u32 allowed = IOMD_DIR_MASK;
 	unsigned int i;
 	size_t total = 0;
@@ -568,11 +574,18 @@ static int iomd_composite_check(struct iomd_composite *c, u32 *direction,
 			return iomd_fail(why, -ELOOP,
 					 "part %u nests composites %u deep; at most %d",
 					 i, c->depth, IOMD_COMPOSITE_MAX_DEPTH);
-		*nr_segs += iomd_part_segs(p, i, NULL, NULL, NULL, NULL);
+		part_pages = 0;
+		*nr_segs += iomd_part_segs(p, i, NULL, NULL, NULL, &part_pages);
 		if (*nr_segs > IOMD_COMPOSITE_MAX_RANGES)
 			return iomd_fail(why, -E2BIG,
 					 "the parts have more than %d ranges",
 					 IOMD_COMPOSITE_MAX_RANGES);
+		/* Its page array is allocated whole: bound it first. */
+		if (check_add_overflow(npages, part_pages, &npages) ||
+		    npages > max_pages)
+			return iomd_fail(why, -E2BIG,
+					 "parts 0 to %u span more than %lu pages, the max_composite_pages limit; describe less memory or raise the module parameter",
+					 i, max_pages);
 		c->always_wired &= iomd_desc_always_wired(child);
 		c->desc.writable &= child->writable;
 	}
@@ -708,7 +721,8 @@ static struct iomd_composite *iomd_composite_alloc(unsigned int nr_parts,
  * 0, a direction @parent does not allow), ERR_PTR(-EOVERFLOW) (@offset +
  * @length overflows), ERR_PTR(-ERANGE) (the range ends past @parent's
  * length), ERR_PTR(-ELOOP) (nested deeper than IOMD_COMPOSITE_MAX_DEPTH),
- * ERR_PTR(-E2BIG) (more than IOMD_COMPOSITE_MAX_RANGES ranges),
+ * ERR_PTR(-E2BIG) (more than IOMD_COMPOSITE_MAX_RANGES ranges, or more
+ * pages than the max_composite_pages module parameter allows),
  * ERR_PTR(-ENODEV) (@parent revoked), ERR_PTR(-ENOMEM).
  */
 struct iomd_desc *iomd_subrange_create(struct iomd_desc *parent, u64 offset,
@@ -747,7 +761,9 @@ EXPORT_SYMBOL_GPL(iomd_subrange_create);
  * Context: process context; may sleep.
  * Return: the descriptor with one reference, or ERR_PTR(-EINVAL) (@n 0,
  * directions with nothing in common, a direction not all allow),
- * ERR_PTR(-E2BIG) (@n too large, or too many ranges),
+ * ERR_PTR(-E2BIG) (@n too large, too many ranges, or more pages than the
+ * max_composite_pages module parameter allows, checked before the
+ * composite's page array is allocated),
  * ERR_PTR(-EOVERFLOW) (total length), ERR_PTR(-ELOOP), ERR_PTR(-ENODEV)
  * (a descriptor revoked), ERR_PTR(-ENOMEM).
  */

@@ -260,6 +260,7 @@ struct iomd_zone {
 
 extern struct iomd_counters iomd_counters;
 extern unsigned long iomd_max_buffer_bytes;
+extern unsigned long iomd_max_composite_pages;
 
 /* descriptor.c */
 void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,

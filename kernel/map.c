@@ -58,16 +58,37 @@ int iomd_revoked_check(struct iomd_desc *desc, struct iomd_why *why)
 			 "the descriptor was revoked by its driver (device removed?)");
 }
 
-/* Install the whole of @vma; revoke_lock held for reading. */
+/*
+ * Install the whole of @vma, a page table's worth (up to the next PMD
+ * boundary) at a time: a mapping can be large (a 4 GiB one is a million
+ * entries), so between batches it reschedules and stops for a fatal
+ * signal.  revoke_lock held for reading.
+ * Return: 0, -EINTR (killed), -ENODEV (revoked), or vm_insert_pages()'s
+ * error (-EBUSY where an entry is installed already).
+ */
 static int iomd_map_populate_locked(struct vm_area_struct *vma)
 {
 	struct iomd_desc *desc = vma->vm_private_data;
-	unsigned long left = vma_pages(vma);
+	struct page **pages = desc->pages + vma->vm_pgoff;
+	unsigned long addr = vma->vm_start, next, left;
+	int ret;
 
 	if (desc->revoked)
 		return -ENODEV;
-	return vm_insert_pages(vma, vma->vm_start, desc->pages + vma->vm_pgoff,
-			       &left);
+	for (; addr < vma->vm_end; addr = next) {
+		next = pmd_addr_end(addr, vma->vm_end);
+		left = (next - addr) >> PAGE_SHIFT;
+		ret = vm_insert_pages(vma, addr, pages, &left);
+		if (ret)
+			return ret;
+		pages += (next - addr) >> PAGE_SHIFT;
+		if (next == vma->vm_end)
+			break;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
 }
 
 static vm_fault_t iomd_map_fault_common(struct vm_fault *vmf, bool whole)

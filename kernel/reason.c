@@ -4,6 +4,14 @@
 /*
  * Failure reasons: every refusal carries an errno and a sentence that says
  * what was wrong and, where there is one, what to do instead.
+ *
+ * The caller gets both (struct iomd_why, IOMD_IOC_REASON), so refusals
+ * are not the kernel log's business: anyone could fill the log by asking
+ * for what they may not have.  They are debug messages, off unless
+ * dynamic debug turns them on ("module iomd +p" in
+ * <debugfs>/dynamic_debug/control).  What an administrator must see
+ * (leaks, refused frees, exhausted pools) is logged where it happens, at
+ * warning level or above and rate-limited.
  */
 #include <linux/kernel.h>
 #include <linux/printk.h>
@@ -38,13 +46,16 @@ void iomd_why_set(struct iomd_why *why, int err, const char *fmt, ...)
 }
 
 /**
- * iomd_why_log() - log a recorded reason, rate-limited
+ * iomd_why_log() - log a recorded reason as a debug message, rate-limited
  * @why: the reason.
+ *
+ * Silent unless dynamic debug enables it: the caller already has the
+ * reason, and refusals are triggered by whoever calls.
  */
 void iomd_why_log(const struct iomd_why *why)
 {
-	pr_info_ratelimited("%s[%d]: %s (errno %d)\n", current->comm,
-			    task_pid_nr(current), why->msg, -why->err);
+	pr_debug_ratelimited("%s[%d]: %s (errno %d)\n", current->comm,
+			     task_pid_nr(current), why->msg, -why->err);
 }
 
 /**
@@ -53,7 +64,8 @@ void iomd_why_log(const struct iomd_why *why)
  * @err:	the negative errno being returned.
  * @fmt:	printf-style sentence describing the cause.
  *
- * The sentence is also logged, rate-limited, with the task that caused it.
+ * The sentence is also a debug message (iomd_why_log()), with the task
+ * that caused it.
  *
  * Return: @err, so callers can write "return iomd_fail(...)".
  */

@@ -205,7 +205,10 @@ int iomd_user_wire(struct iomd_user *u, struct iomd_why *why)
 	mutex_lock(&u->lock);
 	while (u->pinning) {
 		mutex_unlock(&u->lock);
-		wait_event(u->wait, !READ_ONCE(u->pinning));
+		/* Another task pins: as long as its faults take; killable. */
+		if (wait_event_killable(u->wait, !READ_ONCE(u->pinning)))
+			return iomd_fail(why, -EINTR,
+					 "killed while waiting for another task to finish wiring the memory");
 		mutex_lock(&u->lock);
 	}
 	if (u->wire_count) {
@@ -313,8 +316,10 @@ unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
  * Context: process context; may sleep.
  * Return: 0, -ENOMEM (the limit, or memory), -EFAULT (a page could not be
  * pinned), -EOPNOTSUPP (a range is now a mapping of a write-combined or
- * uncached iomd buffer), or -ESRCH (the owner has exited).  A composite
- * prepares every part, all or nothing (see iomd_composite_prepare()).
+ * uncached iomd buffer), -ESRCH (the owner has exited), or -EINTR (the
+ * caller was killed while another task's prepare() was pinning the same
+ * memory).  A composite prepares every part, all or nothing (see
+ * iomd_composite_prepare()).
  */
 int iomd_desc_prepare(struct iomd_desc *desc, struct iomd_why *why)
 {

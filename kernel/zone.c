@@ -415,6 +415,8 @@ static struct iomd_zone *iomd_zone_new(const char *name, size_t elem_size,
 				       unsigned int depth,
 				       struct iomd_why *why)
 {
+	unsigned int obj_size = sizeof(struct iomd_zone_hdr) +
+				ALIGN(elem_size, IOMD_ZONE_ALIGN);
 	char cache_name[IOMD_ZONE_NAME_LEN + 16];
 	struct iomd_zone *zone, *other;
 	int ret;
@@ -453,10 +455,20 @@ static struct iomd_zone *iomd_zone_new(const char *name, size_t elem_size,
 		snprintf(cache_name, sizeof(cache_name), "iomd_%s.%u", name,
 			 atomic_inc_return(&iomd_zone_serial));
 		strreplace(cache_name, ' ', '_');
-		zone->cache = kmem_cache_create(cache_name,
-						sizeof(struct iomd_zone_hdr) +
-						ALIGN(elem_size, IOMD_ZONE_ALIGN),
-						IOMD_ZONE_ALIGN, 0, NULL);
+		/*
+		 * Descriptors of zone memory copy to and from user space
+		 * (IOMD_IOC_KREAD/KWRITE), which hardened usercopy allows
+		 * only inside a cache's usercopy region: here the object
+		 * past the header, where every element lies (over-aligned
+		 * ones start further in).  A cache with a region is never
+		 * merged with another one either.
+		 */
+		zone->cache = kmem_cache_create_usercopy(cache_name, obj_size,
+							 IOMD_ZONE_ALIGN, 0,
+							 sizeof(struct iomd_zone_hdr),
+							 obj_size -
+							 sizeof(struct iomd_zone_hdr),
+							 NULL);
 		if (!zone->cache) {
 			ret = iomd_fail(why, -ENOMEM,
 					"cannot create the slab cache");

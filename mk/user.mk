@@ -37,9 +37,9 @@ USER_TEST_SUPPORT_SRCS := tests/user/tap.c tests/user/iomd_test.c
 USER_TEST_NAMES	:= buffer_basic buffer_map buffer_errors buffer_lifetime \
 		   map_cache map_fork map_huge map_interop map_options \
 		   map_readonly map_revoke \
-		   zone_sample user_basic user_errors user_memlock \
+		   zone_sample zone_usercopy user_basic user_errors user_memlock \
 		   user_share user_object user_lifetime composite_basic composite_errors \
-		   dma_segments fault_inject
+		   dma_segments fault_inject quiet_log killable
 USER_TEST_BINS	:= $(addprefix $(USER_BUILD)/tests/,$(USER_TEST_NAMES))
 # Libraries some tests link besides libiomd (liburing-dev, static too).
 $(USER_BUILD)/tests/map_interop: USER_TEST_LIBS := -luring

@@ -10,6 +10,7 @@
  * parts alone.  A composite keeps its parts alive after their fds are
  * closed, and frees them with itself.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,12 @@
 #define DIR_CHECKS	6
 #define REVOKE_CHECKS	12
 #define LIFE_CHECKS	3
+#define SIZE_CHECKS	16
 #define PLAN		(SUB_CHECKS + MULTI_CHECKS + DIR_CHECKS + \
-			 REVOKE_CHECKS + LIFE_CHECKS + 2)
+			 REVOKE_CHECKS + LIFE_CHECKS + SIZE_CHECKS + 2)
+
+/* The module's bound on the pages of one composite. */
+#define LIMIT_PARAM	"/sys/module/iomd/parameters/max_composite_pages"
 
 static int iomd_fd;
 static size_t page;
@@ -313,6 +318,151 @@ static void check_revoke(void)
 	close(b);
 }
 
+/* The limit's value at start, restored at exit; 0 when unknown. */
+static unsigned long long saved_limit;
+
+/* Read max_composite_pages into *@pages: 0 or -errno. */
+static int limit_read(unsigned long long *pages)
+{
+	char text[32] = "", *end;
+	ssize_t n;
+	int fd;
+
+	fd = open(LIMIT_PARAM, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	*pages = strtoull(text, &end, 10);
+	return end != text && *end == '\n' ? 0 : -EIO;
+}
+
+/* Write @text to max_composite_pages: 0 or -errno. */
+static int limit_write(const char *text)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(LIMIT_PARAM, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? (int)n : 0;
+}
+
+static void limit_restore(void)
+{
+	char text[32];
+
+	if (!saved_limit)
+		return;
+	snprintf(text, sizeof(text), "%llu", saved_limit);
+	limit_write(text);
+}
+
+/* Whether the client's last reason mentions @word. */
+static bool reason_has(const char *word)
+{
+	char text[512] = "";
+
+	iomd_reason(iomd_fd, -1, text, sizeof(text));
+	return strstr(text, word);
+}
+
+/*
+ * Composites are bounded in pages before anything is allocated: the
+ * issue's 1 TiB multi (64 multis of 64 x 256 MiB, here one multi
+ * repeated) asked kvmalloc() for a 2 GiB page array and WARNed.  Then
+ * the bound itself, lowered to a few pages: nested parts count in full,
+ * partly covered pages count whole.
+ */
+static void check_size_limit(void)
+{
+	const size_t big = 256 << 20;
+	unsigned long long limit = 0;
+	int fds[IOMD_MULTI_MAX_DESCS], b, b9, m4, inner, ret;
+	unsigned int start, i;
+	struct iomd_info info;
+
+	ret = limit_read(&limit);
+	iomd_tap_ok(!ret && limit > 0, "max_composite_pages is readable (%llu)",
+		    limit);
+
+	b = iomd_buffer_create(iomd_fd, big, 0, IOMD_DIR_INOUT);
+	if (b < 0)
+		iomd_tap_bail("256 MiB buffer: %s", strerror(-b));
+	for (i = 0; i < IOMD_MULTI_MAX_DESCS; i++)
+		fds[i] = b;
+	inner = iomd_multi_create(iomd_fd, fds, IOMD_MULTI_MAX_DESCS, 0);
+	iomd_tap_ok(inner >= 0 || inner == -E2BIG,
+		    "a multi of 64 x 256 MiB is made or refused with E2BIG (%s)",
+		    iomd_errno_name(inner));
+	ret = inner;
+	if (inner >= 0) {
+		for (i = 0; i < IOMD_MULTI_MAX_DESCS; i++)
+			fds[i] = inner;
+		ret = iomd_multi_create(iomd_fd, fds, IOMD_MULTI_MAX_DESCS, 0);
+		close(inner);
+	}
+	if (ret >= 0)
+		close(ret);
+	iomd_test_fails(iomd_fd, -1, ret, E2BIG,
+			"a composite of 1 TiB (64 x 64 x 256 MiB): E2BIG");
+	iomd_tap_ok(ret < 0 && reason_has("max_composite_pages"),
+		    "the reason names max_composite_pages");
+	close(b);
+
+	start = iomd_tap_count();
+	if (limit_read(&saved_limit)) {
+		iomd_tap_skip_to(start + 11, "no max_composite_pages parameter");
+		return;
+	}
+	atexit(limit_restore);
+	iomd_tap_errno(limit_write("8"), 0, "max_composite_pages set to 8");
+	b = make_buffer(page, IOMD_TEST_SHARED_INOUT);
+	b9 = make_buffer(9 * page, IOMD_TEST_SHARED_INOUT);
+	for (i = 0; i < 9; i++)
+		fds[i] = b;
+
+	ret = iomd_multi_create(iomd_fd, fds, 8, 0);
+	iomd_tap_ok(ret >= 0 && !iomd_info(iomd_fd, ret, &info) &&
+		    info.length == 8 * page, "a multi of 8 pages is made");
+	if (ret >= 0)
+		close(ret);
+	expect_fails(iomd_multi_create(iomd_fd, fds, 9, 0), E2BIG,
+		     "a multi of 9 pages: E2BIG");
+	expect_errno(iomd_subrange_create(iomd_fd, b9, 0, 8 * page, 0), 0,
+		     "a sub-range of 8 whole pages is made");
+	expect_errno(iomd_subrange_create(iomd_fd, b9, 1, 8 * page, 0), E2BIG,
+		     "8 pages of bytes from byte 1 span 9 pages: E2BIG");
+
+	m4 = iomd_multi_create(iomd_fd, fds, 4, 0);
+	fds[0] = m4;
+	fds[1] = m4;
+	fds[2] = b;
+	expect_errno(m4 < 0 ? m4 : iomd_multi_create(iomd_fd, fds, 2, 0), 0,
+		     "a multi of two 4-page multis is made");
+	expect_errno(m4 < 0 ? m4 : iomd_multi_create(iomd_fd, fds, 3, 0),
+		     E2BIG, "nested parts count in full: 4 + 4 + 1 pages: E2BIG");
+	if (m4 >= 0)
+		close(m4);
+	close(b9);
+	close(b);
+
+	iomd_tap_errno(limit_write("0"), EINVAL, "a limit of 0: EINVAL");
+	iomd_tap_errno(limit_write("18446744073709551615"), EINVAL,
+		       "a limit whose page array kvmalloc() refuses: EINVAL");
+	limit_restore();
+	ret = limit_read(&limit);
+	iomd_tap_ok(!ret && limit == saved_limit,
+		    "max_composite_pages restored to %llu", saved_limit);
+}
+
 static void check_lifetime(void)
 {
 	struct iomd_stats before, st;
@@ -354,6 +504,7 @@ int main(void)
 	check_directions();
 	check_revoke();
 	check_lifetime();
+	check_size_limit();
 
 	iomd_test_no_leaks(iomd_fd, &before);
 	close(iomd_fd);

@@ -439,7 +439,8 @@ struct iomd_zone_info {
  *
  * createMappingInTask() with options, into the calling process.  Unless
  * IOMD_MAP_ONDEMAND, every page is installed before the call returns
- * (like MAP_POPULATE, but in batches); with it, each page at first touch.
+ * (like MAP_POPULATE, but in batches, between which a fatal signal ends
+ * the call); with it, each page at first touch.
  * IOMD_MAP_READONLY mappings cannot be made writable by mprotect()
  * (EACCES) nor written by process_vm_writev() (EFAULT) or the forced
  * writes of ptrace and /proc/PID/mem (EIO); no private copy is made.
@@ -584,6 +585,17 @@ struct iomd_map_info {
  *   their mappings show its memory; creating a composite of a revoked
  *   descriptor fails with ENODEV.
  */
+/*
+ * Size: a composite may span at most as many pages as the module
+ * parameter max_composite_pages says (/sys/module/iomd/parameters/; by
+ * default the pages whose pointers fill 8 MiB, 1048576 pages with 8-byte
+ * pointers), nested parts counted in full and pages a part covers only
+ * partly counted whole.  A larger one is refused with E2BIG, and a reason
+ * naming the parameter, before its page array or anything sized by it is
+ * allocated, whatever memory its parts really have: a descriptor may
+ * appear many times, so 64 multis of 64 parts describe far more than
+ * exists.
+ */
 #define IOMD_MULTI_MAX_DESCS		64	/* parts of one multi */
 #define IOMD_COMPOSITE_MAX_DEPTH	8	/* composites nested in composites */
 #define IOMD_COMPOSITE_MAX_RANGES	4096	/* ranges (nr_ranges) of one */
@@ -606,7 +618,8 @@ struct iomd_map_info {
  * (@offset + @length overflows), ERANGE (the range ends past the parent's
  * length, as for IOMD_IOC_KREAD), ELOOP (nesting deeper than
  * IOMD_COMPOSITE_MAX_DEPTH), E2BIG (more than IOMD_COMPOSITE_MAX_RANGES
- * ranges), ENODEV (the parent is revoked), ENOMEM, EMFILE.
+ * ranges, or more pages than the composite page limit, see below), ENODEV
+ * (the parent is revoked), ENOMEM, EMFILE.
  */
 struct iomd_subrange_create {
 	__u32 fd;
@@ -636,9 +649,10 @@ struct iomd_subrange_create {
  * Errors: EBADF, EBADFD (an fd), EFAULT (@fds unreadable), EINVAL (no
  * fds, unknown flags, directions with nothing in common or a direction
  * not all parts allow, non-zero reserved or @fd), E2BIG (more than
- * IOMD_MULTI_MAX_DESCS fds, or more than IOMD_COMPOSITE_MAX_RANGES
- * ranges), EOVERFLOW (the total length overflows), ELOOP, ENODEV (a
- * part is revoked), ENOMEM, EMFILE.
+ * IOMD_MULTI_MAX_DESCS fds, more than IOMD_COMPOSITE_MAX_RANGES ranges,
+ * or more pages than the composite page limit, see below), EOVERFLOW (the
+ * total length overflows), ELOOP, ENODEV (a part is revoked), ENOMEM,
+ * EMFILE.
  */
 struct iomd_multi_create {
 	__u64 fds;
