@@ -150,6 +150,8 @@ static inline unsigned long iomd_seg_npages(const struct iomd_desc *desc,
  * @object_writer: @object's mapping counts the descriptor as a writable
  *		mapping (it can give writable mappings), so the object
  *		cannot be sealed against writing meanwhile.
+ * @charged:	the user whose locked memory the wired pages are charged
+ *		to (held), NULL when not wired or wired with CAP_IPC_LOCK.
  */
 struct iomd_user {
 	struct iomd_desc desc;
@@ -165,6 +167,7 @@ struct iomd_user {
 	struct path object;
 	pgoff_t object_base;
 	bool object_writer;
+	struct user_struct *charged;
 };
 
 /* core.c: module-wide accounting of live objects. */

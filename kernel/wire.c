@@ -5,13 +5,20 @@
  * them to the owner's pinned memory under RLIMIT_MEMLOCK, and undo it.
  * Calls nest.  Every other kind of descriptor is always wired.
  *
- * Pins are charged to mm->pinned_vm (VmPin), as RDMA does, which needs no
- * mmap_lock: the last complete() can then run anywhere, even from a
- * mapping's close with that process's mmap_lock held.
+ * Pins are charged twice, as io_uring does.  The limit is on the *user*
+ * that wires (user->locked_vm, shared by all of that user's processes,
+ * within the caller's RLIMIT_MEMLOCK), so passing a wired descriptor to
+ * another process, forking or exiting cannot shed the charge: it stays
+ * until the last complete(), whoever makes it.  For /proc, the pages also
+ * count in the owner's mm->pinned_vm (VmPin).  Neither needs mmap_lock,
+ * so the last complete() can run anywhere, even from a mapping's close
+ * with that process's mmap_lock held.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/overflow.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
@@ -26,25 +33,47 @@ static struct iomd_user *to_user(struct iomd_desc *desc)
 	return container_of(desc, struct iomd_user, desc);
 }
 
-/* Charge @npages to @mm's pinned memory, within RLIMIT_MEMLOCK. */
-static int iomd_wire_charge(struct mm_struct *mm, unsigned long npages,
-			    struct iomd_why *why)
+/*
+ * Charge @u's pages to the calling user within RLIMIT_MEMLOCK (callers
+ * with CAP_IPC_LOCK are not limited, nor charged, as in io_uring and
+ * iommufd) and to the owner's VmPin.
+ */
+static int iomd_wire_charge(struct iomd_user *u, struct iomd_why *why)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	s64 pinned = atomic64_add_return(npages, &mm->pinned_vm);
+	struct user_struct *user;
+	unsigned long cur, next;
 
-	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
-		atomic64_sub(npages, &mm->pinned_vm);
-		return iomd_fail(why, -ENOMEM,
-				 "wiring %lu pages would pin %lld, above RLIMIT_MEMLOCK (%lu pages); raise the limit or use CAP_IPC_LOCK",
-				 npages, pinned, limit);
+	if (!capable(CAP_IPC_LOCK)) {
+		user = get_uid(current_user());
+		cur = atomic_long_read(&user->locked_vm);
+		do {
+			if (check_add_overflow(cur, u->npages, &next) ||
+			    next > limit) {
+				free_uid(user);
+				return iomd_fail(why, -ENOMEM,
+						 "wiring %lu pages would lock %lu of this user's pages (all processes of uid %u), above RLIMIT_MEMLOCK (%lu pages); raise the limit or use CAP_IPC_LOCK",
+						 u->npages, cur + u->npages,
+						 from_kuid(&init_user_ns,
+							   current_uid()),
+						 limit);
+			}
+		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur,
+						  next));
+		u->charged = user;
 	}
+	atomic64_add(u->npages, &u->mm->pinned_vm);
 	return 0;
 }
 
-static void iomd_wire_uncharge(struct mm_struct *mm, unsigned long npages)
+/* Undo iomd_wire_charge(); @user is what it left in @u->charged. */
+static void iomd_wire_uncharge(struct iomd_user *u, struct user_struct *user)
 {
-	atomic64_sub(npages, &mm->pinned_vm);
+	atomic64_sub(u->npages, &u->mm->pinned_vm);
+	if (user) {
+		atomic_long_sub(u->npages, &user->locked_vm);
+		free_uid(user);
+	}
 }
 
 /*
@@ -167,7 +196,7 @@ static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
 	if (!mmget_not_zero(u->mm))
 		return iomd_fail(why, -ESRCH,
 				 "the process that owns the memory has exited");
-	ret = iomd_wire_charge(u->mm, u->npages, why);
+	ret = iomd_wire_charge(u, why);
 	if (ret)
 		goto put_mm;
 	/* Not zeroed: pinning fills every entry or fails. */
@@ -190,7 +219,8 @@ static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
 free_pages:
 	kvfree(pages);
 uncharge:
-	iomd_wire_uncharge(u->mm, u->npages);
+	iomd_wire_uncharge(u, u->charged);
+	u->charged = NULL;
 put_mm:
 	mmput(u->mm);
 	return ret;
@@ -259,6 +289,7 @@ void iomd_user_unwire(struct iomd_desc *desc)
 {
 	struct iomd_user *u = to_user(desc);
 	struct path object = {};
+	struct user_struct *charged;
 	struct page **pages;
 	void *kmap;
 
@@ -271,6 +302,8 @@ void iomd_user_unwire(struct iomd_desc *desc)
 	desc->pages = NULL;
 	kmap = u->kmap;
 	u->kmap = NULL;
+	charged = u->charged;
+	u->charged = NULL;
 	iomd_user_unjudge(u, &object);
 	mutex_unlock(&u->lock);
 
@@ -280,7 +313,7 @@ void iomd_user_unwire(struct iomd_desc *desc)
 	/* Pages the device may have written are dirty. */
 	unpin_user_pages_dirty_lock(pages, u->npages,
 				    desc->direction & IOMD_DIR_IN);
-	iomd_wire_uncharge(u->mm, u->npages);
+	iomd_wire_uncharge(u, charged);
 	atomic64_sub(u->npages, &iomd_counters.pinned_pages);
 	kvfree(pages);
 }
@@ -308,9 +341,10 @@ unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
  * @why:	failure reason; may be NULL.
  *
  * For user memory: pins every page for the long term (with write access
- * when the direction lets the device write), charged to the owner's pinned
- * memory and limited by RLIMIT_MEMLOCK unless the caller has
- * CAP_IPC_LOCK.  A pin that cannot be completed is undone whole.  Calls
+ * when the direction lets the device write), charged to the calling user's
+ * locked memory (all of that user's processes together) within the
+ * caller's RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK, and counted
+ * in the owner's VmPin.  The charge stays until the last complete().  A pin that cannot be completed is undone whole.  Calls
  * nest; each needs an iomd_desc_complete().  Other kinds are always wired.
  *
  * Context: process context; may sleep.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * user_memlock: prepare() charges pinned pages to VmPin within
- * RLIMIT_MEMLOCK, unless the caller has CAP_IPC_LOCK.
+ * user_memlock: prepare() counts pinned pages in VmPin and limits them to
+ * RLIMIT_MEMLOCK, unless the caller has CAP_IPC_LOCK.  (The limit is on
+ * the user's total: user_charge tests that across processes.)
  *
  * A child without CAP_IPC_LOCK and a limit of 4 pages: wiring 5 pages
  * fails with ENOMEM and charges nothing (VmPin and pinned_pages unchanged,
