@@ -344,8 +344,9 @@ unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
  * when the direction lets the device write), charged to the calling user's
  * locked memory (all of that user's processes together) within the
  * caller's RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK, and counted
- * in the owner's VmPin.  The charge stays until the last complete().  A pin that cannot be completed is undone whole.  Calls
- * nest; each needs an iomd_desc_complete().  Other kinds are always wired.
+ * in the owner's VmPin.  The charge stays until the last complete().  A
+ * pin that cannot be completed is undone whole.  Calls nest; each needs an
+ * iomd_desc_complete().  Other kinds are always wired.
  *
  * Context: process context; may sleep.
  * Return: 0, -ENOMEM (the limit, or memory), -EFAULT (a page could not be
