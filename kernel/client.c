@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -116,6 +117,14 @@ static int iomd_ioc_buffer_create(void __user *uarg, struct iomd_why *why)
 		return why->err;
 	if (arg.capacity > SIZE_MAX || arg.alignment > SIZE_MAX)
 		return iomd_fail(why, -EFBIG, "capacity or alignment too large");
+	/*
+	 * Converting pages to WC or UC rewrites the kernel's direct map and
+	 * flushes every CPU's TLB and caches: not for every local user.
+	 */
+	if (IOMD_BUF_CACHE_MODE(arg.flags) > IOMD_CACHE_WB &&
+	    !capable(CAP_SYS_RAWIO))
+		return iomd_fail(why, -EPERM,
+				 "write-combined and uncached buffers need CAP_SYS_RAWIO");
 
 	desc = iomd_buffer_create_gfp(arg.flags & ~IOMD_CREATE_CLOEXEC,
 				      arg.capacity, arg.alignment,
@@ -341,7 +350,15 @@ static int iomd_ioc_reason(struct iomd_client *client, void __user *uarg,
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
-static int iomd_ioc_stats(void __user *uarg)
+/* Module-wide figures tell about other users' activity: admins only. */
+static int iomd_admin_check(const char *what, struct iomd_why *why)
+{
+	if (capable(CAP_SYS_ADMIN))
+		return 0;
+	return iomd_fail(why, -EPERM, "%s needs CAP_SYS_ADMIN", what);
+}
+
+static int iomd_ioc_stats(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_stats arg = {
 		.live_descriptors =
@@ -353,7 +370,10 @@ static int iomd_ioc_stats(void __user *uarg)
 		.bad_frees = atomic_long_read(&iomd_counters.bad_frees),
 		.pinned_pages = atomic64_read(&iomd_counters.pinned_pages),
 	};
+	int ret = iomd_admin_check("IOMD_IOC_STATS", why);
 
+	if (ret)
+		return ret;
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
@@ -544,7 +564,10 @@ static int iomd_ioc_zone_info(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_zone_info arg;
 	struct iomd_zone_stat st;
+	int ret = iomd_admin_check("IOMD_IOC_ZONE_INFO", why);
 
+	if (ret)
+		return ret;
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags)
@@ -596,7 +619,7 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 		/* Asking why must not overwrite the answer. */
 		return iomd_ioc_reason(client, uarg, &why);
 	case IOMD_IOC_STATS:
-		ret = iomd_ioc_stats(uarg);
+		ret = iomd_ioc_stats(uarg, &why);
 		break;
 	case IOMD_IOC_ZONE_INFO:
 		ret = iomd_ioc_zone_info(uarg, &why);
@@ -654,15 +677,50 @@ static const struct file_operations iomd_client_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 
+/*
+ * Who may open /dev/iomd is the administrator's choice: root only unless
+ * the dev_mode parameter or a udev rule (udev/60-iomd.rules: group iomd,
+ * 0660) opens it up.  Read-only once loaded: the node exists by then.
+ */
+static umode_t iomd_dev_mode = 0600;
+
+static int iomd_dev_mode_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int mode;
+	int ret = kstrtouint(val, 8, &mode);
+
+	if (ret)
+		return ret;
+	/* Read and write bits only: no execute, set-id or sticky bits. */
+	if (mode & ~0666u)
+		return -EINVAL;
+	*(umode_t *)kp->arg = mode;
+	return 0;
+}
+
+static int iomd_dev_mode_get(char *buffer, const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "0%03o\n", *(umode_t *)kp->arg);
+}
+
+static const struct kernel_param_ops iomd_dev_mode_ops = {
+	.set	= iomd_dev_mode_set,
+	.get	= iomd_dev_mode_get,
+};
+
+module_param_cb(dev_mode, &iomd_dev_mode_ops, &iomd_dev_mode, 0444);
+MODULE_PARM_DESC(dev_mode,
+		 "Octal permissions of /dev/iomd, read and write bits only (default 0600: root only; the shipped udev rule makes it 0660, group iomd)");
+
 static struct miscdevice iomd_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= IOMD_DEVICE_NAME,
 	.fops	= &iomd_client_fops,
-	.mode	= 0666,
 };
 
 int iomd_client_init(void)
 {
+	iomd_miscdev.mode = iomd_dev_mode;
 	return misc_register(&iomd_miscdev);
 }
 

@@ -3,7 +3,8 @@
  * The DMA view of a descriptor (I/O Kit's getPhysicalSegment): its bytes
  * as runs of physically contiguous memory, for a driver to program a
  * device with (as an sg_table for dma_map_sgtable()) and for user space to
- * inspect (IOMD_IOC_SEGMENTS; addresses only with CAP_SYS_ADMIN).
+ * inspect (IOMD_IOC_SEGMENTS; addresses and runs longer than a page only
+ * with CAP_SYS_ADMIN).
  *
  * The runs come from one walk over the descriptor's segments page by
  * page: a piece that starts where the previous run ends physically
@@ -34,10 +35,11 @@ struct iomd_dma_run {
 };
 
 /*
- * Hand each run of held @desc, at most @max_len bytes long, with its
- * index to @emit in order.  @emit returns 0 to go on, a negative errno to
- * fail, or a positive value to stop.  Returns the number of runs, or what
- * @emit returned to end the walk.
+ * Hand each run of held @desc, at most @max_len bytes long (0: never
+ * crossing a page boundary), with its index to @emit in order.  @emit
+ * returns 0 to go on, a negative errno to fail, or a positive value to
+ * stop.  Returns the number of runs, or what @emit returned to end the
+ * walk.
  */
 static long iomd_dma_walk(struct iomd_desc *desc, u64 max_len,
 			  int (*emit)(const struct iomd_dma_run *run,
@@ -64,7 +66,8 @@ static long iomd_dma_walk(struct iomd_desc *desc, u64 max_len,
 
 			if (run.seg.length &&
 			    run.seg.phys + run.seg.length == phys &&
-			    run.seg.length + n <= max_len) {
+			    (max_len ? run.seg.length + n <= max_len :
+			     page == run.page)) {
 				run.seg.length += n;
 			} else {
 				if (run.seg.length) {
@@ -310,7 +313,9 @@ static int iomd_dma_emit_user(const struct iomd_dma_run *run,
  *		@arg->out_flags are set on success.
  * @why:	failure reason; may be NULL.
  *
- * Physical addresses are copied only for callers with CAP_SYS_ADMIN.
+ * Physical addresses and physical contiguity are shown only to callers
+ * with CAP_SYS_ADMIN: others get runs cut at every page boundary, which
+ * tell no more than the page size (as /proc/pid/pagemap hides frames).
  *
  * Return: 0, -EFAULT, or the errors of iomd_desc_segments().
  */
@@ -324,7 +329,8 @@ int iomd_dma_segments_to_user(struct iomd_desc *desc,
 	};
 	long ret;
 
-	ret = iomd_dma_walk_held(desc, U64_MAX, iomd_dma_emit_user, &u, why);
+	ret = iomd_dma_walk_held(desc, u.show_phys ? U64_MAX : 0,
+				 iomd_dma_emit_user, &u, why);
 	if (ret == -EFAULT)
 		return iomd_fail(why, -EFAULT,
 				 "segment array at 0x%llx is not writable",

@@ -10,6 +10,8 @@
 #   /iomd/bin/              demo program (as iomd-demo) and tools, in $PATH
 #   /iomd/kmods/NAME.ko     the kernel's own modules the tests use (loop),
 #                           decompressed; /iomd/kmods.list, the load order
+#   /etc/passwd, /etc/group uid/gid 1000 (group iomd) and 1001 for the tests
+#   /etc/udev/rules.d/      the project's udev rule, which /init applies
 #
 # Inputs come from the environment (whitespace-separated file lists):
 #   IOMDVM_MODULES   .ko files (the one named iomd.ko is loaded first)
@@ -71,6 +73,15 @@ done
 
 cp "$here/init" "$root/init"
 chmod 755 "$root/init"
+
+# Users and groups the tests use: uid 1000 is an ordinary user in group
+# iomd (gid 1000), whom the shipped udev rule lets open /dev/iomd; uid
+# 1001 is in no such group.  /init applies the rule (there is no udev).
+printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/tmp:/bin/sh\nother:x:1001:1001::/tmp:/bin/sh\n' \
+	>"$root/etc/passwd"
+printf 'root:x:0:\niomd:x:1000:user\nother:x:1001:\n' >"$root/etc/group"
+mkdir -p "$root/etc/udev/rules.d"
+cp "$here/../udev/60-iomd.rules" "$root/etc/udev/rules.d/"
 
 # Modules: iomd first, the rest sorted by name.
 for ko in ${IOMDVM_MODULES:-}; do

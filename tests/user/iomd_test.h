@@ -28,7 +28,10 @@
 /* Open /dev/iomd or bail out of the whole run. */
 int iomd_test_open(void);
 
-/* Read IOMD_IOC_STATS or bail out of the whole run. */
+/*
+ * Read IOMD_IOC_STATS (which needs CAP_SYS_ADMIN: as root for a moment if
+ * the saved uid allows) or bail out of the whole run.
+ */
 void iomd_test_stats(int iomd_fd, struct iomd_stats *stats);
 
 /* @len rounded up to whole pages. */

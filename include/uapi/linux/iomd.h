@@ -697,10 +697,9 @@ struct iomd_segment {
  * each other physically merged into one run (a physically contiguous
  * buffer is one segment).  The list is what iomd_desc_sg_table() gives a
  * driver for dma_map_sgtable(), and holds while the descriptor stays
- * wired.  Physical addresses are shown only to callers with
- * CAP_SYS_ADMIN; others get the same offsets and lengths with @phys 0 and
- * no IOMD_SEGMENTS_PHYS (the lengths still tell which pages are
- * contiguous).
+ * wired.  Physical layout is shown only to callers with CAP_SYS_ADMIN;
+ * others get @phys 0, no IOMD_SEGMENTS_PHYS, and runs cut at every page
+ * boundary (so that lengths do not tell which pages are contiguous).
  *
  * Errors: EBADF, EBADFD, EINVAL (flags, reserved or outputs not zero),
  * ENODATA (user memory, or a composite holding user memory, that is not
