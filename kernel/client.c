@@ -508,7 +508,7 @@ static int iomd_ioc_multi(void __user *uarg, struct iomd_why *why)
 	if (IS_ERR(fds))
 		return iomd_fail(why, PTR_ERR(fds),
 				 "cannot read the fd array at 0x%llx", arg.fds);
-	descs = kcalloc(arg.nr_fds, sizeof(*descs), GFP_KERNEL);
+	descs = kcalloc(arg.nr_fds, sizeof(*descs), GFP_KERNEL_ACCOUNT);
 	if (!descs) {
 		ret = iomd_fail(why, -ENOMEM, "out of memory");
 		goto free_fds;

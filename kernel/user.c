@@ -406,7 +406,7 @@ iomd_user_describe_mappings(struct mm_struct *mm,
 	unsigned int i, found = 0, n;
 	int ret = 0;
 
-	parts = kcalloc(nr_ranges, sizeof(*parts), GFP_KERNEL);
+	parts = kcalloc(nr_ranges, sizeof(*parts), GFP_KERNEL_ACCOUNT);
 	if (!parts)
 		return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
 	mmap_read_lock(mm);
@@ -435,7 +435,7 @@ iomd_user_describe_mappings(struct mm_struct *mm,
 					    ranges[0].length, direction, why);
 		goto put_parts;
 	}
-	subs = kcalloc(nr_ranges, sizeof(*subs), GFP_KERNEL);
+	subs = kcalloc(nr_ranges, sizeof(*subs), GFP_KERNEL_ACCOUNT);
 	if (!subs) {
 		desc = ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
 		goto put_parts;
