@@ -491,7 +491,8 @@ put_parts:
  * Context: process context; may sleep.
  * Return: the descriptor with one reference, or ERR_PTR(-EINVAL) (no
  * ranges, a zero length, a bad direction), ERR_PTR(-E2BIG) (too many
- * ranges), ERR_PTR(-EOVERFLOW), ERR_PTR(-EFAULT) (not user memory, not
+ * ranges, or more pages than a page array can hold: 2^28 with 8-byte
+ * pointers), ERR_PTR(-EOVERFLOW), ERR_PTR(-EFAULT) (not user memory, not
  * mapped, or not pinnable), ERR_PTR(-EACCES) (read-only memory for a
  * device that writes), ERR_PTR(-EPERM) (page cache of a disk filesystem
  * for a device that writes), ERR_PTR(-EOPNOTSUPP) (a mapping of a
@@ -537,6 +538,16 @@ struct iomd_desc *iomd_desc_create_user(struct mm_struct *mm,
 						 i, r->addr));
 		npages += iomd_span_pages(r->addr, r->length);
 	}
+	/*
+	 * Wiring needs an array of every page: keep it within what
+	 * kvmalloc() serves (INT_MAX bytes) rather than let its warning
+	 * answer a request no one can satisfy anyway.
+	 */
+	if (npages > INT_MAX / sizeof(struct page *))
+		return ERR_PTR(iomd_fail(why, -E2BIG,
+					 "%lu pages; one descriptor can wire at most %lu",
+					 npages,
+					 INT_MAX / sizeof(struct page *)));
 
 	if (!mmget_not_zero(mm))
 		return ERR_PTR(iomd_fail(why, -ESRCH,

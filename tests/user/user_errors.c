@@ -18,7 +18,7 @@
 
 #include "iomd_test.h"
 
-#define DESCRIBE_CHECKS		(16 * 2 + 3)
+#define DESCRIBE_CHECKS		(17 * 2 + 3)
 #define WIRE_ARG_CHECKS		(7 * 2 + 3)
 #define RW_CHECKS		3
 #define PIN_FAIL_CHECKS		15
@@ -129,6 +129,34 @@ static int create_ranges(const struct iomd_range *r, unsigned int nr,
 	return 0;
 }
 
+/*
+ * 64 ranges of one 32 GiB reservation: 2 TiB, 2^29 pages of 4 KiB, more
+ * than a page array can hold.  As root (no RLIMIT_MEMLOCK to stop it) this
+ * reached kvmalloc()'s size warning; now E2BIG before anything is done.
+ */
+static void test_too_many_pages(void)
+{
+	struct iomd_range r[IOMD_USER_MAX_RANGES];
+	size_t len = (size_t)32 << 30;
+	unsigned int i;
+	void *big;
+	int got;
+
+	big = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (big == MAP_FAILED)
+		iomd_tap_bail("cannot reserve 32 GiB: %s", strerror(errno));
+	for (i = 0; i < IOMD_USER_MAX_RANGES; i++)
+		r[i] = range_of(big, len);
+	got = create_ranges(r, IOMD_USER_MAX_RANGES,
+			    IOMD_DIR_INOUT | IOMD_USER_PREPARE);
+	iomd_test_fails(iomd_fd, CLIENT, got, E2BIG,
+			"%d ranges of 32 GiB (2 TiB), wired", IOMD_USER_MAX_RANGES);
+	if (got >= 0)
+		iomd_close(got);
+	munmap(big, len);
+}
+
 static void test_describe(void)
 {
 	struct iomd_range r[IOMD_USER_MAX_RANGES + 1];
@@ -172,6 +200,7 @@ static void test_describe(void)
 	arg = good_create(r, UINT32_MAX);
 	iomd_test_fails(iomd_fd, CLIENT, create_raw(&arg), E2BIG,
 			"nr_ranges UINT32_MAX");
+	test_too_many_pages();
 	iomd_test_fails(iomd_fd, CLIENT, create_ranges(r, 1, 0), EINVAL,
 			"no direction");
 	iomd_test_fails(iomd_fd, CLIENT,

@@ -310,7 +310,8 @@ struct iomd_range {
  * ranges' bytes in order.  Nothing is pinned until IOMD_IOC_PREPARE.
  *
  * Errors: EINVAL (no ranges, a zero length, no direction, unknown flags,
- * non-zero reserved), E2BIG (more than IOMD_USER_MAX_RANGES), EOVERFLOW
+ * non-zero reserved), E2BIG (more than IOMD_USER_MAX_RANGES, or more
+ * pages than one descriptor can wire: 2^28 on 64-bit), EOVERFLOW
  * (address + length overflows), EFAULT (a range is not user memory or not
  * mapped, or @ranges cannot be read), EACCES (direction IN, which lets the
  * device write, on read-only memory), and with IOMD_USER_PREPARE the
