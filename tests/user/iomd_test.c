@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <linux/iomd_sample.h>
+#include <linux/loop.h>
 
 #include "iomd_test.h"
 
@@ -350,4 +351,35 @@ int iomd_test_peek(const unsigned char *p, unsigned char *out)
 int iomd_test_poke(unsigned char *p, unsigned char v)
 {
 	return iomd_test_access(p, &v, true);
+}
+
+int iomd_test_loop_attach(int file, char *path, size_t size)
+{
+	int ctl, nr, fd, ret = 0;
+
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		return -errno;
+	nr = ioctl(ctl, LOOP_CTL_GET_FREE);
+	if (nr < 0)
+		ret = -errno;
+	close(ctl);
+	if (ret)
+		return ret;
+	snprintf(path, size, "/dev/loop%d", nr);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, LOOP_SET_FD, file)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+void iomd_test_loop_detach(int loop)
+{
+	ioctl(loop, LOOP_CLR_FD, 0);
+	close(loop);
 }

@@ -120,4 +120,13 @@ int iomd_test_peek(const unsigned char *p, unsigned char *out);
 /* Write @v at @p, surviving a fault: 0 or the signal's number. */
 int iomd_test_poke(unsigned char *p, unsigned char v);
 
+/*
+ * Attach a free loop device to the open file @file: the device's fd
+ * (O_RDWR), its path in @path, or -errno.
+ */
+int iomd_test_loop_attach(int file, char *path, size_t size);
+
+/* Detach and close a loop device from iomd_test_loop_attach(). */
+void iomd_test_loop_detach(int loop);
+
 #endif /* _IOMD_TEST_H */

@@ -27,7 +27,6 @@
  */
 #include <fcntl.h>
 #include <liburing.h>
-#include <linux/loop.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,38 +230,6 @@ static void test_tmpfs(int file)
 	close(src);
 }
 
-/* Attach a loop device to @file; its fd (opened O_RDWR), or -errno. */
-static int loop_attach(int file, char *path, size_t size)
-{
-	int ctl, nr, fd, ret = 0;
-
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return -errno;
-	nr = ioctl(ctl, LOOP_CTL_GET_FREE);
-	if (nr < 0)
-		ret = -errno;
-	close(ctl);
-	if (ret)
-		return ret;
-	snprintf(path, size, "/dev/loop%d", nr);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, LOOP_SET_FD, file)) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
-static void loop_detach(int loop)
-{
-	ioctl(loop, LOOP_CLR_FD, 0);
-	close(loop);
-}
-
 /* Submit one prepared request and wait: its result. */
 static int uring_run(struct io_uring *ring)
 {
@@ -458,7 +425,7 @@ int main(void)
 
 	test_tmpfs(file);
 
-	loop = loop_attach(file, loop_path, sizeof(loop_path));
+	loop = iomd_test_loop_attach(file, loop_path, sizeof(loop_path));
 	src = loop < 0 ? loop :
 	      open(loop_path, O_RDWR | O_DIRECT | O_CLOEXEC);
 	if (src < 0 && loop >= 0)
@@ -472,7 +439,7 @@ int main(void)
 		close(src);
 	}
 	if (loop >= 0)
-		loop_detach(loop);
+		iomd_test_loop_detach(loop);
 	close(file);
 	unlink(FILE_PATH);
 
