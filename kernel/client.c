@@ -454,6 +454,38 @@ static int iomd_ioc_revoke(void __user *uarg, struct iomd_why *why)
 	return 0;
 }
 
+static int iomd_ioc_export_dmabuf(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_export_dmabuf arg;
+	struct iomd_desc *desc;
+	int fd;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~IOMD_CREATE_CLOEXEC)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
+				 arg.flags & ~IOMD_CREATE_CLOEXEC);
+	if (arg.dmabuf_fd || arg.reserved0 ||
+	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return iomd_fail(why, -EINVAL,
+				 "dmabuf_fd is an output, and reserved fields must be zero");
+	desc = iomd_desc_from_fd(arg.fd, why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	fd = iomd_dmabuf_export_fd(desc, arg.flags & IOMD_CREATE_CLOEXEC, why);
+	iomd_desc_put(desc);
+	if (fd < 0)
+		return fd;
+	arg.dmabuf_fd = fd;
+	if (copy_to_user(uarg, &arg, sizeof(arg))) {
+		/* The fd is installed: too late to take it back cleanly. */
+		return iomd_fail(why, -EFAULT,
+				 "cannot write the result; dma-buf fd %d stays open",
+				 fd);
+	}
+	return 0;
+}
+
 static int iomd_ioc_subrange(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_subrange_create arg;
@@ -653,6 +685,9 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case IOMD_IOC_MAP_INFO:
 		ret = iomd_ioc_map_info(uarg, &why);
+		break;
+	case IOMD_IOC_EXPORT_DMABUF:
+		ret = iomd_ioc_export_dmabuf(uarg, &why);
 		break;
 	default:
 		ret = iomd_fail(&why, -ENOTTY, "unknown ioctl 0x%x", cmd);

@@ -385,4 +385,8 @@ struct iomd_desc *iomd_vma_desc(struct vm_area_struct *vma);
 int iomd_client_init(void);
 void iomd_client_exit(void);
 
+/* dmabuf.c */
+int iomd_dmabuf_export_fd(struct iomd_desc *desc, u32 flags,
+			  struct iomd_why *why);
+
 #endif /* _IOMD_INTERNAL_H */

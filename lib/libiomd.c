@@ -257,6 +257,20 @@ int iomd_subrange_create(int iomd_fd, int desc_fd, uint64_t offset,
 	return (int)arg.new_fd;
 }
 
+int iomd_export_dmabuf(int iomd_fd, int desc_fd, uint32_t flags)
+{
+	struct iomd_export_dmabuf arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = iomd_fd_to_u32(desc_fd);
+	arg.flags = flags;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_EXPORT_DMABUF, &arg);
+	if (ret < 0)
+		return ret;
+	return (int)arg.dmabuf_fd;
+}
+
 int iomd_multi_create(int iomd_fd, const int *fds, unsigned int nr,
 		      uint32_t flags)
 {

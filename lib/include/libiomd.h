@@ -282,6 +282,21 @@ int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
 		     unsigned int nr, uint32_t flags);
 
 /**
+ * iomd_export_dmabuf() - make a descriptor a dma-buf
+ *	(IOMD_IOC_EXPORT_DMABUF)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: a descriptor fd, of a descriptor user space may map.
+ * @flags: 0 or IOMD_CREATE_CLOEXEC.
+ *
+ * The dma-buf keeps the descriptor alive and wired; mmap() it like the
+ * descriptor, synchronise CPU access with DMA_BUF_IOCTL_SYNC, and pass it
+ * to any subsystem that imports dma-bufs.
+ *
+ * Return: the new dma-buf fd, or -errno.
+ */
+int iomd_export_dmabuf(int iomd_fd, int desc_fd, uint32_t flags);
+
+/**
  * iomd_subrange_create() - a descriptor of part of another
  *	(IOMD_IOC_SUBRANGE)
  * @iomd_fd: /dev/iomd file descriptor.

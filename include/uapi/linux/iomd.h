@@ -717,6 +717,35 @@ struct iomd_segments {
 	__u64 reserved[2];
 };
 
+/**
+ * struct iomd_export_dmabuf - argument of IOMD_IOC_EXPORT_DMABUF
+ * @fd:		in: a descriptor fd, of a descriptor user space may map.
+ * @flags:	in: optionally IOMD_CREATE_CLOEXEC.
+ * @dmabuf_fd:	out: the new dma-buf fd; 0 on input.
+ * @reserved0:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * Makes the descriptor a dma-buf, for the kernel's buffer-sharing world
+ * (DRM, V4L2, RDMA...).  The dma-buf holds the descriptor and wires it
+ * (as IOMD_IOC_PREPARE, charged to the caller) for as long as it lives.
+ * mmap() of the dma-buf follows the rules of mmap() of the descriptor fd
+ * and revoke zaps it; DMA_BUF_IOCTL_SYNC works; importing devices get the
+ * descriptor's DMA view.  After IOMD_IOC_REVOKE, devices can no longer
+ * attach or map it.
+ *
+ * Errors: EBADF, EBADFD, EINVAL (flags, reserved, @dmabuf_fd), EFAULT,
+ * EPERM (memory user space may not map; IOMD_IOC_REASON says why),
+ * ENODEV (revoked), the errors of IOMD_IOC_PREPARE, EOPNOTSUPP (a kernel
+ * without dma-buf support), ENOMEM, EMFILE.
+ */
+struct iomd_export_dmabuf {
+	__u32 fd;
+	__u32 flags;
+	__u32 dmabuf_fd;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 #define IOMD_IOC_MAGIC		0xB6
 
 #define IOMD_IOC_BUFFER_CREATE	_IOWR(IOMD_IOC_MAGIC, 0x01, struct iomd_buffer_create)
@@ -736,6 +765,8 @@ struct iomd_segments {
 #define IOMD_IOC_MULTI		_IOWR(IOMD_IOC_MAGIC, 0x0f, struct iomd_multi_create)
 #define IOMD_IOC_SEGMENTS	_IOWR(IOMD_IOC_MAGIC, 0x10, struct iomd_segments)
 #define IOMD_IOC_MAP_INFO	_IOWR(IOMD_IOC_MAGIC, 0x11, struct iomd_map_info)
+#define IOMD_IOC_EXPORT_DMABUF	_IOWR(IOMD_IOC_MAGIC, 0x13, \
+				      struct iomd_export_dmabuf)
 
 /*
  * mmap() on a descriptor fd maps the descriptor's memory, whole pages,
