@@ -8,6 +8,7 @@
 #   make deps         install the Debian packages everything needs
 #   make lint         checkpatch --strict on all C files + sparse on the module
 #   make bench        benchmark suite: 3 boots of 6.12, report in build/bench/
+#   make fuzz         the fuzzer alone for SECS s (SEED=N) on KERNEL
 #   make clean        remove build/
 #   make help         settings and details
 #
@@ -65,12 +66,14 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,13s/^# \{0,1\}//p' Makefile
+	@sed -n '3,14s/^# \{0,1\}//p' Makefile
 	@echo
 	@echo 'Settings (make VAR=value ...), current values shown:'
 	@echo '  KERNELS=$(KERNELS)   kernels for check/modules/lint; known: $(KERNEL_NAMES)'
 	@echo '  KERNEL=$(strip $(KERNEL))   kernel for demo/shell'
 	@echo '  TESTS=globs          only run matching test programs'
+	@echo '  FUZZ_CHECK_SECS=$(strip $(FUZZ_CHECK_SECS)) (6.1: $(strip $(FUZZ_CHECK_SECS_6.1)))   seconds of the fuzzer in make check; 0 skips it'
+	@echo '  SECS=$(strip $(SECS)) SEED=N FUZZ_PROCS=N   make fuzz: seconds, seed (default: new each run), worker processes'
 	@echo '  VM_MEM=$(strip $(VM_MEM)) VM_SMP=$(strip $(VM_SMP)) VM_CPU=$(strip $(VM_CPU))   guest MiB, CPUs, QEMU -cpu'
 	@echo '  VM_ACCEL=$(strip $(VM_ACCEL))   QEMU -accel; "tcg" is multi-threaded TCG, which now and then kills a boot before /init'
 	@echo '  VM_TIMEOUT=$(strip $(VM_TIMEOUT))       seconds per boot (QEMU killed = failure)'

@@ -40,7 +40,11 @@ USER_TEST_NAMES	:= buffer_basic buffer_map buffer_errors buffer_lifetime \
 		   zone_sample zone_usercopy user_basic user_errors user_memlock \
 		   user_share user_object user_charge user_diskfile user_lifetime dmabuf_export dev_access memcg_limit composite_basic composite_errors \
 		   dma_segments fault_inject quiet_log killable
-USER_TEST_BINS	:= $(addprefix $(USER_BUILD)/tests/,$(USER_TEST_NAMES))
+USER_UNIT_BINS	:= $(addprefix $(USER_BUILD)/tests/,$(USER_TEST_NAMES))
+# The fuzzer (tests/fuzz/), one more test program, named fuzz in the VM.
+USER_FUZZ_BIN	:= $(USER_BUILD)/tests/fuzz
+USER_FUZZ_SRCS	:= tests/fuzz/iomd_fuzz.c
+USER_TEST_BINS	:= $(USER_UNIT_BINS) $(USER_FUZZ_BIN)
 # Libraries some tests link besides libiomd (liburing-dev, static too).
 $(USER_BUILD)/tests/map_interop: USER_TEST_LIBS := -luring
 USER_DEMO_BIN	:= $(USER_BUILD)/iomd-demo
@@ -48,7 +52,7 @@ USER_TOOL_BINS	:= $(USER_BUILD)/iomdctl
 
 USER_SRCS	:= $(USER_LIB_SRCS) $(USER_TEST_SUPPORT_SRCS) \
 		   $(addprefix tests/user/,$(addsuffix .c,$(USER_TEST_NAMES))) \
-		   tools/iomd-demo.c tools/iomdctl.c
+		   $(USER_FUZZ_SRCS) tools/iomd-demo.c tools/iomdctl.c
 USER_OBJS	:= $(patsubst %.c,$(USER_OBJ)/%.o,$(USER_SRCS))
 USER_LIB_OBJS	:= $(patsubst %.c,$(USER_OBJ)/%.o,$(USER_LIB_SRCS))
 USER_TEST_SUPPORT_OBJS := $(patsubst %.c,$(USER_OBJ)/%.o, \
@@ -71,11 +75,19 @@ $(USER_LIB): $(USER_LIB_OBJS)
 	rm -f $@
 	$(USER_AR) rcs $@ $^
 
-$(USER_TEST_BINS): $(USER_BUILD)/tests/%: $(USER_OBJ)/tests/user/%.o \
+$(USER_UNIT_BINS): $(USER_BUILD)/tests/%: $(USER_OBJ)/tests/user/%.o \
 		 $(USER_TEST_SUPPORT_OBJS) $(USER_LIB)
 	@mkdir -p $(@D)
 	$(USER_CC) $(USER_BASE_CFLAGS) $(USER_CFLAGS) -static $(USER_LDFLAGS) \
 		-o $@ $^ $(USER_TEST_LIBS)
+
+$(USER_OBJ)/tests/fuzz/%.o: USER_CPPFLAGS += -Itests/user
+
+$(USER_FUZZ_BIN): $(patsubst %.c,$(USER_OBJ)/%.o,$(USER_FUZZ_SRCS)) \
+		  $(USER_TEST_SUPPORT_OBJS) $(USER_LIB)
+	@mkdir -p $(@D)
+	$(USER_CC) $(USER_BASE_CFLAGS) $(USER_CFLAGS) -static -pthread \
+		$(USER_LDFLAGS) -o $@ $^
 
 $(USER_DEMO_BIN) $(USER_TOOL_BINS): $(USER_BUILD)/%: $(USER_OBJ)/tools/%.o \
 				 $(USER_LIB)

@@ -39,8 +39,24 @@ VM_KERNEL_MODULES ?= drivers/block/loop
 VM_TEST_BINS ?= $(USER_TEST_BINS)
 VM_DEMO_BIN ?= $(USER_DEMO_BIN)
 VM_TOOL_BINS ?= $(USER_TOOL_BINS)
-# Kernel for `make demo` and `make shell`:
+# Kernel for `make demo`, `make shell` and `make fuzz`:
 KERNEL ?= 6.12
+# The fuzzer (tests/fuzz/) in `make check`: seconds on each kernel (0 makes
+# it skip itself). 6.1 gets a short run: its compat paths differ (pinning,
+# vm_flags) and deserve a look, the long runs are for the kernels we ship
+# fixes on first:
+FUZZ_CHECK_SECS ?= 60
+FUZZ_CHECK_SECS_6.1 ?= 15
+FUZZ_CHECK_SECS_6.12 ?= $(FUZZ_CHECK_SECS)
+FUZZ_CHECK_SECS_debug ?= $(FUZZ_CHECK_SECS)
+# Its seed (`make check` and `make fuzz`); empty: a new one every run,
+# printed first in its output:
+FUZZ_SEED ?=
+# Worker processes at once (empty: the fuzzer's default, 4):
+FUZZ_PROCS ?=
+# `make fuzz`: seconds and seed of the run (KERNEL picks the kernel):
+SECS ?= 300
+SEED ?= $(FUZZ_SEED)
 # 1: copy the VM console to the terminal while it runs:
 V ?= 0
 
@@ -59,16 +75,33 @@ vm_env = BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' \
 	VM_KERNEL_MODULES='$(strip $(VM_KERNEL_MODULES))' \
 	TESTS='$(strip $(TESTS))' VM_VERBOSE='$(strip $(V))'
 
+# Kernel command line words for the fuzzer: $(call fuzz_words,SECS,SEED)
+fuzz_words = iomdvm.fuzz_secs=$(strip $(1))$(if $(strip $(2)), \
+	iomdvm.fuzz_seed=$(strip $(2)))$(if $(strip $(FUZZ_PROCS)), \
+	iomdvm.fuzz_procs=$(strip $(FUZZ_PROCS)))
+# $(call vm_spec,NAME,SECS,SEED): kernel_spec with the fuzzer's words
+vm_spec = '$(1)|$(KDIR_$(1))|$(KIMAGE_$(1))|$(KAPPEND_$(1)) $(call \
+	fuzz_words,$(2),$(3))'
+
 # Debian packages check/demo/shell need (groups of scripts/deps.sh; the top
 # Makefile installs them): the VM's, and those of the kernels booted.
 deps_check = base $(call kernel_deps,$(KERNELS))
 deps_demo = base $(call kernel_deps,$(KERNEL))
 deps_shell = $(deps_demo)
+deps_fuzz = $(deps_demo)
 
-.PHONY: check demo shell
+.PHONY: check demo shell fuzz
 check: $(USER_TARGET) $(call kernel_prereqs,$(KERNELS))
 	@$(vm_env) vm/run.sh check \
-		$(foreach k,$(call known_kernels,$(KERNELS)),$(call kernel_spec,$(k)))
+		$(foreach k,$(call known_kernels,$(KERNELS)),$(call \
+		vm_spec,$(k),$(FUZZ_CHECK_SECS_$(k)),$(FUZZ_SEED)))
+
+# A long run of the fuzzer alone on KERNEL: make fuzz SECS=600 SEED=42.
+# The boot may take SECS plus 15 minutes (module build, boot, the debug
+# kernel's checks).
+fuzz: $(USER_TARGET) $(call kernel_prereqs,$(KERNEL))
+	@$(vm_env) VM_TIMEOUT='$(shell expr $(SECS) + 900)' vm/run.sh fuzz \
+		$(call vm_spec,$(call known_kernels,$(strip $(KERNEL))),$(SECS),$(SEED))
 
 demo: $(USER_TARGET) $(call kernel_prereqs,$(KERNEL))
 	@$(vm_env) vm/run.sh demo \

@@ -45,8 +45,9 @@ else
 		sed 's|^\./||' | LC_ALL=C sort)
 fi
 
-# User-space code (lib/, tests/user/, tools/, bench/ but its kernel/) cannot use the kernel's u64
-# & co. or its __printf()/__noreturn macros.
+# User-space code (lib/, tests/user/, tests/fuzz/, tools/, bench/ but its
+# kernel/) cannot use the kernel's u64 & co. or its __printf()/__noreturn
+# macros.
 user_ignore=PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO
 
 nbad=0
@@ -54,7 +55,8 @@ for f in $files; do
 	[ -f "$f" ] || continue    # deleted but still in the index
 	case $f in
 	bench/kernel/*) extra= ;;
-	lib/* | tests/user/* | tools/* | bench/*) extra="--ignore $user_ignore" ;;
+	lib/* | tests/user/* | tests/fuzz/* | tools/* | bench/*)
+		extra="--ignore $user_ignore" ;;
 	*) extra= ;;
 	esac
 	# shellcheck disable=SC2086 # the flags are lists of options

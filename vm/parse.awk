@@ -1,6 +1,6 @@
 # parse.awk: judge one VM run from its logs (POSIX awk; Debian's mawk is fine).
 #
-#   awk -f vm/parse.awk -v mode=check|demo|shell -v vm_status=N \
+#   awk -f vm/parse.awk -v mode=check|fuzz|demo|shell -v vm_status=N \
 #       -v vm_timeout=S -v vm_init_timeout=S -v tests_list=FILE \
 #       -v counts=FILE results.log console.log
 #
@@ -321,7 +321,7 @@ END {
 	}
 	# Programs the VM never got to (it died, was killed, or the module did not
 	# load).
-	if (tests_list != "" && mode == "check") {
+	if (tests_list != "" && (mode == "check" || mode == "fuzz")) {
 		notrun = ""
 		while ((getline name < tests_list) > 0)
 			if (!(name in started))

@@ -18,7 +18,8 @@
 # ", N skipped" when something was skipped). Exit status 1 if anything
 # failed.
 #
-#   MODE     check (run the tests), demo (run the demo program), shell
+#   MODE     check (run the tests), fuzz (run only the fuzzer, tests/fuzz/;
+#            its seed and call count are shown), demo (run the demo program), shell
 #            (interactive shell on this terminal, modules loaded) or bench
 #            (run the benchmark suite, iomd-bench, from USER_TOOL_BINS;
 #            see bench/run.sh)
@@ -45,14 +46,14 @@
 #   VM_*, TEST_TIMEOUT: see vm/boot.sh
 set -u
 
-mode=${1:?usage: run.sh check|demo|shell|bench NAME|KDIR|IMAGE[|APPEND]...}
+mode=${1:?usage: run.sh check|fuzz|demo|shell|bench NAME|KDIR|IMAGE[|APPEND]...}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 build=${BUILD:-build}
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
 kmod_build=${KMOD_BUILD:-kernel/build.sh}
-case $mode in check | demo | shell | bench) ;; *) echo "run.sh: bad mode $mode" >&2; exit 2 ;; esac
+case $mode in check | fuzz | demo | shell | bench) ;; *) echo "run.sh: bad mode $mode" >&2; exit 2 ;; esac
 max_retry=${VM_RETRY:-1}
 case $max_retry in '' | *[!0-9]*)
 	echo "run.sh: VM_RETRY must be a number (retries per kernel)" >&2; exit 2 ;;
@@ -90,6 +91,7 @@ console_tail() {
 # Programs for the initramfs (bench mode runs no test program).
 tests=
 [ "$mode" = bench ] && USER_TEST_BINS=
+[ "$mode" = fuzz ] && TESTS=fuzz
 for t in ${USER_TEST_BINS:-}; do
 	name=$(basename "$t")
 	if [ -n "${TESTS:-}" ]; then
@@ -112,6 +114,9 @@ if [ "$mode" = demo ]; then
 		echo "run.sh: no demo program (USER_DEMO_BIN='$demo')" >&2
 		exit 1
 	fi
+elif [ "$mode" = fuzz ] && [ -z "$tests" ]; then
+	echo "run.sh: no fuzz program among USER_TEST_BINS" >&2
+	exit 1
 elif [ "$mode" = check ] && [ -z "$tests" ]; then
 	echo "note: no test programs (USER_TEST_BINS empty or TESTS matched none);" \
 		"only loading and unloading the module"
@@ -266,6 +271,9 @@ for spec in "$@"; do
 				-v tests_list="$vmdir/root/iomd/tests.list" \
 				"$vmdir/results.log" "$vmdir/console.log"
 			read -r pass fail skip <"$vmdir/counts" || fail=1
+			# The fuzzer's seed, speed and call count.
+			[ "$mode" != fuzz ] || tr -d '\r' <"$vmdir/results.log" |
+				grep -E '^# (iomd_fuzz|.* calls/s)' | sed 's/^# /    /'
 			# A kernel that dies before /init exits QEMU with status 0.
 			if [ "$mode" != shell ] && { [ "$status" != 0 ] ||
 				! "$here/retry.sh" started "$vmdir/console.log"; }; then
