@@ -100,7 +100,7 @@ enum {
 	FZ_BAD_IOCTL, FZ_MMAP, FZ_MUNMAP, FZ_MREMAP, FZ_MPROTECT, FZ_MADVISE,
 	FZ_MEMFD, FZ_FTRUNCATE, FZ_FALLOCATE, FZ_TOUCH, FZ_CLOSE, FZ_DUP,
 	FZ_SEND_FD, FZ_RECV_FD, FZ_FORK, FZ_SAMPLE, FZ_OPEN_DEV, FZ_FILE_IO,
-	FZ_NR_OPS
+	FZ_DMABUF, FZ_NR_OPS
 };
 
 static const char * const fz_op_names[FZ_NR_OPS] = {
@@ -110,6 +110,7 @@ static const char * const fz_op_names[FZ_NR_OPS] = {
 	"mmap", "munmap", "mremap", "mprotect", "madvise", "memfd_create",
 	"ftruncate", "fallocate/seal", "touch", "close", "dup", "send fd",
 	"recv fd", "fork", "sample export", "open /dev/iomd", "read/write",
+	"dma-buf export/import",
 };
 
 /* Relative frequency of each operation. */
@@ -124,7 +125,7 @@ static const unsigned int fz_weights[FZ_NR_OPS] = {
 	[FZ_MADVISE] = 4, [FZ_MEMFD] = 1, [FZ_FTRUNCATE] = 2,
 	[FZ_FALLOCATE] = 2, [FZ_TOUCH] = 10, [FZ_CLOSE] = 7, [FZ_DUP] = 1,
 	[FZ_SEND_FD] = 3, [FZ_RECV_FD] = 3, [FZ_FORK] = 1, [FZ_SAMPLE] = 1,
-	[FZ_OPEN_DEV] = 1, [FZ_FILE_IO] = 2,
+	[FZ_OPEN_DEV] = 1, [FZ_FILE_IO] = 2, [FZ_DMABUF] = 3,
 };
 
 /* Counters of the whole run, in memory shared by every process. */
@@ -988,6 +989,38 @@ static int fz_op_segments(struct fz_thread *t)
 	return fz_ioctl(fz_dev(t), IOMD_IOC_SEGMENTS, fz_argp(t, &s));
 }
 
+/*
+ * Export a descriptor as a dma-buf (its fd joins the descriptor fds, so
+ * mmap, ioctls and closes reach it too), or have the sample driver import
+ * one for its device: attach, DMA map, vmap and write.
+ */
+static int fz_op_dmabuf(struct fz_thread *t)
+{
+	struct iomd_export_dmabuf x = { 0 };
+	struct iomd_sample_import im = { 0 };
+	uint64_t len;
+	int sfd, ret;
+
+	if (fz_pct(t, 30)) {
+		im.dmabuf_fd = fz_desc(t, &len);
+		fz_mutate(t, &im, sizeof(im));
+		sfd = open("/dev/" IOMD_SAMPLE_DEVICE_NAME, O_RDWR | O_CLOEXEC);
+		if (sfd < 0)
+			return -errno;
+		ret = fz_ioctl(sfd, IOMD_SAMPLE_IOC_IMPORT, fz_argp(t, &im));
+		close(sfd);
+		return ret;
+	}
+	x.fd = fz_desc(t, &len);
+	if (fz_pct(t, 50))
+		x.flags = IOMD_CREATE_CLOEXEC;
+	fz_mutate(t, &x, sizeof(x));
+	ret = fz_ioctl(fz_dev(t), IOMD_IOC_EXPORT_DMABUF, fz_argp(t, &x));
+	if (!ret)
+		fz_add_fd((int)x.dmabuf_fd, FZ_FD_DESC, len);
+	return ret;
+}
+
 static int fz_op_map_info(struct fz_thread *t)
 {
 	struct iomd_map_info mi = { 0 };
@@ -1578,6 +1611,9 @@ static int fz_run_op(struct fz_thread *t, int op)
 		break;
 	case FZ_MAP_INFO:
 		ret = fz_op_map_info(t);
+		break;
+	case FZ_DMABUF:
+		ret = fz_op_dmabuf(t);
 		break;
 	case FZ_BAD_IOCTL:
 		ret = fz_op_bad_ioctl(t);
