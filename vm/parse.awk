@@ -33,7 +33,14 @@
 
 BEGIN {
 	# Kernel log lines that fail the run (ERE). Keep in sync with the
-	# documentation in the Makefile's help text.
+	# documentation in README.md and docs/design.md, "Testing"; each
+	# checker's report has a sample in tests/vm/splat_test.sh. "BUG:"
+	# covers KASAN's and KFENCE's "BUG: KASAN: ...", "BUG: KFENCE: ...",
+	# DEBUG_ATOMIC_SLEEP's "BUG: sleeping function called from invalid
+	# context" and lockdep's "[ BUG: Invalid wait context ]"; UBSAN's
+	# reports are "UBSAN: <check> in <file>:<line>:<col>"; hardened usercopy,
+	# list debugging (BUG_ON_DATA_CORRUPTION) and FORTIFY_SOURCE name their
+	# finding in a line of their own before the "kernel BUG"/"WARNING:".
 	splat = "BUG:|^BUG [^ ]+ \\(|kernel BUG|WARNING:|Oops|Kernel panic" \
 		"|general protection fault|Unable to handle|stack-protector" \
 		"|blocked for more than|KASAN|UBSAN|KFENCE" \
@@ -43,7 +50,8 @@ BEGIN {
 		"|suspicious RCU usage|lock held when returning to user" \
 		"|is leaving the kernel with locks still held" \
 		"|detected stall|soft lockup|hard LOCKUP" \
-		"|list_add corruption|list_del corruption|Bad page"
+		"|list_add corruption|list_del corruption|Bad page" \
+		"|usercopy: |detected buffer overflow|field-spanning write"
 	passed = failed = skipped = 0
 	nfile = 0
 	in_test = in_dmesg = in_kmemleak = 0
