@@ -54,7 +54,8 @@ BEGIN {
 		"|usercopy: |detected buffer overflow|field-spanning write"
 	passed = failed = skipped = 0
 	nfile = 0
-	in_test = in_dmesg = in_kmemleak = 0
+	in_test = in_dmesg = in_kmemleak = in_kfence = 0
+	kf_allocs = kf_iomd = ""
 	began = done = 0
 	init_started = 0
 	nsplat = 0
@@ -110,6 +111,8 @@ function results_line(l,    w) {
 		if (w[1] == "IOMDVM-DMESG-END") { in_dmesg = 0; return }
 		if (w[1] == "IOMDVM-KMEMLEAK-BEGIN") { in_kmemleak = 1; return }
 		if (w[1] == "IOMDVM-KMEMLEAK-END") { in_kmemleak = 0; return }
+		if (w[1] == "IOMDVM-KFENCE-BEGIN") { in_kfence = 1; return }
+		if (w[1] == "IOMDVM-KFENCE-END") { in_kfence = 0; return }
 	}
 	if (in_test)
 		tap_line(l)
@@ -117,6 +120,17 @@ function results_line(l,    w) {
 		dmesg_line(strip_time(l))
 	else if (in_kmemleak)
 		scan_log(l, "")
+	else if (in_kfence)
+		kfence_line(l)
+}
+
+# KFENCE's statistics (vm/init, debug kernel): shown, to tell that it
+# sampled; its reports are in the kernel log.
+function kfence_line(l) {
+	if (l ~ /^total allocations: /)
+		kf_allocs = substr(l, 20)
+	else if (l ~ /^iomd zone objects: /)
+		kf_iomd = substr(l, 20)
 }
 
 # field(LINE, KEY): value of KEY=value in a marker line
@@ -327,6 +341,10 @@ END {
 		for (i = 1; i <= nk_fail; i++)
 			print "         " k_failed[i]
 	}
+	if (kf_allocs != "")
+		print "    kfence: " kf_allocs " allocations guarded, " \
+			(kf_iomd == "" ? "?" : kf_iomd) \
+			" slots last held iomd zone objects"
 	# Programs the VM never got to (it died, was killed, or the module did not
 	# load).
 	if (tests_list != "" && mode == "check") {
