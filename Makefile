@@ -95,5 +95,6 @@ help:
 	@echo
 	@echo 'Logs of a run: $(BUILD)/vm/<kernel>/{console.log,results.log,dmesg.log,build.log}'
 	@echo '  (and {console,results,qemu}.log.1 of a boot retried)'
-	@echo 'Self-test of the retry logic (make check runs it first): tests/vm/retry_test.sh'
+	@echo 'Self-tests of the runner (make check runs them first): tests/vm/retry_test.sh (retries),'
+	@echo '  tests/vm/splat_test.sh (kernel-log reports that fail a run)'
 	@echo 'Benchmark report: $(BUILD)/bench/{report.txt,report.md,results.json,cost-per-page.png} (docs/benchmarks.md)'

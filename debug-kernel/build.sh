@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build.sh [CACHE]: build iomd's debug kernel (KASAN, kmemleak, lockdep,
-# fault injection, KUnit) from Debian's linux-source-6.12 with the
-# fragment in ./config, and print the directory holding it.  The result is
-# cached under CACHE (default $IOMD_CACHE or ~/.cache/iomd), keyed by the
-# source tarball and the fragment, so only the first run pays the ~10
-# minutes.  The directory has bzImage and a build tree for external
-# modules (make -C <dir>/linux M=...).
+# build.sh [CACHE]: build iomd's debug kernel (KASAN, KFENCE, UBSAN,
+# kmemleak, lockdep, fault injection, KUnit, distribution hardening) from
+# Debian's linux-source-6.12 with the fragment in ./config, and print the
+# directory holding it.  The result is cached under CACHE (default
+# $IOMD_CACHE or ~/.cache/iomd), keyed by the source tarball and the
+# fragment, so only the first run pays the ~10 minutes.  The directory
+# has bzImage and a build tree for external modules (make -C <dir>/linux
+# M=...).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,14 +41,22 @@ mkdir -p "$dir"
 	scripts/kconfig/merge_config.sh -m .config "$here/config"
 	make olddefconfig
 	# A fragment line that did not survive olddefconfig is a broken
-	# debug kernel: fail instead of testing with a checker missing.
+	# debug kernel: fail instead of testing with a checker missing (or
+	# one the fragment turns off turned on by a default).
 	missing=0
 	while IFS= read -r line; do
-		case "$line" in CONFIG_*=y) ;; *) continue ;; esac
-		if ! grep -qx "$line" .config; then
-			echo "debug-kernel: $line did not stick" >&2
-			missing=1
-		fi
+		case "$line" in
+		CONFIG_*=*)
+			grep -qxF "$line" .config && continue ;;
+		"# CONFIG_"*" is not set")
+			opt=${line#"# "}
+			opt=${opt%" is not set"}
+			grep -q "^$opt=" .config || continue ;;
+		*)
+			continue ;;
+		esac
+		echo "debug-kernel: $line did not stick" >&2
+		missing=1
 	done < "$here/config"
 	[ "$missing" = 0 ]
 	make -j"$(nproc)" bzImage

@@ -48,9 +48,10 @@ endef
 $(eval $(call debian_kernel,6.1,6.1.*-amd64))
 $(eval $(call debian_kernel,6.12,6.12.*-amd64))
 
-# The debug kernel: 6.12 with KASAN, kmemleak, lockdep, fault injection and
-# KUnit, built from Debian's linux-source-6.12 by debug-kernel/build.sh and
-# cached outside the tree (about 10-20 minutes the first time).
+# The debug kernel: 6.12 with KASAN, KFENCE, UBSAN, kmemleak, lockdep, fault
+# injection, KUnit and distribution hardening (debug-kernel/config), built
+# from Debian's linux-source-6.12 by debug-kernel/build.sh and cached
+# outside the tree (about 10-20 minutes the first time).
 DEBUG_DIR = $(eval DEBUG_DIR := $(shell debug-kernel/build.sh))$(DEBUG_DIR)
 $(eval $(call custom_kernel,debug,$$(DEBUG_DIR)/linux,$$(DEBUG_DIR)/bzImage))
 # linux-source-6.12 and the tools its build needs:

@@ -33,7 +33,14 @@
 
 BEGIN {
 	# Kernel log lines that fail the run (ERE). Keep in sync with the
-	# documentation in the Makefile's help text.
+	# documentation in README.md and docs/design.md, "Testing"; each
+	# checker's report has a sample in tests/vm/splat_test.sh. "BUG:"
+	# covers KASAN's and KFENCE's "BUG: KASAN: ...", "BUG: KFENCE: ...",
+	# DEBUG_ATOMIC_SLEEP's "BUG: sleeping function called from invalid
+	# context" and lockdep's "[ BUG: Invalid wait context ]"; UBSAN's
+	# reports are "UBSAN: <check> in <file>:<line>:<col>"; hardened usercopy,
+	# list debugging (BUG_ON_DATA_CORRUPTION) and FORTIFY_SOURCE name their
+	# finding in a line of their own before the "kernel BUG"/"WARNING:".
 	splat = "BUG:|^BUG [^ ]+ \\(|kernel BUG|WARNING:|Oops|Kernel panic" \
 		"|general protection fault|Unable to handle|stack-protector" \
 		"|blocked for more than|KASAN|UBSAN|KFENCE" \
@@ -43,10 +50,12 @@ BEGIN {
 		"|suspicious RCU usage|lock held when returning to user" \
 		"|is leaving the kernel with locks still held" \
 		"|detected stall|soft lockup|hard LOCKUP" \
-		"|list_add corruption|list_del corruption|Bad page"
+		"|list_add corruption|list_del corruption|Bad page" \
+		"|usercopy: |detected buffer overflow|field-spanning write"
 	passed = failed = skipped = 0
 	nfile = 0
-	in_test = in_dmesg = in_kmemleak = 0
+	in_test = in_dmesg = in_kmemleak = in_kfence = 0
+	kf_allocs = kf_iomd = ""
 	began = done = 0
 	init_started = 0
 	nsplat = 0
@@ -102,6 +111,8 @@ function results_line(l,    w) {
 		if (w[1] == "IOMDVM-DMESG-END") { in_dmesg = 0; return }
 		if (w[1] == "IOMDVM-KMEMLEAK-BEGIN") { in_kmemleak = 1; return }
 		if (w[1] == "IOMDVM-KMEMLEAK-END") { in_kmemleak = 0; return }
+		if (w[1] == "IOMDVM-KFENCE-BEGIN") { in_kfence = 1; return }
+		if (w[1] == "IOMDVM-KFENCE-END") { in_kfence = 0; return }
 	}
 	if (in_test)
 		tap_line(l)
@@ -109,6 +120,17 @@ function results_line(l,    w) {
 		dmesg_line(strip_time(l))
 	else if (in_kmemleak)
 		scan_log(l, "")
+	else if (in_kfence)
+		kfence_line(l)
+}
+
+# KFENCE's statistics (vm/init, debug kernel): shown, to tell that it
+# sampled; its reports are in the kernel log.
+function kfence_line(l) {
+	if (l ~ /^total allocations: /)
+		kf_allocs = substr(l, 20)
+	else if (l ~ /^iomd zone objects: /)
+		kf_iomd = substr(l, 20)
 }
 
 # field(LINE, KEY): value of KEY=value in a marker line
@@ -319,6 +341,10 @@ END {
 		for (i = 1; i <= nk_fail; i++)
 			print "         " k_failed[i]
 	}
+	if (kf_allocs != "")
+		print "    kfence: " kf_allocs " allocations guarded, " \
+			(kf_iomd == "" ? "?" : kf_iomd) \
+			" slots last held iomd zone objects"
 	# Programs the VM never got to (it died, was killed, or the module did not
 	# load).
 	if (tests_list != "" && (mode == "check" || mode == "fuzz")) {

@@ -2,9 +2,10 @@
 # run.sh MODE KERNEL...
 #
 # Host side of `make check` and `make demo`. Mode check first runs the
-# runner's self-test (tests/vm/retry_test.sh, host only, under a second; a
-# failure counts one failure). Then for each kernel, in order (one at a
-# time: the machines have 2 cores, and build and boot compete for them):
+# runner's self-tests (tests/vm/*_test.sh: the retry logic, the kernel-log
+# report detector; host only, under a second each; a failure counts one
+# failure each). Then for each kernel, in order (one at a time: the
+# machines have 2 cores, and build and boot compete for them):
 #   1. build the modules with $KMOD_BUILD KDIR build/kernel/NAME,
 #   2. pack an initramfs with them and the user-space programs,
 #   3. boot the kernel under QEMU (vm/boot.sh), which loads the modules, runs
@@ -149,18 +150,22 @@ summary=
 
 # The retry decision and the verdict must agree on what "never reached
 # /init" means; a broken decision would hide real failures or retry none.
+# The verdict must know every checker's report (splat_test.sh).
 if [ "$mode" = check ]; then
-	selftest=$(dirname "$here")/tests/vm/retry_test.sh
-	if out=$("$selftest" 2>&1); then
-		echo "runner self-test (tests/vm/retry_test.sh):" \
-			"$(echo "$out" | grep -c '^ok') checks ok"
-	else
-		echo "runner self-test (tests/vm/retry_test.sh): FAIL"
-		echo "$out" | sed 's/^/         | /'
-		total_fail=1
-		summary="
-    runner self-test: FAIL"
-	fi
+	for selftest in "$(dirname "$here")"/tests/vm/*_test.sh; do
+		[ -e "$selftest" ] || continue
+		st=tests/vm/${selftest##*/}
+		if out=$("$selftest" 2>&1); then
+			echo "runner self-test ($st):" \
+				"$(echo "$out" | grep -c '^ok') checks ok"
+		else
+			echo "runner self-test ($st): FAIL"
+			echo "$out" | sed 's/^/         | /'
+			total_fail=$((total_fail + 1))
+			summary="$summary
+    runner self-test $st: FAIL"
+		fi
+	done
 fi
 
 for spec in "$@"; do
