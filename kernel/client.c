@@ -350,6 +350,22 @@ static int iomd_ioc_reason(struct iomd_client *client, void __user *uarg,
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
+static int iomd_ioc_version(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_version arg;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!iomd_zeroed(&arg, sizeof(arg)))
+		return iomd_fail(why, -EINVAL,
+				 "flags, outputs and reserved fields must be zero");
+	arg.abi = IOMD_ABI_VERSION;
+	arg.major = IOMD_VERSION_MAJOR;
+	arg.minor = IOMD_VERSION_MINOR;
+	arg.patch = IOMD_VERSION_PATCH;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
 /* Module-wide figures tell about other users' activity: admins only. */
 static int iomd_admin_check(const char *what, struct iomd_why *why)
 {
@@ -653,6 +669,9 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case IOMD_IOC_MAP_INFO:
 		ret = iomd_ioc_map_info(uarg, &why);
+		break;
+	case IOMD_IOC_VERSION:
+		ret = iomd_ioc_version(uarg, &why);
 		break;
 	default:
 		ret = iomd_fail(&why, -ENOTTY, "unknown ioctl 0x%x", cmd);

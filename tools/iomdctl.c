@@ -25,11 +25,14 @@ struct iomd_ctl_cmd {
 static int cmd_stats(int argc, char **argv);
 static int cmd_zprint(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
 
 static const struct iomd_ctl_cmd commands[] = {
 	{ "stats", cmd_stats, "print the module-wide counters" },
 	{ "zprint", cmd_zprint,
 	  "print every zone's statistics, like macOS zprint [NAME]" },
+	{ "version", cmd_version,
+	  "print the versions of iomdctl, libiomd and the module" },
 	{ "help", cmd_help, "show this help" },
 };
 
@@ -42,8 +45,7 @@ static int open_device(void)
 	int fd = iomd_open();
 
 	if (fd < 0)
-		fprintf(stderr, "iomdctl: cannot open %s: %s\n",
-			IOMD_DEVICE_PATH, strerror(-fd));
+		fprintf(stderr, "iomdctl: %s\n", iomd_open_error());
 	return fd;
 }
 
@@ -159,13 +161,48 @@ static int cmd_zprint(int argc, char **argv)
 	return argc == 2 && !shown ? EXIT_FAILED : EXIT_OK;
 }
 
+/*
+ * iomdctl's own release, libiomd's (the same VERSION file built both) and
+ * the module's, with the ABI levels.  A module that is not loaded is said
+ * so, and is not an error: the tool's and library's versions are still
+ * worth printing.
+ */
+static int cmd_version(int argc, char **argv)
+{
+	struct iomd_version v;
+	int fd, ret;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: iomdctl --version\n");
+		return EXIT_USAGE;
+	}
+	printf("iomdctl %s\n", IOMD_VERSION);
+	printf("libiomd %s (ABI %u)\n", iomd_library_version(),
+	       IOMD_ABI_VERSION);
+	fd = iomd_open();
+	if (fd < 0) {
+		printf("module: %s\n", iomd_open_error());
+		return EXIT_OK;
+	}
+	ret = iomd_version(fd, &v);
+	iomd_close(fd);
+	if (ret < 0) {
+		printf("module: IOMD_IOC_VERSION: %s\n", strerror(-ret));
+		return EXIT_FAILED;
+	}
+	printf("module %u.%u.%u (ABI %u)\n", v.major, v.minor, v.patch, v.abi);
+	return EXIT_OK;
+}
+
 static void print_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: iomdctl <command> [args]\n\ncommands:\n");
+	fprintf(f, "usage: iomdctl [-h|--help] [-V|--version] <command> [args]\n\ncommands:\n");
 	for (i = 0; i < NR_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nSee iomdctl(8).\n");
 }
 
 static int cmd_help(int argc, char **argv)
@@ -184,6 +221,10 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return cmd_help(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
+		return cmd_version(argc - 1, argv + 1);
 	for (i = 0; i < NR_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

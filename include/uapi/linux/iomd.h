@@ -717,6 +717,42 @@ struct iomd_segments {
 	__u64 reserved[2];
 };
 
+/*
+ * The ABI level this header describes.  It grows by one whenever the ABI
+ * changes in a way an older library or program could not cope with; new
+ * ioctls and new flags that default to the old behaviour do not change
+ * it.  A library checks it with IOMD_IOC_VERSION before anything else.
+ */
+#define IOMD_ABI_VERSION	1
+
+/**
+ * struct iomd_version - argument of IOMD_IOC_VERSION
+ * @flags:	in: must be zero.
+ * @abi:	out: the ABI level the module speaks (its IOMD_ABI_VERSION);
+ *		0 on input.
+ * @major:	out: the module's release, major number (the VERSION file
+ *		it was built from, also /sys/module/iomd/version); 0 on
+ *		input.
+ * @minor:	out: minor number of the release; 0 on input.
+ * @patch:	out: patch level of the release; 0 on input.
+ * @reserved0:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * Which module is behind /dev/iomd, for a library or tool that must not
+ * talk to a module whose ABI it does not know.  Needs no privilege and
+ * works on every open /dev/iomd.  Errors: EINVAL (non-zero @flags,
+ * outputs or reserved fields), EFAULT.
+ */
+struct iomd_version {
+	__u32 flags;
+	__u32 abi;
+	__u32 major;
+	__u32 minor;
+	__u32 patch;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 #define IOMD_IOC_MAGIC		0xB6
 
 #define IOMD_IOC_BUFFER_CREATE	_IOWR(IOMD_IOC_MAGIC, 0x01, struct iomd_buffer_create)
@@ -736,6 +772,7 @@ struct iomd_segments {
 #define IOMD_IOC_MULTI		_IOWR(IOMD_IOC_MAGIC, 0x0f, struct iomd_multi_create)
 #define IOMD_IOC_SEGMENTS	_IOWR(IOMD_IOC_MAGIC, 0x10, struct iomd_segments)
 #define IOMD_IOC_MAP_INFO	_IOWR(IOMD_IOC_MAGIC, 0x11, struct iomd_map_info)
+#define IOMD_IOC_VERSION	_IOWR(IOMD_IOC_MAGIC, 0x12, struct iomd_version)
 
 /*
  * mmap() on a descriptor fd maps the descriptor's memory, whole pages,
