@@ -8,6 +8,9 @@
 #   make deps         install the Debian packages everything needs
 #   make lint         checkpatch --strict on all C files + sparse on the module
 #   make bench        benchmark suite: 3 boots of 6.12, report in build/bench/
+#   make install      module (KVER=$(uname -r)), libiomd, headers, iomd.pc,
+#                     iomdctl, man pages, udev rule; DESTDIR, PREFIX honoured
+#   make uninstall    remove what make install installed
 #   make clean        remove build/
 #   make help         settings and details
 #
@@ -31,6 +34,9 @@ include mk/kernel.mk
 # smoke test to the VM's programs).
 include mk/bench.mk
 include mk/vm.mk
+# make install/uninstall (after kernel.mk and user.mk, whose outputs it
+# installs).
+include mk/install.mk
 
 # Debian packages (groups of scripts/deps.sh) make lint needs: checkpatch
 # and sparse, and the kernels it runs sparse against. deps_check & co. are
@@ -65,7 +71,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,13s/^# \{0,1\}//p' Makefile
+	@sed -n '3,16s/^# \{0,1\}//p' Makefile
 	@echo
 	@echo 'Settings (make VAR=value ...), current values shown:'
 	@echo '  KERNELS=$(KERNELS)   kernels for check/modules/lint; known: $(KERNEL_NAMES)'

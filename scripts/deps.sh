@@ -6,6 +6,8 @@
 #   GROUPs:  base   build + run the VM tests (make check, make demo)
 #            lint   checkpatch + sparse (make lint)
 #            debug  build the debug kernel from linux-source-6.12
+#            pkg    install and packaging checks (make install-check,
+#                   make dkms-check, make deb): DKMS, debhelper, pkg-config
 #            all    every group (default; what `make deps` installs)
 #
 # First a quick dpkg-query check, so this is a no-op (and needs no root) when
@@ -23,6 +25,7 @@ base="qemu-system-x86 busybox-static cpio gzip kmod gcc make libc6-dev
 lint="sparse perl xz-utils linux-source-6.12"
 debug="linux-source-6.12 bc flex bison libelf-dev libssl-dev dwarves rsync
        xz-utils"
+pkg="dkms debhelper dh-dkms dpkg-dev fakeroot pkgconf binutils"
 
 auto=false
 if [ "${1:-}" = --auto ]; then
@@ -37,7 +40,8 @@ for group in "$@"; do
 	base) wanted="$wanted $base" ;;
 	lint) wanted="$wanted $lint" ;;
 	debug) wanted="$wanted $debug" ;;
-	all) wanted="$wanted $base $lint $debug sparse" ;;
+	pkg) wanted="$wanted $pkg" ;;
+	all) wanted="$wanted $base $lint $debug $pkg" ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

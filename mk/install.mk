@@ -1,0 +1,156 @@
+# mk/install.mk: `make install` and `make uninstall`.
+#
+# Installs, under $(DESTDIR) (empty: this machine; a directory: a staging
+# root, as packagers use):
+#
+#   /lib/modules/$(KVER)/updates/iomd.ko   the module, built for KVER; then
+#                                 depmod, unless DESTDIR is set
+#   $(INCLUDEDIR)/libiomd.h, $(INCLUDEDIR)/linux/iomd.h
+#                                 the library's header and the ABI
+#   $(IOMD_KINCLUDEDIR)/linux/iomd.h, .../uapi/linux/iomd.h
+#                                 the in-kernel API, for drivers
+#                                 (-I$(IOMD_KINCLUDEDIR))
+#   $(IOMD_SYMVERSDIR)/$(KVER)/Module.symvers
+#                                 iomd's exported symbols, for drivers'
+#                                 KBUILD_EXTRA_SYMBOLS
+#   $(LIBDIR)/libiomd.a, libiomd.so.MAJOR.MINOR.PATCH, the soname link
+#                                 libiomd.so.1 and the link libiomd.so
+#   $(PKGCONFIGDIR)/iomd.pc       pkg-config --cflags --libs iomd; its
+#                                 variables kernel_includedir and
+#                                 symversdir point drivers at the above
+#   $(BINDIR)/iomdctl             the tool (dynamically linked)
+#   $(MANDIR)/man{3,4,8,9}/       the manual pages (make man)
+#   $(UDEVRULESDIR)/60-iomd.rules /dev/iomd for group iomd
+#
+# make install-user installs everything but the module (no kernel needed);
+# make install-module the module, Module.symvers and the kernel headers.
+# make install-check stages an install and uses it as a packager and a
+# driver author would (scripts/install-check.sh).
+
+PREFIX		?= /usr/local
+DESTDIR		?=
+BINDIR		?= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+MANDIR		?= $(PREFIX)/share/man
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+UDEVRULESDIR	?= /etc/udev/rules.d
+IOMD_KINCLUDEDIR ?= $(INCLUDEDIR)/iomd/kernel
+IOMD_SYMVERSDIR	?= $(LIBDIR)/iomd
+# The kernel the module is built and installed for; its build tree.
+KVER		?= $(shell uname -r)
+KDIR		?= /lib/modules/$(KVER)/build
+MODDIR		?= /lib/modules/$(KVER)/updates
+INSTALL		?= install
+DEPMOD		?= depmod
+
+# Where install-module takes iomd.ko and src/Module.symvers from: a
+# directory kernel/build.sh filled (IOMD_PREBUILT=build/kernel/6.12 reuses
+# make check's build); by default it builds them there first.
+IOMD_PREBUILT	?=
+INSTALL_KBUILD	= $(or $(IOMD_PREBUILT),$(BUILD)/install/kernel/$(KVER))
+
+.PHONY: install install-user install-module uninstall install-check install-lib \
+	install-headers install-tools install-man install-udev
+
+install: install-user install-module
+
+install-user: install-lib install-headers install-tools install-man \
+	install-udev
+
+$(USER_BUILD)/iomd.pc: mk/install.mk VERSION
+	@mkdir -p $(@D)
+	printf '%s\n' \
+		'prefix=$(PREFIX)' \
+		'libdir=$(LIBDIR)' \
+		'includedir=$(INCLUDEDIR)' \
+		'# For drivers: -I$${kernel_includedir}, and' \
+		'# KBUILD_EXTRA_SYMBOLS=$${symversdir}/<kernel release>/Module.symvers' \
+		'kernel_includedir=$(IOMD_KINCLUDEDIR)' \
+		'symversdir=$(IOMD_SYMVERSDIR)' \
+		'' \
+		'Name: iomd' \
+		'Description: libiomd, user-space access to iomd memory descriptors' \
+		'Version: $(IOMD_VERSION)' \
+		'Libs: -L$${libdir} -liomd' \
+		'Cflags: -I$${includedir}' >$@
+
+# The tool as installed: linked against the shared library (the VM's copy
+# in build/user/iomdctl is static).
+$(USER_BUILD)/dyn/iomdctl: $(USER_OBJ)/tools/iomdctl.o $(USER_SOLIB)
+	@mkdir -p $(@D)
+	$(USER_CC) $(USER_BASE_CFLAGS) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ \
+		$< -L$(USER_BUILD) -liomd
+
+install-lib: $(USER_LIB) $(USER_SOLIB) $(USER_BUILD)/iomd.pc
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 $(USER_LIB) $(DESTDIR)$(LIBDIR)/
+	$(INSTALL) -m 755 $(USER_SOLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(USER_SOLIB)) \
+		$(DESTDIR)$(LIBDIR)/libiomd.so.$(LIBIOMD_SOVERSION)
+	ln -sf libiomd.so.$(LIBIOMD_SOVERSION) $(DESTDIR)$(LIBDIR)/libiomd.so
+	$(INSTALL) -m 644 $(USER_BUILD)/iomd.pc $(DESTDIR)$(PKGCONFIGDIR)/
+
+install-headers:
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(IOMD_KINCLUDEDIR)/linux \
+		$(DESTDIR)$(IOMD_KINCLUDEDIR)/uapi/linux
+	$(INSTALL) -m 644 lib/include/libiomd.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 644 include/uapi/linux/iomd.h $(DESTDIR)$(INCLUDEDIR)/linux/
+	$(INSTALL) -m 644 include/linux/iomd.h $(DESTDIR)$(IOMD_KINCLUDEDIR)/linux/
+	$(INSTALL) -m 644 include/uapi/linux/iomd.h \
+		$(DESTDIR)$(IOMD_KINCLUDEDIR)/uapi/linux/
+
+install-tools: $(USER_BUILD)/dyn/iomdctl
+	$(INSTALL) -d $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 755 $< $(DESTDIR)$(BINDIR)/iomdctl
+
+# Pages that `make man` made (none if it was not run: then none installed).
+install-man: $(if $(MAN_PAGES),$(MAN_PAGES))
+	@set -e; for page in $(MAN_PAGES); do \
+		sec=$${page##*.}; \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$sec; \
+		echo "  INSTALL $(MANDIR)/man$$sec/$${page##*/}"; \
+		$(INSTALL) -m 644 $$page $(DESTDIR)$(MANDIR)/man$$sec/; \
+	done
+
+install-udev:
+	$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR)
+	$(INSTALL) -m 644 udev/60-iomd.rules $(DESTDIR)$(UDEVRULESDIR)/
+
+# iomd.ko alone (IOMD_EXTRAS=0), built by kernel/build.sh for KVER.
+install-module: install-headers
+	@if [ ! -d '$(KDIR)' ]; then \
+		echo "install: no kernel build tree $(KDIR); install the headers of $(KVER) or set KVER=<release>" >&2; \
+		exit 1; \
+	fi
+	$(if $(IOMD_PREBUILT),,IOMD_EXTRAS=0 $(KMOD_BUILD) '$(KDIR)' '$(abspath $(INSTALL_KBUILD))')
+	$(INSTALL) -d $(DESTDIR)$(MODDIR) $(DESTDIR)$(IOMD_SYMVERSDIR)/$(KVER)
+	$(INSTALL) -m 644 $(INSTALL_KBUILD)/iomd.ko $(DESTDIR)$(MODDIR)/
+	$(INSTALL) -m 644 $(INSTALL_KBUILD)/src/Module.symvers \
+		$(DESTDIR)$(IOMD_SYMVERSDIR)/$(KVER)/
+	$(if $(DESTDIR),@echo "  (staging into $(DESTDIR): depmod not run)",$(DEPMOD) -a $(KVER))
+
+uninstall:
+	rm -f $(DESTDIR)$(MODDIR)/iomd.ko
+	rm -rf $(DESTDIR)$(IOMD_SYMVERSDIR)/$(KVER)
+	-rmdir $(DESTDIR)$(IOMD_SYMVERSDIR) 2>/dev/null
+	rm -f $(DESTDIR)$(LIBDIR)/libiomd.a $(DESTDIR)$(LIBDIR)/libiomd.so \
+		$(DESTDIR)$(LIBDIR)/libiomd.so.$(LIBIOMD_SOVERSION) \
+		$(DESTDIR)$(LIBDIR)/$(notdir $(USER_SOLIB)) \
+		$(DESTDIR)$(PKGCONFIGDIR)/iomd.pc
+	rm -f $(DESTDIR)$(INCLUDEDIR)/libiomd.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/iomd.h
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/iomd
+	rm -f $(DESTDIR)$(BINDIR)/iomdctl
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-iomd.rules
+	rm -f $(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
+	$(if $(DESTDIR),,-[ ! -d /lib/modules/$(KVER) ] || $(DEPMOD) -a $(KVER))
+
+# Stage `make install` in a temporary root for the 6.12 kernel, use it
+# (pkg-config, a program linked against libiomd.so, symbol versions, the
+# out-of-tree driver of samples/consumer/), then `make uninstall` it.
+deps_install-check = base pkg
+install-check: $(USER_TARGET)
+	@BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' scripts/install-check.sh \
+		'$(KVER_6.12)'
