@@ -154,3 +154,17 @@ deps_install-check = base pkg
 install-check: $(USER_TARGET)
 	@BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' scripts/install-check.sh \
 		'$(KVER_6.12)'
+
+# DKMS: the source tree /usr/src/iomd-VERSION (dkms.conf and the module's
+# sources), for `dkms add/build/install -m iomd -v VERSION`.
+DKMS_SRCDIR	?= /usr/src/iomd-$(IOMD_VERSION)
+
+.PHONY: dkms-source dkms-check
+dkms-source:
+	scripts/dkms-tree.sh $(DESTDIR)$(DKMS_SRCDIR)
+
+# The real `dkms add` and `dkms build` against the installed 6.1 and 6.12
+# kernels, in a temporary tree it removes (scripts/dkms-check.sh).
+deps_dkms-check = base pkg
+dkms-check:
+	@scripts/dkms-check.sh $(KVER_6.1) $(KVER_6.12)
