@@ -23,7 +23,7 @@
 #   $(UDEVRULESDIR)/60-iomd.rules /dev/iomd for group iomd
 #
 # make install-user installs everything but the module (no kernel needed);
-# make install-module the module, Module.symvers and the kernel headers.
+# make install-module the module, Module.symvers, the headers and iomd.pc.
 # make install-check stages an install and uses it as a packager and a
 # driver author would (scripts/install-check.sh).
 
@@ -82,16 +82,19 @@ $(USER_BUILD)/dyn/iomdctl: $(USER_OBJ)/tools/iomdctl.o $(USER_SOLIB)
 	$(USER_CC) $(USER_BASE_CFLAGS) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ \
 		$< -L$(USER_BUILD) -liomd
 
-install-lib: $(USER_LIB) $(USER_SOLIB) $(USER_BUILD)/iomd.pc
-	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+install-lib: $(USER_LIB) $(USER_SOLIB)
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR)
 	$(INSTALL) -m 644 $(USER_LIB) $(DESTDIR)$(LIBDIR)/
 	$(INSTALL) -m 755 $(USER_SOLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(USER_SOLIB)) \
 		$(DESTDIR)$(LIBDIR)/libiomd.so.$(LIBIOMD_SOVERSION)
 	ln -sf libiomd.so.$(LIBIOMD_SOVERSION) $(DESTDIR)$(LIBDIR)/libiomd.so
-	$(INSTALL) -m 644 $(USER_BUILD)/iomd.pc $(DESTDIR)$(PKGCONFIGDIR)/
 
-install-headers:
+# The headers and iomd.pc, which also tells drivers where iomd's kernel
+# headers and Module.symvers are.
+install-headers: $(USER_BUILD)/iomd.pc
+	$(INSTALL) -d $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 $(USER_BUILD)/iomd.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(IOMD_KINCLUDEDIR)/linux \
 		$(DESTDIR)$(IOMD_KINCLUDEDIR)/uapi/linux

@@ -56,6 +56,8 @@ USER_TEST_NAMES	:= buffer_basic buffer_map buffer_errors buffer_lifetime \
 USER_TEST_BINS	:= $(addprefix $(USER_BUILD)/tests/,$(USER_TEST_NAMES))
 # Libraries some tests link besides libiomd (liburing-dev, static too).
 $(USER_BUILD)/tests/map_interop: USER_TEST_LIBS := -luring
+# Tests the VM runs before it loads any module (tests/modprobe/*.sh).
+USER_PRELOAD_TESTS := $(USER_BUILD)/pretests/modprobe_consumer
 USER_DEMO_BIN	:= $(USER_BUILD)/iomd-demo
 USER_TOOL_BINS	:= $(USER_BUILD)/iomdctl
 
@@ -69,7 +71,13 @@ USER_TEST_SUPPORT_OBJS := $(patsubst %.c,$(USER_OBJ)/%.o, \
 
 .PHONY: user user-clean
 
-user: $(USER_TEST_BINS) $(USER_DEMO_BIN) $(USER_TOOL_BINS) $(USER_SOLIB)
+user: $(USER_TEST_BINS) $(USER_DEMO_BIN) $(USER_TOOL_BINS) $(USER_SOLIB) \
+	$(USER_PRELOAD_TESTS)
+
+$(USER_PRELOAD_TESTS): $(USER_BUILD)/pretests/%: tests/modprobe/%.sh
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod 755 $@
 
 # Static pattern rules, so that they cannot capture the including
 # Makefile's targets.  Header dependencies come from the -MMD files; -MP
