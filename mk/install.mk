@@ -50,6 +50,11 @@ DEPMOD		?= depmod
 IOMD_PREBUILT	?=
 INSTALL_KBUILD	= $(or $(IOMD_PREBUILT),$(BUILD)/install/kernel/$(KVER))
 
+# make install needs kernel-doc (linux-source-6.12) for the manual pages.
+deps_install = lint
+deps_install-user = lint
+deps_man = lint
+
 .PHONY: install install-user install-module uninstall install-check install-lib \
 	install-headers install-tools install-man install-udev
 
@@ -108,14 +113,27 @@ install-tools: $(USER_BUILD)/dyn/iomdctl
 	$(INSTALL) -d $(DESTDIR)$(BINDIR)
 	$(INSTALL) -m 755 $< $(DESTDIR)$(BINDIR)/iomdctl
 
-# Pages that `make man` made (none if it was not run: then none installed).
-install-man: $(if $(MAN_PAGES),$(MAN_PAGES))
-	@set -e; for page in $(MAN_PAGES); do \
+# The manual pages, from the kernel-doc in the sources (scripts/mkman.sh;
+# kernel-doc comes from linux-source-6.12, deps group lint): libiomd's
+# functions in section 3, the in-kernel API in 9, iomd(4), iomdctl(8).
+MAN_DIR		:= $(BUILD)/man
+MAN_SRCS	:= lib/include/libiomd.h include/linux/iomd.h \
+		   include/uapi/linux/iomd.h $(wildcard kernel/*.c) \
+		   $(wildcard man/*.in) scripts/mkman.sh VERSION
+
+.PHONY: man
+man: $(MAN_DIR)/.stamp
+$(MAN_DIR)/.stamp: $(MAN_SRCS)
+	@BUILD='$(BUILD)' scripts/mkman.sh $(MAN_DIR)
+	@touch $@
+
+install-man: $(MAN_DIR)/.stamp
+	@set -e; for page in $(MAN_DIR)/*.[0-9]; do \
 		sec=$${page##*.}; \
 		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$sec; \
-		echo "  INSTALL $(MANDIR)/man$$sec/$${page##*/}"; \
 		$(INSTALL) -m 644 $$page $(DESTDIR)$(MANDIR)/man$$sec/; \
 	done
+	@echo "  INSTALL $$(ls $(MAN_DIR)/*.[0-9] | wc -l) manual pages in $(MANDIR)"
 
 install-udev:
 	$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR)
@@ -147,13 +165,16 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/iomd
 	rm -f $(DESTDIR)$(BINDIR)/iomdctl
 	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-iomd.rules
-	rm -f $(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
+	rm -f $(DESTDIR)$(MANDIR)/man3/iomd_*.3 $(DESTDIR)$(MANDIR)/man3/libiomd.3 \
+		$(DESTDIR)$(MANDIR)/man4/iomd.4 $(DESTDIR)$(MANDIR)/man8/iomdctl.8 \
+		$(DESTDIR)$(MANDIR)/man9/iomd_*.9 \
+		$(DESTDIR)$(MANDIR)/man9/struct_iomd_*.9
 	$(if $(DESTDIR),,-[ ! -d /lib/modules/$(KVER) ] || $(DEPMOD) -a $(KVER))
 
 # Stage `make install` in a temporary root for the 6.12 kernel, use it
 # (pkg-config, a program linked against libiomd.so, symbol versions, the
 # out-of-tree driver of samples/consumer/), then `make uninstall` it.
-deps_install-check = base pkg
+deps_install-check = base pkg lint
 install-check: $(USER_TARGET)
 	@BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' scripts/install-check.sh \
 		'$(KVER_6.12)'

@@ -61,7 +61,10 @@ for f in "lib/modules/$kver/updates/iomd.ko" \
 	usr/include/iomd/kernel/uapi/linux/iomd.h \
 	usr/lib/libiomd.a "usr/lib/libiomd.so.$version" usr/lib/libiomd.so.1 \
 	usr/lib/libiomd.so usr/lib/pkgconfig/iomd.pc usr/bin/iomdctl \
-	etc/udev/rules.d/60-iomd.rules; do
+	etc/udev/rules.d/60-iomd.rules usr/share/man/man3/libiomd.3 \
+	usr/share/man/man3/iomd_open.3 usr/share/man/man4/iomd.4 \
+	usr/share/man/man8/iomdctl.8 usr/share/man/man9/iomd_buffer_create.9 \
+	usr/share/man/man9/struct_iomd_why.9; do
 	check "installed /$f" test -e "$stage/$f"
 done
 check "the module is version $version" \

@@ -179,6 +179,13 @@ struct iomd_info {
 	__u64 reserved[2];
 };
 
+/* struct iomd_rw.flags (see below) */
+#define IOMD_RW_KMAP		0x1u
+#define IOMD_RW_CACHE_SHIFT	4
+#define IOMD_RW_CACHE_MASK	(0x7u << IOMD_RW_CACHE_SHIFT)
+#define IOMD_RW_CACHE(mode)	((__u32)(mode) << IOMD_RW_CACHE_SHIFT)
+#define IOMD_RW_FLAGS		(IOMD_RW_KMAP | IOMD_RW_CACHE_MASK)
+
 /**
  * struct iomd_rw - argument of IOMD_IOC_KREAD and IOMD_IOC_KWRITE
  * @fd:		in: a descriptor fd.
@@ -207,12 +214,6 @@ struct iomd_info {
  * parts that do not meet on page boundaries), EOPNOTSUPP (not the
  * descriptor's cache mode).
  */
-#define IOMD_RW_KMAP		0x1u
-#define IOMD_RW_CACHE_SHIFT	4
-#define IOMD_RW_CACHE_MASK	(0x7u << IOMD_RW_CACHE_SHIFT)
-#define IOMD_RW_CACHE(mode)	((__u32)(mode) << IOMD_RW_CACHE_SHIFT)
-#define IOMD_RW_FLAGS		(IOMD_RW_KMAP | IOMD_RW_CACHE_MASK)
-
 struct iomd_rw {
 	__u32 fd;
 	__u32 flags;
