@@ -48,7 +48,8 @@ deps_lint = lint $(call kernel_deps,$(KERNELS))
 # and debug kernel build that their expansion starts, come later and see
 # the packages. `make check` on a fresh machine thus installs the debug
 # kernel's build tools when KERNELS has it, not only the VM's packages.
-auto_deps := $(sort $(foreach g,$(MAKECMDGOALS),$(deps_$(g))))
+# IOMD_NO_DEPS=1 (debian/rules) installs nothing.
+auto_deps := $(if $(IOMD_NO_DEPS),,$(sort $(foreach g,$(MAKECMDGOALS),$(deps_$(g)))))
 ifneq ($(auto_deps),)
 ifneq ($(shell scripts/deps.sh --auto $(auto_deps) >&2 && echo ok),ok)
 $(error missing Debian packages could not be installed; run 'make deps' as root)

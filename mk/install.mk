@@ -51,9 +51,9 @@ IOMD_PREBUILT	?=
 INSTALL_KBUILD	= $(or $(IOMD_PREBUILT),$(BUILD)/install/kernel/$(KVER))
 
 # make install needs kernel-doc (linux-source-6.12) for the manual pages.
-deps_install = lint
-deps_install-user = lint
-deps_man = lint
+deps_install = man
+deps_install-user = man
+deps_man = man
 
 .PHONY: install install-user install-module uninstall install-check install-lib \
 	install-headers install-tools install-man install-udev
@@ -174,7 +174,7 @@ uninstall:
 # Stage `make install` in a temporary root for the 6.12 kernel, use it
 # (pkg-config, a program linked against libiomd.so, symbol versions, the
 # out-of-tree driver of samples/consumer/), then `make uninstall` it.
-deps_install-check = base pkg lint
+deps_install-check = base pkg man
 install-check: $(USER_TARGET)
 	@BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' scripts/install-check.sh \
 		'$(KVER_6.12)'
@@ -192,3 +192,18 @@ dkms-source:
 deps_dkms-check = base pkg
 dkms-check:
 	@scripts/dkms-check.sh $(KVER_6.1) $(KVER_6.12)
+
+# Debian packages: iomd-dkms, libiomd1, libiomd-dev, iomd-tools, built by
+# dpkg-buildpackage -b -us -uc in a copy of the tree under $(DEB_DIR)
+# (scripts/mkdeb.sh); the .deb files land in $(DEB_DIR).  deb-check
+# installs them (dpkg -i), uses them and purges them (scripts/deb-check.sh).
+DEB_DIR		:= $(BUILD)/deb
+deps_deb = pkg man
+deps_deb-check = pkg man
+
+.PHONY: deb deb-check
+deb:
+	@scripts/mkdeb.sh $(DEB_DIR)
+
+deb-check: deb
+	@scripts/deb-check.sh $(DEB_DIR)

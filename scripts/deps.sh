@@ -6,6 +6,7 @@
 #   GROUPs:  base   build + run the VM tests (make check, make demo)
 #            lint   checkpatch + sparse (make lint)
 #            debug  build the debug kernel from linux-source-6.12
+#            man    kernel-doc for the manual pages (make man, make install)
 #            pkg    install and packaging checks (make install-check,
 #                   make dkms-check, make deb): DKMS, debhelper, pkg-config
 #            all    every group (default; what `make deps` installs)
@@ -25,7 +26,8 @@ base="qemu-system-x86 busybox-static cpio gzip kmod gcc make libc6-dev
 lint="sparse perl xz-utils linux-source-6.12"
 debug="linux-source-6.12 bc flex bison libelf-dev libssl-dev dwarves rsync
        xz-utils"
-pkg="dkms debhelper dh-dkms dpkg-dev fakeroot pkgconf binutils"
+man="linux-source-6.12 perl xz-utils"
+pkg="dkms debhelper dh-dkms dpkg-dev fakeroot pkgconf binutils adduser"
 
 auto=false
 if [ "${1:-}" = --auto ]; then
@@ -40,6 +42,7 @@ for group in "$@"; do
 	base) wanted="$wanted $base" ;;
 	lint) wanted="$wanted $lint" ;;
 	debug) wanted="$wanted $debug" ;;
+	man) wanted="$wanted $man" ;;
 	pkg) wanted="$wanted $pkg" ;;
 	all) wanted="$wanted $base $lint $debug $pkg" ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;

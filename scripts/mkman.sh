@@ -24,8 +24,13 @@ build=${BUILD:-build}
 kd=$build/tools/scripts/kernel-doc
 tarball=/usr/src/linux-source-6.12.tar.xz
 version=$(cat VERSION)
-# The date of the last commit, so that a rebuild gives the same pages.
-date=$(git log -1 --format=%cs 2>/dev/null || date -u +%Y-%m-%d)
+# The date of the last commit (or dpkg's SOURCE_DATE_EPOCH, from
+# debian/changelog), so that a rebuild gives the same pages.
+if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
+	date=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)
+else
+	date=$(git log -1 --format=%cs 2>/dev/null || date -u +%Y-%m-%d)
+fi
 
 if [ ! -f "$kd" ]; then
 	echo "  EXTRACT kernel-doc from $tarball (once)"
