@@ -418,6 +418,13 @@ int iomd_reason(int iomd_fd, int fd, char *buf, size_t size)
 	/* A reason longer than 4 GiB is not plausible; just truncate. */
 	arg.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	arg.buf = (uint64_t)(uintptr_t)buf;
+	/* Without /dev/iomd, the descriptor fd answers for itself. */
+	if (iomd_fd < 0) {
+		if (fd < 0)
+			return -EBADF;
+		arg.fd = IOMD_REASON_CLIENT;
+		iomd_fd = fd;
+	}
 	ret = iomd_ioctl(iomd_fd, IOMD_IOC_REASON, &arg);
 	if (ret < 0)
 		return ret;

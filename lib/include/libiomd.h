@@ -265,7 +265,9 @@ const char *iomd_cache_name(uint32_t mode);
 
 /**
  * iomd_reason() - fetch the reason of the last failure (IOMD_IOC_REASON)
- * @iomd_fd: /dev/iomd file descriptor.
+ * @iomd_fd: /dev/iomd file descriptor, or a negative value to ask the
+ *	descriptor @fd itself (a process that was passed a descriptor fd
+ *	needs no /dev/iomd to learn why an mmap() of it failed).
  * @fd: a descriptor fd for the last failed operation on that descriptor
  *	(such as mmap()), or any negative value for the last failed ioctl on
  *	@iomd_fd itself.
@@ -276,7 +278,8 @@ const char *iomd_cache_name(uint32_t mode);
  * Reading a reason does not clear it.
  *
  * Return: the positive errno value of that failure, 0 if nothing failed,
- * or -errno if the reason could not be read.
+ * or -errno if the reason could not be read (-EBADF when both fds are
+ * negative).
  */
 int iomd_reason(int iomd_fd, int fd, char *buf, size_t size);
 

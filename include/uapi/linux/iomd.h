@@ -8,7 +8,7 @@
  * must every flag bit not defined here and every output field on input:
  * otherwise the ioctl fails with EINVAL.  An ioctl the driver does not
  * know (including a known number with the wrong argument size, or any
- * ioctl on a descriptor fd) fails with ENOTTY.
+ * ioctl on a descriptor fd but IOMD_IOC_REASON) fails with ENOTTY.
  *
  * Model (after I/O Kit): a *descriptor* names memory.  A *buffer*
  * descriptor allocates its own page-aligned, page-rounded, zero-filled
@@ -230,7 +230,9 @@ struct iomd_rw {
  * struct iomd_reason - argument of IOMD_IOC_REASON
  * @fd:		in: IOMD_REASON_CLIENT for the last failed ioctl on this
  *		/dev/iomd file, or a descriptor fd for the last failed
- *		operation on that descriptor (such as mmap).
+ *		operation on that descriptor (such as mmap).  Issued on a
+ *		descriptor fd itself, which needs no /dev/iomd, @fd must be
+ *		IOMD_REASON_CLIENT and the answer is that descriptor's.
  * @size:	in: bytes available at @buf.
  * @buf:	in: where to store the reason, a NUL-terminated string,
  *		truncated to @size; the empty string when nothing failed.
@@ -240,7 +242,8 @@ struct iomd_rw {
  *		input.
  * @reserved:	must be zero.
  *
- * Reading a reason does not clear it.  Errors: EBADF, EBADFD, EINVAL,
+ * Reading a reason does not clear it.  Errors: EBADF, EBADFD, EINVAL
+ * (on a descriptor fd, also an @fd other than IOMD_REASON_CLIENT),
  * EFAULT.
  */
 struct iomd_reason {
