@@ -207,3 +207,15 @@ deb:
 
 deb-check: deb
 	@scripts/deb-check.sh $(DEB_DIR)
+
+# The tests, as a selftest directory for a machine with the module loaded
+# (tests/iomd-selftests.sh runs them, KTAP): the static test programs in
+# $(SELFTESTDIR), the runner as $(BINDIR)/iomd-selftests.
+SELFTESTDIR	?= $(PREFIX)/lib/iomd/selftests
+
+.PHONY: install-tests
+install-tests: $(USER_TEST_BINS)
+	$(INSTALL) -d $(DESTDIR)$(SELFTESTDIR) $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 755 $(USER_TEST_BINS) $(DESTDIR)$(SELFTESTDIR)/
+	$(INSTALL) -m 755 tests/iomd-selftests.sh \
+		$(DESTDIR)$(BINDIR)/iomd-selftests

@@ -22,6 +22,9 @@ int iomd_test_open(void)
 {
 	int fd = iomd_open();
 
+	/* No module here: nothing to test, which is not a failure. */
+	if (fd == -ENOENT || fd == -ENXIO || fd == -ENODEV)
+		iomd_tap_skip_all(iomd_open_error());
 	if (fd < 0)
 		iomd_tap_bail("%s", iomd_open_error());
 	return fd;
