@@ -6,11 +6,16 @@
 #   make demo         same machinery, runs the demo program (KERNEL=6.12)
 #   make shell        interactive shell in the VM, module loaded (KERNEL=6.12)
 #   make deps         install the Debian packages everything needs
-#   make lint         checkpatch --strict on all C files + sparse on the module
+#   make lint         checkpatch --strict on all C files, kernel-doc, sparse
 #   make bench        benchmark suite: 3 boots of 6.12, report in build/bench/
 #   make install      module (KVER=$(uname -r)), libiomd, headers, iomd.pc,
 #                     iomdctl, man pages, udev rule; DESTDIR, PREFIX honoured
 #   make uninstall    remove what make install installed
+#   make install-check  stage make install and use it (pkg-config, .so, driver)
+#   make dkms-check   real dkms add/build for 6.1 and 6.12 in a temporary tree
+#   make deb          Debian packages in build/deb; deb-check installs+purges
+#   make man          manual pages from kernel-doc into build/man
+#   make install-tests  the tests + iomd-selftests runner (DESTDIR, PREFIX)
 #   make clean        remove build/
 #   make help         settings and details
 #
@@ -72,7 +77,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,16s/^# \{0,1\}//p' Makefile
+	@sed -n '3,21s/^# \{0,1\}//p' Makefile
 	@echo
 	@echo 'Settings (make VAR=value ...), current values shown:'
 	@echo '  KERNELS=$(KERNELS)   kernels for check/modules/lint; known: $(KERNEL_NAMES)'
