@@ -7,6 +7,8 @@
 #   - libiomd1, libiomd-dev: pkg-config --modversion iomd, a program
 #     built with pkg-config's flags runs;
 #   - iomd-tools: iomdctl --version;
+#   - samples/consumer builds against the installed headers, iomd.pc and
+#     the Module.symvers DKMS kept, for each kernel DKMS built for;
 #   - dpkg --purge of all four leaves no DKMS module, source or file.
 # DKMS's MOK key for signing goes to a temporary directory, not
 # /var/lib/dkms; the group iomd is removed again if the check made it.
@@ -60,6 +62,11 @@ for kver in $(dkms status -m iomd -v "$version" 2>/dev/null |
 	sed -n 's/^iomd\/[^,]*, \([^,]*\),.*installed.*/\1/p'); do
 	check "DKMS installed iomd.ko for $kver" \
 		sh -c "modinfo -k '$kver' -F version iomd | grep -qx '$version'"
+	rm -rf "$tmp/consumer"
+	cp -r "$top/samples/consumer" "$tmp/consumer"
+	check "samples/consumer builds for $kver against the packages (DKMS's Module.symvers)" \
+		sh -c "make -C '$tmp/consumer' KVER='$kver' &&
+			modinfo -F depends '$tmp/consumer/iomd_consumer.ko' | grep -qx iomd"
 done
 check "the udev rule is in /usr/lib/udev/rules.d" \
 	test -f /usr/lib/udev/rules.d/60-iomd.rules

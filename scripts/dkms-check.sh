@@ -60,6 +60,8 @@ for kver in "$@"; do
 	check "version $version, vermagic $kver" sh -c "
 		modinfo -F version '$ko' | grep -qx '$version' &&
 		modinfo -F vermagic '$ko' | grep -q '^$kver '"
+	check "POST_BUILD kept iomd's Module.symvers beside it" \
+		sh -c "grep -q 'iomd_buffer_create' '$(dirname "$ko")/../Module.symvers'"
 	check "signed with DKMS's MOK key" \
 		sh -c "modinfo -F signer '$ko' | grep -q ."
 	check "dkms status: built" \
