@@ -163,7 +163,9 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/libiomd.h \
 		$(DESTDIR)$(INCLUDEDIR)/linux/iomd.h
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/iomd
-	rm -f $(DESTDIR)$(BINDIR)/iomdctl
+	rm -f $(DESTDIR)$(BINDIR)/iomdctl $(DESTDIR)$(BINDIR)/iomd-selftests
+	rm -rf $(DESTDIR)$(SELFTESTDIR)
+	-rmdir $(DESTDIR)$(PREFIX)/lib/iomd 2>/dev/null
 	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-iomd.rules
 	rm -f $(DESTDIR)$(MANDIR)/man3/iomd_*.3 $(DESTDIR)$(MANDIR)/man3/libiomd.3 \
 		$(DESTDIR)$(MANDIR)/man4/iomd.4 $(DESTDIR)$(MANDIR)/man8/iomdctl.8 \
