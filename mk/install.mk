@@ -37,8 +37,12 @@ PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 UDEVRULESDIR	?= /etc/udev/rules.d
 IOMD_KINCLUDEDIR ?= $(INCLUDEDIR)/iomd/kernel
 IOMD_SYMVERSDIR	?= $(LIBDIR)/iomd
-# The kernel the module is built and installed for; its build tree.
-KVER		?= $(shell uname -r)
+# The kernel the module is built and installed for: the running one, or
+# when its headers are not installed, the newest kernel whose are (worked
+# out once, when first used); its build tree.
+KVER		?= $(eval KVER := $(shell r=$$(uname -r); \
+		   if [ -d /lib/modules/$$r/build ]; then echo $$r; \
+		   else scripts/find-kernel.sh '*' || echo $$r; fi))$(KVER)
 KDIR		?= /lib/modules/$(KVER)/build
 MODDIR		?= /lib/modules/$(KVER)/updates
 INSTALL		?= install
@@ -63,22 +67,24 @@ install: install-user install-module
 install-user: install-lib install-headers install-tools install-man \
 	install-udev
 
-$(USER_BUILD)/iomd.pc: mk/install.mk VERSION
-	@mkdir -p $(@D)
-	printf '%s\n' \
-		'prefix=$(PREFIX)' \
-		'libdir=$(LIBDIR)' \
-		'includedir=$(INCLUDEDIR)' \
-		'# For drivers: -I$${kernel_includedir}, and' \
-		'# KBUILD_EXTRA_SYMBOLS=$${symversdir}/<kernel release>/Module.symvers' \
-		'kernel_includedir=$(IOMD_KINCLUDEDIR)' \
-		'symversdir=$(IOMD_SYMVERSDIR)' \
-		'' \
-		'Name: iomd' \
-		'Description: libiomd, user-space access to iomd memory descriptors' \
-		'Version: $(IOMD_VERSION)' \
-		'Libs: -L$${libdir} -liomd' \
-		'Cflags: -I$${includedir}' >$@
+# iomd.pc, written at install time: its paths are those of this install
+# (PREFIX, LIBDIR, ...), so it is never a stale copy of another one's.
+define iomd_pc
+prefix=$(PREFIX)
+libdir=$(LIBDIR)
+includedir=$(INCLUDEDIR)
+# For drivers: -I$${kernel_includedir}, and
+# KBUILD_EXTRA_SYMBOLS=$${symversdir}/<kernel release>/Module.symvers
+kernel_includedir=$(IOMD_KINCLUDEDIR)
+symversdir=$(IOMD_SYMVERSDIR)
+
+Name: iomd
+Description: libiomd, user-space access to iomd memory descriptors
+Version: $(IOMD_VERSION)
+Libs: -L$${libdir} -liomd
+Cflags: -I$${includedir}
+endef
+export iomd_pc
 
 # The tool as installed: linked against the shared library (the VM's copy
 # in build/user/iomdctl is static).
@@ -97,9 +103,10 @@ install-lib: $(USER_LIB) $(USER_SOLIB)
 
 # The headers and iomd.pc, which also tells drivers where iomd's kernel
 # headers and Module.symvers are.
-install-headers: $(USER_BUILD)/iomd.pc
+install-headers:
 	$(INSTALL) -d $(DESTDIR)$(PKGCONFIGDIR)
-	$(INSTALL) -m 644 $(USER_BUILD)/iomd.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	printf '%s\n' "$$iomd_pc" >$(DESTDIR)$(PKGCONFIGDIR)/iomd.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/iomd.pc
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(IOMD_KINCLUDEDIR)/linux \
 		$(DESTDIR)$(IOMD_KINCLUDEDIR)/uapi/linux
@@ -145,6 +152,7 @@ install-module: install-headers
 		echo "install: no kernel build tree $(KDIR); install the headers of $(KVER) or set KVER=<release>" >&2; \
 		exit 1; \
 	fi
+	@echo "  MODULE  iomd.ko for $(KVER)"
 	$(if $(IOMD_PREBUILT),,IOMD_EXTRAS=0 $(KMOD_BUILD) '$(KDIR)' '$(abspath $(INSTALL_KBUILD))')
 	$(INSTALL) -d $(DESTDIR)$(MODDIR) $(DESTDIR)$(IOMD_SYMVERSDIR)/$(KVER)
 	$(INSTALL) -m 644 $(INSTALL_KBUILD)/iomd.ko $(DESTDIR)$(MODDIR)/
