@@ -229,7 +229,7 @@ int iomd_unmap_addr(int iomd_fd, const void *addr)
 	return iomd_ioctl(iomd_fd, IOMD_IOC_UNMAP, &arg);
 }
 
-int iomd_map_query(int iomd_fd, const void *addr, struct iomd_map_info *out)
+int iomd_map_info(int iomd_fd, const void *addr, struct iomd_map_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->addr = (uint64_t)(uintptr_t)addr;

@@ -164,7 +164,7 @@ int iomd_map_create(int iomd_fd, int desc_fd, uint32_t options,
 int iomd_unmap_addr(int iomd_fd, const void *addr);
 
 /**
- * iomd_map_query() - how an iomd mapping is mapped now (IOMD_IOC_MAP_INFO)
+ * iomd_map_info() - how an iomd mapping is mapped now (IOMD_IOC_MAP_INFO)
  * @iomd_fd: /dev/iomd file descriptor.
  * @addr: any address inside an iomd mapping of this process.
  * @out: receives the whole mapping's extent, the descriptor offset at its
@@ -173,7 +173,7 @@ int iomd_unmap_addr(int iomd_fd, const void *addr);
  *
  * Return: 0, or -errno (-EINVAL when no iomd mapping contains @addr).
  */
-int iomd_map_query(int iomd_fd, const void *addr, struct iomd_map_info *out);
+int iomd_map_info(int iomd_fd, const void *addr, struct iomd_map_info *out);
 
 /**
  * iomd_revoke() - cut every user mapping of a descriptor (IOMD_IOC_REVOKE)
