@@ -19,7 +19,8 @@
 # installing anything.
 set -eu
 
-base="qemu-system-x86 busybox-static cpio gzip kmod gcc make libc6-dev
+# pkgconf: make check builds samples/consumer, which finds iomd with it.
+base="qemu-system-x86 busybox-static cpio gzip kmod gcc make libc6-dev pkgconf
       linux-image-amd64 linux-headers-amd64
       linux-image-6.12-amd64 linux-headers-6.12-amd64
       liburing-dev gnuplot-nox"
