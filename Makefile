@@ -6,9 +6,17 @@
 #   make demo         same machinery, runs the demo program (KERNEL=6.12)
 #   make shell        interactive shell in the VM, module loaded (KERNEL=6.12)
 #   make deps         install the Debian packages everything needs
-#   make lint         checkpatch --strict on all C files + sparse on the module
+#   make lint         checkpatch --strict on all C files, kernel-doc, sparse
 #   make bench        benchmark suite: 3 boots of 6.12, report in build/bench/
 #   make fuzz         the fuzzer alone for SECS s (SEED=N) on KERNEL
+#   make install      module (KVER=$(uname -r)), libiomd, headers, iomd.pc,
+#                     iomdctl, man pages, udev rule; DESTDIR, PREFIX honoured
+#   make uninstall    remove what make install installed
+#   make install-check  stage make install and use it (pkg-config, .so, driver)
+#   make dkms-check   real dkms add/build for 6.1 and 6.12 in a temporary tree
+#   make deb          Debian packages in build/deb; deb-check installs+purges
+#   make man          manual pages from kernel-doc into build/man
+#   make install-tests  the tests + iomd-selftests runner (DESTDIR, PREFIX)
 #   make clean        remove build/
 #   make help         settings and details
 #
@@ -32,6 +40,9 @@ include mk/kernel.mk
 # smoke test to the VM's programs).
 include mk/bench.mk
 include mk/vm.mk
+# make install/uninstall (after kernel.mk and user.mk, whose outputs it
+# installs).
+include mk/install.mk
 
 # Debian packages (groups of scripts/deps.sh) make lint needs: checkpatch
 # and sparse, and the kernels it runs sparse against. deps_check & co. are
@@ -43,7 +54,8 @@ deps_lint = lint $(call kernel_deps,$(KERNELS))
 # and debug kernel build that their expansion starts, come later and see
 # the packages. `make check` on a fresh machine thus installs the debug
 # kernel's build tools when KERNELS has it, not only the VM's packages.
-auto_deps := $(sort $(foreach g,$(MAKECMDGOALS),$(deps_$(g))))
+# IOMD_NO_DEPS=1 (debian/rules) installs nothing.
+auto_deps := $(if $(IOMD_NO_DEPS),,$(sort $(foreach g,$(MAKECMDGOALS),$(deps_$(g)))))
 ifneq ($(auto_deps),)
 ifneq ($(shell scripts/deps.sh --auto $(auto_deps) >&2 && echo ok),ok)
 $(error missing Debian packages could not be installed; run 'make deps' as root)
@@ -66,7 +78,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,14s/^# \{0,1\}//p' Makefile
+	@sed -n '3,22s/^# \{0,1\}//p' Makefile
 	@echo
 	@echo 'Settings (make VAR=value ...), current values shown:'
 	@echo '  KERNELS=$(KERNELS)   kernels for check/modules/lint; known: $(KERNEL_NAMES)'

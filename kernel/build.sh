@@ -4,8 +4,11 @@
 # build.sh KDIR OUTDIR: build the iomd modules for the kernel whose build
 # tree is KDIR, leaving every module as OUTDIR/*.ko.  kbuild writes objects
 # beside the sources, so the sources are copied into OUTDIR/src: one copy
-# per target kernel, built side by side.  IOMD_SPARSE=1 also runs sparse
-# on every file (C=2).
+# per target kernel, built side by side, with the sample driver, the
+# benchmark helper and the KUnit tests beside them (kernel/Kbuild builds
+# those when it finds them).  The feature probes run from kernel/Kbuild.
+# IOMD_SPARSE=1 also runs sparse on every file (C=2); IOMD_EXTRAS=0 builds
+# iomd.ko alone (what `make install` installs).
 set -euo pipefail
 
 kdir=$1
@@ -14,14 +17,21 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 src=$out/src
 
-mkdir -p "$src/include"
+mkdir -p "$src/include" "$src/probes"
 # cp -p keeps timestamps, so unchanged files do not rebuild.
-cp -p "$here"/Kbuild "$here"/*.c "$here"/*.h "$top"/samples/*.c "$src/"
-cp -p "$top"/bench/kernel/*.c "$top"/bench/kernel/*.h "$src/"
-# KUnit tests build only where the kernel has CONFIG_KUNIT (see Kbuild).
-cp -p "$top"/tests/kunit/*.c "$src/" 2>/dev/null || true
+cp -p "$here"/Kbuild "$here"/configure.sh "$here"/*.c "$here"/*.h \
+	"$top"/VERSION "$src/"
+cp -p "$here"/probes/*.c "$src/probes/"
+if [ "${IOMD_EXTRAS:-1}" = 0 ]; then
+	rm -f "$src"/iomd_sample.* "$src"/iomd_bench.* "$src"/iomd_kunit.*
+else
+	cp -p "$top"/samples/iomd_sample.c "$src/"
+	cp -p "$top"/bench/kernel/*.c "$top"/bench/kernel/*.h "$src/"
+	# KUnit tests build only where the kernel has CONFIG_KUNIT (Kbuild).
+	cp -p "$top"/tests/kunit/*.c "$src/" 2>/dev/null || true
+fi
 cp -pR "$top"/include/. "$src/include/"
-"$here/configure.sh" "$kdir" "$src"
 
 make -C "$kdir" M="$src" ${IOMD_SPARSE:+C=2} modules
+rm -f "$out"/*.ko
 cp "$src"/*.ko "$out/"

@@ -383,6 +383,7 @@ struct iomd_desc *iomd_vma_desc(struct vm_area_struct *vma);
 
 /* client.c */
 int iomd_client_init(void);
+long iomd_desc_reason_ioctl(struct iomd_desc *desc, void __user *uarg);
 void iomd_client_exit(void);
 
 /* dmabuf.c */

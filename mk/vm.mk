@@ -39,6 +39,7 @@ VM_KERNEL_MODULES ?= drivers/block/loop
 VM_TEST_BINS ?= $(USER_TEST_BINS)
 VM_DEMO_BIN ?= $(USER_DEMO_BIN)
 VM_TOOL_BINS ?= $(USER_TOOL_BINS)
+VM_PRELOAD_TESTS ?= $(USER_PRELOAD_TESTS)
 # Kernel for `make demo`, `make shell` and `make fuzz`:
 KERNEL ?= 6.12
 # The fuzzer (tests/fuzz/) in `make check`: seconds on each kernel (0 makes
@@ -65,6 +66,7 @@ vm_env = BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' \
 	USER_TEST_BINS='$(strip $(VM_TEST_BINS))' \
 	USER_DEMO_BIN='$(strip $(VM_DEMO_BIN))' \
 	USER_TOOL_BINS='$(strip $(VM_TOOL_BINS))' \
+	USER_PRELOAD_TESTS='$(strip $(VM_PRELOAD_TESTS))' \
 	VM_MEM='$(strip $(VM_MEM))' VM_SMP='$(strip $(VM_SMP))' \
 	VM_CPU='$(strip $(VM_CPU))' VM_ACCEL='$(strip $(VM_ACCEL))' \
 	VM_TIMEOUT='$(strip $(VM_TIMEOUT))' \

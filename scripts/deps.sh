@@ -6,6 +6,9 @@
 #   GROUPs:  base   build + run the VM tests (make check, make demo)
 #            lint   checkpatch + sparse (make lint)
 #            debug  build the debug kernel from linux-source-6.12
+#            man    kernel-doc for the manual pages (make man, make install)
+#            pkg    install and packaging checks (make install-check,
+#                   make dkms-check, make deb): DKMS, debhelper, pkg-config
 #            all    every group (default; what `make deps` installs)
 #
 # First a quick dpkg-query check, so this is a no-op (and needs no root) when
@@ -16,13 +19,16 @@
 # installing anything.
 set -eu
 
-base="qemu-system-x86 busybox-static cpio gzip kmod gcc make libc6-dev
+# pkgconf: make check builds samples/consumer, which finds iomd with it.
+base="qemu-system-x86 busybox-static cpio gzip kmod gcc make libc6-dev pkgconf
       linux-image-amd64 linux-headers-amd64
       linux-image-6.12-amd64 linux-headers-6.12-amd64
       liburing-dev gnuplot-nox"
 lint="sparse perl xz-utils linux-source-6.12"
 debug="linux-source-6.12 bc flex bison libelf-dev libssl-dev dwarves rsync
        xz-utils"
+man="linux-source-6.12 perl xz-utils"
+pkg="dkms debhelper dh-dkms dpkg-dev fakeroot pkgconf binutils adduser"
 
 auto=false
 if [ "${1:-}" = --auto ]; then
@@ -37,7 +43,9 @@ for group in "$@"; do
 	base) wanted="$wanted $base" ;;
 	lint) wanted="$wanted $lint" ;;
 	debug) wanted="$wanted $debug" ;;
-	all) wanted="$wanted $base $lint $debug sparse" ;;
+	man) wanted="$wanted $man" ;;
+	pkg) wanted="$wanted $pkg" ;;
+	all) wanted="$wanted $base $lint $debug $pkg" ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

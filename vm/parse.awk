@@ -20,7 +20,8 @@
 #    indented subtest lines are shown but not counted, because the program's
 #    own plan (1..N) is about its top-level tests. "# SKIP" counts as skipped,
 #    "not ok ... # TODO" as skipped, "ok ... # TODO" as passed.
-#  * A program that exits non-zero with no "not ok" line, that has no TAP
+#  * A program that exits non-zero with no "not ok" line (but status 4,
+#    kselftest's "skipped", when every result was a SKIP), that has no TAP
 #    result at all, whose plan does not match the results, or that bails out
 #    counts one extra failure. A timeout always counts one extra failure.
 #  * KTAP in dmesg (KUnit, "KTAP version 1"): leaf results count, i.e. test
@@ -214,6 +215,8 @@ function test_end(rc, secs, timedout,    why, i, first, extra) {
 		;
 	else if (t_bail)
 		why = "bailed out"
+	else if (rc == 4 && t_fail == 0 && t_pass == 0)
+		;	# kselftest's "skipped": every result was a SKIP
 	else if (rc != 0 && t_fail == 0)
 		why = "exited with status " rc " without a failed test"
 	else if (t_results == 0 && t_skip == 0)

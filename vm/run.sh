@@ -35,6 +35,10 @@
 #   USER_TEST_BINS   test programs (mode check)
 #   USER_DEMO_BIN    demo program (mode demo)
 #   USER_TOOL_BINS   extra programs put in the VM's $PATH
+#   USER_PRELOAD_TESTS  test programs (mode check) run before the modules
+#                    are loaded, with an installed module tree: for them
+#                    vm/stage-modules.sh stages `make install-module` and
+#                    samples/consumer/ into build/vm/NAME/stage
 #   TESTS            only run tests whose name matches one of these globs
 #   VM_KERNEL_MODULES  modules of the kernel itself that tests use, as paths
 #                    under its module tree without .ko (default
@@ -107,6 +111,21 @@ for t in ${USER_TEST_BINS:-}; do
 		$keep || continue
 	fi
 	tests="$tests $t"
+done
+pretests=
+[ "$mode" = check ] || USER_PRELOAD_TESTS=
+for t in ${USER_PRELOAD_TESTS:-}; do
+	if [ -n "${TESTS:-}" ]; then
+		keep=false
+		set -f
+		for pat in $TESTS; do
+			# shellcheck disable=SC2254 # $pat is a glob on purpose
+			case $(basename "$t") in $pat) keep=true ;; esac
+		done
+		set +f
+		$keep || continue
+	fi
+	pretests="$pretests $t"
 done
 demo=
 if [ "$mode" = demo ]; then
@@ -219,10 +238,26 @@ for spec in "$@"; do
 				msg="$msg ($nwarn compiler warnings, see $vmdir/build.log)"
 			echo "$msg"
 
-			# 2. initramfs
-			if ! IOMDVM_MODULES=$kos IOMDVM_TESTS=$tests IOMDVM_DEMO=$demo \
-				IOMDVM_KMODS=$(kernel_modules "$kdir") \
+			# 2. an installed module tree for the pre-load tests
+			modtree=
+			if [ -n "$pretests" ]; then
+				t0=$(now)
+				if modtree=$("$here/stage-modules.sh" "$kdir" \
+					"$moddir" "$vmdir/stage" 2>"$vmdir/stage.log"); then
+					echo "    module tree staged in $(elapsed "$t0") s:" \
+						"make install-module + samples/consumer, depmod"
+				else
+					echo "    FAIL staging the module tree; last lines of $vmdir/stage.log:"
+					tail -n 20 "$vmdir/stage.log" | sed 's/^/         | /'
+					fail=1
+				fi
+			fi
+
+			# 3. initramfs
+			if [ "$fail" = 0 ] && ! IOMDVM_MODULES=$kos IOMDVM_TESTS=$tests \
+				IOMDVM_DEMO=$demo IOMDVM_KMODS=$(kernel_modules "$kdir") \
 				IOMDVM_TOOLS=${USER_TOOL_BINS:-} \
+				IOMDVM_PRETESTS=$pretests IOMDVM_MODTREE=$modtree \
 				"$here/mkinitramfs.sh" "$vmdir/initramfs.cpio.gz"; then
 				echo "    FAIL packing the initramfs"
 				fail=1
@@ -230,7 +265,7 @@ for spec in "$@"; do
 		fi
 
 		if [ "$fail" = 0 ]; then
-			# 3. boot
+			# 4. boot
 			boot=$("$here/kernel-image.sh" "$image" "$vmdir")
 			if [ "$mode" = shell ]; then
 				echo "    booting $boot; leave the shell (exit) to unload and power off"
@@ -268,7 +303,7 @@ for spec in "$@"; do
 				sed -n '/^IOMDVM-DMESG-BEGIN/,/^IOMDVM-DMESG-END/p' |
 				sed '1d;$d' >"$vmdir/dmesg.log"
 
-			# 4. verdict
+			# 5. verdict
 			awk -f "$here/parse.awk" -v mode="$mode" -v vm_status="$status" \
 				-v vm_timeout="${VM_TIMEOUT:-600}" \
 				-v vm_init_timeout="${VM_INIT_TIMEOUT:-180}" \

@@ -23,9 +23,11 @@ int iomd_test_open(void)
 {
 	int fd = iomd_open();
 
+	/* No module here: nothing to test, which is not a failure. */
+	if (fd == -ENOENT || fd == -ENXIO || fd == -ENODEV)
+		iomd_tap_skip_all(iomd_open_error());
 	if (fd < 0)
-		iomd_tap_bail("cannot open %s: %s", IOMD_DEVICE_PATH,
-			      strerror(-fd));
+		iomd_tap_bail("%s", iomd_open_error());
 	return fd;
 }
 
@@ -264,53 +266,12 @@ int iomd_test_sample_export(unsigned int memory, size_t size, size_t offset)
 
 int iomd_test_send_fd(int sock, int fd)
 {
-	union {
-		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	char byte = 'f';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg;
-	struct cmsghdr *cmsg;
-
-	memset(&u, 0, sizeof(u));
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+	return iomd_send_fd(sock, fd);
 }
 
 int iomd_test_recv_fd(int sock)
 {
-	union {
-		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg;
-	struct cmsghdr *cmsg;
-	int fd;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -EIO;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-		return -EIO;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
+	return iomd_recv_fd(sock);
 }
 
 static sigjmp_buf iomd_test_fault_jmp;

@@ -25,7 +25,10 @@
 /* A buffer flag set used by most tests: mappable, read-write. */
 #define IOMD_TEST_SHARED_INOUT	(IOMD_DIR_INOUT | IOMD_BUF_KERNEL_USER_SHARED)
 
-/* Open /dev/iomd or bail out of the whole run. */
+/*
+ * Open /dev/iomd or bail out of the whole run; without /dev/iomd (no
+ * module loaded) skip the whole program (exit status 4).
+ */
 int iomd_test_open(void);
 
 /*

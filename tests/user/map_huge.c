@@ -89,7 +89,7 @@ static void check_info(const void *addr, uint64_t length, uint64_t resident,
 		       uint64_t huge, const char *what)
 {
 	struct iomd_map_info info;
-	int ret = iomd_map_query(iomd_fd, addr, &info);
+	int ret = iomd_map_info(iomd_fd, addr, &info);
 	bool ok = !ret && info.map_length == length &&
 		  info.resident == resident && info.huge_entries == huge;
 
@@ -312,7 +312,7 @@ static void test_nohuge(void)
 		return;
 	check_info(p, BUF_BYTES, BUF_BYTES, 0,
 		   "no huge: prefaulted with page entries only");
-	ret = iomd_map_query(iomd_fd, p, &info);
+	ret = iomd_map_info(iomd_fd, p, &info);
 	iomd_tap_ok(!ret && !(info.flags & IOMD_MAP_INFO_HUGE),
 		    "no huge: IOMD_MAP_INFO_HUGE is not set");
 	iomd_test_mem(0, p, ref, BUF_BYTES, "no huge: the bytes are the kernel's");
@@ -330,7 +330,7 @@ static void test_info(void)
 	unsigned char *p;
 	int fd, ret;
 
-	ret = iomd_map_query(iomd_fd, ref, &info);
+	ret = iomd_map_info(iomd_fd, ref, &info);
 	iomd_test_fails(iomd_fd, -1, ret, EINVAL,
 			"map info: heap memory is not an iomd mapping");
 	memset(&info, 0, sizeof(info));
@@ -353,7 +353,7 @@ static void test_info(void)
 	touch(p + page, page);
 	check_info(p, 4 * page, 4 * page, 0,
 		   "map info: one touch installed all 4 pages, no huge entry");
-	ret = iomd_map_query(iomd_fd, p, &info);
+	ret = iomd_map_info(iomd_fd, p, &info);
 	iomd_tap_ok(!ret && !(info.flags & IOMD_MAP_INFO_HUGE) &&
 		    (info.flags & IOMD_MAP_INFO_READONLY) == 0 &&
 		    info.map_addr == (uintptr_t)p && info.offset == 0,

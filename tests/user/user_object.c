@@ -99,7 +99,7 @@ static int serve(int sock)
 			break;
 		case CMD_INFO:
 		case CMD_RESIDENT:
-			r = iomd_map_query(iomd_fd, map, &mi);
+			r = iomd_map_info(iomd_fd, map, &mi);
 			if (!r)
 				r = c.op == CMD_INFO ? (long long)mi.flags :
 				    (long long)mi.resident;

@@ -166,7 +166,7 @@ runner() {
 	rm -rf "$tmp/build" "$tmp/calls"
 	: >"$tmp/calls"
 	env FAKE_DIR="$tmp" FAKE_BOOTS="$boots" BUILD="$tmp/build" \
-		KMOD_BUILD="$tmp/kmod_build" USER_TEST_BINS= "$@" \
+		KMOD_BUILD="$tmp/kmod_build" USER_TEST_BINS= USER_PRELOAD_TESTS= "$@" \
 		"$tmp/tree/vm/run.sh" check "k|$tmp/kdir|$tmp/image" \
 		>"$tmp/$name.out" 2>&1
 	echo $? >"$tmp/$name.rc"

@@ -46,6 +46,7 @@ struct iomd_sample_requests {
  * @fd:		out: an iomd descriptor fd (IOMD_DIR_INOUT, close-on-exec)
  *		describing the memory; the memory is freed when the
  *		descriptor dies.
+ * @reserved0:	must be zero.
  * @reserved:	must be zero.
  */
 struct iomd_sample_export {
