@@ -62,9 +62,17 @@ $(eval $(call custom_kernel,debug,$$(DEBUG_DIR)/linux,$$(DEBUG_DIR)/bzImage))
 # linux-source-6.12 and the tools its build needs:
 KDEPS_debug := debug
 
-# Kernels `make check` runs, in this order (Debian's, then the one built
-# here; the plain 6.12 before its RT flavour). Override: make check KERNELS=6.12
-KERNELS ?= 6.1 6.12 6.12-rt debug
+# The RT debug kernel: the debug kernel's fragment with debug-kernel/rt.config
+# on top (PREEMPT_RT, DEBUG_ATOMIC_SLEEP, PROVE_RAW_LOCK_NESTING), so RT's
+# locking rules are checked with every checker of the debug kernel; built
+# and cached the same way (debug-kernel/build.sh --rt).
+RTDEBUG_DIR = $(eval RTDEBUG_DIR := $(shell debug-kernel/build.sh --rt))$(RTDEBUG_DIR)
+$(eval $(call custom_kernel,rt-debug,$$(RTDEBUG_DIR)/linux,$$(RTDEBUG_DIR)/bzImage))
+KDEPS_rt-debug := debug
+
+# Kernels `make check` runs, in this order (Debian's, then the ones built
+# here; each plain kernel before its RT one). Override: make check KERNELS=6.12
+KERNELS ?= 6.1 6.12 6.12-rt debug rt-debug
 
 # Module build script (contract with kernel/): KMOD_BUILD KDIR OUTDIR leaves
 # every module it builds as OUTDIR/*.ko.
