@@ -7,8 +7,9 @@
 #   KAPPEND_<name>  extra kernel command line words (may be empty)
 #   KPREREQ_<name>  make targets that produce KDIR and KIMAGE (may be empty)
 #   KDEPS_<name>    groups of scripts/deps.sh that provide it (base for
-#                   Debian's kernels, debug for the debug kernel's build);
-#                   `make check` & co. install them first
+#                   Debian's kernels, plus rt for the RT one; debug for the
+#                   debug kernels' build); `make check` & co. install them
+#                   first
 #
 # Adding a kernel is one line:
 #   Debian package kernels, found by globbing /lib/modules (newest release
@@ -47,6 +48,11 @@ endef
 # --- the matrix ------------------------------------------------------------
 $(eval $(call debian_kernel,6.1,6.1.*-amd64))
 $(eval $(call debian_kernel,6.12,6.12.*-amd64))
+# Debian's PREEMPT_RT 6.12 (linux-image-6.12-rt-amd64): spinlock_t sleeps,
+# no transparent huge pages. scripts/find-kernel.sh keeps the flavours
+# apart: the glob above does not take it.
+$(eval $(call debian_kernel,6.12-rt,6.12.*-rt-amd64))
+KDEPS_6.12-rt := base rt
 
 # The debug kernel: 6.12 with KASAN, KFENCE, UBSAN, kmemleak, lockdep, fault
 # injection, KUnit and distribution hardening (debug-kernel/config), built
@@ -57,8 +63,17 @@ $(eval $(call custom_kernel,debug,$$(DEBUG_DIR)/linux,$$(DEBUG_DIR)/bzImage))
 # linux-source-6.12 and the tools its build needs:
 KDEPS_debug := debug
 
-# Kernels `make check` runs, in this order. Override: make check KERNELS=6.12
-KERNELS ?= 6.1 6.12 debug
+# The RT debug kernel: the debug kernel's fragment with debug-kernel/rt.config
+# on top (PREEMPT_RT, DEBUG_ATOMIC_SLEEP, PROVE_RAW_LOCK_NESTING), so RT's
+# locking rules are checked with every checker of the debug kernel; built
+# and cached the same way (debug-kernel/build.sh --rt).
+RTDEBUG_DIR = $(eval RTDEBUG_DIR := $(shell debug-kernel/build.sh --rt))$(RTDEBUG_DIR)
+$(eval $(call custom_kernel,rt-debug,$$(RTDEBUG_DIR)/linux,$$(RTDEBUG_DIR)/bzImage))
+KDEPS_rt-debug := debug
+
+# Kernels `make check` runs, in this order (Debian's, then the ones built
+# here; each plain kernel before its RT one). Override: make check KERNELS=6.12
+KERNELS ?= 6.1 6.12 6.12-rt debug rt-debug
 
 # Module build script (contract with kernel/): KMOD_BUILD KDIR OUTDIR leaves
 # every module it builds as OUTDIR/*.ko.

@@ -4,6 +4,7 @@
 # Make sure the Debian packages iomd needs are installed.
 #
 #   GROUPs:  base   build + run the VM tests (make check, make demo)
+#            rt     Debian's PREEMPT_RT 6.12 kernel (KERNELS=6.12-rt)
 #            lint   checkpatch + sparse (make lint)
 #            debug  build the debug kernel from linux-source-6.12
 #            man    kernel-doc for the manual pages (make man, make install)
@@ -24,6 +25,7 @@ base="qemu-system-x86 busybox-static cpio gzip kmod gcc make libc6-dev pkgconf
       linux-image-amd64 linux-headers-amd64
       linux-image-6.12-amd64 linux-headers-6.12-amd64
       liburing-dev gnuplot-nox"
+rt="linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64"
 lint="sparse perl xz-utils linux-source-6.12"
 debug="linux-source-6.12 bc flex bison libelf-dev libssl-dev dwarves rsync
        xz-utils"
@@ -41,11 +43,12 @@ wanted=
 for group in "$@"; do
 	case $group in
 	base) wanted="$wanted $base" ;;
+	rt) wanted="$wanted $rt" ;;
 	lint) wanted="$wanted $lint" ;;
 	debug) wanted="$wanted $debug" ;;
 	man) wanted="$wanted $man" ;;
 	pkg) wanted="$wanted $pkg" ;;
-	all) wanted="$wanted $base $lint $debug $pkg" ;;
+	all) wanted="$wanted $base $rt $lint $debug $pkg" ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

@@ -42,12 +42,17 @@ BEGIN {
 	# reports are "UBSAN: <check> in <file>:<line>:<col>"; hardened usercopy,
 	# list debugging (BUG_ON_DATA_CORRUPTION) and FORTIFY_SOURCE name their
 	# finding in a line of their own before the "kernel BUG"/"WARNING:".
+	# PREEMPT_RT's two (a sleeping lock taken where the context may not
+	# sleep, and lockdep's wait-context check) are named although "BUG:"
+	# covers them: they are what the rt-debug kernel is for.
 	splat = "BUG:|^BUG [^ ]+ \\(|kernel BUG|WARNING:|Oops|Kernel panic" \
 		"|general protection fault|Unable to handle|stack-protector" \
 		"|blocked for more than|KASAN|UBSAN|KFENCE" \
 		"|unreferenced object|suspected memory leak" \
 		"|possible circular locking|possible recursive locking" \
 		"|inconsistent lock state|possible irq lock inversion" \
+		"|sleeping function called from invalid context" \
+		"|Invalid wait context" \
 		"|suspicious RCU usage|lock held when returning to user" \
 		"|is leaving the kernel with locks still held" \
 		"|detected stall|soft lockup|hard LOCKUP" \

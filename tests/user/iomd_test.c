@@ -19,6 +19,20 @@
 
 #include "iomd_test.h"
 
+bool iomd_test_thp(void)
+{
+	static const char dir[] = "/sys/kernel/mm/transparent_hugepage";
+	static int thp = -1;
+
+	if (thp < 0) {
+		thp = access(dir, F_OK) == 0;
+		if (!thp)
+			iomd_tap_diag("no %s: %s", dir,
+				      "no THP, mappings must fall back to page entries");
+	}
+	return thp;
+}
+
 int iomd_test_open(void)
 {
 	int fd = iomd_open();

@@ -26,6 +26,17 @@
 #define IOMD_TEST_SHARED_INOUT	(IOMD_DIR_INOUT | IOMD_BUF_KERNEL_USER_SHARED)
 
 /*
+ * Whether the kernel has transparent huge pages, so that iomd can map a
+ * buffer's PMD-order folios with PMD entries: the kernel publishes
+ * /sys/kernel/mm/transparent_hugepage exactly when it is built with them.
+ * Kernels without them (PREEMPT_RT ones, for a start) get no PMD-order
+ * folios from iomd and map every buffer with page entries; tests check
+ * that fallback there instead of the huge entries.  The first call says
+ * which of the two a test checks (a TAP diagnostic).
+ */
+bool iomd_test_thp(void);
+
+/*
  * Open /dev/iomd or bail out of the whole run; without /dev/iomd (no
  * module loaded) skip the whole program (exit status 4).
  */

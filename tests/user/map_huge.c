@@ -10,6 +10,12 @@
  * partial folio falls back to pages), after mprotect() splits an entry,
  * in a forked child, and after revocation every access gets SIGBUS.
  * Nothing is left behind.
+ *
+ * A kernel without transparent huge pages (PREEMPT_RT) has no PMD entries
+ * for iomd to use: there the same steps check the fallback, every buffer
+ * without PMD-order folios (IOMD_IOC_INFO), every mapping made of page
+ * entries (smaps KernelPageSize, FilePmdMapped 0; IOMD_IOC_MAP_INFO: no
+ * huge entry, IOMD_MAP_INFO_HUGE clear) and the bytes the same.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +33,8 @@
 
 static int iomd_fd;
 static size_t page;
+/* The kernel has transparent huge pages (iomd_test_thp()). */
+static bool thp;
 /* Bytes of the last huge_buffer() in PMD-order folios (IOMD_IOC_INFO). */
 static uint64_t folio_bytes;
 static unsigned char *ref;
@@ -44,7 +52,7 @@ static int huge_buffer(void)
 		iomd_tap_bail("cannot create and fill a 64 MiB buffer");
 	folio_bytes = info.huge_bytes;
 	/* The folios the allocator had; the mapping must use them all. */
-	if (folio_bytes != BUF_BYTES)
+	if (thp && folio_bytes != BUF_BYTES)
 		iomd_tap_diag("the buffer got %llu of 32 PMD-order folios",
 			      (unsigned long long)(folio_bytes / HUGE));
 	return fd;
@@ -101,6 +109,27 @@ static void check_info(const void *addr, uint64_t length, uint64_t resident,
 	iomd_tap_ok(ok, "%s", what);
 }
 
+/*
+ * One TAP line: the mapping at @addr is of page entries only, and iomd
+ * says so (IOMD_MAP_INFO_HUGE clear): the fallback without THP.
+ */
+static void check_paged(const void *addr, const char *what)
+{
+	struct iomd_map_info info;
+	struct map_vma vma;
+	bool ok;
+
+	ok = !map_vma_find(0, (uintptr_t)addr, &vma) && map_vma_paged(&vma) &&
+	     !iomd_map_query(iomd_fd, addr, &info) &&
+	     !(info.flags & IOMD_MAP_INFO_HUGE);
+	if (!ok)
+		iomd_tap_diag("pmd %llu, KernelPageSize %llu, flags %#x",
+			      (unsigned long long)vma.pmd,
+			      (unsigned long long)vma.kpage,
+			      (unsigned int)info.flags);
+	iomd_tap_ok(ok, "%s", what);
+}
+
 /* Prefaulted IOMD_IOC_MAP of the whole buffer: a PMD entry per folio. */
 static void test_prefault(void)
 {
@@ -112,16 +141,26 @@ static void test_prefault(void)
 	p = huge_map(0, &m, &fd, "prefault", 6);
 	if (!p)
 		return;
-	iomd_tap_eq(m.map_addr % HUGE, 0, "prefault: the mapping is 2 MiB-aligned");
+	if (thp)
+		iomd_tap_eq(m.map_addr % HUGE, 0,
+			    "prefault: the mapping is 2 MiB-aligned");
+	else
+		check_paged(p, "prefault: no THP: page entries only");
 	ret = map_vma_find(0, m.map_addr, &vma);
 	iomd_tap_errno(ret, 0, "prefault: its VMA is in smaps");
-	iomd_tap_ok(folio_bytes >= BUF_BYTES / 2,
-		    "prefault: at least half the buffer is PMD-order folios");
-	iomd_tap_eq(vma.pmd, folio_bytes,
-		    "prefault: every folio mapped by a PMD entry before any touch");
+	if (thp)
+		iomd_tap_ok(folio_bytes >= BUF_BYTES / 2,
+			    "prefault: at least half the buffer is PMD-order folios");
+	else
+		iomd_tap_eq(folio_bytes, 0,
+			    "prefault: no THP: no PMD-order folio in the buffer");
+	iomd_tap_eq(vma.pmd, folio_bytes, thp ?
+		    "prefault: every folio mapped by a PMD entry before any touch" :
+		    "prefault: no THP: no PMD entry");
 	iomd_tap_eq(vma.rss, BUF_BYTES, "prefault: all of it resident");
-	check_info(p + 12345, BUF_BYTES, BUF_BYTES, folio_bytes / HUGE,
-		   "prefault: IOMD_IOC_MAP_INFO counts one huge entry a folio");
+	check_info(p + 12345, BUF_BYTES, BUF_BYTES, folio_bytes / HUGE, thp ?
+		   "prefault: IOMD_IOC_MAP_INFO counts one huge entry a folio" :
+		   "prefault: no THP: IOMD_IOC_MAP_INFO counts no huge entry");
 	iomd_test_mem(0, p, ref, BUF_BYTES,
 		      "prefault: the bytes are the kernel's");
 	/* User writes in the first, a middle and the last folio. */
@@ -160,14 +199,22 @@ static void test_ondemand(void)
 	iomd_tap_eq(vma.rss, 0, "on demand: nothing resident before a touch");
 	iomd_tap_eq(p[77], ref[77], "on demand: a read in folio 0 gets its byte");
 	map_vma_find(0, m.map_addr, &vma);
-	iomd_tap_eq(vma.pmd, HUGE,
-		    "on demand: that touch mapped one 2 MiB PMD entry");
-	check_info(p, BUF_BYTES, HUGE, 1,
-		   "on demand: IOMD_IOC_MAP_INFO counts that one huge entry");
+	if (thp) {
+		iomd_tap_eq(vma.pmd, HUGE,
+			    "on demand: that touch mapped one 2 MiB PMD entry");
+		check_info(p, BUF_BYTES, HUGE, 1,
+			   "on demand: IOMD_IOC_MAP_INFO counts that one huge entry");
+	} else {
+		iomd_tap_ok(map_vma_paged(&vma) && vma.rss == page,
+			    "on demand: no THP: that touch mapped one page");
+		check_info(p, BUF_BYTES, page, 0,
+			   "on demand: no THP: IOMD_IOC_MAP_INFO counts one page, no huge entry");
+	}
 	touch(p, BUF_BYTES);
 	map_vma_find(0, m.map_addr, &vma);
-	iomd_tap_eq(vma.pmd, folio_bytes,
-		    "on demand: touching every page maps every folio with a PMD");
+	iomd_tap_ok(vma.pmd == folio_bytes && vma.rss == BUF_BYTES, thp ?
+		    "on demand: touching every page maps every folio with a PMD" :
+		    "on demand: no THP: touching every page maps them all with pages");
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
 	iomd_close(fd);
 }
@@ -192,15 +239,23 @@ static void test_offset(void)
 		iomd_tap_skip_to(iomd_tap_count() + 4, "mmap failed");
 		return;
 	}
-	iomd_tap_eq(((uintptr_t)p - page) % HUGE, 0,
-		    "offset: placed so folio boundaries are PMD-aligned");
+	if (thp)
+		iomd_tap_eq(((uintptr_t)p - page) % HUGE, 0,
+			    "offset: placed so folio boundaries are PMD-aligned");
 	touch(p, len);
 	map_vma_find(0, (uintptr_t)p, &vma);
-	iomd_tap_eq(vma.pmd, folio_bytes - HUGE,
-		    "offset: PMD entries but for the partial first folio");
+	if (thp)
+		iomd_tap_eq(vma.pmd, folio_bytes - HUGE,
+			    "offset: PMD entries but for the partial first folio");
+	else
+		check_paged(p, "offset: no THP: page entries only");
 	iomd_tap_eq(vma.rss, len, "offset: all of it resident");
-	check_info(p + len - 1, len, len, folio_bytes / HUGE - 1,
-		   "offset: IOMD_IOC_MAP_INFO counts them");
+	check_info(p + len - 1, len, len, thp ? folio_bytes / HUGE - 1 : 0, thp ?
+		   "offset: IOMD_IOC_MAP_INFO counts them" :
+		   "offset: no THP: IOMD_IOC_MAP_INFO counts no huge entry");
+	if (!thp)
+		iomd_tap_eq(folio_bytes, 0,
+			    "offset: no THP: no PMD-order folio in the buffer");
 	iomd_test_mem(0, p, ref + page, len,
 		      "offset: the bytes are the kernel's from page 1");
 	munmap(p, len);
@@ -234,11 +289,17 @@ static void test_split(void)
 		    "split: the page after it is writable, the kernel sees it");
 	ref[HUGE + 6 * page] = 0x5a;
 	map_vma_find(0, (uintptr_t)p, &vma);
-	iomd_tap_eq(vma.pmd, HUGE,
-		    "split: in the first part only folio 0 keeps its PMD entry");
-	check_info(p + HUGE + 5 * page, BUF_BYTES, BUF_BYTES,
-		   folio_bytes / HUGE - 1,
-		   "split: IOMD_IOC_MAP_INFO sees all parts, one PMD fewer");
+	if (thp) {
+		iomd_tap_eq(vma.pmd, HUGE,
+			    "split: in the first part only folio 0 keeps its PMD entry");
+		check_info(p + HUGE + 5 * page, BUF_BYTES, BUF_BYTES,
+			   folio_bytes / HUGE - 1,
+			   "split: IOMD_IOC_MAP_INFO sees all parts, one PMD fewer");
+	} else {
+		check_paged(p, "split: no THP: the first part has page entries only");
+		check_info(p + HUGE + 5 * page, BUF_BYTES, BUF_BYTES, 0,
+			   "split: no THP: IOMD_IOC_MAP_INFO sees all parts, no huge entry");
+	}
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
 	iomd_close(fd);
 }
@@ -263,14 +324,15 @@ static void test_fork(void)
 			fails |= 1;
 		p[9 * HUGE] = 0xa5;
 		map_vma_find(0, m.map_addr, &vma);
-		if (vma.pmd != folio_bytes)
+		if (vma.pmd != folio_bytes || (!thp && !map_vma_paged(&vma)))
 			fails |= 2;
 		_exit(fails);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		status = -1;
-	iomd_tap_ok(WIFEXITED(status) && !WEXITSTATUS(status),
-		    "fork: the child sees every byte through PMD entries");
+	iomd_tap_ok(WIFEXITED(status) && !WEXITSTATUS(status), thp ?
+		    "fork: the child sees every byte through PMD entries" :
+		    "fork: no THP: the child sees every byte through page entries");
 	iomd_tap_eq(p[9 * HUGE], 0xa5, "fork: the parent sees the child's write");
 	ref[9 * HUGE] = 0xa5;
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
@@ -288,8 +350,9 @@ static void test_revoke(void)
 	if (!p)
 		return;
 	iomd_tap_errno(iomd_revoke(iomd_fd, fd), 0, "revoke: IOMD_IOC_REVOKE");
-	iomd_tap_eq(map_probe_read(p + 20 * HUGE, &byte), SIGBUS,
-		    "revoke: a read through a former PMD entry gets SIGBUS");
+	iomd_tap_eq(map_probe_read(p + 20 * HUGE, &byte), SIGBUS, thp ?
+		    "revoke: a read through a former PMD entry gets SIGBUS" :
+		    "revoke: a read through a former page entry gets SIGBUS");
 	iomd_tap_eq(map_rss(p), 0, "revoke: nothing resident any more");
 	check_info(p, BUF_BYTES, 0, 0,
 		   "revoke: IOMD_IOC_MAP_INFO counts no entries");
@@ -368,6 +431,7 @@ int main(void)
 
 	page = iomd_page_size();
 	iomd_fd = iomd_test_open();
+	thp = iomd_test_thp();
 	ref = map_test_start(iomd_fd, 9 + 6 + 6 + 7 + 3 + 6 + 4 + 7 + 2, BUF_BYTES, SEED, &before);
 
 	test_prefault();

@@ -128,7 +128,7 @@ static void read_into(const char *name, int src, size_t len,
 	unsigned int end = iomd_tap_count() + READ_CHECKS;
 	struct iomd_map_create m;
 	struct map_vma vma;
-	bool shape;
+	bool shape, huge;
 	int fd;
 
 	fd = stale_buffer(len, options, &m);
@@ -138,19 +138,23 @@ static void read_into(const char *name, int src, size_t len,
 		return;
 	}
 	map_vma_find(0, m.map_addr, &vma);
-	if (len >= HUGE)
+	/* Without THP a large buffer falls back to page entries. */
+	huge = len >= HUGE && iomd_test_thp();
+	if (huge)
 		shape = vma.pmd >= HUGE;	/* folios that came cheaply */
 	else if (options & IOMD_MAP_ONDEMAND)
 		shape = vma.rss == 0;
 	else
-		shape = vma.rss == len;
+		shape = vma.rss == len && map_vma_paged(&vma);
 	if (!iomd_tap_ok(shape, "%s: map a %s buffer (%s)", name, kind,
-			 len >= HUGE ? "PMD entries" :
+			 huge ? "PMD entries" :
 			 options & IOMD_MAP_ONDEMAND ? "nothing installed" :
-			 "all installed"))
-		iomd_tap_diag("rss %llu, pmd %llu",
+			 len >= HUGE ? "no THP: all installed, page entries" :
+			 "all installed, page entries"))
+		iomd_tap_diag("rss %llu, pmd %llu, KernelPageSize %llu",
 			      (unsigned long long)vma.rss,
-			      (unsigned long long)vma.pmd);
+			      (unsigned long long)vma.pmd,
+			      (unsigned long long)vma.kpage);
 	iomd_tap_errno(read_all(src, (void *)(uintptr_t)m.addr, len, 0), 0,
 		       "%s: O_DIRECT read of %zu bytes into it", name, len);
 	kernel_sees(fd, file_ref, len, "%s: the kernel's view of it is the file's bytes",

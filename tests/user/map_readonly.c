@@ -244,8 +244,8 @@ static void test_case(const struct ro_case *c)
 	struct map_vma vma;
 	uint64_t dbase = 0;
 	size_t map_len;
+	bool shape, huge;
 	int fd, ret;
-	bool shape;
 
 	fd = create(c, len, &user);
 	if (fd < 0) {
@@ -280,16 +280,20 @@ static void test_case(const struct ro_case *c)
 		iomd_tap_bail("out of memory");
 	memcpy(want, ref, len);
 
+	/* Without THP the huge cases fall back to page entries. */
+	huge = c->huge && iomd_test_thp();
 	ret = map_vma_find(0, (uintptr_t)map, &vma);
 	shape = !ret && !strcmp(vma.perms, c->writable ? "rw-s" : "r--s") &&
 		map_vma_flag(&vma, "mw") == c->writable &&
-		(!c->huge || vma.pmd >= HUGE);
+		(huge ? vma.pmd >= HUGE : !c->huge || map_vma_paged(&vma));
 	if (!iomd_tap_ok(shape, "%s: %s, %s VM_MAYWRITE%s", name,
 			 c->writable ? "rw-s" : "r--s",
 			 c->writable ? "with" : "without",
-			 c->huge ? ", PMD entries" : ""))
-		iomd_tap_diag("perms %s, pmd %llu, VmFlags:%s", vma.perms,
-			      (unsigned long long)vma.pmd, vma.flags);
+			 huge ? ", PMD entries" :
+			 c->huge ? ", no THP: page entries" : ""))
+		iomd_tap_diag("perms %s, pmd %llu, KernelPageSize %llu, VmFlags:%s",
+			      vma.perms, (unsigned long long)vma.pmd,
+			      (unsigned long long)vma.kpage, vma.flags);
 
 	ret = mprotect(map, map_len, PROT_READ | PROT_WRITE) ? -errno : 0;
 	iomd_tap_errno(ret, c->writable ? 0 : EACCES,

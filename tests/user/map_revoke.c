@@ -370,7 +370,12 @@ static void live_test(const struct subject *s, uint64_t extra_bytes,
 		return;
 	}
 	ret = map_vma_find(0, m.map_addr, &vma);
-	if (s->huge) {
+	if (s->huge && !iomd_test_thp()) {
+		/* No THP: page entries, all of them installed. */
+		iomd_tap_ok(!ret && map_vma_paged(&vma) && vma.rss == s->len,
+			    "%s: no THP: the prefaulted mapping is all resident, page entries",
+			    name);
+	} else if (s->huge) {
 		/* Only PMD-order folios that came cheaply get PMD entries. */
 		if (!iomd_tap_ok(!ret && vma.pmd >= HUGE,
 				 "%s: the prefaulted mapping has PMD entries",
