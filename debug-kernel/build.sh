@@ -50,8 +50,17 @@ if [ -f "$dir/done" ]; then
 	exit 0
 fi
 
-log=$cache/$name-6.12-$key.log
+# One build at a time per kernel: a second caller (another make, CI step)
+# waits for the first and then finds it done, instead of deleting its tree.
 mkdir -p "$cache"
+exec 9>"$cache/$name-6.12-$key.lock"
+flock 9
+if [ -f "$dir/done" ]; then
+	echo "$dir"
+	exit 0
+fi
+
+log=$cache/$name-6.12-$key.log
 echo "debug-kernel: building $name in $dir (log: $log); about 10-20 minutes" >&2
 rm -rf "$dir"
 mkdir -p "$dir"
