@@ -120,7 +120,7 @@ static void check_paged(const void *addr, const char *what)
 	bool ok;
 
 	ok = !map_vma_find(0, (uintptr_t)addr, &vma) && map_vma_paged(&vma) &&
-	     !iomd_map_query(iomd_fd, addr, &info) &&
+	     !iomd_map_info(iomd_fd, addr, &info) &&
 	     !(info.flags & IOMD_MAP_INFO_HUGE);
 	if (!ok)
 		iomd_tap_diag("pmd %llu, KernelPageSize %llu, flags %#x",
