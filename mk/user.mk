@@ -39,7 +39,7 @@ USER_TEST_NAMES	:= buffer_basic buffer_map buffer_errors buffer_lifetime \
 		   map_readonly map_revoke \
 		   zone_sample zone_usercopy user_basic user_errors user_memlock \
 		   user_share user_object user_charge user_diskfile user_lifetime dev_access memcg_limit composite_basic composite_errors \
-		   dma_segments fault_inject quiet_log killable
+		   dma_segments fault_inject quiet_log killable edu_dma edu_misuse
 USER_TEST_BINS	:= $(addprefix $(USER_BUILD)/tests/,$(USER_TEST_NAMES))
 # Libraries some tests link besides libiomd (liburing-dev, static too).
 $(USER_BUILD)/tests/map_interop: USER_TEST_LIBS := -luring

@@ -39,6 +39,38 @@ VM_KERNEL_MODULES ?= drivers/block/loop
 VM_TEST_BINS ?= $(USER_TEST_BINS)
 VM_DEMO_BIN ?= $(USER_DEMO_BIN)
 VM_TOOL_BINS ?= $(USER_TOOL_BINS)
+# Device configurations: every kernel boots once per configuration that has
+# tests to run (vm/run.sh, VM_CONFIG_SPECS), each with its QEMU arguments,
+# kernel command line words, memory (MiB; empty: VM_MEM) and test globs
+# ("!glob": all but those). The first one's logs are build/vm/KERNEL, the
+# others' build/vm/KERNEL+NAME.
+#   base       QEMU's default machine (pc), no device: every test but the
+#              device tests (edu_*)
+#   edu        pc with QEMU's edu DMA engine and no IOMMU: the device sees
+#              physical addresses, so the VM gets 256 MiB, all of it under
+#              edu's 28-bit DMA mask (what a platform without an IOMMU or
+#              bounce buffers must give such a device)
+#   edu-iommu  q35 with an Intel IOMMU (interrupt remapping on) and edu,
+#              intel_iommu=on, VM_MEM: DMA through IOMMU page tables
+VM_CONFIGS ?= base edu edu-iommu
+VMCONF_QEMU_base :=
+VMCONF_APPEND_base :=
+VMCONF_MEM_base :=
+VMCONF_TESTS_base := !edu_*
+VMCONF_QEMU_edu := -device edu
+VMCONF_APPEND_edu :=
+VMCONF_MEM_edu := 256
+VMCONF_TESTS_edu := edu_*
+VMCONF_QEMU_edu-iommu := -machine q35,kernel-irqchip=split \
+	-device intel-iommu,intremap=on -device edu
+VMCONF_APPEND_edu-iommu := intel_iommu=on
+VMCONF_MEM_edu-iommu :=
+VMCONF_TESTS_edu-iommu := edu_*
+# $(call vm_config_spec,NAME): NAME's entry of VM_CONFIG_SPECS
+vm_config_spec = $(strip $(1))|$(strip $(VMCONF_QEMU_$(strip $(1))))|$(strip \
+	$(VMCONF_APPEND_$(strip $(1))))|$(strip $(VMCONF_MEM_$(strip $(1))))|$(strip \
+	$(VMCONF_TESTS_$(strip $(1))))
+VM_CONFIG_SPECS = $(foreach c,$(VM_CONFIGS),$(call vm_config_spec,$(c));)
 # Kernel for `make demo` and `make shell`:
 KERNEL ?= 6.12
 # 1: copy the VM console to the terminal while it runs:
@@ -56,6 +88,7 @@ vm_env = BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' \
 	VM_RETRY='$(strip $(VM_RETRY))' \
 	TEST_TIMEOUT='$(strip $(TEST_TIMEOUT))' VM_APPEND='$(strip $(VM_APPEND))' \
 	VM_MODULES='$(strip $(VM_MODULES))' VM_PVH='$(strip $(VM_PVH))' \
+	VM_CONFIG_SPECS='$(strip $(VM_CONFIG_SPECS))' \
 	VM_KERNEL_MODULES='$(strip $(VM_KERNEL_MODULES))' \
 	TESTS='$(strip $(TESTS))' VM_VERBOSE='$(strip $(V))'
 
