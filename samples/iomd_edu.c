@@ -20,7 +20,8 @@
  *     than the device's max segment size), maps them with
  *     dma_map_sgtable() (through the IOMMU when there is one), moves the
  *     bytes in transfers of one contiguous device-address run of at most
- *     4 KiB each, then unmaps, frees and completes, in that order;
+ *     4095 bytes each (see IOMD_EDU_LOAD_MAX), then unmaps, frees and
+ *     completes, in that order;
  *   - answers every refusal with an errno and a reason
  *     (IOMD_EDU_IOC_REASON), the reasons of iomd's own refusals included.
  *
@@ -71,6 +72,13 @@
 #define IOMD_EDU_CMD_IRQ	0x4
 /* Device address of the internal buffer. */
 #define IOMD_EDU_BUF_ADDR	0x40000
+/*
+ * Bytes one load of the buffer moves.  QEMU up to 7.2 checks that a
+ * transfer ends *before* the buffer's last byte, and a transfer that
+ * touches that byte stops the whole machine (hw_error()): so the last
+ * byte is never used.
+ */
+#define IOMD_EDU_LOAD_MAX	(IOMD_EDU_BUFFER_SIZE - 1)
 
 /*
  * edu finishes a command 100 ms (virtual time) after it starts; a slow
@@ -91,6 +99,7 @@
  * @done:	completed by the interrupt of a finished transfer.
  * @irq:	the interrupt (MSI or INTx).
  * @msi:	@irq is an MSI.
+ * @iommu:	an IOMMU translates the device's addresses.
  * @broken:	a transfer never finished; bus mastering is off for good.
  * @transfers:	transfers since the probe.
  */
@@ -105,6 +114,7 @@ struct iomd_edu {
 	struct completion done;
 	int irq;
 	bool msi;
+	bool iommu;
 	bool broken;
 	atomic64_t transfers;
 };
@@ -440,7 +450,7 @@ static int iomd_edu_move(struct iomd_edu *edu, struct iomd_edu_side *sides,
 	int ret;
 
 	while (done < length) {
-		size_t load = min_t(u64, length - done, IOMD_EDU_BUFFER_SIZE);
+		size_t load = min_t(u64, length - done, IOMD_EDU_LOAD_MAX);
 
 		if (done) {
 			ret = iomd_edu_check_stop(sides, why);
@@ -648,19 +658,16 @@ static int iomd_edu_alloc(struct iomd_edu_alloc *arg, struct iomd_why *why)
 	return 0;
 }
 
+/* Never waits for the device: a copy in progress holds @edu->lock. */
 static void iomd_edu_info(struct iomd_edu *edu, struct iomd_edu_info *info)
 {
 	memset(info, 0, sizeof(*info));
-	mutex_lock(&edu->lock);
-	if (edu->pdev) {
-		if (iomd_edu_translated(&edu->pdev->dev))
-			info->flags |= IOMD_EDU_INFO_IOMMU;
-		info->dma_mask = dma_get_mask(&edu->pdev->dev);
-	}
-	mutex_unlock(&edu->lock);
+	if (edu->iommu)
+		info->flags |= IOMD_EDU_INFO_IOMMU;
 	if (edu->msi)
 		info->flags |= IOMD_EDU_INFO_MSI;
 	info->buffer_size = IOMD_EDU_BUFFER_SIZE;
+	info->dma_mask = DMA_BIT_MASK(IOMD_EDU_DMA_BITS);
 	info->transfers = atomic64_read(&edu->transfers);
 }
 
@@ -838,6 +845,7 @@ static int iomd_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto unmap_bar;
 	}
 	pci_set_master(pdev);
+	edu->iommu = iomd_edu_translated(&pdev->dev);
 
 	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI | IOMD_EDU_IRQ_INTX);
 	if (ret < 0)
@@ -863,7 +871,7 @@ static int iomd_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dev_info(&pdev->dev, "edu %u.%u as /dev/%s: %s, %s, %d-bit DMA\n",
 		 ident >> 24, (ident >> 16) & 0xff, edu->name,
 		 edu->msi ? "MSI" : "INTx",
-		 iomd_edu_translated(&pdev->dev) ? "IOMMU" : "no IOMMU",
+		 edu->iommu ? "IOMMU" : "no IOMMU",
 		 IOMD_EDU_DMA_BITS);
 	return 0;
 

@@ -96,14 +96,16 @@ struct iomd_edu_alloc {
  * @length:	in: bytes, 1 to IOMD_EDU_COPY_MAX.
  * @flags:	in: IOMD_EDU_COPY_*.
  * @transfers:	out: device transfers (DMA commands) the copy took; each
- *		moves at most IOMD_EDU_BUFFER_SIZE bytes of one contiguous
- *		run of device addresses.  0 on input.
+ *		moves one contiguous run of device addresses, at most
+ *		IOMD_EDU_BUFFER_SIZE - 1 bytes (QEMU up to 7.2 stops the
+ *		machine on a transfer that touches the buffer's last byte).
+ *		0 on input.
  * @src_segments: out: DMA segments of the source as mapped.  0 on input.
  * @dst_segments: out: DMA segments of the destination.  0 on input.
  * @reserved:	must be zero.
  *
  * The device reads the source into its buffer, then writes the buffer to
- * the destination, IOMD_EDU_BUFFER_SIZE bytes at a time.  The driver
+ * the destination, IOMD_EDU_BUFFER_SIZE - 1 bytes at a time.  The driver
  * wires both descriptors with a prepare() of its own for the whole copy,
  * so a complete() from user space cannot unwire them under the device.
  */
