@@ -39,7 +39,7 @@ static inline void edu_config(char *out, size_t size)
 		p = strstr(line, "iomdvm.config=");
 		if (p) {
 			p += strlen("iomdvm.config=");
-			snprintf(out, size, "%.*s", (int)strcspn(p, " \n"), p);
+			snprintf(out, size, "%.*s", (int)strcspn(p, "\n "), p);
 		}
 	}
 	fclose(f);
@@ -57,12 +57,13 @@ static inline int edu_open(unsigned int plan, bool *iommu)
 	int fd;
 
 	edu_config(config, sizeof(config));
-	*iommu = strstr(config, "-iommu") != NULL;
+	*iommu = strstr(config, "-iommu");
 	fd = open(EDU_NODE, O_RDWR | O_CLOEXEC);
 	if (fd >= 0)
 		return fd;
 	if (strncmp(config, "edu", 3) != 0) {
-		iomd_tap_skip_to(plan, "no edu device in this VM configuration (iomdvm.config=edu...)");
+		iomd_tap_skip_to(plan,
+				 "no edu device in this VM configuration");
 		return -1;
 	}
 	iomd_tap_bail("configuration %s has an edu device, but %s: %s", config,

@@ -42,19 +42,19 @@ static unsigned char *pages(size_t n)
 }
 
 /* A mapped buffer descriptor of @n pages, or bail out. */
-static int buffer(size_t n, unsigned char **map)
+static int mapped_buffer(size_t n, unsigned char **map)
 {
 	int fd = iomd_buffer_create(iomd_fd, n * page, 0,
 				    IOMD_TEST_SHARED_INOUT);
 
 	if (fd < 0 || iomd_map(fd, 0, n * page, PROT_READ | PROT_WRITE,
 			       (void **)map))
-		iomd_tap_bail("buffer of %zu pages: %s", n, strerror(-fd));
+		iomd_tap_bail("a buffer of %zu pages: %s", n, strerror(-fd));
 	return fd;
 }
 
 /* A user descriptor of @nr ranges, or bail out. */
-static int user(const struct iomd_range *r, unsigned int nr, uint32_t dir)
+static int describe(const struct iomd_range *r, unsigned int nr, uint32_t dir)
 {
 	int fd = iomd_user_create(iomd_fd, r, nr, dir);
 
@@ -90,8 +90,8 @@ static void test_buffers(void)
 	struct iomd_edu_copy c;
 	int s, d;
 
-	s = buffer(3, &src);
-	d = buffer(3, &dst);
+	s = mapped_buffer(3, &src);
+	d = mapped_buffer(3, &dst);
 	iomd_test_fill(src, 3 * page, 1);
 	iomd_tap_errno(edu_copy(edu_fd, s, 0, d, off, len, 0, &c), 0,
 		       "buffer -> device -> buffer, %zu bytes at offset %zu",
@@ -129,8 +129,8 @@ static void test_user(void)
 
 	iomd_test_fill(src, 4 * page, 2);
 	memset(dst, 0, 4 * page);
-	s = user(sr, 2, IOMD_DIR_OUT);
-	d = user(&dr, 1, IOMD_DIR_IN);
+	s = describe(sr, 2, IOMD_DIR_OUT);
+	d = describe(&dr, 1, IOMD_DIR_IN);
 	iomd_tap_errno(edu_copy(edu_fd, s, 0, d, 0, 4 * page, 0, &c), ERANGE,
 		       "a copy longer than the source is refused");
 	iomd_tap_errno(edu_copy(edu_fd, s, 0, d, page, len, 0, &c), 0,
@@ -194,7 +194,7 @@ static void test_contiguous(void)
 	if (iomd_map(c, 0, 2 * page, PROT_READ | PROT_WRITE, (void **)&map))
 		iomd_tap_bail("mapping contiguous memory");
 	iomd_test_fill(map, 2 * page, 3);
-	u = user(&r, 1, IOMD_DIR_INOUT);
+	u = describe(&r, 1, IOMD_DIR_INOUT);
 	memset(user_mem, 0, 2 * page);
 	iomd_tap_errno(edu_copy(edu_fd, c, 0, u, 0, 2 * page, 0, NULL), 0,
 		       "contiguous -> device -> user memory");
@@ -220,11 +220,11 @@ static void test_composites(void)
 	int bf, df, uf, sub, multi, parts[2];
 	size_t len;
 
-	bf = buffer(2, &b);
-	df = buffer(4, &dst);
+	bf = mapped_buffer(2, &b);
+	df = mapped_buffer(4, &dst);
 	iomd_test_fill(b, 2 * page, 5);
 	iomd_test_fill(mem, 2 * page, 6);
-	uf = user(&r, 1, IOMD_DIR_OUT);
+	uf = describe(&r, 1, IOMD_DIR_OUT);
 
 	sub = iomd_subrange_create(iomd_fd, bf, page / 2, page, 0);
 	iomd_tap_errno(sub, 0, "a sub-range of a buffer (user space)");
@@ -286,7 +286,7 @@ static void test_driver_buffer(void)
 			      (void **)&map))
 		iomd_tap_bail("the driver's buffer");
 	iomd_test_fill(map, page, 7);
-	u = user(&r, 1, IOMD_DIR_IN);
+	u = describe(&r, 1, IOMD_DIR_IN);
 	iomd_tap_errno(edu_copy(edu_fd, b, 0, u, 0, page, 0, NULL), 0,
 		       "driver's buffer -> device -> user memory");
 	iomd_tap_eq(iomd_test_check(mem, page, 7), page, "the bytes arrived");

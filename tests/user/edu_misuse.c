@@ -97,7 +97,7 @@ static unsigned char *pages(size_t n)
 	return p;
 }
 
-static int user(void *addr, size_t len, uint32_t dir)
+static int describe(void *addr, size_t len, uint32_t dir)
 {
 	struct iomd_range r = { .addr = (uintptr_t)addr, .length = len };
 	int fd = iomd_user_create(iomd_fd, &r, 1, dir);
@@ -150,8 +150,8 @@ static void test_rules(int buf)
 static void test_directions(int buf)
 {
 	unsigned char *mem = pages(1);
-	int in = user(mem, page, IOMD_DIR_IN);
-	int out = user(mem, page, IOMD_DIR_OUT);
+	int in = describe(mem, page, IOMD_DIR_IN);
+	int out = describe(mem, page, IOMD_DIR_OUT);
 
 	edu_fails(edu_fd, edu_copy(edu_fd, in, 0, buf, 0, 8, 0, NULL), EACCES,
 		  "a source the device may only write");
@@ -165,7 +165,7 @@ static void test_directions(int buf)
 static void test_unwired(int buf)
 {
 	unsigned char *mem = pages(2);
-	int u = user(mem, 2 * page, IOMD_DIR_INOUT);
+	int u = describe(mem, 2 * page, IOMD_DIR_INOUT);
 
 	edu_fails(edu_fd, edu_copy(edu_fd, u, 0, buf, 0, page,
 				   IOMD_EDU_COPY_NO_PREPARE, NULL),
@@ -228,7 +228,7 @@ static void test_complete_during_dma(void)
 {
 	size_t len = LONG_PAGES * page;
 	unsigned char *src = pages(LONG_PAGES), *dst = pages(LONG_PAGES);
-	int s = user(src, len, IOMD_DIR_OUT), d = user(dst, len, IOMD_DIR_IN);
+	int s = describe(src, len, IOMD_DIR_OUT), d = describe(dst, len, IOMD_DIR_IN);
 	struct iomd_info info;
 	uint64_t base;
 	pid_t pid;
@@ -270,7 +270,7 @@ static void test_revoke_kill_during_dma(void)
 	size_t len = LONG_PAGES * page;
 	unsigned char *dst = pages(LONG_PAGES);
 	int b = iomd_buffer_create(iomd_fd, len, 0, IOMD_TEST_SHARED_INOUT);
-	int d = user(dst, len, IOMD_DIR_IN);
+	int d = describe(dst, len, IOMD_DIR_IN);
 	uint64_t base;
 	pid_t pid;
 	int err;
