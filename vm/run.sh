@@ -42,15 +42,17 @@
 #                    boot. A kernel without the tree has them built in.
 #   VM_RETRY         boots again a boot that never reached /init, at most
 #                    this many times per boot (default 1; 0: never)
-#   VM_CONFIG_SPECS  device configurations, "NAME|QEMU ARGS|APPEND|MEM|GLOBS"
-#                    separated by ";" (default: one, "base" with nothing
-#                    added). Each kernel boots once per configuration that
+#   VM_CONFIG_SPECS  device configurations,
+#                    "NAME|QEMU ARGS|APPEND|MEM|GLOBS|MODULES" separated by
+#                    ";" (default: one, "base" with nothing added). Each kernel boots once per configuration that
 #                    has tests to run, with QEMU ARGS added to QEMU's command
 #                    line, APPEND and "iomdvm.config=NAME" to the kernel's,
 #                    MEM (MiB) instead of VM_MEM when given, and the tests
 #                    GLOBS select: names matching a glob, or, when every
 #                    glob is "!glob", names matching none of them (empty:
-#                    every test). The first configuration's logs are in
+#                    every test). MODULES, when given, are the only ones of
+#                    the modules built that it loads. The first
+#                    configuration's logs are in
 #                    build/vm/KERNEL, the others' in build/vm/KERNEL+NAME,
 #                    and their verdict lines name them so.
 #   VM_*, TEST_TIMEOUT: see vm/boot.sh
@@ -216,9 +218,10 @@ verdict() {
 	total_skip=$((total_skip + skip))
 }
 
-# boot_config RUN CONFIG QEMU_ARGS APPEND MEM TESTS: steps 2-4 for one
-# device configuration of the kernel in $name/$kdir/$image/$append, with
-# the modules $kos; logs in build/vm/RUN.
+# boot_config RUN CONFIG QEMU_ARGS APPEND MEM TESTS MODULES: steps 2-4 for
+# one device configuration of the kernel in $name/$kdir/$image/$append,
+# with the modules $kos (those named in MODULES, if any); logs in
+# build/vm/RUN.
 boot_config() {
 	run=$1
 	vmdir=$build/vm/$run
@@ -226,9 +229,18 @@ boot_config() {
 	pass=0 fail=0 skip=0 retried=0
 	mkdir -p "$vmdir"
 	[ "$run" = "$name" ] || echo "==> kernel $name, configuration $2"
+	ckos=$kos
+	if [ -n "$7" ]; then
+		ckos=
+		for ko in $kos; do
+			case " $7 " in *" $(basename "$ko" .ko) "*)
+				ckos="$ckos $ko" ;;
+			esac
+		done
+	fi
 
 	# 2. initramfs
-	if ! IOMDVM_MODULES=$kos IOMDVM_TESTS=$6 IOMDVM_DEMO=$demo \
+	if ! IOMDVM_MODULES=$ckos IOMDVM_TESTS=$6 IOMDVM_DEMO=$demo \
 		IOMDVM_KMODS=$(kernel_modules "$kdir") \
 		IOMDVM_TOOLS=${USER_TOOL_BINS:-} \
 		"$here/mkinitramfs.sh" "$vmdir/initramfs.cpio.gz"; then
@@ -245,7 +257,7 @@ boot_config() {
 	else
 		echo "    booting $boot (timeout ${VM_TIMEOUT:-600} s)"
 	fi
-	[ -z "$3" ] || echo "    devices: $3${5:+, $5 MiB}"
+	[ -z "$3" ] || echo "    devices: $3${5:+, $5 MiB}${7:+; modules: $7}"
 	# Logs of an earlier run's failed boots would pass for ours.
 	rm -f "$vmdir"/console.log.* "$vmdir"/results.log.* \
 		"$vmdir"/qemu.log.*
@@ -378,7 +390,10 @@ for spec in "$@"; do
 		cappend=${r%%|*}
 		r=${r#*|}
 		cmem=${r%%|*}
-		cglobs=${r#*|}
+		r=${r#*|}
+		cglobs=${r%%|*}
+		cmods=
+		case $r in *'|'*) cmods=${r#*|} ;; esac
 		run=$name
 		if [ -z "$first" ]; then
 			first=$cname
@@ -393,7 +408,8 @@ for spec in "$@"; do
 			ctests=$tests
 		fi
 		booted=$((booted + 1))
-		boot_config "$run" "$cname" "$cqemu" "$cappend" "$cmem" "$ctests"
+		boot_config "$run" "$cname" "$cqemu" "$cappend" "$cmem" \
+			"$ctests" "$cmods"
 	done
 done
 
