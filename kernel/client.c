@@ -170,7 +170,7 @@ static int iomd_ioc_user_create(void __user *uarg, struct iomd_why *why)
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	if (arg.flags & IOMD_USER_PREPARE) {
-		ret = iomd_desc_prepare(desc, why);
+		ret = iomd_desc_prepare_client(desc, why);
 		if (ret) {
 			iomd_desc_put(desc);
 			return ret;
@@ -198,8 +198,8 @@ static int iomd_ioc_wire(void __user *uarg, bool prepare,
 	desc = iomd_desc_from_fd(arg.fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	ret = prepare ? iomd_desc_prepare(desc, why) :
-			iomd_desc_complete(desc, why);
+	ret = prepare ? iomd_desc_prepare_client(desc, why) :
+			iomd_desc_complete_client(desc, why);
 	arg.wire_count = iomd_desc_wire_count(desc);
 	iomd_desc_put(desc);
 	if (ret)

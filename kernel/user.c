@@ -31,6 +31,7 @@ static void iomd_user_release(struct iomd_desc *desc)
 		u->prepares--;
 		iomd_user_unwire(desc);
 	}
+	u->client_prepares = 0;
 	mmdrop(u->mm);
 	kfree(u->ranges);
 	kfree(desc->segs);

@@ -40,6 +40,44 @@ VM_TEST_BINS ?= $(USER_TEST_BINS)
 VM_DEMO_BIN ?= $(USER_DEMO_BIN)
 VM_TOOL_BINS ?= $(USER_TOOL_BINS)
 VM_PRELOAD_TESTS ?= $(USER_PRELOAD_TESTS)
+# Device configurations: every kernel boots once per configuration that has
+# tests to run (vm/run.sh, VM_CONFIG_SPECS), each with its QEMU arguments,
+# kernel command line words, memory (MiB; empty: VM_MEM), test globs
+# ("!glob": all but those) and modules to load (empty: all of VM_MODULES;
+# the device configurations load only iomd and the edu sample, so the debug
+# kernel's KUnit suites run once). The first one's logs are build/vm/KERNEL,
+# the others' build/vm/KERNEL+NAME.
+#   base       QEMU's default machine (pc), no device: every test but the
+#              device tests (edu_*)
+#   edu        q35 with QEMU's edu DMA engine and no IOMMU: the device sees
+#              physical addresses, so the VM gets 256 MiB, all of it under
+#              edu's 28-bit DMA mask (what a platform without an IOMMU or
+#              bounce buffers must give such a device). q35, not pc: pc's
+#              ACPI _PRT is a loop that the debug kernel's interpreter takes
+#              40 s to run (a soft lockup) when edu's INTx is routed
+#   edu-iommu  q35 with an Intel IOMMU (interrupt remapping on) and edu,
+#              intel_iommu=on, VM_MEM: DMA through IOMMU page tables
+VM_CONFIGS ?= base edu edu-iommu
+VMCONF_QEMU_base :=
+VMCONF_APPEND_base :=
+VMCONF_MEM_base :=
+VMCONF_TESTS_base := !edu_*
+VMCONF_QEMU_edu := -machine q35 -device edu
+VMCONF_APPEND_edu :=
+VMCONF_MEM_edu := 256
+VMCONF_TESTS_edu := edu_*
+VMCONF_MODULES_edu := iomd iomd_edu
+VMCONF_QEMU_edu-iommu := -machine q35,kernel-irqchip=split \
+	-device intel-iommu,intremap=on -device edu
+VMCONF_APPEND_edu-iommu := intel_iommu=on
+VMCONF_MEM_edu-iommu :=
+VMCONF_TESTS_edu-iommu := edu_*
+VMCONF_MODULES_edu-iommu := iomd iomd_edu
+# $(call vm_config_spec,NAME): NAME's entry of VM_CONFIG_SPECS
+vm_config_spec = $(strip $(1))|$(strip $(VMCONF_QEMU_$(strip $(1))))|$(strip \
+	$(VMCONF_APPEND_$(strip $(1))))|$(strip $(VMCONF_MEM_$(strip $(1))))|$(strip \
+	$(VMCONF_TESTS_$(strip $(1))))|$(strip $(VMCONF_MODULES_$(strip $(1))))
+VM_CONFIG_SPECS = $(foreach c,$(VM_CONFIGS),$(call vm_config_spec,$(c));)
 # Kernel for `make demo`, `make shell` and `make fuzz`:
 KERNEL ?= 6.12
 # The fuzzer (tests/fuzz/) in `make check`: seconds on each kernel (0 makes
@@ -74,6 +112,7 @@ vm_env = BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' \
 	VM_RETRY='$(strip $(VM_RETRY))' \
 	TEST_TIMEOUT='$(strip $(TEST_TIMEOUT))' VM_APPEND='$(strip $(VM_APPEND))' \
 	VM_MODULES='$(strip $(VM_MODULES))' VM_PVH='$(strip $(VM_PVH))' \
+	VM_CONFIG_SPECS='$(strip $(VM_CONFIG_SPECS))' \
 	VM_KERNEL_MODULES='$(strip $(VM_KERNEL_MODULES))' \
 	TESTS='$(strip $(TESTS))' VM_VERBOSE='$(strip $(V))'
 
