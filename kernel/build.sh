@@ -23,9 +23,10 @@ cp -p "$here"/Kbuild "$here"/configure.sh "$here"/*.c "$here"/*.h \
 	"$top"/VERSION "$src/"
 cp -p "$here"/probes/*.c "$src/probes/"
 if [ "${IOMD_EXTRAS:-1}" = 0 ]; then
-	rm -f "$src"/iomd_sample.* "$src"/iomd_bench.* "$src"/iomd_kunit.*
+	rm -f "$src"/iomd_sample.* "$src"/iomd_edu.* "$src"/iomd_bench.* \
+		"$src"/iomd_kunit.*
 else
-	cp -p "$top"/samples/iomd_sample.c "$src/"
+	cp -p "$top"/samples/iomd_sample.c "$top"/samples/iomd_edu.c "$src/"
 	cp -p "$top"/bench/kernel/*.c "$top"/bench/kernel/*.h "$src/"
 	# KUnit tests build only where the kernel has CONFIG_KUNIT (Kbuild).
 	cp -p "$top"/tests/kunit/*.c "$src/" 2>/dev/null || true

@@ -120,6 +120,11 @@ for t in ${USER_TEST_BINS:-}; do
 			# shellcheck disable=SC2254 # $pat is a glob on purpose
 			case $name in $pat) keep=true ;; esac
 		done
+		set +f
+		$keep || continue
+	fi
+	tests="$tests $t"
+done
 pretests=
 [ "$mode" = check ] || USER_PRELOAD_TESTS=
 for t in ${USER_PRELOAD_TESTS:-}; do
@@ -134,11 +139,6 @@ for t in ${USER_PRELOAD_TESTS:-}; do
 		$keep || continue
 	fi
 	pretests="$pretests $t"
-done
-		set +f
-		$keep || continue
-	fi
-	tests="$tests $t"
 done
 
 # config_tests GLOBS: the programs of $tests a configuration runs (see
