@@ -101,7 +101,12 @@ put_desc:
 	return ret;
 }
 
-static int iomd_ioc_buffer_create(void __user *uarg, struct iomd_why *why)
+/*
+ * The handlers below are never inlined into iomd_client_ioctl(): each
+ * has its own argument struct, and together (with KASAN's redzones) they
+ * would make one frame of more than 1 KiB.
+ */
+static noinline_for_stack int iomd_ioc_buffer_create(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_buffer_create arg;
 	struct iomd_desc *desc;
@@ -135,7 +140,7 @@ static int iomd_ioc_buffer_create(void __user *uarg, struct iomd_why *why)
 				   uarg, &arg, sizeof(arg), &arg.fd, why);
 }
 
-static int iomd_ioc_user_create(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_user_create(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_user_create arg;
 	struct iomd_range *ranges;
@@ -180,8 +185,8 @@ static int iomd_ioc_user_create(void __user *uarg, struct iomd_why *why)
 				   uarg, &arg, sizeof(arg), &arg.fd, why);
 }
 
-static int iomd_ioc_wire(void __user *uarg, bool prepare,
-			 struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_wire(void __user *uarg, bool prepare,
+					    struct iomd_why *why)
 {
 	struct iomd_desc *desc;
 	struct iomd_wire arg;
@@ -207,7 +212,7 @@ static int iomd_ioc_wire(void __user *uarg, bool prepare,
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
-static int iomd_ioc_info(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_info(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_info arg;
 	struct iomd_desc *desc;
@@ -237,9 +242,9 @@ static int iomd_ioc_info(void __user *uarg, struct iomd_why *why)
 }
 
 /* KREAD/KWRITE through the descriptor's kernel mapping. */
-static int iomd_ioc_rw_kmap(struct iomd_desc *desc, struct iomd_rw *arg,
-			    void __user *ubuf, bool write,
-			    struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_rw_kmap(struct iomd_desc *desc, struct iomd_rw *arg,
+					       void __user *ubuf, bool write,
+					       struct iomd_why *why)
 {
 	void *kaddr;
 	int ret;
@@ -269,7 +274,7 @@ unhold:
 	return ret;
 }
 
-static int iomd_ioc_rw(void __user *uarg, bool write, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_rw(void __user *uarg, bool write, struct iomd_why *why)
 {
 	struct iomd_desc *desc;
 	struct iomd_rw arg;
@@ -343,8 +348,8 @@ static int iomd_reason_out(void __user *uarg, struct iomd_reason *arg,
 	return copy_to_user(uarg, arg, sizeof(*arg)) ? -EFAULT : 0;
 }
 
-static int iomd_ioc_reason(struct iomd_client *client, void __user *uarg,
-			   struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_reason(struct iomd_client *client, void __user *uarg,
+					      struct iomd_why *why)
 {
 	struct iomd_reason arg;
 	struct iomd_why last;
@@ -389,7 +394,7 @@ long iomd_desc_reason_ioctl(struct iomd_desc *desc, void __user *uarg)
 	return iomd_reason_out(uarg, &arg, &last, &why);
 }
 
-static int iomd_ioc_version(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_version(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_version arg;
 
@@ -413,7 +418,7 @@ static int iomd_admin_check(const char *what, struct iomd_why *why)
 	return iomd_fail(why, -EPERM, "%s needs CAP_SYS_ADMIN", what);
 }
 
-static int iomd_ioc_stats(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_stats(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_stats arg = {
 		.live_descriptors =
@@ -432,7 +437,7 @@ static int iomd_ioc_stats(void __user *uarg, struct iomd_why *why)
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
-static int iomd_ioc_map(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_map(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_map_create arg;
 	struct iomd_mapping *map;
@@ -462,7 +467,7 @@ static int iomd_ioc_map(void __user *uarg, struct iomd_why *why)
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
-static int iomd_ioc_unmap(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_unmap(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_unmap arg;
 
@@ -473,7 +478,7 @@ static int iomd_ioc_unmap(void __user *uarg, struct iomd_why *why)
 	return iomd_unmap_address(arg.addr, why);
 }
 
-static int iomd_ioc_map_info(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_map_info(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_map_info arg;
 	int ret;
@@ -490,7 +495,7 @@ static int iomd_ioc_map_info(void __user *uarg, struct iomd_why *why)
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
-static int iomd_ioc_revoke(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_revoke(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_revoke arg;
 	struct iomd_desc *desc;
@@ -509,7 +514,7 @@ static int iomd_ioc_revoke(void __user *uarg, struct iomd_why *why)
 	return 0;
 }
 
-static int iomd_ioc_export_dmabuf(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_export_dmabuf(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_export_dmabuf arg;
 	struct iomd_desc *desc;
@@ -541,7 +546,7 @@ static int iomd_ioc_export_dmabuf(void __user *uarg, struct iomd_why *why)
 	return 0;
 }
 
-static int iomd_ioc_subrange(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_subrange(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_subrange_create arg;
 	struct iomd_desc *parent, *desc;
@@ -567,7 +572,7 @@ static int iomd_ioc_subrange(void __user *uarg, struct iomd_why *why)
 				   uarg, &arg, sizeof(arg), &arg.new_fd, why);
 }
 
-static int iomd_ioc_multi(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_multi(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_desc **descs, *desc;
 	struct iomd_multi_create arg;
@@ -623,7 +628,7 @@ free_fds:
 	return ret;
 }
 
-static int iomd_ioc_segments(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_segments(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_segments arg;
 	struct iomd_desc *desc;
@@ -647,7 +652,7 @@ static int iomd_ioc_segments(void __user *uarg, struct iomd_why *why)
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
-static int iomd_ioc_zone_info(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_zone_info(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_zone_info arg;
 	struct iomd_zone_stat st;
