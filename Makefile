@@ -17,6 +17,11 @@
 SHELL := /bin/sh
 BUILD := build
 
+# Debian's name of the host's architecture (amd64): the kernels of the
+# table in mk/kernel.mk say which they are, and those of another one get
+# their programs cross-built (mk/user.mk) and boot in another QEMU.
+HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+
 # User space (libiomd, tests, tools, demo): defines USER_TEST_BINS,
 # USER_DEMO_BIN, USER_TOOL_BINS and the target `user`. Optional so the kernel
 # side works without it.

@@ -39,6 +39,15 @@ VM_KERNEL_MODULES ?= drivers/block/loop
 VM_TEST_BINS ?= $(USER_TEST_BINS)
 VM_DEMO_BIN ?= $(USER_DEMO_BIN)
 VM_TOOL_BINS ?= $(USER_TOOL_BINS)
+# The same for the VMs of kernels of another architecture (KARCH_<name> in
+# mk/kernel.mk), cross-built by `make user-ARCH`:
+VM_TEST_BINS_arm64 ?= $(call user_test_bins,arm64)
+VM_DEMO_BIN_arm64 ?= $(call user_demo_bin,arm64)
+VM_TOOL_BINS_arm64 ?= $(call user_tool_bins,arm64)
+# Their static busybox: Debian's busybox-static for that architecture,
+# downloaded and unpacked (never installed: it would replace the host's
+# /bin/busybox) by scripts/busybox.sh, once, when first needed.
+BUSYBOX_arm64 = $(eval BUSYBOX_arm64 := $(shell scripts/busybox.sh arm64))$(BUSYBOX_arm64)
 # Kernel for `make demo` and `make shell`:
 KERNEL ?= 6.12
 # 1: copy the VM console to the terminal while it runs:
@@ -59,6 +68,14 @@ vm_env = BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' \
 	VM_KERNEL_MODULES='$(strip $(VM_KERNEL_MODULES))' \
 	TESTS='$(strip $(TESTS))' VM_VERBOSE='$(strip $(V))'
 
+# $(call vm_arch_env,KERNELS): the environment naming the programs and
+# busybox of each architecture of KERNELS other than the host's.
+vm_arch_env = $(foreach a,$(filter-out $(HOST_ARCH),$(call kernel_archs,$(1))), \
+	USER_TEST_BINS_$(a)='$(strip $(VM_TEST_BINS_$(a)))' \
+	USER_DEMO_BIN_$(a)='$(strip $(VM_DEMO_BIN_$(a)))' \
+	USER_TOOL_BINS_$(a)='$(strip $(VM_TOOL_BINS_$(a)))' \
+	BUSYBOX_$(a)='$(BUSYBOX_$(a))')
+
 # Debian packages check/demo/shell need (groups of scripts/deps.sh; the top
 # Makefile installs them): the VM's, and those of the kernels booted.
 deps_check = base $(call kernel_deps,$(KERNELS))
@@ -66,16 +83,16 @@ deps_demo = base $(call kernel_deps,$(KERNEL))
 deps_shell = $(deps_demo)
 
 .PHONY: check demo shell
-check: $(USER_TARGET) $(call kernel_prereqs,$(KERNELS))
-	@$(vm_env) vm/run.sh check \
+check: $(call kernel_user_targets,$(KERNELS)) $(call kernel_prereqs,$(KERNELS))
+	@$(vm_env) $(call vm_arch_env,$(KERNELS)) vm/run.sh check \
 		$(foreach k,$(call known_kernels,$(KERNELS)),$(call kernel_spec,$(k)))
 
-demo: $(USER_TARGET) $(call kernel_prereqs,$(KERNEL))
-	@$(vm_env) vm/run.sh demo \
+demo: $(call kernel_user_targets,$(KERNEL)) $(call kernel_prereqs,$(KERNEL))
+	@$(vm_env) $(call vm_arch_env,$(KERNEL)) vm/run.sh demo \
 		$(call kernel_spec,$(call known_kernels,$(strip $(KERNEL))))
 
 # Interactive shell in the VM with the modules loaded (console on this
 # terminal; leave the shell to unload the modules and power off).
-shell: $(USER_TARGET) $(call kernel_prereqs,$(KERNEL))
-	@$(vm_env) vm/run.sh shell \
+shell: $(call kernel_user_targets,$(KERNEL)) $(call kernel_prereqs,$(KERNEL))
+	@$(vm_env) $(call vm_arch_env,$(KERNEL)) vm/run.sh shell \
 		$(call kernel_spec,$(call known_kernels,$(strip $(KERNEL))))

@@ -22,9 +22,12 @@
 #            (interactive shell on this terminal, modules loaded) or bench
 #            (run the benchmark suite, iomd-bench, from USER_TOOL_BINS;
 #            see bench/run.sh)
-#   KERNEL   NAME|KDIR|IMAGE[|APPEND]: a name for messages and build/vm/NAME,
-#            the module build tree, the kernel image, extra kernel command
-#            line words. An empty KDIR or IMAGE means "not installed".
+#   KERNEL   NAME|KDIR|IMAGE[|APPEND[|ARCH[|KMAKE]]]: a name for messages
+#            and build/vm/NAME, the module build tree, the kernel image,
+#            extra kernel command line words, Debian's name of its
+#            architecture (default: the host's) and make variables for
+#            its module build (ARCH=arm64 CROSS_COMPILE=...). An empty
+#            KDIR or IMAGE means "not installed".
 #
 # Environment (set by the Makefile):
 #   BUILD            output directory (default build)
@@ -33,6 +36,11 @@
 #   USER_TEST_BINS   test programs (mode check)
 #   USER_DEMO_BIN    demo program (mode demo)
 #   USER_TOOL_BINS   extra programs put in the VM's $PATH
+#   USER_TEST_BINS_<arch>, USER_DEMO_BIN_<arch>, USER_TOOL_BINS_<arch>
+#                    the same for the kernels of another architecture than
+#                    the host's (e.g. USER_TEST_BINS_arm64)
+#   BUSYBOX_<arch>   static busybox for those kernels' initramfs (the host's
+#                    is vm/mkinitramfs.sh's default, /bin/busybox)
 #   TESTS            only run tests whose name matches one of these globs
 #   VM_KERNEL_MODULES  modules of the kernel itself that tests use, as paths
 #                    under its module tree without .ko (default
@@ -87,35 +95,51 @@ console_tail() {
 		}' | sed 's/^/         | /'
 }
 
-# Programs for the initramfs (bench mode runs no test program).
-tests=
-[ "$mode" = bench ] && USER_TEST_BINS=
-for t in ${USER_TEST_BINS:-}; do
-	name=$(basename "$t")
-	if [ -n "${TESTS:-}" ]; then
-		keep=false
-		# The globs are for test names, not for files here.
-		set -f
-		for pat in $TESTS; do
-			# shellcheck disable=SC2254 # $pat is a glob on purpose
-			case $name in $pat) keep=true ;; esac
-		done
-		set +f
-		$keep || continue
+host_arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+
+# arch_var NAME ARCH: the value of NAME_ARCH for a kernel of another
+# architecture than the host's, of NAME for the host's.
+arch_var() {
+	if [ "$2" = "$host_arch" ]; then
+		eval "echo \"\${$1:-}\""
+	else
+		eval "echo \"\${$1_$2:-}\""
 	fi
-	tests="$tests $t"
-done
-demo=
-if [ "$mode" = demo ]; then
-	demo=${USER_DEMO_BIN:-}
-	if [ -z "$demo" ] || [ ! -x "$demo" ]; then
-		echo "run.sh: no demo program (USER_DEMO_BIN='$demo')" >&2
-		exit 1
+}
+
+# select_programs ARCH: set $tests, $demo and $tools to the programs for
+# the initramfs of a kernel of ARCH (bench mode runs no test program);
+# false when demo mode has no demo program.
+select_programs() {
+	tests=
+	[ "$mode" = bench ] || for t in $(arch_var USER_TEST_BINS "$1"); do
+		tname=$(basename "$t")
+		if [ -n "${TESTS:-}" ]; then
+			keep=false
+			# The globs are for test names, not for files here.
+			set -f
+			for pat in $TESTS; do
+				# shellcheck disable=SC2254 # $pat is a glob on purpose
+				case $tname in $pat) keep=true ;; esac
+			done
+			set +f
+			$keep || continue
+		fi
+		tests="$tests $t"
+	done
+	tools=$(arch_var USER_TOOL_BINS "$1")
+	demo=
+	if [ "$mode" = demo ]; then
+		demo=$(arch_var USER_DEMO_BIN "$1")
+		if [ -z "$demo" ] || [ ! -x "$demo" ]; then
+			echo "run.sh: no demo program for $1 (USER_DEMO_BIN='$demo')" >&2
+			return 1
+		fi
+	elif [ "$mode" = check ] && [ -z "$tests" ]; then
+		echo "note: no test programs (USER_TEST_BINS empty or TESTS matched none);" \
+			"only loading and unloading the module"
 	fi
-elif [ "$mode" = check ] && [ -z "$tests" ]; then
-	echo "note: no test programs (USER_TEST_BINS empty or TESTS matched none);" \
-		"only loading and unloading the module"
-fi
+}
 
 # kernel_modules KDIR: the files of $VM_KERNEL_MODULES in the module tree
 # beside KDIR, each after its dependencies (from modules.dep), or nothing.
@@ -168,6 +192,8 @@ for spec in "$@"; do
 	kdir=${2:-}
 	image=${3:-}
 	append=${4:-}
+	arch=${5:-$host_arch}
+	kmake=${6:-}
 	moddir=$build/kernel/$name
 	vmdir=$build/vm/$name
 	start=$(now)
@@ -175,7 +201,19 @@ for spec in "$@"; do
 
 	echo
 	echo "==> kernel $name"
-	if [ -z "$kdir" ] || [ -z "$image" ] || [ ! -d "$kdir" ] || [ ! -f "$image" ]; then
+	select_programs "$arch" || exit 1
+	# A foreign architecture's busybox; empty: the host's (/bin/busybox).
+	busybox=
+	if [ "$arch" != "$host_arch" ]; then
+		busybox=$(arch_var BUSYBOX "$arch")
+		if [ -z "$busybox" ]; then
+			echo "    FAIL no busybox for $arch (BUSYBOX_$arch; scripts/busybox.sh $arch)"
+			fail=1
+		fi
+	fi
+	if [ "$fail" != 0 ]; then
+		:
+	elif [ -z "$kdir" ] || [ -z "$image" ] || [ ! -d "$kdir" ] || [ ! -f "$image" ]; then
 		echo "    FAIL kernel $name is not installed (build tree '$kdir'," \
 			"image '$image'); try 'make deps'"
 		fail=1
@@ -186,7 +224,8 @@ for spec in "$@"; do
 
 		# 1. modules
 		t0=$(now)
-		if ! "$kmod_build" "$kdir" "$moddir" >"$vmdir/build.log" 2>&1 ||
+		# shellcheck disable=SC2086 # $kmake: make variables, one a word
+		if ! "$kmod_build" "$kdir" "$moddir" $kmake >"$vmdir/build.log" 2>&1 ||
 			[ ! -f "$moddir/iomd.ko" ]; then
 			echo "    FAIL module build ($kmod_build $kdir $moddir); last lines of $vmdir/build.log:"
 			tail -n 30 "$vmdir/build.log" | sed 's/^/         | /'
@@ -212,7 +251,7 @@ for spec in "$@"; do
 			# 2. initramfs
 			if ! IOMDVM_MODULES=$kos IOMDVM_TESTS=$tests IOMDVM_DEMO=$demo \
 				IOMDVM_KMODS=$(kernel_modules "$kdir") \
-				IOMDVM_TOOLS=${USER_TOOL_BINS:-} \
+				IOMDVM_TOOLS=$tools BUSYBOX=${busybox:-${BUSYBOX:-}} \
 				"$here/mkinitramfs.sh" "$vmdir/initramfs.cpio.gz"; then
 				echo "    FAIL packing the initramfs"
 				fail=1
@@ -220,8 +259,10 @@ for spec in "$@"; do
 		fi
 
 		if [ "$fail" = 0 ]; then
-			# 3. boot
-			boot=$("$here/kernel-image.sh" "$image" "$vmdir")
+			# 3. boot (an x86 bzImage unpacked for PVH where it can be)
+			boot=$image
+			[ "$arch" != amd64 ] ||
+				boot=$("$here/kernel-image.sh" "$image" "$vmdir")
 			if [ "$mode" = shell ]; then
 				echo "    booting $boot; leave the shell (exit) to unload and power off"
 			else
@@ -234,7 +275,7 @@ for spec in "$@"; do
 				t0=$(now)
 				status=0
 				# shellcheck disable=SC2086 # $append: words for the command line
-				VM_MODE=$mode "$here/boot.sh" "$boot" \
+				VM_MODE=$mode VM_ARCH=$arch "$here/boot.sh" "$boot" \
 					"$vmdir/initramfs.cpio.gz" "$vmdir" $append ||
 					status=$?
 				boot_secs=$(elapsed "$t0")
