@@ -22,8 +22,8 @@ BENCH_KERNEL ?= 6.12
 BENCH_BOOTS ?= 3
 # Passes per boot, at least 7:
 BENCH_PASSES ?= 7
-# Buffer sizes of cases 1-3 (bytes, K, M, G); empty = 4K to 256M by
-# powers of 4:
+# Buffer sizes of cases 1-3 (bytes, K, M, G; whole pages); empty = a page
+# (4K) to 256M by powers of 4:
 BENCH_SIZES ?=
 # Only these case numbers (e.g. "1 4") / case-name globs (e.g. "c4.*"):
 BENCH_GROUPS ?=
