@@ -55,7 +55,7 @@ static const struct file_operations iomd_desc_fops = {
 	.owner		= THIS_MODULE,
 	.release	= iomd_file_release,
 	.mmap		= iomd_file_mmap,
-	/* PMD-aligned addresses for mappings of 2 MiB and more. */
+	/* PMD-aligned addresses for mappings of the PMD size and more. */
 	.get_unmapped_area = thp_get_unmapped_area,
 	.show_fdinfo	= iomd_file_show_fdinfo,
 };
