@@ -6,8 +6,17 @@
 #   make demo         same machinery, runs the demo program (KERNEL=6.12)
 #   make shell        interactive shell in the VM, module loaded (KERNEL=6.12)
 #   make deps         install the Debian packages everything needs
-#   make lint         checkpatch --strict on all C files + sparse on the module
+#   make lint         checkpatch --strict on all C files, kernel-doc, sparse
 #   make bench        benchmark suite: 3 boots of 6.12, report in build/bench/
+#   make fuzz         the fuzzer alone for SECS s (SEED=N) on KERNEL
+#   make install      module (KVER=$(uname -r)), libiomd, headers, iomd.pc,
+#                     iomdctl, man pages, udev rule; DESTDIR, PREFIX honoured
+#   make uninstall    remove what make install installed
+#   make install-check  stage make install and use it (pkg-config, .so, driver)
+#   make dkms-check   real dkms add/build for 6.1 and 6.12 in a temporary tree
+#   make deb          Debian packages in build/deb; deb-check installs+purges
+#   make man          manual pages from kernel-doc into build/man
+#   make install-tests  the tests + iomd-selftests runner (DESTDIR, PREFIX)
 #   make clean        remove build/
 #   make help         settings and details
 #
@@ -36,6 +45,9 @@ include mk/kernel.mk
 # smoke test to the VM's programs).
 include mk/bench.mk
 include mk/vm.mk
+# make install/uninstall (after kernel.mk and user.mk, whose outputs it
+# installs).
+include mk/install.mk
 
 # Debian packages (groups of scripts/deps.sh) make lint needs: checkpatch
 # and sparse, and the kernels it runs sparse against. deps_check & co. are
@@ -47,7 +59,8 @@ deps_lint = lint $(call kernel_deps,$(KERNELS))
 # and debug kernel build that their expansion starts, come later and see
 # the packages. `make check` on a fresh machine thus installs the debug
 # kernel's build tools when KERNELS has it, not only the VM's packages.
-auto_deps := $(sort $(foreach g,$(MAKECMDGOALS),$(deps_$(g))))
+# IOMD_NO_DEPS=1 (debian/rules) installs nothing.
+auto_deps := $(if $(IOMD_NO_DEPS),,$(sort $(foreach g,$(MAKECMDGOALS),$(deps_$(g)))))
 ifneq ($(auto_deps),)
 ifneq ($(shell scripts/deps.sh --auto $(auto_deps) >&2 && echo ok),ok)
 $(error missing Debian packages could not be installed; run 'make deps' as root)
@@ -70,12 +83,14 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,13s/^# \{0,1\}//p' Makefile
+	@sed -n '3,22s/^# \{0,1\}//p' Makefile
 	@echo
 	@echo 'Settings (make VAR=value ...), current values shown:'
 	@echo '  KERNELS=$(KERNELS)   kernels for check/modules/lint; known: $(KERNEL_NAMES)'
 	@echo '  KERNEL=$(strip $(KERNEL))   kernel for demo/shell'
 	@echo '  TESTS=globs          only run matching test programs'
+	@echo '  FUZZ_CHECK_SECS=$(strip $(FUZZ_CHECK_SECS)) (6.1: $(strip $(FUZZ_CHECK_SECS_6.1)))   seconds of the fuzzer in make check; 0 skips it'
+	@echo '  SECS=$(strip $(SECS)) SEED=N FUZZ_PROCS=N   make fuzz: seconds, seed (default: new each run), worker processes'
 	@echo '  VM_MEM=$(strip $(VM_MEM)) VM_SMP=$(strip $(VM_SMP)) VM_CPU=$(strip $(VM_CPU))   guest MiB, CPUs, QEMU -cpu'
 	@echo '  VM_ACCEL=$(strip $(VM_ACCEL))   QEMU -accel; "tcg" is multi-threaded TCG, which now and then kills a boot before /init'
 	@echo '  VM_TIMEOUT=$(strip $(VM_TIMEOUT))       seconds per boot (QEMU killed = failure)'
@@ -97,5 +112,6 @@ help:
 	@echo
 	@echo 'Logs of a run: $(BUILD)/vm/<kernel>/{console.log,results.log,dmesg.log,build.log}'
 	@echo '  (and {console,results,qemu}.log.1 of a boot retried)'
-	@echo 'Self-test of the retry logic (make check runs it first): tests/vm/retry_test.sh'
+	@echo 'Self-tests of the runner (make check runs them first): tests/vm/retry_test.sh (retries),'
+	@echo '  tests/vm/splat_test.sh (kernel-log reports that fail a run)'
 	@echo 'Benchmark report: $(BUILD)/bench/{report.txt,report.md,results.json,cost-per-page.png} (docs/benchmarks.md)'

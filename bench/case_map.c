@@ -67,7 +67,7 @@ static size_t iomd_bench_pmd_size(void)
 static int iomd_bench_check_entries(int dev, void *p, size_t size, long huge)
 {
 	struct iomd_map_info info;
-	int ret = iomd_map_query(dev, p, &info);
+	int ret = iomd_map_info(dev, p, &info);
 
 	if (ret) {
 		errno = -ret;

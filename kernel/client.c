@@ -170,7 +170,7 @@ static int iomd_ioc_user_create(void __user *uarg, struct iomd_why *why)
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	if (arg.flags & IOMD_USER_PREPARE) {
-		ret = iomd_desc_prepare(desc, why);
+		ret = iomd_desc_prepare_client(desc, why);
 		if (ret) {
 			iomd_desc_put(desc);
 			return ret;
@@ -198,8 +198,8 @@ static int iomd_ioc_wire(void __user *uarg, bool prepare,
 	desc = iomd_desc_from_fd(arg.fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	ret = prepare ? iomd_desc_prepare(desc, why) :
-			iomd_desc_complete(desc, why);
+	ret = prepare ? iomd_desc_prepare_client(desc, why) :
+			iomd_desc_complete_client(desc, why);
 	arg.wire_count = iomd_desc_wire_count(desc);
 	iomd_desc_put(desc);
 	if (ret)
@@ -309,22 +309,51 @@ static int iomd_ioc_rw(void __user *uarg, bool write, struct iomd_why *why)
 	return ret;
 }
 
+/*
+ * Check IOMD_IOC_REASON's argument, copied into @arg; the caller then
+ * picks the reason that @arg->fd names.
+ */
+static int iomd_reason_in(void __user *uarg, struct iomd_reason *arg,
+			  struct iomd_why *why)
+{
+	if (copy_from_user(arg, uarg, sizeof(*arg)))
+		return -EFAULT;
+	if (arg->errno_value || arg->length)
+		return iomd_fail(why, -EINVAL,
+				 "errno_value and length are outputs and must be 0");
+	return iomd_reserved_check(arg->reserved, sizeof(arg->reserved), why);
+}
+
+/* Give @last to user space as the answer to @arg, at @uarg. */
+static int iomd_reason_out(void __user *uarg, struct iomd_reason *arg,
+			   const struct iomd_why *last, struct iomd_why *why)
+{
+	size_t len, n;
+
+	len = strnlen(last->msg, sizeof(last->msg));
+	if (arg->size) {
+		n = min_t(size_t, len, arg->size - 1);
+		if (copy_to_user(u64_to_user_ptr(arg->buf), last->msg, n) ||
+		    put_user(0, (char __user *)u64_to_user_ptr(arg->buf) + n))
+			return iomd_fail(why, -EFAULT,
+					 "reason buffer is not writable");
+	}
+	arg->errno_value = -last->err;
+	arg->length = len;
+	return copy_to_user(uarg, arg, sizeof(*arg)) ? -EFAULT : 0;
+}
+
 static int iomd_ioc_reason(struct iomd_client *client, void __user *uarg,
 			   struct iomd_why *why)
 {
 	struct iomd_reason arg;
 	struct iomd_why last;
 	struct iomd_desc *desc;
-	size_t len, n;
+	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.errno_value || arg.length)
-		return iomd_fail(why, -EINVAL,
-				 "errno_value and length are outputs and must be 0");
-	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return why->err;
-
+	ret = iomd_reason_in(uarg, &arg, why);
+	if (ret)
+		return ret;
 	if (arg.fd == IOMD_REASON_CLIENT) {
 		spin_lock(&client->lock);
 		last = client->reason;
@@ -336,17 +365,43 @@ static int iomd_ioc_reason(struct iomd_client *client, void __user *uarg,
 		iomd_desc_last_reason(desc, &last);
 		iomd_desc_put(desc);
 	}
+	return iomd_reason_out(uarg, &arg, &last, why);
+}
 
-	len = strnlen(last.msg, sizeof(last.msg));
-	if (arg.size) {
-		n = min_t(size_t, len, arg.size - 1);
-		if (copy_to_user(u64_to_user_ptr(arg.buf), last.msg, n) ||
-		    put_user(0, (char __user *)u64_to_user_ptr(arg.buf) + n))
-			return iomd_fail(why, -EFAULT,
-					 "reason buffer is not writable");
-	}
-	arg.errno_value = -last.err;
-	arg.length = len;
+/*
+ * IOMD_IOC_REASON on a descriptor fd itself: that descriptor's last
+ * failure, for a process that has the fd but not /dev/iomd.  Asking
+ * leaves no reason of its own behind.
+ */
+long iomd_desc_reason_ioctl(struct iomd_desc *desc, void __user *uarg)
+{
+	struct iomd_reason arg;
+	struct iomd_why last, why;
+	int ret;
+
+	iomd_why_clear(&why);
+	ret = iomd_reason_in(uarg, &arg, &why);
+	if (ret)
+		return ret;
+	if (arg.fd != IOMD_REASON_CLIENT)
+		return -EINVAL;
+	iomd_desc_last_reason(desc, &last);
+	return iomd_reason_out(uarg, &arg, &last, &why);
+}
+
+static int iomd_ioc_version(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_version arg;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!iomd_zeroed(&arg, sizeof(arg)))
+		return iomd_fail(why, -EINVAL,
+				 "flags, outputs and reserved fields must be zero");
+	arg.abi = IOMD_ABI_VERSION;
+	arg.major = IOMD_VERSION_MAJOR;
+	arg.minor = IOMD_VERSION_MINOR;
+	arg.patch = IOMD_VERSION_PATCH;
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
@@ -451,6 +506,38 @@ static int iomd_ioc_revoke(void __user *uarg, struct iomd_why *why)
 		return PTR_ERR(desc);
 	iomd_desc_revoke(desc);
 	iomd_desc_put(desc);
+	return 0;
+}
+
+static int iomd_ioc_export_dmabuf(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_export_dmabuf arg;
+	struct iomd_desc *desc;
+	int fd;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~IOMD_CREATE_CLOEXEC)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
+				 arg.flags & ~IOMD_CREATE_CLOEXEC);
+	if (arg.dmabuf_fd || arg.reserved0 ||
+	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return iomd_fail(why, -EINVAL,
+				 "dmabuf_fd is an output, and reserved fields must be zero");
+	desc = iomd_desc_from_fd(arg.fd, why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	fd = iomd_dmabuf_export_fd(desc, arg.flags & IOMD_CREATE_CLOEXEC, why);
+	iomd_desc_put(desc);
+	if (fd < 0)
+		return fd;
+	arg.dmabuf_fd = fd;
+	if (copy_to_user(uarg, &arg, sizeof(arg))) {
+		/* The fd is installed: too late to take it back cleanly. */
+		return iomd_fail(why, -EFAULT,
+				 "cannot write the result; dma-buf fd %d stays open",
+				 fd);
+	}
 	return 0;
 }
 
@@ -653,6 +740,12 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case IOMD_IOC_MAP_INFO:
 		ret = iomd_ioc_map_info(uarg, &why);
+		break;
+	case IOMD_IOC_EXPORT_DMABUF:
+		ret = iomd_ioc_export_dmabuf(uarg, &why);
+		break;
+	case IOMD_IOC_VERSION:
+		ret = iomd_ioc_version(uarg, &why);
 		break;
 	default:
 		ret = iomd_fail(&why, -ENOTTY, "unknown ioctl 0x%x", cmd);

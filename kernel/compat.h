@@ -155,4 +155,67 @@ static inline void iomd_shrinker_destroy(struct shrinker *s)
 #endif
 }
 
+/*
+ * dma-buf importer calls without the reservation lock held: 6.2 split
+ * them into locked and *_unlocked variants (Debian's 6.1 has the map
+ * ones but not the vmap ones).
+ */
+#include <linux/dma-buf.h>
+
+#ifdef HAVE_DMA_BUF_MAP_UNLOCKED
+static inline struct sg_table *
+iomd_dma_buf_map(struct dma_buf_attachment *attach,
+		 enum dma_data_direction dir)
+{
+	return dma_buf_map_attachment_unlocked(attach, dir);
+}
+
+static inline void iomd_dma_buf_unmap(struct dma_buf_attachment *attach,
+				      struct sg_table *sgt,
+				      enum dma_data_direction dir)
+{
+	dma_buf_unmap_attachment_unlocked(attach, sgt, dir);
+}
+#else
+static inline struct sg_table *
+iomd_dma_buf_map(struct dma_buf_attachment *attach,
+		 enum dma_data_direction dir)
+{
+	return dma_buf_map_attachment(attach, dir);
+}
+
+static inline void iomd_dma_buf_unmap(struct dma_buf_attachment *attach,
+				      struct sg_table *sgt,
+				      enum dma_data_direction dir)
+{
+	dma_buf_unmap_attachment(attach, sgt, dir);
+}
+#endif
+
+#ifdef HAVE_DMA_BUF_VMAP_UNLOCKED
+static inline int iomd_dma_buf_vmap(struct dma_buf *dmabuf,
+				    struct iosys_map *map)
+{
+	return dma_buf_vmap_unlocked(dmabuf, map);
+}
+
+static inline void iomd_dma_buf_vunmap(struct dma_buf *dmabuf,
+				       struct iosys_map *map)
+{
+	dma_buf_vunmap_unlocked(dmabuf, map);
+}
+#else
+static inline int iomd_dma_buf_vmap(struct dma_buf *dmabuf,
+				    struct iosys_map *map)
+{
+	return dma_buf_vmap(dmabuf, map);
+}
+
+static inline void iomd_dma_buf_vunmap(struct dma_buf *dmabuf,
+				       struct iosys_map *map)
+{
+	dma_buf_vunmap(dmabuf, map);
+}
+#endif
+
 #endif /* _IOMD_COMPAT_H */

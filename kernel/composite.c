@@ -76,6 +76,8 @@ struct iomd_seg_src {
  * @holds:	holds on the parts' pages: @prepares, mappings, accesses in
  *		progress, and the creation hold of an always-wired one.
  * @prepares:	prepare() calls not yet completed.
+ * @client_prepares: those of @prepares made from user space, the only ones
+ *		user space may complete (see iomd_desc_complete()).
  * @kmap:	kernel mapping of the pages while held, made on demand.
  * @always_wired: every part is always wired; the composite keeps a hold
  *		from creation to release.
@@ -89,6 +91,7 @@ struct iomd_composite {
 	struct mutex lock;	/* protects the hold state below */
 	unsigned int holds;
 	unsigned int prepares;
+	unsigned int client_prepares;
 	void *kmap;
 	bool always_wired;
 	unsigned int depth;
@@ -323,10 +326,7 @@ static void iomd_composite_unprepare(struct iomd_composite *c)
 	unsigned int i;
 
 	iomd_composite_unhold(&c->desc);
-	/*
-	 * A part's own prepare() may have been completed directly already;
-	 * the composite's hold kept its pages until now either way.
-	 */
+	/* The parts' prepares are the composite's own: nobody else's. */
 	for (i = c->nr_parts; i--; )
 		iomd_desc_complete(c->parts[i].child, NULL);
 }
@@ -334,14 +334,18 @@ static void iomd_composite_unprepare(struct iomd_composite *c)
 /**
  * iomd_composite_prepare() - prepare() of a composite
  * @desc:	a composite descriptor.
+ * @client:	the prepare() comes from user space (IOMD_IOC_PREPARE).
  * @why:	failure reason; may be NULL.
  *
  * Prepares every part, nested composites recursively, then holds the
- * composite; all or nothing.  Each call needs an iomd_desc_complete().
+ * composite; all or nothing.  Each call needs a complete() from the same
+ * side.  The parts' prepares are the composite's (made as the kernel's),
+ * so a complete() of a part from user space cannot take them.
  *
  * Return: 0, or the first failure, naming the part.
  */
-int iomd_composite_prepare(struct iomd_desc *desc, struct iomd_why *why)
+int iomd_composite_prepare(struct iomd_desc *desc, bool client,
+			   struct iomd_why *why)
 {
 	struct iomd_composite *c = to_composite(desc);
 	struct iomd_why pw;
@@ -360,6 +364,7 @@ int iomd_composite_prepare(struct iomd_desc *desc, struct iomd_why *why)
 		goto complete;
 	iomd_composite_lock_c(c);
 	c->prepares++;
+	c->client_prepares += client;
 	mutex_unlock(&c->lock);
 	return 0;
 
@@ -372,26 +377,39 @@ complete:
 /**
  * iomd_composite_complete() - complete() of a composite
  * @desc:	a composite descriptor.
+ * @client:	the complete() comes from user space (IOMD_IOC_COMPLETE):
+ *		it may only undo a prepare() of user space.
  * @why:	failure reason; may be NULL.
  *
- * Undoes one iomd_composite_prepare(): the composite's hold and each
- * part's prepare().
+ * Undoes one iomd_composite_prepare() of the same side: the composite's
+ * hold and each part's prepare().
  *
- * Return: 0, or -ENODATA if there is no prepare() to complete (0 for an
- * always-wired composite, as for the kinds it is made of).
+ * Return: 0, or -ENODATA if there is no prepare() of that side to
+ * complete (0 for an always-wired composite, as for the kinds it is made
+ * of).
  */
-int iomd_composite_complete(struct iomd_desc *desc, struct iomd_why *why)
+int iomd_composite_complete(struct iomd_desc *desc, bool client,
+			    struct iomd_why *why)
 {
 	struct iomd_composite *c = to_composite(desc);
+	unsigned int own;
 
 	iomd_composite_lock_c(c);
-	if (!c->prepares) {
+	own = client ? c->client_prepares : c->prepares - c->client_prepares;
+	if (!own) {
+		unsigned int others = c->prepares;
+
 		mutex_unlock(&c->lock);
 		if (c->always_wired)
 			return 0;
+		if (client && others)
+			return iomd_fail(why, -ENODATA,
+					 "no prepare() from user space to complete; the %u left are a driver's, which only it can complete",
+					 others);
 		return iomd_fail(why, -ENODATA, "no prepare() to complete");
 	}
 	c->prepares--;
+	c->client_prepares -= client;
 	mutex_unlock(&c->lock);
 	iomd_composite_unprepare(c);
 	return 0;
@@ -499,6 +517,7 @@ static void iomd_composite_release(struct iomd_desc *desc)
 		c->prepares--;
 		iomd_composite_unprepare(c);
 	}
+	c->client_prepares = 0;
 	if (c->always_wired)
 		iomd_composite_unhold(desc);
 	WARN_ON_ONCE(c->holds);

@@ -71,8 +71,8 @@ static int __init iomd_init(void)
 	if (ret)
 		goto exit_file;
 	iomd_debugfs_init();
-	pr_info("loaded: page size %lu, max_buffer_bytes %lu\n", PAGE_SIZE,
-		iomd_max_buffer_bytes);
+	pr_info("version %s (ABI %u) loaded: page size %lu, max_buffer_bytes %lu\n",
+		IOMD_VERSION, IOMD_ABI_VERSION, PAGE_SIZE, iomd_max_buffer_bytes);
 	return 0;
 
 exit_file:
@@ -107,3 +107,4 @@ module_exit(iomd_exit);
 MODULE_DESCRIPTION("I/O memory descriptors shared between drivers and user space");
 MODULE_AUTHOR("The iomd developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(IOMD_VERSION);

@@ -39,6 +39,16 @@ static int iomd_file_mmap(struct file *file, struct vm_area_struct *vma)
 	return ret;
 }
 
+/* The one ioctl of a descriptor fd: IOMD_IOC_REASON about itself. */
+static long iomd_file_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	if (cmd != IOMD_IOC_REASON)
+		return -ENOTTY;
+	return iomd_desc_reason_ioctl(file->private_data,
+				      (void __user *)arg);
+}
+
 static void iomd_file_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct iomd_desc *desc = file->private_data;
@@ -55,6 +65,8 @@ static const struct file_operations iomd_desc_fops = {
 	.owner		= THIS_MODULE,
 	.release	= iomd_file_release,
 	.mmap		= iomd_file_mmap,
+	.unlocked_ioctl	= iomd_file_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 	/* PMD-aligned addresses for mappings of the PMD size and more. */
 	.get_unmapped_area = thp_get_unmapped_area,
 	.show_fdinfo	= iomd_file_show_fdinfo,

@@ -141,6 +141,9 @@ static inline unsigned long iomd_seg_npages(const struct iomd_desc *desc,
  * @wire_count:	holds on the pinned pages: @prepares, plus one for each
  *		mapping and access in progress.
  * @prepares:	prepare() calls not yet completed.
+ * @client_prepares: those of @prepares made from user space (/dev/iomd's
+ *		IOMD_IOC_PREPARE), the only ones its IOMD_IOC_COMPLETE may
+ *		undo: a driver's prepare() is the driver's to complete.
  * @pinning:	a prepare() is pinning the pages without @lock held.
  * @wait:	where a concurrent prepare() waits for @pinning to end.
  * @kmap:	kernel mapping of the pinned pages, made on demand.
@@ -161,6 +164,7 @@ struct iomd_user {
 	struct mutex lock;	/* protects the wiring state below */
 	unsigned int wire_count;
 	unsigned int prepares;
+	unsigned int client_prepares;
 	bool pinning;
 	wait_queue_head_t wait;
 	void *kmap;
@@ -315,7 +319,9 @@ int iomd_user_check_ranges(struct iomd_user *u, struct iomd_why *why);
 void iomd_user_unjudge(struct iomd_user *u, struct path *object);
 
 /* wire.c */
-int iomd_user_wire(struct iomd_user *u, struct iomd_why *why);
+int iomd_user_wire(struct iomd_user *u, bool client, struct iomd_why *why);
+int iomd_desc_prepare_client(struct iomd_desc *desc, struct iomd_why *why);
+int iomd_desc_complete_client(struct iomd_desc *desc, struct iomd_why *why);
 int iomd_user_hold(struct iomd_desc *desc, struct iomd_why *why);
 void iomd_user_unwire(struct iomd_desc *desc);
 unsigned int iomd_desc_wire_count(struct iomd_desc *desc);
@@ -327,8 +333,10 @@ static inline bool iomd_desc_is_composite(const struct iomd_desc *desc)
 	       desc->kind == IOMD_KIND_MULTI;
 }
 
-int iomd_composite_prepare(struct iomd_desc *desc, struct iomd_why *why);
-int iomd_composite_complete(struct iomd_desc *desc, struct iomd_why *why);
+int iomd_composite_prepare(struct iomd_desc *desc, bool client,
+			   struct iomd_why *why);
+int iomd_composite_complete(struct iomd_desc *desc, bool client,
+			    struct iomd_why *why);
 unsigned int iomd_composite_wire_count(struct iomd_desc *desc);
 void *iomd_composite_kmap(struct iomd_desc *desc, struct iomd_why *why);
 void iomd_composite_revoke_parents(struct iomd_desc *desc);
@@ -383,6 +391,11 @@ struct iomd_desc *iomd_vma_desc(struct vm_area_struct *vma);
 
 /* client.c */
 int iomd_client_init(void);
+long iomd_desc_reason_ioctl(struct iomd_desc *desc, void __user *uarg);
 void iomd_client_exit(void);
+
+/* dmabuf.c */
+int iomd_dmabuf_export_fd(struct iomd_desc *desc, u32 flags,
+			  struct iomd_why *why);
 
 #endif /* _IOMD_INTERNAL_H */

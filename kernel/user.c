@@ -31,6 +31,7 @@ static void iomd_user_release(struct iomd_desc *desc)
 		u->prepares--;
 		iomd_user_unwire(desc);
 	}
+	u->client_prepares = 0;
 	mmdrop(u->mm);
 	kfree(u->ranges);
 	kfree(desc->segs);
@@ -379,14 +380,19 @@ static int iomd_user_find_mapping(struct mm_struct *mm, unsigned int i,
 			part->offset = offset;
 		} else if (desc != part->desc ||
 			   offset != part->offset + (addr - r->addr)) {
-			return -EINVAL;
+			goto partly;
 		}
 	}
 	if (part->desc && (other || addr < end))
-		return -EINVAL;
+		goto partly;
 	if (part->desc)
 		iomd_desc_get(part->desc);
 	return !!part->desc;
+
+partly:
+	/* No reference was taken: the caller must not put one. */
+	part->desc = NULL;
+	return -EINVAL;
 }
 
 /*

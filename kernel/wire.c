@@ -226,8 +226,8 @@ put_mm:
 	return ret;
 }
 
-/* prepare() of a user descriptor. */
-int iomd_user_wire(struct iomd_user *u, struct iomd_why *why)
+/* prepare() of a user descriptor; @client: from user space. */
+int iomd_user_wire(struct iomd_user *u, bool client, struct iomd_why *why)
 {
 	struct page **pages = NULL;
 	int ret;
@@ -244,6 +244,7 @@ int iomd_user_wire(struct iomd_user *u, struct iomd_why *why)
 	if (u->wire_count) {
 		u->wire_count++;
 		u->prepares++;
+		u->client_prepares += client;
 		mutex_unlock(&u->lock);
 		return 0;
 	}
@@ -261,6 +262,7 @@ int iomd_user_wire(struct iomd_user *u, struct iomd_why *why)
 		u->desc.pages = pages;
 		u->wire_count = 1;
 		u->prepares = 1;
+		u->client_prepares = client;
 	}
 	WRITE_ONCE(u->pinning, false);
 	mutex_unlock(&u->lock);
@@ -335,6 +337,21 @@ unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
 	return count;
 }
 
+/* prepare() for a driver (@client false) or for user space. */
+static int iomd_desc_prepare_as(struct iomd_desc *desc, bool client,
+				struct iomd_why *why)
+{
+	int ret = iomd_revoked_check(desc, why);
+
+	if (ret)
+		return ret;
+	if (iomd_desc_is_composite(desc))
+		return iomd_composite_prepare(desc, client, why);
+	if (desc->kind != IOMD_KIND_USER)
+		return 0;
+	return iomd_user_wire(to_user(desc), client, why);
+}
+
 /**
  * iomd_desc_prepare() - wire a descriptor's memory (I/O Kit's prepare())
  * @desc:	the descriptor.
@@ -348,6 +365,10 @@ unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
  * pin that cannot be completed is undone whole.  Calls nest; each needs an
  * iomd_desc_complete().  Other kinds are always wired.
  *
+ * The prepare() is the caller's: user space's IOMD_IOC_COMPLETE cannot
+ * undo it, so a driver that prepares a descriptor it got from user space
+ * keeps the memory wired for its device until its own complete().
+ *
  * Context: process context; may sleep.
  * Return: 0, -ENOMEM (the limit, or memory), -EFAULT (a page could not be
  * pinned), -EOPNOTSUPP (a range is now a mapping of a write-combined or
@@ -358,17 +379,49 @@ unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
  */
 int iomd_desc_prepare(struct iomd_desc *desc, struct iomd_why *why)
 {
-	int ret = iomd_revoked_check(desc, why);
-
-	if (ret)
-		return ret;
-	if (iomd_desc_is_composite(desc))
-		return iomd_composite_prepare(desc, why);
-	if (desc->kind != IOMD_KIND_USER)
-		return 0;
-	return iomd_user_wire(to_user(desc), why);
+	return iomd_desc_prepare_as(desc, false, why);
 }
 EXPORT_SYMBOL_GPL(iomd_desc_prepare);
+
+/* IOMD_IOC_PREPARE: a prepare() that user space may complete. */
+int iomd_desc_prepare_client(struct iomd_desc *desc, struct iomd_why *why)
+{
+	return iomd_desc_prepare_as(desc, true, why);
+}
+
+/* complete() for a driver (@client false) or for user space. */
+static int iomd_desc_complete_as(struct iomd_desc *desc, bool client,
+				 struct iomd_why *why)
+{
+	struct iomd_user *u;
+	unsigned int own;
+
+	if (iomd_desc_is_composite(desc))
+		return iomd_composite_complete(desc, client, why);
+	if (desc->kind != IOMD_KIND_USER)
+		return 0;
+	/*
+	 * Only prepares can be completed, and only by their side: a
+	 * mapping's or an access's hold is its own, a driver's prepare()
+	 * is the driver's, and an unbalanced complete() is refused.
+	 */
+	u = to_user(desc);
+	mutex_lock(&u->lock);
+	own = client ? u->client_prepares : u->prepares - u->client_prepares;
+	if (!own) {
+		mutex_unlock(&u->lock);
+		if (client && u->prepares)
+			return iomd_fail(why, -ENODATA,
+					 "no prepare() from user space to complete; the %u left are a driver's, which only it can complete",
+					 u->prepares);
+		return iomd_fail(why, -ENODATA, "no prepare() to complete");
+	}
+	u->prepares--;
+	u->client_prepares -= client;
+	mutex_unlock(&u->lock);
+	iomd_user_unwire(desc);
+	return 0;
+}
 
 /**
  * iomd_desc_complete() - undo one iomd_desc_prepare() (complete())
@@ -376,36 +429,25 @@ EXPORT_SYMBOL_GPL(iomd_desc_prepare);
  * @why:	failure reason; may be NULL.
  *
  * The last one unpins user memory (marking it dirty if the device could
- * write it) and returns the charge.
+ * write it) and returns the charge.  Only prepares made in the kernel
+ * (iomd_desc_prepare()) can be completed here, those of user space
+ * (IOMD_IOC_PREPARE) only from user space.
  *
  * Context: process context; may sleep.
- * Return: 0, or -ENODATA if the descriptor is not wired.
+ * Return: 0, or -ENODATA if the descriptor is not wired by a prepare()
+ * of the kernel.
  */
 int iomd_desc_complete(struct iomd_desc *desc, struct iomd_why *why)
 {
-	struct iomd_user *u;
-
-	if (iomd_desc_is_composite(desc))
-		return iomd_composite_complete(desc, why);
-	if (desc->kind != IOMD_KIND_USER)
-		return 0;
-	/*
-	 * Only prepare()s can be completed: a mapping's or an access's hold
-	 * is its own, and an unbalanced complete() is refused.
-	 */
-	u = to_user(desc);
-	mutex_lock(&u->lock);
-	if (!u->prepares) {
-		mutex_unlock(&u->lock);
-		return iomd_fail(why, -ENODATA,
-				 "no prepare() to complete");
-	}
-	u->prepares--;
-	mutex_unlock(&u->lock);
-	iomd_user_unwire(desc);
-	return 0;
+	return iomd_desc_complete_as(desc, false, why);
 }
 EXPORT_SYMBOL_GPL(iomd_desc_complete);
+
+/* IOMD_IOC_COMPLETE: undo a prepare() of user space, never a driver's. */
+int iomd_desc_complete_client(struct iomd_desc *desc, struct iomd_why *why)
+{
+	return iomd_desc_complete_as(desc, true, why);
+}
 
 /**
  * iomd_desc_kmap() - a descriptor's bytes as one kernel virtual range

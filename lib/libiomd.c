@@ -10,20 +10,105 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "libiomd.h"
 
+/* Set by the build from the VERSION file. */
+#ifndef IOMD_VERSION
+#error "build libiomd with -DIOMD_VERSION=\"MAJOR.MINOR.PATCH\""
+#endif
+
+/* Why the last iomd_open() of this thread failed; "" if it did not. */
+static __thread char iomd_open_msg[320];
+
+const char *iomd_open_error(void)
+{
+	return iomd_open_msg;
+}
+
+const char *iomd_library_version(void)
+{
+	return IOMD_VERSION;
+}
+
+/* IOMD_DEVICE overrides the node, except in set-uid programs. */
+static const char *iomd_device_path(void)
+{
+	const char *path = secure_getenv("IOMD_DEVICE");
+
+	return path && *path ? path : IOMD_DEVICE_PATH;
+}
+
+/* Fill iomd_open_msg for a failure @err (negative) to open @path. */
+static void iomd_open_explain(const char *path, int err)
+{
+	char *m = iomd_open_msg;
+	size_t n = sizeof(iomd_open_msg);
+
+	switch (-err) {
+	case ENOENT:
+		snprintf(m, n, "%s does not exist: is the iomd module loaded? (modprobe iomd)",
+			 path);
+		break;
+	case ENXIO:
+	case ENODEV:
+		snprintf(m, n, "%s has no driver: is the iomd module loaded? (modprobe iomd)",
+			 path);
+		break;
+	case EACCES:
+	case EPERM:
+		snprintf(m, n, "no permission to open %s: %s", path,
+			 "it is root-only unless a udev rule (60-iomd.rules) gives it to group iomd; is this user in that group?");
+		break;
+	default:
+		snprintf(m, n, "cannot open %s: %s", path, strerror(-err));
+		break;
+	}
+}
+
+int iomd_version(int iomd_fd, struct iomd_version *out)
+{
+	memset(out, 0, sizeof(*out));
+	return iomd_ioctl(iomd_fd, IOMD_IOC_VERSION, out);
+}
+
 int iomd_open(void)
 {
-	int fd;
+	const char *path = iomd_device_path();
+	struct iomd_version v;
+	int fd, ret;
 
-	fd = open(IOMD_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	iomd_open_msg[0] = '\0';
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		iomd_open_explain(path, ret);
+		return ret;
+	}
+	ret = iomd_version(fd, &v);
+	if (ret < 0) {
+		snprintf(iomd_open_msg, sizeof(iomd_open_msg),
+			 "%s does not tell its version (IOMD_IOC_VERSION: %s): it is not an iomd device, or its module is older than libiomd %s; install matching versions",
+			 path, strerror(-ret), IOMD_VERSION);
+		close(fd);
+		return -EPROTO;
+	}
+	if (v.abi != IOMD_ABI_VERSION) {
+		snprintf(iomd_open_msg, sizeof(iomd_open_msg),
+			 "the iomd module %u.%u.%u speaks ABI level %u, libiomd %s knows level %u only; install matching versions",
+			 v.major, v.minor, v.patch, v.abi, IOMD_VERSION,
+			 IOMD_ABI_VERSION);
+		close(fd);
+		return -EPROTO;
+	}
 	return fd;
 }
 
@@ -144,7 +229,7 @@ int iomd_unmap_addr(int iomd_fd, const void *addr)
 	return iomd_ioctl(iomd_fd, IOMD_IOC_UNMAP, &arg);
 }
 
-int iomd_map_query(int iomd_fd, const void *addr, struct iomd_map_info *out)
+int iomd_map_info(int iomd_fd, const void *addr, struct iomd_map_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->addr = (uint64_t)(uintptr_t)addr;
@@ -257,6 +342,20 @@ int iomd_subrange_create(int iomd_fd, int desc_fd, uint64_t offset,
 	return (int)arg.new_fd;
 }
 
+int iomd_export_dmabuf(int iomd_fd, int desc_fd, uint32_t flags)
+{
+	struct iomd_export_dmabuf arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = iomd_fd_to_u32(desc_fd);
+	arg.flags = flags;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_EXPORT_DMABUF, &arg);
+	if (ret < 0)
+		return ret;
+	return (int)arg.dmabuf_fd;
+}
+
 int iomd_multi_create(int iomd_fd, const int *fds, unsigned int nr,
 		      uint32_t flags)
 {
@@ -333,6 +432,13 @@ int iomd_reason(int iomd_fd, int fd, char *buf, size_t size)
 	/* A reason longer than 4 GiB is not plausible; just truncate. */
 	arg.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	arg.buf = (uint64_t)(uintptr_t)buf;
+	/* Without /dev/iomd, the descriptor fd answers for itself. */
+	if (iomd_fd < 0) {
+		if (fd < 0)
+			return -EBADF;
+		arg.fd = IOMD_REASON_CLIENT;
+		iomd_fd = fd;
+	}
 	ret = iomd_ioctl(iomd_fd, IOMD_IOC_REASON, &arg);
 	if (ret < 0)
 		return ret;
@@ -352,6 +458,72 @@ int iomd_zone_info(int iomd_fd, unsigned int index,
 	info->index = index;
 	info->name = (uint64_t)(uintptr_t)name;
 	return iomd_ioctl(iomd_fd, IOMD_IOC_ZONE_INFO, info);
+}
+
+int iomd_send_fd(int sock, int fd)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	char byte = 'f';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct cmsghdr *cmsg;
+	struct msghdr msg;
+	ssize_t n;
+
+	memset(&u, 0, sizeof(u));
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	do {
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == 1 ? 0 : -EIO;
+}
+
+int iomd_recv_fd(int sock)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct cmsghdr *cmsg;
+	struct msghdr msg;
+	ssize_t n;
+	int fd;
+
+	memset(&u, 0, sizeof(u));
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	do {
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (!n)
+		return -ECONNRESET;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET ||
+	    cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -ENOMSG;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
 }
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -387,6 +559,9 @@ static const struct {
 	{ EOVERFLOW, "EOVERFLOW" },
 	{ EBADFD, "EBADFD" },
 	{ EOPNOTSUPP, "EOPNOTSUPP" },
+	{ EPROTO, "EPROTO" },
+	{ ENOMSG, "ENOMSG" },
+	{ ECONNRESET, "ECONNRESET" },
 };
 
 const char *iomd_errno_name(int err)

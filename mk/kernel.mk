@@ -7,8 +7,9 @@
 #   KAPPEND_<name>  extra kernel command line words (may be empty)
 #   KPREREQ_<name>  make targets that produce KDIR and KIMAGE (may be empty)
 #   KDEPS_<name>    groups of scripts/deps.sh that provide it (base for
-#                   Debian's kernels, debug for the debug kernel's build);
-#                   `make check` & co. install them first
+#                   Debian's kernels, plus rt for the RT one; debug for the
+#                   debug kernels' build); `make check` & co. install them
+#                   first
 #   KARCH_<name>    Debian name of its architecture (amd64, arm64): which
 #                   QEMU boots it and which build of the user-space
 #                   programs and busybox goes into its VM
@@ -71,14 +72,28 @@ endef
 # --- the matrix ------------------------------------------------------------
 $(eval $(call debian_kernel,6.1,6.1.*-amd64))
 $(eval $(call debian_kernel,6.12,6.12.*-amd64))
+# Debian's PREEMPT_RT 6.12 (linux-image-6.12-rt-amd64): spinlock_t sleeps,
+# no transparent huge pages. scripts/find-kernel.sh keeps the flavours
+# apart: the glob above does not take it.
+$(eval $(call debian_kernel,6.12-rt,6.12.*-rt-amd64))
+KDEPS_6.12-rt := base rt
 
-# The debug kernel: 6.12 with KASAN, kmemleak, lockdep, fault injection and
-# KUnit, built from Debian's linux-source-6.12 by debug-kernel/build.sh and
-# cached outside the tree (about 10-20 minutes the first time).
+# The debug kernel: 6.12 with KASAN, KFENCE, UBSAN, kmemleak, lockdep, fault
+# injection, KUnit and distribution hardening (debug-kernel/config), built
+# from Debian's linux-source-6.12 by debug-kernel/build.sh and cached
+# outside the tree (about 10-20 minutes the first time).
 DEBUG_DIR = $(eval DEBUG_DIR := $(shell debug-kernel/build.sh))$(DEBUG_DIR)
 $(eval $(call custom_kernel,debug,$$(DEBUG_DIR)/linux,$$(DEBUG_DIR)/bzImage))
 # linux-source-6.12 and the tools its build needs:
 KDEPS_debug := debug
+
+# The RT debug kernel: the debug kernel's fragment with debug-kernel/rt.config
+# on top (PREEMPT_RT, DEBUG_ATOMIC_SLEEP, PROVE_RAW_LOCK_NESTING), so RT's
+# locking rules are checked with every checker of the debug kernel; built
+# and cached the same way (debug-kernel/build.sh --rt).
+RTDEBUG_DIR = $(eval RTDEBUG_DIR := $(shell debug-kernel/build.sh --rt))$(RTDEBUG_DIR)
+$(eval $(call custom_kernel,rt-debug,$$(RTDEBUG_DIR)/linux,$$(RTDEBUG_DIR)/bzImage))
+KDEPS_rt-debug := debug
 
 # arm64 with 16 KiB (Apple silicon's) and 64 KiB pages: a page size other
 # than 4 KiB, PMD-mapped folios of 32 and 512 MiB.  A small 6.12 built
@@ -87,8 +102,9 @@ KDEPS_debug := debug
 $(eval $(call arm64_kernel,arm64-16k,16))
 $(eval $(call arm64_kernel,arm64-64k,64))
 
-# Kernels `make check` runs, in this order. Override: make check KERNELS=6.12
-KERNELS ?= 6.1 6.12 debug
+# Kernels `make check` runs, in this order (Debian's, then the ones built
+# here; each plain kernel before its RT one). Override: make check KERNELS=6.12
+KERNELS ?= 6.1 6.12 6.12-rt debug rt-debug
 
 # Module build script (contract with kernel/): KMOD_BUILD KDIR OUTDIR leaves
 # every module it builds as OUTDIR/*.ko.

@@ -6,19 +6,26 @@
  * zone refuses, it never takes the machine down), and shares memory it
  * allocated with user space through kernel-range descriptors, which is how
  * a driver learns that zone memory cannot be shared and whole pages can.
+ * It also imports dma-bufs for a device of its own, as a driver importing
+ * iomd's (or anyone's) dma-bufs does.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/iomd.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/platform_device.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/iomd_sample.h>
+
+#include "compat.h"
 
 /**
  * struct iomd_sample_request - one request the fake device works on
@@ -167,6 +174,77 @@ static int iomd_sample_export(struct iomd_sample_export __user *uarg)
 	return ret;
 }
 
+/* The device the sample imports dma-bufs for, as a real driver would. */
+static struct platform_device *iomd_sample_pdev;
+
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+MODULE_IMPORT_NS(DMA_BUF);
+
+/* Attach, map for DMA and vmap @dmabuf, recording each step in @arg. */
+static void iomd_sample_import_steps(struct dma_buf *dmabuf,
+				     struct iomd_sample_import *arg)
+{
+	struct device *dev = &iomd_sample_pdev->dev;
+	struct dma_buf_attachment *attach;
+	struct iosys_map map;
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	unsigned int i;
+	u64 *first;
+	int ret;
+
+	arg->size = dmabuf->size;
+	attach = dma_buf_attach(dmabuf, dev);
+	if (IS_ERR(attach)) {
+		arg->attach_err = -PTR_ERR(attach);
+		return;
+	}
+	sgt = iomd_dma_buf_map(attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(sgt)) {
+		arg->map_err = -PTR_ERR(sgt);
+	} else {
+		arg->nents = sgt->nents;
+		for_each_sgtable_dma_sg(sgt, sg, i)
+			arg->dma_bytes += sg_dma_len(sg);
+		iomd_dma_buf_unmap(attach, sgt, DMA_BIDIRECTIONAL);
+	}
+	ret = iomd_dma_buf_vmap(dmabuf, &map);
+	if (ret) {
+		arg->vmap_err = -ret;
+	} else {
+		first = map.vaddr;
+		arg->first = *first;
+		*first = ~arg->first;
+		iomd_dma_buf_vunmap(dmabuf, &map);
+	}
+	dma_buf_detach(dmabuf, attach);
+}
+
+static int iomd_sample_import(struct iomd_sample_import __user *uarg)
+{
+	struct iomd_sample_import arg;
+	struct dma_buf *dmabuf;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.size || arg.attach_err || arg.map_err ||
+	    arg.nents || arg.vmap_err || arg.dma_bytes || arg.first ||
+	    arg.reserved[0] || arg.reserved[1])
+		return -EINVAL;
+	dmabuf = dma_buf_get(arg.dmabuf_fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	iomd_sample_import_steps(dmabuf, &arg);
+	dma_buf_put(dmabuf);
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+#else
+static int iomd_sample_import(struct iomd_sample_import __user *uarg)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
 static long iomd_sample_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
@@ -177,6 +255,8 @@ static long iomd_sample_ioctl(struct file *file, unsigned int cmd,
 
 	if (cmd == IOMD_SAMPLE_IOC_EXPORT)
 		return iomd_sample_export((void __user *)arg);
+	if (cmd == IOMD_SAMPLE_IOC_IMPORT)
+		return iomd_sample_import((void __user *)arg);
 	if (cmd != IOMD_SAMPLE_IOC_ALLOC && cmd != IOMD_SAMPLE_IOC_FREE)
 		return -ENOTTY;
 	if (copy_from_user(&r, ureq, sizeof(r)))
@@ -227,15 +307,32 @@ static int __init iomd_sample_init(void)
 		pr_err("cannot create zone: %s\n", why.msg);
 		return PTR_ERR(iomd_sample_zone);
 	}
+	iomd_sample_pdev = platform_device_register_simple("iomd_sample", -1,
+							   NULL, 0);
+	if (IS_ERR(iomd_sample_pdev)) {
+		ret = PTR_ERR(iomd_sample_pdev);
+		goto destroy_zone;
+	}
+	ret = dma_coerce_mask_and_coherent(&iomd_sample_pdev->dev,
+					   DMA_BIT_MASK(64));
+	if (ret)
+		goto unregister_pdev;
 	ret = misc_register(&iomd_sample_miscdev);
 	if (ret)
-		iomd_zone_destroy(iomd_sample_zone);
+		goto unregister_pdev;
+	return 0;
+
+unregister_pdev:
+	platform_device_unregister(iomd_sample_pdev);
+destroy_zone:
+	iomd_zone_destroy(iomd_sample_zone);
 	return ret;
 }
 
 static void __exit iomd_sample_exit(void)
 {
 	misc_deregister(&iomd_sample_miscdev);
+	platform_device_unregister(iomd_sample_pdev);
 	iomd_zone_destroy(iomd_sample_zone);
 }
 

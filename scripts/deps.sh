@@ -4,11 +4,15 @@
 # Make sure the Debian packages iomd needs are installed.
 #
 #   GROUPs:  base   build + run the VM tests (make check, make demo)
+#            rt     Debian's PREEMPT_RT 6.12 kernel (KERNELS=6.12-rt)
 #            lint   checkpatch + sparse (make lint)
 #            debug  build the debug kernel from linux-source-6.12
 #            arm64  cross-build and boot the arm64 kernels (with debug for
 #                   their build): cross compiler, QEMU, arm64 libraries
 #                   of the multiarch arm64 architecture, which it adds
+#            man    kernel-doc for the manual pages (make man, make install)
+#            pkg    install and packaging checks (make install-check,
+#                   make dkms-check, make deb): DKMS, debhelper, pkg-config
 #            all    every group (default; what `make deps` installs)
 #
 # The arm64 VMs' busybox is not a package installed here: scripts/busybox.sh
@@ -21,10 +25,12 @@
 # installing anything.
 set -eu
 
-base="qemu-system-x86 busybox-static cpio gzip kmod gcc make libc6-dev
+# pkgconf: make check builds samples/consumer, which finds iomd with it.
+base="qemu-system-x86 busybox-static cpio gzip kmod gcc make libc6-dev pkgconf
       linux-image-amd64 linux-headers-amd64
       linux-image-6.12-amd64 linux-headers-6.12-amd64
       liburing-dev gnuplot-nox"
+rt="linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64"
 lint="sparse perl xz-utils linux-source-6.12"
 debug="linux-source-6.12 bc flex bison libelf-dev libssl-dev dwarves rsync
        xz-utils"
@@ -32,6 +38,8 @@ debug="linux-source-6.12 bc flex bison libelf-dev libssl-dev dwarves rsync
 # libc6:arm64; both co-install with the amd64 ones.
 arm64="gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
        qemu-system-arm liburing-dev:arm64"
+man="linux-source-6.12 perl xz-utils"
+pkg="dkms debhelper dh-dkms dpkg-dev fakeroot pkgconf binutils adduser"
 
 auto=false
 if [ "${1:-}" = --auto ]; then
@@ -44,10 +52,13 @@ wanted=
 for group in "$@"; do
 	case $group in
 	base) wanted="$wanted $base" ;;
+	rt) wanted="$wanted $rt" ;;
 	lint) wanted="$wanted $lint" ;;
 	debug) wanted="$wanted $debug" ;;
 	arm64) wanted="$wanted $arm64" ;;
-	all) wanted="$wanted $base $lint $debug $arm64 sparse" ;;
+	man) wanted="$wanted $man" ;;
+	pkg) wanted="$wanted $pkg" ;;
+	all) wanted="$wanted $base $rt $lint $debug $arm64 $pkg" ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

@@ -4,7 +4,9 @@
 # `make lint`:
 #  1. checkpatch.pl --strict --no-tree -f on every .c/.h file of the repo
 #     (tracked or new, not ignored; build/ is skipped as generated),
-#  2. sparse on the kernel module for each kernel given (the module build
+#  2. kernel-doc -none -Wall on the headers, module, library and samples
+#     (the manual pages are made of their comments),
+#  3. sparse on the kernel module for each kernel given (the module build
 #     script runs `make C=2` when IOMD_SPARSE=1 is set), built into
 #     build/lint/NAME so the normal module build is left alone.
 # Exits non-zero if checkpatch reports anything or sparse warns.
@@ -45,8 +47,9 @@ else
 		sed 's|^\./||' | LC_ALL=C sort)
 fi
 
-# User-space code (lib/, tests/user/, tools/, bench/ but its kernel/) cannot use the kernel's u64
-# & co. or its __printf()/__noreturn macros.
+# User-space code (lib/, tests/user/, tests/fuzz/, tools/, bench/ but its
+# kernel/) cannot use the kernel's u64 & co. or its __printf()/__noreturn
+# macros.
 user_ignore=PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO
 
 nbad=0
@@ -54,7 +57,8 @@ for f in $files; do
 	[ -f "$f" ] || continue    # deleted but still in the index
 	case $f in
 	bench/kernel/*) extra= ;;
-	lib/* | tests/user/* | tools/* | bench/*) extra="--ignore $user_ignore" ;;
+	lib/* | tests/user/* | tests/fuzz/* | tools/* | bench/*)
+		extra="--ignore $user_ignore" ;;
 	*) extra= ;;
 	esac
 	# shellcheck disable=SC2086 # the flags are lists of options
@@ -67,6 +71,27 @@ done
 nfiles=$(echo "$files" | grep -c .)
 echo "  CHECKPATCH $nfiles files, $nbad with findings"
 [ "$nbad" -eq 0 ] || status=1
+
+# --- kernel-doc ------------------------------------------------------------
+
+# Every kernel-doc comment parses (the manual pages are made of them):
+# kernel-doc -none -Wall on the headers, the module, the library and the
+# samples; any warning is a finding.
+kerneldoc=$tools/scripts/kernel-doc
+if [ ! -f "$kerneldoc" ]; then
+	echo "  EXTRACT kernel-doc from $tarball (once)"
+	tar -xJf "$tarball" -C "$tools" --strip-components=1 \
+		linux-source-6.12/scripts/kernel-doc || exit 1
+fi
+kdoc_files=$(echo "$files" | grep -E '^(include|kernel|lib|samples)/')
+# shellcheck disable=SC2086 # one file a word
+if out=$(perl "$kerneldoc" -none -Wall $kdoc_files 2>&1) && [ -z "$out" ]; then
+	echo "  KERNEL-DOC $(echo "$kdoc_files" | wc -l) files, clean"
+else
+	echo "$out"
+	echo "  KERNEL-DOC: warnings"
+	status=1
+fi
 
 # --- sparse ----------------------------------------------------------------
 

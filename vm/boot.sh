@@ -29,6 +29,9 @@
 #                and there is no timeout
 #   TEST_TIMEOUT per-program timeout inside the VM    (default 120)
 #   VM_APPEND    extra kernel command line words
+#   VM_QEMU_ARGS extra QEMU arguments (words): a machine and devices, e.g.
+#                "-machine q35,kernel-irqchip=split -device intel-iommu,intremap=on
+#                -device edu" (vm/run.sh passes a configuration's)
 #   VM_VERBOSE   1 = also copy the console to stdout while it runs
 #
 # Exit status: 0 when QEMU exited by itself (the logs tell whether the run
@@ -120,6 +123,8 @@ fi
 [ -z "$machine" ] || set -- "$@" -machine "$machine"
 set -- "$@" -kernel "$image" -initrd "$initrd" -append "$append"
 [ -z "$cpu" ] || set -- "$@" -cpu "$cpu"
+# shellcheck disable=SC2086 # words of QEMU arguments
+[ -z "${VM_QEMU_ARGS:-}" ] || set -- "$@" ${VM_QEMU_ARGS}
 
 tailpid=
 if [ "${VM_VERBOSE:-0}" = 1 ]; then

@@ -12,6 +12,11 @@
 #                           decompressed; /iomd/kmods.list, the load order
 #   /etc/passwd, /etc/group uid/gid 1000 (group iomd) and 1001 for the tests
 #   /etc/udev/rules.d/      the project's udev rule, which /init applies
+#   /iomd/pretests/NAME     tests /init runs before it loads any module;
+#                           /iomd/pretests.list = names, sorted
+#   /lib/modules/<release>/ an installed module tree (modprobe's), when
+#                           given
+#   /iomd/VERSION           the project's VERSION file
 #
 # Inputs come from the environment (whitespace-separated file lists):
 #   IOMDVM_MODULES   .ko files (the one named iomd.ko is loaded first)
@@ -20,6 +25,10 @@
 #   IOMDVM_TOOLS     extra executables for /iomd/bin (optional)
 #   IOMDVM_KMODS     the kernel's .ko, .ko.xz or .ko.gz files, in load
 #                    order (optional)
+#   IOMDVM_PRETESTS  test executables run before the modules are loaded
+#                    (optional)
+#   IOMDVM_MODTREE   a module tree, DIR/<release> with its modules.dep,
+#                    copied to /lib/modules/<release> (optional)
 #   BUSYBOX          static busybox binary (default /bin/busybox); every
 #                    program must be of its architecture (ELF machine)
 #
@@ -71,7 +80,7 @@ vm_machine=$(machine "$busybox")
 rm -rf "$root"
 mkdir -p "$root"
 for d in bin dev proc sys tmp root etc usr iomd/modules iomd/tests iomd/bin \
-	iomd/kmods; do
+	iomd/kmods iomd/pretests lib/modules; do
 	mkdir -p "$root/$d"
 done
 ln -s bin "$root/sbin"
@@ -135,6 +144,17 @@ for t in ${IOMDVM_TESTS:-}; do
 	add_prog "$t" "$root/iomd/tests/$name"
 done
 ls "$root/iomd/tests" | LC_ALL=C sort >"$root/iomd/tests.list"
+for t in ${IOMDVM_PRETESTS:-}; do
+	add_prog "$t" "$root/iomd/pretests/$(basename "$t")"
+done
+ls "$root/iomd/pretests" | LC_ALL=C sort >"$root/iomd/pretests.list"
+
+if [ -n "${IOMDVM_MODTREE:-}" ]; then
+	[ -f "$IOMDVM_MODTREE/modules.dep" ] ||
+		die "$IOMDVM_MODTREE is not a module tree (no modules.dep)"
+	cp -R "$IOMDVM_MODTREE" "$root/lib/modules/"
+fi
+cp "$here/../VERSION" "$root/iomd/VERSION"
 
 if [ -n "${IOMDVM_DEMO:-}" ]; then
 	add_prog "$IOMDVM_DEMO" "$root/iomd/bin/iomd-demo"

@@ -1,6 +1,6 @@
 # parse.awk: judge one VM run from its logs (POSIX awk; Debian's mawk is fine).
 #
-#   awk -f vm/parse.awk -v mode=check|demo|shell -v vm_status=N \
+#   awk -f vm/parse.awk -v mode=check|fuzz|demo|shell -v vm_status=N \
 #       -v vm_timeout=S -v vm_init_timeout=S -v tests_list=FILE \
 #       -v counts=FILE results.log console.log
 #
@@ -20,7 +20,8 @@
 #    indented subtest lines are shown but not counted, because the program's
 #    own plan (1..N) is about its top-level tests. "# SKIP" counts as skipped,
 #    "not ok ... # TODO" as skipped, "ok ... # TODO" as passed.
-#  * A program that exits non-zero with no "not ok" line, that has no TAP
+#  * A program that exits non-zero with no "not ok" line (but status 4,
+#    kselftest's "skipped", when every result was a SKIP), that has no TAP
 #    result at all, whose plan does not match the results, or that bails out
 #    counts one extra failure. A timeout always counts one extra failure.
 #  * KTAP in dmesg (KUnit, "KTAP version 1"): leaf results count, i.e. test
@@ -33,20 +34,34 @@
 
 BEGIN {
 	# Kernel log lines that fail the run (ERE). Keep in sync with the
-	# documentation in the Makefile's help text.
+	# documentation in README.md and docs/design.md, "Testing"; each
+	# checker's report has a sample in tests/vm/splat_test.sh. "BUG:"
+	# covers KASAN's and KFENCE's "BUG: KASAN: ...", "BUG: KFENCE: ...",
+	# DEBUG_ATOMIC_SLEEP's "BUG: sleeping function called from invalid
+	# context" and lockdep's "[ BUG: Invalid wait context ]"; UBSAN's
+	# reports are "UBSAN: <check> in <file>:<line>:<col>"; hardened usercopy,
+	# list debugging (BUG_ON_DATA_CORRUPTION) and FORTIFY_SOURCE name their
+	# finding in a line of their own before the "kernel BUG"/"WARNING:".
+	# PREEMPT_RT's two (a sleeping lock taken where the context may not
+	# sleep, and lockdep's wait-context check) are named although "BUG:"
+	# covers them: they are what the rt-debug kernel is for.
 	splat = "BUG:|^BUG [^ ]+ \\(|kernel BUG|WARNING:|Oops|Kernel panic" \
 		"|general protection fault|Unable to handle|stack-protector" \
 		"|blocked for more than|KASAN|UBSAN|KFENCE" \
 		"|unreferenced object|suspected memory leak" \
 		"|possible circular locking|possible recursive locking" \
 		"|inconsistent lock state|possible irq lock inversion" \
+		"|sleeping function called from invalid context" \
+		"|Invalid wait context" \
 		"|suspicious RCU usage|lock held when returning to user" \
 		"|is leaving the kernel with locks still held" \
 		"|detected stall|soft lockup|hard LOCKUP" \
-		"|list_add corruption|list_del corruption|Bad page"
+		"|list_add corruption|list_del corruption|Bad page" \
+		"|usercopy: |detected buffer overflow|field-spanning write"
 	passed = failed = skipped = 0
 	nfile = 0
-	in_test = in_dmesg = in_kmemleak = 0
+	in_test = in_dmesg = in_kmemleak = in_kfence = 0
+	kf_allocs = kf_iomd = ""
 	began = done = 0
 	init_started = 0
 	nsplat = 0
@@ -102,6 +117,8 @@ function results_line(l,    w) {
 		if (w[1] == "IOMDVM-DMESG-END") { in_dmesg = 0; return }
 		if (w[1] == "IOMDVM-KMEMLEAK-BEGIN") { in_kmemleak = 1; return }
 		if (w[1] == "IOMDVM-KMEMLEAK-END") { in_kmemleak = 0; return }
+		if (w[1] == "IOMDVM-KFENCE-BEGIN") { in_kfence = 1; return }
+		if (w[1] == "IOMDVM-KFENCE-END") { in_kfence = 0; return }
 	}
 	if (in_test)
 		tap_line(l)
@@ -109,6 +126,17 @@ function results_line(l,    w) {
 		dmesg_line(strip_time(l))
 	else if (in_kmemleak)
 		scan_log(l, "")
+	else if (in_kfence)
+		kfence_line(l)
+}
+
+# KFENCE's statistics (vm/init, debug kernel): shown, to tell that it
+# sampled; its reports are in the kernel log.
+function kfence_line(l) {
+	if (l ~ /^total allocations: /)
+		kf_allocs = substr(l, 20)
+	else if (l ~ /^iomd zone objects: /)
+		kf_iomd = substr(l, 20)
 }
 
 # field(LINE, KEY): value of KEY=value in a marker line
@@ -192,6 +220,8 @@ function test_end(rc, secs, timedout,    why, i, first, extra) {
 		;
 	else if (t_bail)
 		why = "bailed out"
+	else if (rc == 4 && t_fail == 0 && t_pass == 0)
+		;	# kselftest's "skipped": every result was a SKIP
 	else if (rc != 0 && t_fail == 0)
 		why = "exited with status " rc " without a failed test"
 	else if (t_results == 0 && t_skip == 0)
@@ -319,9 +349,13 @@ END {
 		for (i = 1; i <= nk_fail; i++)
 			print "         " k_failed[i]
 	}
+	if (kf_allocs != "")
+		print "    kfence: " kf_allocs " allocations guarded, " \
+			(kf_iomd == "" ? "?" : kf_iomd) \
+			" slots last held iomd zone objects"
 	# Programs the VM never got to (it died, was killed, or the module did not
 	# load).
-	if (tests_list != "" && mode == "check") {
+	if (tests_list != "" && (mode == "check" || mode == "fuzz")) {
 		notrun = ""
 		while ((getline name < tests_list) > 0)
 			if (!(name in started))

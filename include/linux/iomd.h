@@ -16,6 +16,7 @@
 #include <linux/types.h>
 #include <uapi/linux/iomd.h>
 
+struct dma_buf;
 struct file;
 struct iomd_desc;
 struct sg_table;
@@ -118,6 +119,8 @@ int iomd_desc_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
 int iomd_desc_export_fd(struct iomd_desc *desc, u32 flags,
 			struct iomd_why *why);
 struct iomd_desc *iomd_desc_from_fd(int fd, struct iomd_why *why);
+struct dma_buf *iomd_desc_export_dmabuf(struct iomd_desc *desc,
+					struct iomd_why *why);
 int iomd_desc_last_reason(struct iomd_desc *desc, struct iomd_why *out);
 
 /* Zones: bounded pools of fixed-size, private (never mappable) elements. */

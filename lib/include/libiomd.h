@@ -25,11 +25,47 @@ extern "C" {
 /**
  * iomd_open() - open the iomd user client
  *
- * Opens IOMD_DEVICE_PATH read-write and close-on-exec.
+ * Opens IOMD_DEVICE_PATH (or the node the environment variable
+ * IOMD_DEVICE names, except in set-user-ID programs) read-write and
+ * close-on-exec, and asks the module its version (IOMD_IOC_VERSION).  A
+ * module whose ABI level is not the IOMD_ABI_VERSION this library was
+ * built with is refused: libiomd does not talk to an ABI it does not
+ * know.  On failure iomd_open_error() says why in a sentence that names
+ * the remedy (for a missing node: "is the iomd module loaded? (modprobe
+ * iomd)").
  *
- * Return: the /dev/iomd file descriptor, or -errno.
+ * Return: the /dev/iomd file descriptor, or -errno: -ENOENT (no such
+ * node), -EACCES (no permission), -EPROTO (not an iomd module, or one of
+ * another ABI level), or what open() reported.
  */
 int iomd_open(void);
+
+/**
+ * iomd_open_error() - why the last iomd_open() of this thread failed
+ *
+ * Return: a sentence naming the cause and the remedy, or the empty string
+ * when the last iomd_open() of the calling thread succeeded.  Valid until
+ * the thread's next iomd_open().
+ */
+const char *iomd_open_error(void);
+
+/**
+ * iomd_version() - the version of the module behind /dev/iomd
+ *	(IOMD_IOC_VERSION)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @out: receives the module's ABI level and release numbers.
+ *
+ * Return: 0, or -errno (-ENOTTY from a module older than the ioctl).
+ */
+int iomd_version(int iomd_fd, struct iomd_version *out);
+
+/**
+ * iomd_library_version() - the release of this libiomd
+ *
+ * Return: a static string, "MAJOR.MINOR.PATCH", the VERSION the library
+ * was built from (the module's release has the same form).
+ */
+const char *iomd_library_version(void);
 
 /**
  * iomd_close() - close a /dev/iomd or descriptor file descriptor
@@ -128,7 +164,7 @@ int iomd_map_create(int iomd_fd, int desc_fd, uint32_t options,
 int iomd_unmap_addr(int iomd_fd, const void *addr);
 
 /**
- * iomd_map_query() - how an iomd mapping is mapped now (IOMD_IOC_MAP_INFO)
+ * iomd_map_info() - how an iomd mapping is mapped now (IOMD_IOC_MAP_INFO)
  * @iomd_fd: /dev/iomd file descriptor.
  * @addr: any address inside an iomd mapping of this process.
  * @out: receives the whole mapping's extent, the descriptor offset at its
@@ -137,7 +173,7 @@ int iomd_unmap_addr(int iomd_fd, const void *addr);
  *
  * Return: 0, or -errno (-EINVAL when no iomd mapping contains @addr).
  */
-int iomd_map_query(int iomd_fd, const void *addr, struct iomd_map_info *out);
+int iomd_map_info(int iomd_fd, const void *addr, struct iomd_map_info *out);
 
 /**
  * iomd_revoke() - cut every user mapping of a descriptor (IOMD_IOC_REVOKE)
@@ -229,7 +265,9 @@ const char *iomd_cache_name(uint32_t mode);
 
 /**
  * iomd_reason() - fetch the reason of the last failure (IOMD_IOC_REASON)
- * @iomd_fd: /dev/iomd file descriptor.
+ * @iomd_fd: /dev/iomd file descriptor, or a negative value to ask the
+ *	descriptor @fd itself (a process that was passed a descriptor fd
+ *	needs no /dev/iomd to learn why an mmap() of it failed).
  * @fd: a descriptor fd for the last failed operation on that descriptor
  *	(such as mmap()), or any negative value for the last failed ioctl on
  *	@iomd_fd itself.
@@ -240,7 +278,8 @@ const char *iomd_cache_name(uint32_t mode);
  * Reading a reason does not clear it.
  *
  * Return: the positive errno value of that failure, 0 if nothing failed,
- * or -errno if the reason could not be read.
+ * or -errno if the reason could not be read (-EBADF when both fds are
+ * negative).
  */
 int iomd_reason(int iomd_fd, int fd, char *buf, size_t size);
 
@@ -280,6 +319,21 @@ int iomd_zone_info(int iomd_fd, unsigned int index,
  */
 int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
 		     unsigned int nr, uint32_t flags);
+
+/**
+ * iomd_export_dmabuf() - make a descriptor a dma-buf
+ *	(IOMD_IOC_EXPORT_DMABUF)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @desc_fd: a descriptor fd, of a descriptor user space may map.
+ * @flags: 0 or IOMD_CREATE_CLOEXEC.
+ *
+ * The dma-buf keeps the descriptor alive and wired; mmap() it like the
+ * descriptor, synchronise CPU access with DMA_BUF_IOCTL_SYNC, and pass it
+ * to any subsystem that imports dma-bufs.
+ *
+ * Return: the new dma-buf fd, or -errno.
+ */
+int iomd_export_dmabuf(int iomd_fd, int desc_fd, uint32_t flags);
 
 /**
  * iomd_subrange_create() - a descriptor of part of another
@@ -355,6 +409,31 @@ int iomd_complete(int iomd_fd, int desc_fd);
  * Return: sysconf(_SC_PAGESIZE).
  */
 size_t iomd_page_size(void);
+
+/**
+ * iomd_send_fd() - pass a descriptor fd to another process
+ * @sock: a connected unix socket (SOCK_STREAM, SOCK_DGRAM or
+ *	SOCK_SEQPACKET).
+ * @fd: the fd to pass (SCM_RIGHTS), with one byte of data.
+ *
+ * The receiver gets its own fd of the same descriptor, with
+ * iomd_recv_fd(); the descriptor lives until both are closed.
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_send_fd(int sock, int fd);
+
+/**
+ * iomd_recv_fd() - receive a descriptor fd sent by iomd_send_fd()
+ * @sock: the other end of the sender's unix socket.
+ *
+ * Waits for the message; the new fd is close-on-exec.
+ *
+ * Return: the new fd, or -errno: -ECONNRESET (the peer closed the
+ * socket), -ENOMSG (a message without exactly one fd), or what recvmsg()
+ * reported.
+ */
+int iomd_recv_fd(int sock);
 
 /**
  * iomd_errno_name() - symbolic name of an errno value

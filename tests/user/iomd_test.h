@@ -44,7 +44,21 @@
  */
 bool iomd_test_cache_modes(void);
 
-/* Open /dev/iomd or bail out of the whole run. */
+/*
+ * Whether the kernel has transparent huge pages, so that iomd can map a
+ * buffer's PMD-order folios with PMD entries: the kernel publishes
+ * /sys/kernel/mm/transparent_hugepage exactly when it is built with them.
+ * Kernels without them (PREEMPT_RT ones, for a start) get no PMD-order
+ * folios from iomd and map every buffer with page entries; tests check
+ * that fallback there instead of the huge entries.  The first call says
+ * which of the two a test checks (a TAP diagnostic).
+ */
+bool iomd_test_thp(void);
+
+/*
+ * Open /dev/iomd or bail out of the whole run; without /dev/iomd (no
+ * module loaded) skip the whole program (exit status 4).
+ */
 int iomd_test_open(void);
 
 /*
@@ -138,5 +152,14 @@ int iomd_test_peek(const unsigned char *p, unsigned char *out);
 
 /* Write @v at @p, surviving a fault: 0 or the signal's number. */
 int iomd_test_poke(unsigned char *p, unsigned char v);
+
+/*
+ * Attach a free loop device to the open file @file: the device's fd
+ * (O_RDWR), its path in @path, or -errno.
+ */
+int iomd_test_loop_attach(int file, char *path, size_t size);
+
+/* Detach and close a loop device from iomd_test_loop_attach(). */
+void iomd_test_loop_detach(int loop);
 
 #endif /* _IOMD_TEST_H */

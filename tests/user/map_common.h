@@ -27,6 +27,7 @@ struct map_vma {
 	char perms[8];		/* "rw-s" and the like */
 	uint64_t rss;		/* bytes resident */
 	uint64_t pmd;		/* bytes mapped by PMD entries (FilePmdMapped) */
+	uint64_t kpage;		/* bytes a page-table entry maps (KernelPageSize) */
 	char flags[200];	/* the VmFlags line: " rd wr sh ..." */
 };
 
@@ -72,6 +73,8 @@ static inline int map_vma_find(pid_t pid, uint64_t addr, struct map_vma *vma)
 			vma->rss = kb * 1024;
 		else if (sscanf(line, "FilePmdMapped: %llu kB", &kb) == 1)
 			vma->pmd = kb * 1024;
+		else if (sscanf(line, "KernelPageSize: %llu kB", &kb) == 1)
+			vma->kpage = kb * 1024;
 		else if (!strncmp(line, "VmFlags:", 8))
 			snprintf(vma->flags, sizeof(vma->flags), "%s",
 				 line + 8);
@@ -79,6 +82,17 @@ static inline int map_vma_find(pid_t pid, uint64_t addr, struct map_vma *vma)
 	free(line);
 	fclose(f);
 	return found ? 0 : -ENOENT;
+}
+
+/*
+ * Whether @vma is mapped with page entries only: no PMD entry, and the
+ * kernel's page size (what each entry maps) is the page size.  What every
+ * mapping of a kernel without transparent huge pages must look like.
+ */
+static inline bool map_vma_paged(const struct map_vma *vma)
+{
+	return vma->pmd == 0 &&
+	       vma->kpage == iomd_page_size();
 }
 
 /* Whether the VmFlags of @vma include the two-letter flag @flag. */
@@ -232,6 +246,21 @@ static inline size_t map_pmd_size(void)
 		fclose(f);
 	}
 	return v;
+}
+
+/*
+ * The size of the buffers the huge cases of the map_* tests take in PMD
+ * sizes: with transparent huge pages the kernel's PMD size
+ * (map_pmd_size(), 0 if it does not say); without them, where those cases
+ * check the fallback to page entries instead (iomd_test_thp()), what a PMD
+ * entry maps on a 64-bit kernel: a page of 8-byte entries, each mapping a
+ * page (2 MiB with 4 KiB pages).
+ */
+static inline size_t map_huge_size(void)
+{
+	size_t page = iomd_page_size();
+
+	return iomd_test_thp() ? map_pmd_size() : page / 8 * page;
 }
 
 /* The machine's memory in bytes (MemTotal of /proc/meminfo), or 0. */

@@ -12,10 +12,16 @@
  * in a forked child, and after revocation every access gets SIGBUS.
  * Nothing is left behind.
  *
+ * A kernel without transparent huge pages (PREEMPT_RT) has no PMD entries
+ * for iomd to use: there the same steps check the fallback, every buffer
+ * without PMD-order folios (IOMD_IOC_INFO), every mapping made of page
+ * entries (smaps KernelPageSize, FilePmdMapped 0; IOMD_IOC_MAP_INFO: no
+ * huge entry, IOMD_MAP_INFO_HUGE clear) and the bytes the same.
+ *
  * The buffer is 32 PMD sizes (64 MiB) with 4 KiB pages, at least 4 with
  * larger ones; where that and its reference copies do not fit in half the
- * machine's memory (512 MiB folios of 64 KiB pages in a small VM), or
- * without transparent huge pages, every check is skipped and says why.
+ * machine's memory (512 MiB folios of 64 KiB pages in a small VM), every
+ * check is skipped and says why.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +40,8 @@
 
 static int iomd_fd;
 static size_t page;
+/* The kernel has transparent huge pages (iomd_test_thp()). */
+static bool thp;
 /* The PMD size: the size of a PMD-order folio and of what one entry maps. */
 static size_t huge;
 /* The test buffer's size and its number of PMD sizes. */
@@ -65,7 +73,7 @@ static int huge_buffer(void)
 			      buf_bytes >> 20);
 	folio_bytes = info.huge_bytes;
 	/* The folios the allocator had; the mapping must use them all. */
-	if (folio_bytes != buf_bytes)
+	if (thp && folio_bytes != buf_bytes)
 		iomd_tap_diag("the buffer got %llu of %zu PMD-order folios",
 			      (unsigned long long)(folio_bytes / huge),
 			      nr_folios);
@@ -111,7 +119,7 @@ static void check_info(const void *addr, uint64_t length, uint64_t resident,
 		       uint64_t huge, const char *what)
 {
 	struct iomd_map_info info;
-	int ret = iomd_map_query(iomd_fd, addr, &info);
+	int ret = iomd_map_info(iomd_fd, addr, &info);
 	bool ok = !ret && info.map_length == length &&
 		  info.resident == resident && info.huge_entries == huge;
 
@@ -120,6 +128,27 @@ static void check_info(const void *addr, uint64_t length, uint64_t resident,
 			      (unsigned long long)info.map_length,
 			      (unsigned long long)info.resident,
 			      (unsigned long long)info.huge_entries);
+	iomd_tap_ok(ok, "%s", what);
+}
+
+/*
+ * One TAP line: the mapping at @addr is of page entries only, and iomd
+ * says so (IOMD_MAP_INFO_HUGE clear): the fallback without THP.
+ */
+static void check_paged(const void *addr, const char *what)
+{
+	struct iomd_map_info info;
+	struct map_vma vma;
+	bool ok;
+
+	ok = !map_vma_find(0, (uintptr_t)addr, &vma) && map_vma_paged(&vma) &&
+	     !iomd_map_info(iomd_fd, addr, &info) &&
+	     !(info.flags & IOMD_MAP_INFO_HUGE);
+	if (!ok)
+		iomd_tap_diag("pmd %llu, KernelPageSize %llu, flags %#x",
+			      (unsigned long long)vma.pmd,
+			      (unsigned long long)vma.kpage,
+			      (unsigned int)info.flags);
 	iomd_tap_ok(ok, "%s", what);
 }
 
@@ -134,16 +163,26 @@ static void test_prefault(void)
 	p = huge_map(0, &m, &fd, "prefault", 6);
 	if (!p)
 		return;
-	iomd_tap_eq(m.map_addr % huge, 0, "prefault: the mapping is PMD-aligned");
+	if (thp)
+		iomd_tap_eq(m.map_addr % huge, 0,
+			    "prefault: the mapping is PMD-aligned");
+	else
+		check_paged(p, "prefault: no THP: page entries only");
 	ret = map_vma_find(0, m.map_addr, &vma);
 	iomd_tap_errno(ret, 0, "prefault: its VMA is in smaps");
-	iomd_tap_ok(folio_bytes >= buf_bytes / 2,
-		    "prefault: at least half the buffer is PMD-order folios");
-	iomd_tap_eq(vma.pmd, folio_bytes,
-		    "prefault: every folio mapped by a PMD entry before any touch");
+	if (thp)
+		iomd_tap_ok(folio_bytes >= buf_bytes / 2,
+			    "prefault: at least half the buffer is PMD-order folios");
+	else
+		iomd_tap_eq(folio_bytes, 0,
+			    "prefault: no THP: no PMD-order folio in the buffer");
+	iomd_tap_eq(vma.pmd, folio_bytes, thp ?
+		    "prefault: every folio mapped by a PMD entry before any touch" :
+		    "prefault: no THP: no PMD entry");
 	iomd_tap_eq(vma.rss, buf_bytes, "prefault: all of it resident");
-	check_info(p + 12345, buf_bytes, buf_bytes, folio_bytes / huge,
-		   "prefault: IOMD_IOC_MAP_INFO counts one huge entry a folio");
+	check_info(p + 12345, buf_bytes, buf_bytes, folio_bytes / huge, thp ?
+		   "prefault: IOMD_IOC_MAP_INFO counts one huge entry a folio" :
+		   "prefault: no THP: IOMD_IOC_MAP_INFO counts no huge entry");
 	iomd_test_mem(0, p, ref, buf_bytes,
 		      "prefault: the bytes are the kernel's");
 	/* User writes in the first, a middle and the last folio. */
@@ -182,14 +221,22 @@ static void test_ondemand(void)
 	iomd_tap_eq(vma.rss, 0, "on demand: nothing resident before a touch");
 	iomd_tap_eq(p[77], ref[77], "on demand: a read in folio 0 gets its byte");
 	map_vma_find(0, m.map_addr, &vma);
-	iomd_tap_eq(vma.pmd, huge,
-		    "on demand: that touch mapped one PMD entry");
-	check_info(p, buf_bytes, huge, 1,
-		   "on demand: IOMD_IOC_MAP_INFO counts that one huge entry");
+	if (thp) {
+		iomd_tap_eq(vma.pmd, huge,
+			    "on demand: that touch mapped one PMD entry");
+		check_info(p, buf_bytes, huge, 1,
+			   "on demand: IOMD_IOC_MAP_INFO counts that one huge entry");
+	} else {
+		iomd_tap_ok(map_vma_paged(&vma) && vma.rss == page,
+			    "on demand: no THP: that touch mapped one page");
+		check_info(p, buf_bytes, page, 0,
+			   "on demand: no THP: IOMD_IOC_MAP_INFO counts one page, no huge entry");
+	}
 	touch(p, buf_bytes);
 	map_vma_find(0, m.map_addr, &vma);
-	iomd_tap_eq(vma.pmd, folio_bytes,
-		    "on demand: touching every page maps every folio with a PMD");
+	iomd_tap_ok(vma.pmd == folio_bytes && vma.rss == buf_bytes, thp ?
+		    "on demand: touching every page maps every folio with a PMD" :
+		    "on demand: no THP: touching every page maps them all with pages");
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
 	iomd_close(fd);
 }
@@ -214,15 +261,23 @@ static void test_offset(void)
 		iomd_tap_skip_to(iomd_tap_count() + 4, "mmap failed");
 		return;
 	}
-	iomd_tap_eq(((uintptr_t)p - page) % huge, 0,
-		    "offset: placed so folio boundaries are PMD-aligned");
+	if (thp)
+		iomd_tap_eq(((uintptr_t)p - page) % huge, 0,
+			    "offset: placed so folio boundaries are PMD-aligned");
 	touch(p, len);
 	map_vma_find(0, (uintptr_t)p, &vma);
-	iomd_tap_eq(vma.pmd, folio_bytes - huge,
-		    "offset: PMD entries but for the partial first folio");
+	if (thp)
+		iomd_tap_eq(vma.pmd, folio_bytes - huge,
+			    "offset: PMD entries but for the partial first folio");
+	else
+		check_paged(p, "offset: no THP: page entries only");
 	iomd_tap_eq(vma.rss, len, "offset: all of it resident");
-	check_info(p + len - 1, len, len, folio_bytes / huge - 1,
-		   "offset: IOMD_IOC_MAP_INFO counts them");
+	check_info(p + len - 1, len, len, thp ? folio_bytes / huge - 1 : 0, thp ?
+		   "offset: IOMD_IOC_MAP_INFO counts them" :
+		   "offset: no THP: IOMD_IOC_MAP_INFO counts no huge entry");
+	if (!thp)
+		iomd_tap_eq(folio_bytes, 0,
+			    "offset: no THP: no PMD-order folio in the buffer");
 	iomd_test_mem(0, p, ref + page, len,
 		      "offset: the bytes are the kernel's from page 1");
 	munmap(p, len);
@@ -256,11 +311,17 @@ static void test_split(void)
 		    "split: the page after it is writable, the kernel sees it");
 	ref[huge + 6 * page] = 0x5a;
 	map_vma_find(0, (uintptr_t)p, &vma);
-	iomd_tap_eq(vma.pmd, huge,
-		    "split: in the first part only folio 0 keeps its PMD entry");
-	check_info(p + huge + 5 * page, buf_bytes, buf_bytes,
-		   folio_bytes / huge - 1,
-		   "split: IOMD_IOC_MAP_INFO sees all parts, one PMD fewer");
+	if (thp) {
+		iomd_tap_eq(vma.pmd, huge,
+			    "split: in the first part only folio 0 keeps its PMD entry");
+		check_info(p + huge + 5 * page, buf_bytes, buf_bytes,
+			   folio_bytes / huge - 1,
+			   "split: IOMD_IOC_MAP_INFO sees all parts, one PMD fewer");
+	} else {
+		check_paged(p, "split: no THP: the first part has page entries only");
+		check_info(p + huge + 5 * page, buf_bytes, buf_bytes, 0,
+			   "split: no THP: IOMD_IOC_MAP_INFO sees all parts, no huge entry");
+	}
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
 	iomd_close(fd);
 }
@@ -285,14 +346,15 @@ static void test_fork(void)
 			fails |= 1;
 		p[FORK_AT] = 0xa5;
 		map_vma_find(0, m.map_addr, &vma);
-		if (vma.pmd != folio_bytes)
+		if (vma.pmd != folio_bytes || (!thp && !map_vma_paged(&vma)))
 			fails |= 2;
 		_exit(fails);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		status = -1;
-	iomd_tap_ok(WIFEXITED(status) && !WEXITSTATUS(status),
-		    "fork: the child sees every byte through PMD entries");
+	iomd_tap_ok(WIFEXITED(status) && !WEXITSTATUS(status), thp ?
+		    "fork: the child sees every byte through PMD entries" :
+		    "fork: no THP: the child sees every byte through page entries");
 	iomd_tap_eq(p[FORK_AT], 0xa5, "fork: the parent sees the child's write");
 	ref[FORK_AT] = 0xa5;
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
@@ -310,8 +372,9 @@ static void test_revoke(void)
 	if (!p)
 		return;
 	iomd_tap_errno(iomd_revoke(iomd_fd, fd), 0, "revoke: IOMD_IOC_REVOKE");
-	iomd_tap_eq(map_probe_read(p + REVOKE_AT, &byte), SIGBUS,
-		    "revoke: a read through a former PMD entry gets SIGBUS");
+	iomd_tap_eq(map_probe_read(p + REVOKE_AT, &byte), SIGBUS, thp ?
+		    "revoke: a read through a former PMD entry gets SIGBUS" :
+		    "revoke: a read through a former page entry gets SIGBUS");
 	iomd_tap_eq(map_rss(p), 0, "revoke: nothing resident any more");
 	check_info(p, buf_bytes, 0, 0,
 		   "revoke: IOMD_IOC_MAP_INFO counts no entries");
@@ -334,7 +397,7 @@ static void test_nohuge(void)
 		return;
 	check_info(p, buf_bytes, buf_bytes, 0,
 		   "no huge: prefaulted with page entries only");
-	ret = iomd_map_query(iomd_fd, p, &info);
+	ret = iomd_map_info(iomd_fd, p, &info);
 	iomd_tap_ok(!ret && !(info.flags & IOMD_MAP_INFO_HUGE),
 		    "no huge: IOMD_MAP_INFO_HUGE is not set");
 	iomd_test_mem(0, p, ref, buf_bytes, "no huge: the bytes are the kernel's");
@@ -352,7 +415,7 @@ static void test_info(void)
 	unsigned char *p;
 	int fd, ret;
 
-	ret = iomd_map_query(iomd_fd, ref, &info);
+	ret = iomd_map_info(iomd_fd, ref, &info);
 	iomd_test_fails(iomd_fd, -1, ret, EINVAL,
 			"map info: heap memory is not an iomd mapping");
 	memset(&info, 0, sizeof(info));
@@ -375,7 +438,7 @@ static void test_info(void)
 	touch(p + page, page);
 	check_info(p, 4 * page, 4 * page, 0,
 		   "map info: one touch installed all 4 pages, no huge entry");
-	ret = iomd_map_query(iomd_fd, p, &info);
+	ret = iomd_map_info(iomd_fd, p, &info);
 	iomd_tap_ok(!ret && !(info.flags & IOMD_MAP_INFO_HUGE) &&
 		    (info.flags & IOMD_MAP_INFO_READONLY) == 0 &&
 		    info.map_addr == (uintptr_t)p && info.offset == 0,
@@ -390,13 +453,14 @@ int main(void)
 
 	page = iomd_page_size();
 	iomd_fd = iomd_test_open();
-	huge = map_pmd_size();
+	thp = iomd_test_thp();
+	huge = map_huge_size();
 	buf_bytes = huge * MIN_FOLIOS > MIN_BYTES ? huge * MIN_FOLIOS :
 		    MIN_BYTES;
 	nr_folios = huge ? buf_bytes / huge : 0;
 	/* The buffer, its reference copy and test_prefault()'s read-back. */
 	if (!huge || !map_huge_fits(3 * buf_bytes)) {
-		char why[160] = "no transparent huge pages";
+		char why[160] = "THP without hpage_pmd_size";
 
 		if (huge)
 			snprintf(why, sizeof(why),

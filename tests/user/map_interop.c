@@ -10,11 +10,12 @@
  * reads are block I/O into the pinned pages.  Each read goes into a
  * prefaulted mapping, an on-demand one (nothing installed yet), and a
  * buffer of two PMD sizes (4 MiB with 4 KiB pages, 64 MiB with 16 KiB)
- * mapped with PMD entries, skipped where it does not fit in half the
+ * mapped with PMD entries (without transparent huge pages: with page
+ * entries, the fallback), skipped where it does not fit in half the
  * machine's memory several times over (2 x 512 MiB with 64 KiB pages in a
- * small VM) or there are no transparent huge pages; the kernel's view of the
- * descriptor (IOMD_IOC_KREAD) must then be the file's bytes.  An O_DIRECT
- * write from an IOMD_MAP_READONLY mapping writes the descriptor's bytes.
+ * small VM); the kernel's view of the descriptor (IOMD_IOC_KREAD) must
+ * then be the file's bytes.  An O_DIRECT write from an IOMD_MAP_READONLY
+ * mapping writes the descriptor's bytes.
  *
  * io_uring: a plain IORING_OP_READ (O_DIRECT, loop device) into a mapping
  * works on every kernel, and one in flight when the descriptor is revoked
@@ -30,7 +31,6 @@
  */
 #include <fcntl.h>
 #include <liburing.h>
-#include <linux/loop.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,7 +136,7 @@ static void read_into(const char *name, int src, size_t len,
 	unsigned int end = iomd_tap_count() + READ_CHECKS;
 	struct iomd_map_create m;
 	struct map_vma vma;
-	bool shape;
+	bool shape, pmd;
 	int fd;
 
 	fd = stale_buffer(len, options, &m);
@@ -146,19 +146,24 @@ static void read_into(const char *name, int src, size_t len,
 		return;
 	}
 	map_vma_find(0, m.map_addr, &vma);
-	if (huge && len >= huge)
+	/* Without THP a large buffer falls back to page entries. */
+	pmd = huge && len >= huge && iomd_test_thp();
+	if (pmd)
 		shape = vma.pmd >= huge;	/* folios that came cheaply */
 	else if (options & IOMD_MAP_ONDEMAND)
 		shape = vma.rss == 0;
 	else
-		shape = vma.rss == len;
+		shape = vma.rss == len && map_vma_paged(&vma);
 	if (!iomd_tap_ok(shape, "%s: map a %s buffer (%s)", name, kind,
-			 huge && len >= huge ? "PMD entries" :
+			 pmd ? "PMD entries" :
 			 options & IOMD_MAP_ONDEMAND ? "nothing installed" :
-			 "all installed"))
-		iomd_tap_diag("rss %llu, pmd %llu",
+			 huge && len >= huge ?
+			 "no THP: all installed, page entries" :
+			 "all installed, page entries"))
+		iomd_tap_diag("rss %llu, pmd %llu, KernelPageSize %llu",
 			      (unsigned long long)vma.rss,
-			      (unsigned long long)vma.pmd);
+			      (unsigned long long)vma.pmd,
+			      (unsigned long long)vma.kpage);
 	iomd_tap_errno(read_all(src, (void *)(uintptr_t)m.addr, len, 0), 0,
 		       "%s: O_DIRECT read of %zu bytes into it", name, len);
 	kernel_sees(fd, file_ref, len, "%s: the kernel's view of it is the file's bytes",
@@ -243,38 +248,6 @@ static void test_tmpfs(int file)
 	}
 	test_source("tmpfs", src, file);
 	close(src);
-}
-
-/* Attach a loop device to @file; its fd (opened O_RDWR), or -errno. */
-static int loop_attach(int file, char *path, size_t size)
-{
-	int ctl, nr, fd, ret = 0;
-
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return -errno;
-	nr = ioctl(ctl, LOOP_CTL_GET_FREE);
-	if (nr < 0)
-		ret = -errno;
-	close(ctl);
-	if (ret)
-		return ret;
-	snprintf(path, size, "/dev/loop%d", nr);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, LOOP_SET_FD, file)) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
-static void loop_detach(int loop)
-{
-	ioctl(loop, LOOP_CLR_FD, 0);
-	close(loop);
 }
 
 /* Submit one prepared request and wait: its result. */
@@ -459,10 +432,10 @@ int main(void)
 	 * The huge buffer, and as much again in the file, its reference
 	 * copy, the stale bytes and the read-back.
 	 */
-	huge = map_pmd_size();
+	huge = map_huge_size();
 	huge_bytes = 2 * huge;
 	if (!huge) {
-		snprintf(no_huge, sizeof(no_huge), "no transparent huge pages");
+		snprintf(no_huge, sizeof(no_huge), "THP without hpage_pmd_size");
 		huge_bytes = 0;
 	} else if (!map_huge_fits(5 * huge_bytes)) {
 		snprintf(no_huge, sizeof(no_huge),
@@ -489,7 +462,7 @@ int main(void)
 
 	test_tmpfs(file);
 
-	loop = loop_attach(file, loop_path, sizeof(loop_path));
+	loop = iomd_test_loop_attach(file, loop_path, sizeof(loop_path));
 	src = loop < 0 ? loop :
 	      open(loop_path, O_RDWR | O_DIRECT | O_CLOEXEC);
 	if (src < 0 && loop >= 0)
@@ -503,7 +476,7 @@ int main(void)
 		close(src);
 	}
 	if (loop >= 0)
-		loop_detach(loop);
+		iomd_test_loop_detach(loop);
 	close(file);
 	unlink(FILE_PATH);
 

@@ -19,10 +19,10 @@
  * mapping.  A descriptor revoked with no mapping is freed at the last
  * close.  The refusals of IOMD_IOC_REVOKE itself change nothing.  A user
  * descriptor's owner keeps its own memory and bytes, and the pinned
- * pages are released.  The huge buffer's checks are skipped, saying why,
- * without transparent huge pages or where it and its reference copy do
- * not fit in half the machine's memory (two 512 MiB PMDs of 64 KiB pages
- * in a small VM).
+ * pages are released.  Without transparent huge pages the huge buffer
+ * is mapped with page entries (the fallback, checked); its checks are
+ * skipped, saying why, where it and its reference copy do not fit in half
+ * the machine's memory (two 512 MiB PMDs of 64 KiB pages in a small VM).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -377,7 +377,12 @@ static void live_test(const struct subject *s, uint64_t extra_bytes,
 		return;
 	}
 	ret = map_vma_find(0, m.map_addr, &vma);
-	if (s->huge) {
+	if (s->huge && !iomd_test_thp()) {
+		/* No THP: page entries, all of them installed. */
+		iomd_tap_ok(!ret && map_vma_paged(&vma) && vma.rss == s->len,
+			    "%s: no THP: the prefaulted mapping is all resident, page entries",
+			    name);
+	} else if (s->huge) {
 		/* Only PMD-order folios that came cheaply get PMD entries. */
 		if (!iomd_tap_ok(!ret && vma.pmd >= huge,
 				 "%s: the prefaulted mapping has PMD entries",
@@ -635,10 +640,10 @@ int main(void)
 
 	page = iomd_page_size();
 	iomd_fd = iomd_test_open();
-	huge = map_pmd_size();
+	huge = map_huge_size();
 	huge_bytes = 2 * huge > HUGE_MIN ? 2 * huge : HUGE_MIN;
 	if (!huge) {
-		snprintf(no_huge, sizeof(no_huge), "no transparent huge pages");
+		snprintf(no_huge, sizeof(no_huge), "THP without hpage_pmd_size");
 		huge_bytes = 0;
 	} else if (!map_huge_fits(2 * huge_bytes)) {
 		snprintf(no_huge, sizeof(no_huge),

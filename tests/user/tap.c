@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Minimal TAP version 13 producer; see tap.h.
+ * Minimal KTAP producer; see tap.h.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@ void iomd_tap_plan(unsigned int count)
 {
 	iomd_tap_started = true;
 	iomd_tap_planned = count;
-	printf("TAP version 13\n1..%u\n", count);
+	printf("KTAP version 1\n1..%u\n", count);
 	fflush(stdout);
 }
 
@@ -54,7 +54,7 @@ static void iomd_tap_vresult(bool pass, const char *fmt, va_list ap)
 	iomd_tap_run++;
 	if (!pass)
 		iomd_tap_failed++;
-	printf("%sok %u - ", pass ? "" : "not ", iomd_tap_run);
+	printf("%sok %u ", pass ? "" : "not ", iomd_tap_run);
 	vprintf(fmt, ap);
 	fputc('\n', stdout);
 	fflush(stdout);
@@ -111,7 +111,7 @@ void iomd_tap_skip_to(unsigned int target, const char *why)
 {
 	while (iomd_tap_run < target) {
 		iomd_tap_run++;
-		printf("ok %u - skipped # SKIP %s\n", iomd_tap_run, why);
+		printf("ok %u skipped # SKIP %s\n", iomd_tap_run, why);
 	}
 	fflush(stdout);
 }
@@ -120,9 +120,9 @@ void iomd_tap_bail(const char *fmt, ...)
 {
 	va_list ap;
 
-	/* Keep the stream valid TAP even when bailing out before the plan. */
+	/* Keep the stream valid KTAP even when bailing out before the plan. */
 	if (!iomd_tap_started)
-		printf("TAP version 13\n1..0\n");
+		printf("KTAP version 1\n1..0\n");
 	fputs("Bail out! ", stdout);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -130,6 +130,16 @@ void iomd_tap_bail(const char *fmt, ...)
 	fputc('\n', stdout);
 	fflush(stdout);
 	exit(1);
+}
+
+void iomd_tap_skip_all(const char *why)
+{
+	if (!iomd_tap_started)
+		printf("KTAP version 1\n1..0 # SKIP %s\n", why);
+	else
+		iomd_tap_skip_to(iomd_tap_planned, why);
+	fflush(stdout);
+	exit(IOMD_TAP_EXIT_SKIP);
 }
 
 int iomd_tap_finish(void)

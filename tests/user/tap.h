@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Minimal TAP version 13 producer for the iomd user-space tests.
+ * Minimal KTAP (version 1, the kernel's selftest format) producer for the
+ * iomd user-space tests.
  *
  * A test program declares its plan once, then every check prints exactly
- * one "ok N - ..." or "not ok N - ..." line; failed checks add "# " lines
- * saying what was expected and what was got.  iomd_tap_finish() returns
- * the exit status: non-zero if any check failed or the number of checks
- * run differs from the plan.
+ * one "ok N description" or "not ok N description" line; failed checks
+ * add "# " lines saying what was expected and what was got.
+ * iomd_tap_finish() returns the exit status: non-zero if any check failed
+ * or the number of checks run differs from the plan.  A program that
+ * cannot run at all here (no /dev/iomd) reports its checks skipped and
+ * exits with IOMD_TAP_EXIT_SKIP, kselftest's 4.
  */
 #ifndef _IOMD_TAP_H
 #define _IOMD_TAP_H
@@ -45,11 +48,21 @@ __printf(3, 4) bool iomd_tap_eq(uint64_t got, uint64_t want,
 __printf(3, 4) bool iomd_tap_errno(int got, int want, const char *fmt, ...);
 
 /*
- * Report checks as skipped ("ok N - ... # SKIP @why") until @target
+ * Report checks as skipped ("ok N skipped # SKIP @why") until @target
  * checks have been reported, so that a section whose setup failed still
  * emits the number of lines the plan counts on.
  */
 void iomd_tap_skip_to(unsigned int target, const char *why);
+
+/* kselftest's exit status of a program that skipped everything. */
+#define IOMD_TAP_EXIT_SKIP	4
+
+/*
+ * Skip the whole program: every check of the plan (or the plan "1..0"
+ * when none was declared) is reported skipped because of @why, and the
+ * program exits with IOMD_TAP_EXIT_SKIP.
+ */
+__noreturn void iomd_tap_skip_all(const char *why);
 
 /* Abort the whole run: print "Bail out! ..." and exit with status 1. */
 __printf(1, 2) __noreturn void iomd_tap_bail(const char *fmt, ...);

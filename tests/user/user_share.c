@@ -621,7 +621,7 @@ static void test_map_holds(void)
 	ret = iomd_info(iomd_fd, fd, &info);
 	iomd_tap_eq(ret ? 0 : info.wire_count, 1,
 		    "holds: the mapping, of the object itself, adds no wire count");
-	ret = iomd_map_query(iomd_fd, map, &mi);
+	ret = iomd_map_info(iomd_fd, map, &mi);
 	iomd_tap_ok(!ret && (mi.flags & IOMD_MAP_INFO_OBJECT) &&
 		    mi.offset == 0 && mi.map_length == 3 * page,
 		    "holds: MAP_INFO says it maps the memory's object, 3 pages from 0");

@@ -128,6 +128,21 @@ check "verdict: a late failure reached /init" \
 	lacks "$tmp/late.verdict" "never reached /init"
 check "verdict: a late failure fails" fails grep -q '^[0-9]* 0 ' "$tmp/late.counts"
 
+# PREEMPT_RT's lock-context reports in an otherwise good run fail it.
+for splat in \
+	'BUG: sleeping function called from invalid context at kernel/locking/spinlock_rt.c:48' \
+	'[ BUG: Invalid wait context ]'; do
+	awk -v l="[    4.1] $splat" '/^IOMDVM-DMESG-END$/ { print l } 1' \
+		"$tmp/good.results" >"$tmp/rt.results"
+	cp "$tmp/good.console" "$tmp/rt.console"
+	judge rt
+	check "verdict: '$splat' fails the run" \
+		fails grep -q '^[0-9]* 0 ' "$tmp/rt.counts"
+	check "verdict: '$splat' is shown" has "$tmp/rt.verdict" "$splat"
+done
+judge good
+check "verdict: the good run passes" grep -q '^[0-9]* 0 ' "$tmp/good.counts"
+
 # --- 4. vm/run.sh with stand-ins -------------------------------------------
 
 # A copy of vm/ whose boot.sh plays boots from $FAKE_BOOTS ("early good":
@@ -166,7 +181,7 @@ runner() {
 	rm -rf "$tmp/build" "$tmp/calls"
 	: >"$tmp/calls"
 	env FAKE_DIR="$tmp" FAKE_BOOTS="$boots" BUILD="$tmp/build" \
-		KMOD_BUILD="$tmp/kmod_build" USER_TEST_BINS= "$@" \
+		KMOD_BUILD="$tmp/kmod_build" USER_TEST_BINS= USER_PRELOAD_TESTS= "$@" \
 		"$tmp/tree/vm/run.sh" check "k|$tmp/kdir|$tmp/image" \
 		>"$tmp/$name.out" 2>&1
 	echo $? >"$tmp/$name.rc"

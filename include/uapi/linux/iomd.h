@@ -8,7 +8,7 @@
  * must every flag bit not defined here and every output field on input:
  * otherwise the ioctl fails with EINVAL.  An ioctl the driver does not
  * know (including a known number with the wrong argument size, or any
- * ioctl on a descriptor fd) fails with ENOTTY.
+ * ioctl on a descriptor fd but IOMD_IOC_REASON) fails with ENOTTY.
  *
  * Model (after I/O Kit): a *descriptor* names memory.  A *buffer*
  * descriptor allocates its own page-aligned, page-rounded, zero-filled
@@ -180,6 +180,13 @@ struct iomd_info {
 	__u64 reserved[2];
 };
 
+/* struct iomd_rw.flags (see below) */
+#define IOMD_RW_KMAP		0x1u
+#define IOMD_RW_CACHE_SHIFT	4
+#define IOMD_RW_CACHE_MASK	(0x7u << IOMD_RW_CACHE_SHIFT)
+#define IOMD_RW_CACHE(mode)	((__u32)(mode) << IOMD_RW_CACHE_SHIFT)
+#define IOMD_RW_FLAGS		(IOMD_RW_KMAP | IOMD_RW_CACHE_MASK)
+
 /**
  * struct iomd_rw - argument of IOMD_IOC_KREAD and IOMD_IOC_KWRITE
  * @fd:		in: a descriptor fd.
@@ -208,12 +215,6 @@ struct iomd_info {
  * parts that do not meet on page boundaries), EOPNOTSUPP (not the
  * descriptor's cache mode).
  */
-#define IOMD_RW_KMAP		0x1u
-#define IOMD_RW_CACHE_SHIFT	4
-#define IOMD_RW_CACHE_MASK	(0x7u << IOMD_RW_CACHE_SHIFT)
-#define IOMD_RW_CACHE(mode)	((__u32)(mode) << IOMD_RW_CACHE_SHIFT)
-#define IOMD_RW_FLAGS		(IOMD_RW_KMAP | IOMD_RW_CACHE_MASK)
-
 struct iomd_rw {
 	__u32 fd;
 	__u32 flags;
@@ -230,7 +231,9 @@ struct iomd_rw {
  * struct iomd_reason - argument of IOMD_IOC_REASON
  * @fd:		in: IOMD_REASON_CLIENT for the last failed ioctl on this
  *		/dev/iomd file, or a descriptor fd for the last failed
- *		operation on that descriptor (such as mmap).
+ *		operation on that descriptor (such as mmap).  Issued on a
+ *		descriptor fd itself, which needs no /dev/iomd, @fd must be
+ *		IOMD_REASON_CLIENT and the answer is that descriptor's.
  * @size:	in: bytes available at @buf.
  * @buf:	in: where to store the reason, a NUL-terminated string,
  *		truncated to @size; the empty string when nothing failed.
@@ -240,7 +243,8 @@ struct iomd_rw {
  *		input.
  * @reserved:	must be zero.
  *
- * Reading a reason does not clear it.  Errors: EBADF, EBADFD, EINVAL,
+ * Reading a reason does not clear it.  Errors: EBADF, EBADFD, EINVAL
+ * (on a descriptor fd, also an @fd other than IOMD_REASON_CLIENT),
  * EFAULT.
  */
 struct iomd_reason {
@@ -718,6 +722,71 @@ struct iomd_segments {
 	__u64 reserved[2];
 };
 
+/**
+ * struct iomd_export_dmabuf - argument of IOMD_IOC_EXPORT_DMABUF
+ * @fd:		in: a descriptor fd, of a descriptor user space may map.
+ * @flags:	in: optionally IOMD_CREATE_CLOEXEC.
+ * @dmabuf_fd:	out: the new dma-buf fd; 0 on input.
+ * @reserved0:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * Makes the descriptor a dma-buf, for the kernel's buffer-sharing world
+ * (DRM, V4L2, RDMA...).  The dma-buf holds the descriptor and wires it
+ * (as IOMD_IOC_PREPARE, charged to the caller) for as long as it lives.
+ * mmap() of the dma-buf follows the rules of mmap() of the descriptor fd
+ * and revoke zaps it; DMA_BUF_IOCTL_SYNC works; importing devices get the
+ * descriptor's DMA view.  After IOMD_IOC_REVOKE, devices can no longer
+ * attach or map it.
+ *
+ * Errors: EBADF, EBADFD, EINVAL (flags, reserved, @dmabuf_fd), EFAULT,
+ * EPERM (memory user space may not map; IOMD_IOC_REASON says why),
+ * ENODEV (revoked), the errors of IOMD_IOC_PREPARE, EOPNOTSUPP (a kernel
+ * without dma-buf support), ENOMEM, EMFILE.
+ */
+struct iomd_export_dmabuf {
+	__u32 fd;
+	__u32 flags;
+	__u32 dmabuf_fd;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/*
+ * The ABI level this header describes.  It grows by one whenever the ABI
+ * changes in a way an older library or program could not cope with; new
+ * ioctls and new flags that default to the old behaviour do not change
+ * it.  A library checks it with IOMD_IOC_VERSION before anything else.
+ */
+#define IOMD_ABI_VERSION	1
+
+/**
+ * struct iomd_version - argument of IOMD_IOC_VERSION
+ * @flags:	in: must be zero.
+ * @abi:	out: the ABI level the module speaks (its IOMD_ABI_VERSION);
+ *		0 on input.
+ * @major:	out: the module's release, major number (the VERSION file
+ *		it was built from, also /sys/module/iomd/version); 0 on
+ *		input.
+ * @minor:	out: minor number of the release; 0 on input.
+ * @patch:	out: patch level of the release; 0 on input.
+ * @reserved0:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * Which module is behind /dev/iomd, for a library or tool that must not
+ * talk to a module whose ABI it does not know.  Needs no privilege and
+ * works on every open /dev/iomd.  Errors: EINVAL (non-zero @flags,
+ * outputs or reserved fields), EFAULT.
+ */
+struct iomd_version {
+	__u32 flags;
+	__u32 abi;
+	__u32 major;
+	__u32 minor;
+	__u32 patch;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 #define IOMD_IOC_MAGIC		0xB6
 
 #define IOMD_IOC_BUFFER_CREATE	_IOWR(IOMD_IOC_MAGIC, 0x01, struct iomd_buffer_create)
@@ -737,6 +806,9 @@ struct iomd_segments {
 #define IOMD_IOC_MULTI		_IOWR(IOMD_IOC_MAGIC, 0x0f, struct iomd_multi_create)
 #define IOMD_IOC_SEGMENTS	_IOWR(IOMD_IOC_MAGIC, 0x10, struct iomd_segments)
 #define IOMD_IOC_MAP_INFO	_IOWR(IOMD_IOC_MAGIC, 0x11, struct iomd_map_info)
+#define IOMD_IOC_VERSION	_IOWR(IOMD_IOC_MAGIC, 0x12, struct iomd_version)
+#define IOMD_IOC_EXPORT_DMABUF	_IOWR(IOMD_IOC_MAGIC, 0x13, \
+				      struct iomd_export_dmabuf)
 
 /*
  * mmap() on a descriptor fd maps the descriptor's memory, whole pages,

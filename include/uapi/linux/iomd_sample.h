@@ -46,6 +46,7 @@ struct iomd_sample_requests {
  * @fd:		out: an iomd descriptor fd (IOMD_DIR_INOUT, close-on-exec)
  *		describing the memory; the memory is freed when the
  *		descriptor dies.
+ * @reserved0:	must be zero.
  * @reserved:	must be zero.
  */
 struct iomd_sample_export {
@@ -58,9 +59,43 @@ struct iomd_sample_export {
 	__u64 reserved[2];
 };
 
+/**
+ * struct iomd_sample_import - argument of IOMD_SAMPLE_IOC_IMPORT
+ * @dmabuf_fd:	in: a dma-buf fd.
+ * @flags:	in: must be zero.
+ * @size:	out: the dma-buf's size in bytes.
+ * @attach_err:	out: positive errno of attaching the sample's device, 0
+ *		when it attached.
+ * @map_err:	out: positive errno of mapping the attachment for DMA.
+ * @nents:	out: DMA segments of the mapping.
+ * @vmap_err:	out: positive errno of dma_buf_vmap().
+ * @dma_bytes:	out: bytes the DMA segments cover.
+ * @first:	out: the first 8 bytes, read through the vmap (which the
+ *		driver then overwrites with ~@first, so user space can see
+ *		the kernel wrote through it).
+ * @reserved:	must be zero.
+ *
+ * The sample imports a dma-buf as a driver would: it attaches its own
+ * device, maps the attachment for DMA, vmaps the buffer, then undoes it
+ * all.  The outcome of each step is reported, not failed.
+ */
+struct iomd_sample_import {
+	__u32 dmabuf_fd;
+	__u32 flags;
+	__u64 size;
+	__u32 attach_err;
+	__u32 map_err;
+	__u32 nents;
+	__u32 vmap_err;
+	__u64 dma_bytes;
+	__u64 first;
+	__u64 reserved[2];
+};
+
 #define IOMD_SAMPLE_IOC_MAGIC	0xB7
 #define IOMD_SAMPLE_IOC_ALLOC	_IOWR(IOMD_SAMPLE_IOC_MAGIC, 0x01, struct iomd_sample_requests)
 #define IOMD_SAMPLE_IOC_FREE	_IOWR(IOMD_SAMPLE_IOC_MAGIC, 0x02, struct iomd_sample_requests)
 #define IOMD_SAMPLE_IOC_EXPORT	_IOWR(IOMD_SAMPLE_IOC_MAGIC, 0x03, struct iomd_sample_export)
+#define IOMD_SAMPLE_IOC_IMPORT	_IOWR(IOMD_SAMPLE_IOC_MAGIC, 0x04, struct iomd_sample_import)
 
 #endif /* _UAPI_LINUX_IOMD_SAMPLE_H */
