@@ -26,6 +26,11 @@
 SHELL := /bin/sh
 BUILD := build
 
+# Debian's name of the host's architecture (amd64): the kernels of the
+# table in mk/kernel.mk say which they are, and those of another one get
+# their programs cross-built (mk/user.mk) and boot in another QEMU.
+HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+
 # User space (libiomd, tests, tools, demo): defines USER_TEST_BINS,
 # USER_DEMO_BIN, USER_TOOL_BINS and the target `user`. Optional so the kernel
 # side works without it.
@@ -101,7 +106,7 @@ help:
 	@echo '  USER_TARGET=$(USER_TARGET)   target building the user-space programs'
 	@echo '  VM_TEST_BINS, VM_DEMO_BIN, VM_TOOL_BINS   programs for the VM (default: USER_*)'
 	@echo '  BENCH_KERNEL=$(strip $(BENCH_KERNEL)) BENCH_BOOTS=$(strip $(BENCH_BOOTS)) BENCH_PASSES=$(strip $(BENCH_PASSES))   make bench: kernel, boots, passes (>= 7)'
-	@echo '  BENCH_SIZES=sizes    case 1-3 buffer sizes, e.g. "4K 1M 64M" (default 4K..256M)'
+	@echo '  BENCH_SIZES=sizes    case 1-3 buffer sizes, e.g. "4K 1M 64M" (default a page..256M)'
 	@echo '  BENCH_GROUPS, BENCH_CASES   only these case numbers / case-name globs'
 	@echo '  BENCH_MEM=$(strip $(BENCH_MEM)) BENCH_TIMEOUT=$(strip $(BENCH_TIMEOUT)) BENCH_CPU=$(strip $(BENCH_CPU))   make bench: guest MiB, seconds per boot, -cpu'
 	@echo

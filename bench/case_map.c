@@ -14,11 +14,12 @@
  * the mapping work being compared.  Teardown (munmap, close) is never
  * timed; it happens before the process exits.
  *
- * Shared iomd buffers of 2 MiB and more are made of PMD-order folios and
- * mapped with PMD entries where the mapping is PMD-aligned, which is
- * where the kernel places it.  The "4 KiB entries" cases map the same
- * buffer with IOMD_MAP_NOHUGE; IOMD_IOC_MAP_INFO checks, untimed, what
- * each mapping got.
+ * Shared iomd buffers of the PMD size and more (2 MiB with 4 KiB pages,
+ * 32 MiB with 16 KiB, 512 MiB with 64 KiB) are made of PMD-order folios
+ * and mapped with PMD entries where the mapping is PMD-aligned, which is
+ * where the kernel places it.  The "page entries" cases (c1.iomd_prefault_4k,
+ * named for 4 KiB pages) map the same buffer with IOMD_MAP_NOHUGE;
+ * IOMD_IOC_MAP_INFO checks, untimed, what each mapping got.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -106,7 +107,7 @@ static int iomd_bench_memfd(size_t size)
 /* How an iomd case maps its buffer. */
 struct iomd_bench_map_how {
 	uint32_t options;	/* IOMD_MAP_* */
-	bool huge;		/* must get PMD entries (from 2 MiB on) */
+	bool huge;		/* must get PMD entries (from the PMD size on) */
 };
 
 /*
@@ -336,19 +337,19 @@ static const struct iomd_bench_map_how iomd_bench_ondemand_4k = {
 static const struct iomd_bench_case iomd_bench_map_cases[] = {
 	{
 		.name = "c1.iomd_prefault",
-		.label = "iomd buffer, IOMD_IOC_MAP prefaults (huge from 2 MiB)",
+		.label = "iomd buffer, IOMD_IOC_MAP prefaults (huge from the PMD size)",
 		.baseline = "c1.memfd_populate",
 		.run = iomd_bench_new_iomd,
 		.arg = &iomd_bench_prefault,
 	}, {
 		.name = "c1.iomd_ondemand",
-		.label = "iomd buffer, mapped on demand (huge from 2 MiB)",
+		.label = "iomd buffer, mapped on demand (huge from the PMD size)",
 		.baseline = "c1.memfd_populate",
 		.run = iomd_bench_new_iomd,
 		.arg = &iomd_bench_ondemand,
 	}, {
 		.name = "c1.iomd_prefault_4k",
-		.label = "iomd buffer, prefault, 4 KiB entries only",
+		.label = "iomd buffer, prefault, page entries only",
 		.baseline = "c1.memfd_populate",
 		.run = iomd_bench_new_iomd,
 		.arg = &iomd_bench_prefault_4k,
@@ -368,19 +369,19 @@ static const struct iomd_bench_case iomd_bench_map_cases[] = {
 static const struct iomd_bench_case iomd_bench_remap_cases[] = {
 	{
 		.name = "c2.iomd_prefault",
-		.label = "iomd buffer, IOMD_IOC_MAP prefaults 4 KiB entries",
+		.label = "iomd buffer, IOMD_IOC_MAP prefaults page entries",
 		.baseline = "c2.memfd_populate",
 		.run = iomd_bench_remap_iomd,
 		.arg = &iomd_bench_prefault_4k,
 	}, {
 		.name = "c2.iomd_ondemand",
-		.label = "iomd buffer, 4 KiB entries on demand, touch all",
+		.label = "iomd buffer, page entries on demand, touch all",
 		.baseline = "c2.memfd_populate",
 		.run = iomd_bench_remap_iomd,
 		.arg = &iomd_bench_ondemand_4k,
 	}, {
 		.name = "c2.iomd_huge",
-		.label = "iomd buffer, prefault, huge entries from 2 MiB",
+		.label = "iomd buffer, prefault, huge entries from the PMD size",
 		.baseline = "c2.iomd_prefault",
 		.run = iomd_bench_remap_iomd,
 		.arg = &iomd_bench_prefault,

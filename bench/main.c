@@ -84,7 +84,8 @@ static void iomd_bench_usage(FILE *f)
 	      "       iomd-bench [OPTIONS] one CASE SIZE\n"
 	      "options:\n"
 	      "  -p, --passes N     passes of run (at least 7; default 7)\n"
-	      "  -s, --sizes LIST   buffer sizes of cases 1-3, e.g. 4K,1M,256M\n"
+	      "  -s, --sizes LIST   buffer sizes of cases 1-3, whole pages, e.g. 64K,1M,256M\n"
+	      "                     (default: a page to 256M by powers of 4)\n"
 	      "  -g, --groups LIST  case numbers to run, e.g. 1,4 (default all)\n"
 	      "  -c, --cases LIST   globs of case names, e.g. 'c1.*,c4.iomd*'\n"
 	      "  -m, --msg SIZE     message size of case 5 (default 1M)\n"
@@ -140,9 +141,36 @@ static int iomd_bench_parse_sizes(const char *list, size_t *out,
 			break;
 		}
 		out[(*n)++] = iomd_bench_parse_size(tok);
+		if (out[*n - 1] % iomd_bench_page_size()) {
+			fprintf(stderr,
+				"iomd-bench: size '%s' is not a multiple of the page size (%zu)\n",
+				tok, iomd_bench_page_size());
+			ret = -EINVAL;
+			break;
+		}
 	}
 	free(copy);
 	return ret ? ret : (*n ? 0 : -EINVAL);
+}
+
+/*
+ * Fill @out with the default sizes: from one page by powers of 4 up to
+ * 256 MiB (4K, 16K, ..., 256M with 4 KiB pages), or, for the smoke test,
+ * one page and 16 pages.
+ */
+static void iomd_bench_default_sizes(size_t *out, unsigned int *n, bool smoke)
+{
+	size_t page = iomd_bench_page_size(), sz;
+
+	*n = 0;
+	if (smoke) {
+		out[(*n)++] = page;
+		out[(*n)++] = 16 * page;
+		return;
+	}
+	for (sz = page; sz <= (256UL << 20) && *n < IOMD_BENCH_MAX_SIZES;
+	     sz *= 4)
+		out[(*n)++] = sz;
 }
 
 /* Bit N for every number N in @list. */
@@ -468,7 +496,7 @@ int main(int argc, char **argv)
 		.msg = 1 << 20,
 		.groups = ~0u,
 	};
-	const char *sizes = "4K,16K,64K,256K,1M,4M,16M,64M,256M";
+	const char *sizes = NULL;
 	bool smoke = false;
 	const char *cmd;
 	int opt;
@@ -535,7 +563,6 @@ int main(int argc, char **argv)
 		iomd_bench_opts.alloc_iters = 256;
 		plan.passes = 1;
 		plan.msg = 64 << 10;
-		sizes = "4K,64K";
 	} else if (strcmp(cmd, "run")) {
 		iomd_bench_usage(stderr);
 		return 2;
@@ -544,8 +571,11 @@ int main(int argc, char **argv)
 			IOMD_BENCH_MIN_PASSES, plan.passes);
 		return 2;
 	}
-	if (iomd_bench_parse_sizes(sizes, plan.map, &plan.nmap) || !plan.msg ||
-	    !plan.groups || !iomd_bench_opts.msg_count ||
+	if (!sizes)
+		iomd_bench_default_sizes(plan.map, &plan.nmap, smoke);
+	else if (iomd_bench_parse_sizes(sizes, plan.map, &plan.nmap))
+		plan.nmap = 0;
+	if (!plan.nmap || !plan.msg || !plan.groups || !iomd_bench_opts.msg_count ||
 	    !iomd_bench_opts.alloc_iters) {
 		iomd_bench_usage(stderr);
 		return 2;

@@ -173,7 +173,7 @@ put_pages:
 /*
  * Fill @pages with @count zeroed pages, as many as the allocator gives
  * cheaply as PMD-order folios: each is naturally aligned, so a user
- * mapping maps it with one PMD entry instead of 512 PTEs.  They come
+ * mapping maps it with one PMD entry instead of a PTE per page.  They come
  * first, so folio boundaries fall on page indexes that are multiples of
  * the folio size; the rest are smaller runs.  Sets *@nr_pmd to the
  * number of PMD-order folios.
@@ -189,7 +189,7 @@ static int iomd_buffer_alloc_pmd(struct page **pages, unsigned long count,
 		page = alloc_pages(iomd_gfp_opportunistic(gfp) | __GFP_COMP,
 				   IOMD_PMD_ORDER);
 		/*
-		 * Free 2 MiB blocks may only need compacting: do that in
+		 * Free PMD-sized blocks may only need compacting: do that in
 		 * earnest (synchronous compaction, which a plain costly
 		 * allocation skips once compaction has been deferred) before
 		 * falling back to small pages for the rest of the buffer.
@@ -315,11 +315,12 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 	gfp |= GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
 	ret = -ENOMEM;
 	/*
-	 * Shared write-back buffers of 2 MiB and more are made of PMD-order
-	 * folios where possible, for huge user mappings; the kernel address
-	 * is the direct map if they happen to be contiguous.  Other cache
-	 * modes are kept to PTE mappings: one page size, one code path for
-	 * the attribute.
+	 * Shared write-back buffers of the PMD size (2 MiB with 4 KiB
+	 * pages, 32 MiB with 16 KiB, 512 MiB with 64 KiB) and more are made
+	 * of PMD-order folios where possible, for huge user mappings; the
+	 * kernel address is the direct map if they happen to be contiguous.
+	 * Other cache modes are kept to PTE mappings: one page size, one
+	 * code path for the attribute.
 	 */
 	if (IOMD_PMD_ORDER && shared && cache == IOMD_CACHE_WB &&
 	    alignment <= PAGE_SIZE &&

@@ -5,20 +5,23 @@
 # provides by compiling each probe in probes/ (beside this script) against
 # its headers, and write OUTDIR/iomd_config.h with one HAVE_<PROBE> line
 # per probe that compiles.  All probes build in one kbuild run, in
-# OUTDIR/.iomd-probes, with the MAKE-ARGs given (CC=..., LLVM=...); a
-# probe is "present" if its object file appears.  The result is cached
-# until the probes or KDIR change.  kernel/Kbuild runs it before it
-# compiles anything.
+# OUTDIR/.iomd-probes, with the MAKE-ARGs given (CC=..., LLVM=...; ARCH=
+# and CROSS_COMPILE= of a cross-built kernel, so the probes see that
+# architecture's headers and compiler); a probe is "present" if its
+# object file appears.  The result is cached until the probes, KDIR or
+# the MAKE-ARGs change.  kernel/Kbuild runs it before it compiles
+# anything.
 set -euo pipefail
 
 kdir=$1
 out=$2
 shift 2
+kmake=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
 probe_dir=$out/.iomd-probes
 config=$out/iomd_config.h
 
-stamp=$( (echo "$kdir"; cat "$kdir/include/generated/utsrelease.h" \
+stamp=$( (echo "$kdir" "${kmake[@]}"; cat "$kdir/include/generated/utsrelease.h" \
 	"$here"/probes/*.c) | sha1sum | cut -d' ' -f1)
 if [ -f "$config" ] && grep -q "stamp $stamp" "$config"; then
 	exit 0
@@ -33,7 +36,7 @@ for probe in "$here"/probes/*.c; do
 	objs+=("$name.o")
 done
 echo "obj-m := ${objs[*]}" > "$probe_dir/Kbuild"
-make -s -k -C "$kdir" M="$probe_dir" "$@" "${objs[@]}" \
+make -s -k -C "$kdir" M="$probe_dir" "${kmake[@]}" "${objs[@]}" \
 	>"$probe_dir/build.log" 2>&1 || true
 
 {

@@ -67,7 +67,7 @@ static const struct file_operations iomd_desc_fops = {
 	.mmap		= iomd_file_mmap,
 	.unlocked_ioctl	= iomd_file_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	/* PMD-aligned addresses for mappings of 2 MiB and more. */
+	/* PMD-aligned addresses for mappings of the PMD size and more. */
 	.get_unmapped_area = thp_get_unmapped_area,
 	.show_fdinfo	= iomd_file_show_fdinfo,
 };

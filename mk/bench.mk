@@ -22,8 +22,8 @@ BENCH_KERNEL ?= 6.12
 BENCH_BOOTS ?= 3
 # Passes per boot, at least 7:
 BENCH_PASSES ?= 7
-# Buffer sizes of cases 1-3 (bytes, K, M, G); empty = 4K to 256M by
-# powers of 4:
+# Buffer sizes of cases 1-3 (bytes, K, M, G; whole pages); empty = a page
+# (4K) to 256M by powers of 4:
 BENCH_SIZES ?=
 # Only these case numbers (e.g. "1 4") / case-name globs (e.g. "c4.*"):
 BENCH_GROUPS ?=
@@ -38,7 +38,10 @@ BENCH_CPU ?= max,-erms,-fsrm
 # Seconds one boot may take (the VM is killed after that):
 BENCH_TIMEOUT ?= 1800
 
-BENCH_BUILD	:= build/bench
+# $(call bench_dir,ARCH): where the benchmark programs for ARCH are built
+# (build/bench-ARCH for another architecture than the host's; mk/user.mk)
+bench_dir = build/bench$(if $(filter-out $(HOST_ARCH),$(1)),-$(1))
+BENCH_BUILD	:= $(call bench_dir,$(USER_ARCH))
 BENCH_OBJ	:= $(BENCH_BUILD)/obj
 BENCH_BIN	:= $(BENCH_BUILD)/iomd-bench
 BENCH_SMOKE	:= $(BENCH_BUILD)/bench_smoke
@@ -53,6 +56,10 @@ BENCH_CFLAGS	:= -Wno-unused-parameter
 # user-space programs.
 VM_TEST_BINS ?= $(USER_TEST_BINS) $(BENCH_SMOKE)
 VM_TOOL_BINS ?= $(USER_TOOL_BINS) $(BENCH_BIN)
+VM_TEST_BINS_arm64 ?= $(call user_test_bins,arm64) \
+		      $(call bench_dir,arm64)/bench_smoke
+VM_TOOL_BINS_arm64 ?= $(call user_tool_bins,arm64) \
+		      $(call bench_dir,arm64)/iomd-bench
 user: $(BENCH_BIN) $(BENCH_SMOKE)
 
 $(BENCH_OBJS): $(BENCH_OBJ)/%.o: bench/%.c
@@ -77,8 +84,9 @@ $(BENCH_SMOKE): bench/bench_smoke.sh
 deps_bench = base $(call kernel_deps,$(BENCH_KERNEL))
 
 .PHONY: bench
-bench: $(USER_TARGET) $(call kernel_prereqs,$(BENCH_KERNEL))
-	@$(vm_env) VM_MEM='$(strip $(BENCH_MEM))' VM_CPU='$(strip $(BENCH_CPU))' \
+bench: $(call kernel_user_targets,$(BENCH_KERNEL)) \
+		$(call kernel_prereqs,$(BENCH_KERNEL))
+	@$(vm_env) $(call vm_arch_env,$(BENCH_KERNEL)) VM_MEM='$(strip $(BENCH_MEM))' VM_CPU='$(strip $(BENCH_CPU))' \
 		VM_TIMEOUT='$(strip $(BENCH_TIMEOUT))' \
 		TEST_TIMEOUT='$(strip $(BENCH_TIMEOUT))' \
 		VM_MODULES='iomd iomd_bench' \

@@ -10,6 +10,11 @@
 #                   Debian's kernels, plus rt for the RT one; debug for the
 #                   debug kernels' build); `make check` & co. install them
 #                   first
+#   KARCH_<name>    Debian name of its architecture (amd64, arm64): which
+#                   QEMU boots it and which build of the user-space
+#                   programs and busybox goes into its VM
+#   KMAKE_<name>    make variables every `make -C KDIR` needs (ARCH=,
+#                   CROSS_COMPILE= for a cross-built kernel; may be empty)
 #
 # Adding a kernel is one line:
 #   Debian package kernels, found by globbing /lib/modules (newest release
@@ -22,6 +27,9 @@
 #     DEBUG_DIR = $(eval DEBUG_DIR := $(shell debug-kernel/build.sh))$(DEBUG_DIR)
 #     $(eval $(call custom_kernel,debug,$$(DEBUG_DIR)/linux,$$(DEBUG_DIR)/bzImage))
 #   (PREREQ is for a make target instead, e.g. one that builds the kernel.)
+#   Both make amd64 kernels; an arm64 kernel built here by
+#   arm64-kernel/build.sh with PAGE_KIB KiB pages:
+#     $(eval $(call arm64_kernel,NAME,PAGE_KIB))
 
 KERNEL_NAMES :=
 
@@ -34,6 +42,8 @@ KIMAGE_$(1) = $$(if $$(KVER_$(1)),/boot/vmlinuz-$$(KVER_$(1)))
 KAPPEND_$(1) :=
 KPREREQ_$(1) :=
 KDEPS_$(1) := base
+KARCH_$(1) := amd64
+KMAKE_$(1) :=
 endef
 
 define custom_kernel
@@ -43,6 +53,20 @@ KIMAGE_$(1) = $(3)
 KAPPEND_$(1) = $(4)
 KPREREQ_$(1) = $(5)
 KDEPS_$(1) :=
+KARCH_$(1) := amd64
+KMAKE_$(1) :=
+endef
+
+# The build tree and Image of an arm64 kernel are cross-built on first use
+# (about 4 minutes) and cached; the directory is looked up once.
+define arm64_kernel
+ARM64_DIR_$(2) = $$(eval ARM64_DIR_$(2) := $$(shell arm64-kernel/build.sh $(2)))$$(ARM64_DIR_$(2))
+$$(eval $$(call custom_kernel,$(1),$$$$(ARM64_DIR_$(2))/linux,$$$$(ARM64_DIR_$(2))/Image))
+# The cross compiler, QEMU, arm64 libraries (arm64) and the kernel build's
+# tools and linux-source-6.12 (debug).
+KDEPS_$(1) := arm64 debug
+KARCH_$(1) := arm64
+KMAKE_$(1) := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 endef
 
 # --- the matrix ------------------------------------------------------------
@@ -71,6 +95,13 @@ RTDEBUG_DIR = $(eval RTDEBUG_DIR := $(shell debug-kernel/build.sh --rt))$(RTDEBU
 $(eval $(call custom_kernel,rt-debug,$$(RTDEBUG_DIR)/linux,$$(RTDEBUG_DIR)/bzImage))
 KDEPS_rt-debug := debug
 
+# arm64 with 16 KiB (Apple silicon's) and 64 KiB pages: a page size other
+# than 4 KiB, PMD-mapped folios of 32 and 512 MiB.  A small 6.12 built
+# from linux-source-6.12 by arm64-kernel/build.sh, booted by
+# qemu-system-aarch64 -machine virt.  Not in the default KERNELS.
+$(eval $(call arm64_kernel,arm64-16k,16))
+$(eval $(call arm64_kernel,arm64-64k,64))
+
 # Kernels `make check` runs, in this order (Debian's, then the ones built
 # here; each plain kernel before its RT one). Override: make check KERNELS=6.12
 KERNELS ?= 6.1 6.12 6.12-rt debug rt-debug
@@ -79,8 +110,9 @@ KERNELS ?= 6.1 6.12 6.12-rt debug rt-debug
 # every module it builds as OUTDIR/*.ko.
 KMOD_BUILD ?= kernel/build.sh
 
-# $(call kernel_spec,NAME): the NAME|KDIR|IMAGE|APPEND word vm/run.sh takes
-kernel_spec = '$(1)|$(KDIR_$(1))|$(KIMAGE_$(1))|$(KAPPEND_$(1))'
+# $(call kernel_spec,NAME): the NAME|KDIR|IMAGE|APPEND|ARCH|KMAKE word
+# vm/run.sh takes
+kernel_spec = '$(1)|$(KDIR_$(1))|$(KIMAGE_$(1))|$(KAPPEND_$(1))|$(KARCH_$(1))|$(KMAKE_$(1))'
 
 # $(call known_kernels,NAMES): NAMES, or stop with an error naming the
 # unknown ones
@@ -93,15 +125,26 @@ kernel_prereqs = $(foreach k,$(1),$(KPREREQ_$(k)))
 # $(call kernel_deps,NAMES): the scripts/deps.sh groups the kernels need
 kernel_deps = $(sort $(foreach k,$(1),$(KDEPS_$(k))))
 
+# $(call kernel_archs,NAMES): their architectures
+kernel_archs = $(sort $(foreach k,$(1),$(KARCH_$(k))))
+
+# $(call kernel_user_targets,NAMES): targets building the user-space
+# programs for their VMs: USER_TARGET (top Makefile) for the host's
+# architecture, USER_TARGET-ARCH (user-arm64, mk/user.mk) for another;
+# nothing when USER_TARGET is empty.
+kernel_user_targets = $(if $(USER_TARGET),$(sort $(foreach a,$(call kernel_archs,$(1)), \
+	$(USER_TARGET)$(if $(filter-out $(HOST_ARCH),$(a)),-$(a)))))
+
 # `make modules`: build the modules for every kernel in KERNELS into
 # build/kernel/NAME/ (`make check` does this itself, kernel by kernel).
 .PHONY: modules
 modules: $(call kernel_prereqs,$(KERNELS))
 	@set -e; for spec in $(foreach k,$(call known_kernels,$(KERNELS)),$(call kernel_spec,$(k))); do \
 		name=$${spec%%|*}; rest=$${spec#*|}; kdir=$${rest%%|*}; \
+		kmake=$${spec##*|}; \
 		if [ -z "$$kdir" ]; then \
 			echo "kernel $$name is not installed (make deps)" >&2; exit 1; \
 		fi; \
 		echo "  MODULES $$name ($$kdir)"; \
-		$(KMOD_BUILD) "$$kdir" "$(abspath $(BUILD))/kernel/$$name"; \
+		$(KMOD_BUILD) "$$kdir" "$(abspath $(BUILD))/kernel/$$name" $$kmake; \
 	done

@@ -14,13 +14,41 @@
 #   $(USER_DEMO_BIN)              build/user/iomd-demo
 #   $(USER_TOOL_BINS)             build/user/iomdctl
 #
+# Programs for the VMs of another architecture (the arm64 kernels) are
+# cross-built into build/user-ARCH/ by `make user-ARCH`, which runs this
+# file again with USER_ARCH=ARCH (Debian's name of the architecture).
+#
 # Standalone use: make -f mk/user.mk user
 
-USER_BUILD	:= build/user
+# Debian's name of the architecture programs are built for (HOST_ARCH:
+# the top Makefile).
+USER_ARCH	?= $(HOST_ARCH)
+
+# Cross compilers by architecture (Debian's gcc-<triplet> packages; they
+# find the arm64 multiarch libraries, liburing-dev:arm64, on their own).
+USER_CROSS_arm64 := aarch64-linux-gnu-
+
+# $(call user_dir,ARCH): where the programs for ARCH are built;
+# $(call user_test_bins,ARCH) & co.: those programs.
+user_dir = build/user$(if $(filter-out $(HOST_ARCH),$(1)),-$(1))
+user_test_bins = $(addprefix $(call user_dir,$(1))/tests/,$(USER_TEST_NAMES) fuzz)
+user_preload_tests = $(call user_dir,$(1))/pretests/modprobe_consumer
+user_demo_bin = $(call user_dir,$(1))/iomd-demo
+user_tool_bins = $(call user_dir,$(1))/iomdctl
+
+USER_BUILD	:= $(call user_dir,$(USER_ARCH))
 USER_OBJ	:= $(USER_BUILD)/obj
 
+ifeq ($(USER_ARCH),$(HOST_ARCH))
 USER_CC		?= $(CC)
 USER_AR		?= $(AR)
+else
+ifeq ($(USER_CROSS_$(USER_ARCH)),)
+$(error no cross compiler known for USER_ARCH=$(USER_ARCH))
+endif
+USER_CC		:= $(USER_CROSS_$(USER_ARCH))gcc
+USER_AR		:= $(USER_CROSS_$(USER_ARCH))ar
+endif
 # USER_CFLAGS and USER_LDFLAGS may be overridden; the language level and
 # warnings in USER_BASE_CFLAGS and -static may not.
 USER_CFLAGS	?= -O2 -g
@@ -59,13 +87,13 @@ USER_UNIT_BINS	:= $(addprefix $(USER_BUILD)/tests/,$(USER_TEST_NAMES))
 # The fuzzer (tests/fuzz/), one more test program, named fuzz in the VM.
 USER_FUZZ_BIN	:= $(USER_BUILD)/tests/fuzz
 USER_FUZZ_SRCS	:= tests/fuzz/iomd_fuzz.c
-USER_TEST_BINS	:= $(USER_UNIT_BINS) $(USER_FUZZ_BIN)
+USER_TEST_BINS	:= $(call user_test_bins,$(USER_ARCH))
 # Libraries some tests link besides libiomd (liburing-dev, static too).
 $(USER_BUILD)/tests/map_interop: USER_TEST_LIBS := -luring
 # Tests the VM runs before it loads any module (tests/modprobe/*.sh).
-USER_PRELOAD_TESTS := $(USER_BUILD)/pretests/modprobe_consumer
-USER_DEMO_BIN	:= $(USER_BUILD)/iomd-demo
-USER_TOOL_BINS	:= $(USER_BUILD)/iomdctl
+USER_PRELOAD_TESTS := $(call user_preload_tests,$(USER_ARCH))
+USER_DEMO_BIN	:= $(call user_demo_bin,$(USER_ARCH))
+USER_TOOL_BINS	:= $(call user_tool_bins,$(USER_ARCH))
 
 USER_SRCS	:= $(USER_LIB_SRCS) $(USER_TEST_SUPPORT_SRCS) \
 		   $(addprefix tests/user/,$(addsuffix .c,$(USER_TEST_NAMES))) \
@@ -84,6 +112,12 @@ $(USER_PRELOAD_TESTS): $(USER_BUILD)/pretests/%: tests/modprobe/%.sh
 	@mkdir -p $(@D)
 	cp $< $@
 	chmod 755 $@
+
+# user-ARCH: the same programs cross-built for ARCH into build/user-ARCH/
+# (and the benchmark's into build/bench-ARCH/).
+.PHONY: $(addprefix user-,$(filter-out $(HOST_ARCH),arm64))
+$(addprefix user-,$(filter-out $(HOST_ARCH),arm64)): user-%:
+	$(MAKE) --no-print-directory USER_ARCH=$* user
 
 # Static pattern rules, so that they cannot capture the including
 # Makefile's targets.  Header dependencies come from the -MMD files; -MP
@@ -139,6 +173,6 @@ $(USER_DEMO_BIN) $(USER_TOOL_BINS): $(USER_BUILD)/%: $(USER_OBJ)/tools/%.o \
 		-o $@ $^
 
 user-clean:
-	rm -rf $(USER_BUILD)
+	rm -rf $(USER_BUILD) $(call user_dir,arm64)
 
 -include $(USER_OBJS:.o=.d) $(USER_SOLIB_OBJS:.o=.d)

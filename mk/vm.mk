@@ -40,6 +40,16 @@ VM_TEST_BINS ?= $(USER_TEST_BINS)
 VM_DEMO_BIN ?= $(USER_DEMO_BIN)
 VM_TOOL_BINS ?= $(USER_TOOL_BINS)
 VM_PRELOAD_TESTS ?= $(USER_PRELOAD_TESTS)
+# The same for the VMs of kernels of another architecture (KARCH_<name> in
+# mk/kernel.mk), cross-built by `make user-ARCH`:
+VM_TEST_BINS_arm64 ?= $(call user_test_bins,arm64)
+VM_DEMO_BIN_arm64 ?= $(call user_demo_bin,arm64)
+VM_TOOL_BINS_arm64 ?= $(call user_tool_bins,arm64)
+VM_PRELOAD_TESTS_arm64 ?= $(call user_preload_tests,arm64)
+# Their static busybox: Debian's busybox-static for that architecture,
+# downloaded and unpacked (never installed: it would replace the host's
+# /bin/busybox) by scripts/busybox.sh, once, when first needed.
+BUSYBOX_arm64 = $(eval BUSYBOX_arm64 := $(shell scripts/busybox.sh arm64))$(BUSYBOX_arm64)
 # Device configurations: every kernel boots once per configuration that has
 # tests to run (vm/run.sh, VM_CONFIG_SPECS), each with its QEMU arguments,
 # kernel command line words, memory (MiB; empty: VM_MEM), test globs
@@ -78,6 +88,11 @@ vm_config_spec = $(strip $(1))|$(strip $(VMCONF_QEMU_$(strip $(1))))|$(strip \
 	$(VMCONF_APPEND_$(strip $(1))))|$(strip $(VMCONF_MEM_$(strip $(1))))|$(strip \
 	$(VMCONF_TESTS_$(strip $(1))))|$(strip $(VMCONF_MODULES_$(strip $(1))))
 VM_CONFIG_SPECS = $(foreach c,$(VM_CONFIGS),$(call vm_config_spec,$(c));)
+# The configurations of the kernels of another architecture: the device
+# configurations are x86 machines (q35, intel-iommu; QEMU's virt machine
+# for arm64 has neither), so those kernels boot in base alone.
+VM_CONFIGS_arm64 ?= base
+VM_CONFIG_SPECS_arm64 = $(foreach c,$(VM_CONFIGS_arm64),$(call vm_config_spec,$(c));)
 # Kernel for `make demo`, `make shell` and `make fuzz`:
 KERNEL ?= 6.12
 # The fuzzer (tests/fuzz/) in `make check`: seconds on each kernel (0 makes
@@ -116,13 +131,23 @@ vm_env = BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' \
 	VM_KERNEL_MODULES='$(strip $(VM_KERNEL_MODULES))' \
 	TESTS='$(strip $(TESTS))' VM_VERBOSE='$(strip $(V))'
 
+# $(call vm_arch_env,KERNELS): the environment naming the programs and
+# busybox of each architecture of KERNELS other than the host's.
+vm_arch_env = $(foreach a,$(filter-out $(HOST_ARCH),$(call kernel_archs,$(1))), \
+	USER_TEST_BINS_$(a)='$(strip $(VM_TEST_BINS_$(a)))' \
+	USER_DEMO_BIN_$(a)='$(strip $(VM_DEMO_BIN_$(a)))' \
+	USER_TOOL_BINS_$(a)='$(strip $(VM_TOOL_BINS_$(a)))' \
+	USER_PRELOAD_TESTS_$(a)='$(strip $(VM_PRELOAD_TESTS_$(a)))' \
+	VM_CONFIG_SPECS_$(a)='$(strip $(VM_CONFIG_SPECS_$(a)))' \
+	BUSYBOX_$(a)='$(BUSYBOX_$(a))')
+
 # Kernel command line words for the fuzzer: $(call fuzz_words,SECS,SEED)
 fuzz_words = iomdvm.fuzz_secs=$(strip $(1))$(if $(strip $(2)), \
 	iomdvm.fuzz_seed=$(strip $(2)))$(if $(strip $(FUZZ_PROCS)), \
 	iomdvm.fuzz_procs=$(strip $(FUZZ_PROCS)))
 # $(call vm_spec,NAME,SECS,SEED): kernel_spec with the fuzzer's words
 vm_spec = '$(1)|$(KDIR_$(1))|$(KIMAGE_$(1))|$(KAPPEND_$(1)) $(call \
-	fuzz_words,$(2),$(3))'
+	fuzz_words,$(2),$(3))|$(KARCH_$(1))|$(KMAKE_$(1))'
 
 # Debian packages check/demo/shell need (groups of scripts/deps.sh; the top
 # Makefile installs them): the VM's, and those of the kernels booted.
@@ -132,24 +157,25 @@ deps_shell = $(deps_demo)
 deps_fuzz = $(deps_demo)
 
 .PHONY: check demo shell fuzz
-check: $(USER_TARGET) $(call kernel_prereqs,$(KERNELS))
-	@$(vm_env) vm/run.sh check \
+check: $(call kernel_user_targets,$(KERNELS)) $(call kernel_prereqs,$(KERNELS))
+	@$(vm_env) $(call vm_arch_env,$(KERNELS)) vm/run.sh check \
 		$(foreach k,$(call known_kernels,$(KERNELS)),$(call \
 		vm_spec,$(k),$(FUZZ_CHECK_SECS_$(k)),$(FUZZ_SEED)))
 
 # A long run of the fuzzer alone on KERNEL: make fuzz SECS=600 SEED=42.
 # The boot may take SECS plus 15 minutes (module build, boot, the debug
 # kernel's checks).
-fuzz: $(USER_TARGET) $(call kernel_prereqs,$(KERNEL))
-	@$(vm_env) VM_TIMEOUT='$(shell expr $(SECS) + 900)' vm/run.sh fuzz \
+fuzz: $(call kernel_user_targets,$(KERNEL)) $(call kernel_prereqs,$(KERNEL))
+	@$(vm_env) $(call vm_arch_env,$(KERNEL)) \
+		VM_TIMEOUT='$(shell expr $(SECS) + 900)' vm/run.sh fuzz \
 		$(call vm_spec,$(call known_kernels,$(strip $(KERNEL))),$(SECS),$(SEED))
 
-demo: $(USER_TARGET) $(call kernel_prereqs,$(KERNEL))
-	@$(vm_env) vm/run.sh demo \
+demo: $(call kernel_user_targets,$(KERNEL)) $(call kernel_prereqs,$(KERNEL))
+	@$(vm_env) $(call vm_arch_env,$(KERNEL)) vm/run.sh demo \
 		$(call kernel_spec,$(call known_kernels,$(strip $(KERNEL))))
 
 # Interactive shell in the VM with the modules loaded (console on this
 # terminal; leave the shell to unload the modules and power off).
-shell: $(USER_TARGET) $(call kernel_prereqs,$(KERNEL))
-	@$(vm_env) vm/run.sh shell \
+shell: $(call kernel_user_targets,$(KERNEL)) $(call kernel_prereqs,$(KERNEL))
+	@$(vm_env) $(call vm_arch_env,$(KERNEL)) vm/run.sh shell \
 		$(call kernel_spec,$(call known_kernels,$(strip $(KERNEL))))

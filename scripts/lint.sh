@@ -1,5 +1,5 @@
 #!/bin/sh
-# lint.sh NAME|KDIR|IMAGE[|APPEND]...
+# lint.sh NAME|KDIR|IMAGE[|APPEND[|ARCH[|KMAKE]]]...
 #
 # `make lint`:
 #  1. checkpatch.pl --strict --no-tree -f on every .c/.h file of the repo
@@ -99,6 +99,9 @@ for spec in "$@"; do
 	name=${spec%%|*}
 	rest=${spec#*|}
 	kdir=${rest%%|*}
+	# The make variables of a cross-built kernel (mk/kernel.mk's KMAKE).
+	kmake=
+	case $spec in *'|'*'|'*'|'*'|'*'|'*) kmake=${spec##*|} ;; esac
 	if [ -z "$kdir" ] || [ ! -d "$kdir" ]; then
 		echo "  SPARSE $name: kernel not installed (make deps)"
 		status=1
@@ -112,7 +115,9 @@ for spec in "$@"; do
 	out=$build/lint/$name
 	mkdir -p "$out"
 	log=$out/sparse.log
-	if ! IOMD_SPARSE=1 "$kmod_build" "$kdir" "$(cd "$out" && pwd)" >"$log" 2>&1; then
+	# shellcheck disable=SC2086 # $kmake: make variables, one a word
+	if ! IOMD_SPARSE=1 "$kmod_build" "$kdir" "$(cd "$out" && pwd)" $kmake \
+		>"$log" 2>&1; then
 		echo "  SPARSE $name: module build failed, see $log"
 		tail -n 20 "$log"
 		status=1

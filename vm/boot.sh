@@ -7,10 +7,19 @@
 #   OUTDIR/console.log   serial port 0: kernel console + vm/init progress
 #   OUTDIR/results.log   serial port 1: test output, markers, dmesg dump
 #
+# An arm64 kernel (VM_ARCH=arm64) boots in qemu-system-aarch64 -machine
+# virt, whose one serial port (a PL011, ttyAMA0) is the console; the
+# results go to a virtio console (hvc0) instead of a second serial port,
+# which virt does not have.  vm/init learns the device from the kernel
+# command line (iomdvm.results=).
+#
 # Settings (environment; the Makefile passes them on):
+#   VM_ARCH      Debian's name of the kernel's architecture, amd64 or
+#                arm64                                 (default amd64)
 #   VM_MEM       guest memory in MiB                  (default 1024)
 #   VM_SMP       guest CPUs                           (default 2)
-#   VM_CPU       QEMU -cpu model, empty = QEMU default (default max)
+#   VM_CPU       QEMU -cpu model, empty = QEMU default (default max;
+#                on arm64 max,pauth-impdef=on)
 #   VM_ACCEL     QEMU -accel                 (default tcg,thread=single)
 #   VM_TIMEOUT   seconds before QEMU is killed         (default 600)
 #   VM_INIT_TIMEOUT  seconds before QEMU is killed if vm/init has not
@@ -37,6 +46,7 @@ initrd=${2:?}
 outdir=${3:?}
 shift 3
 
+arch=${VM_ARCH:-amd64}
 mem=${VM_MEM:-1024}
 smp=${VM_SMP:-2}
 cpu=${VM_CPU-max}
@@ -56,14 +66,41 @@ results=$outdir/results.log
 : >"$console"
 : >"$results"
 
+# The machine, its console and the results channel of each architecture.
+case $arch in
+amd64)
+	qemu="qemu-system-x86_64"
+	machine=
+	console_tty=ttyS0
+	results_tty=ttyS1
+	# no_timer_check: skip the IO-APIC timer check, which a slow or
+	# preempted TCG vCPU can fail ("IO-APIC + timer doesn't work!", a
+	# panic on 6.1).
+	arch_append=no_timer_check
+	;;
+arm64)
+	qemu="qemu-system-aarch64"
+	machine=virt
+	console_tty=ttyAMA0
+	results_tty=hvc0
+	arch_append=
+	# Pointer authentication with QEMU's own cheap hash instead of the
+	# architected one (QARMA), which costs TCG a lot on every call.
+	[ "$cpu" != max ] || cpu=max,pauth-impdef=on
+	;;
+*)
+	echo "boot.sh: unknown VM_ARCH '$arch' (amd64 or arm64)" >&2
+	exit 2
+	;;
+esac
+
 # quiet: fast boot over the emulated UART (vm/init raises the loglevel);
 # panic=-1 + -no-reboot: a panic ends QEMU at once instead of hanging;
 # log_buf_len: keep the whole boot + test log for the dmesg dump;
-# no_timer_check: skip the IO-APIC timer check, which a slow or preempted
-# TCG vCPU can fail ("IO-APIC + timer doesn't work!", a panic on 6.1).
-append="console=ttyS0 quiet panic=-1 log_buf_len=4M no_timer_check"
+# iomdvm.results: vm/init's results channel.
+append="console=$console_tty quiet panic=-1 log_buf_len=4M $arch_append"
 append="$append iomdvm.mode=$mode iomdvm.timeout=$test_timeout"
-append="$append ${VM_APPEND:-} $*"
+append="$append iomdvm.results=$results_tty ${VM_APPEND:-} $*"
 
 # -nodefaults: no VGA, NIC, floppy, monitor; the serial ports are files
 # (or the terminal, for the interactive shell).
@@ -73,10 +110,18 @@ if [ "$mode" = shell ]; then
 else
 	console_dev=file:$console
 fi
-set -- qemu-system-x86_64 -accel "$accel" -m "$mem" -smp "$smp" \
-	-nodefaults -display none -no-reboot \
-	-serial "$console_dev" -serial "file:$results" \
-	-kernel "$image" -initrd "$initrd" -append "$append"
+set -- "$qemu" -accel "$accel" -m "$mem" -smp "$smp" \
+	-nodefaults -display none -no-reboot -serial "$console_dev"
+if [ "$results_tty" = hvc0 ]; then
+	# virtio-mmio transport, which virt always has (no PCI needed).
+	set -- "$@" -device virtio-serial-device \
+		-chardev "file,id=results,path=$results" \
+		-device virtconsole,chardev=results
+else
+	set -- "$@" -serial "file:$results"
+fi
+[ -z "$machine" ] || set -- "$@" -machine "$machine"
+set -- "$@" -kernel "$image" -initrd "$initrd" -append "$append"
 [ -z "$cpu" ] || set -- "$@" -cpu "$cpu"
 # shellcheck disable=SC2086 # words of QEMU arguments
 [ -z "${VM_QEMU_ARGS:-}" ] || set -- "$@" ${VM_QEMU_ARGS}

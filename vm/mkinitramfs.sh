@@ -29,7 +29,8 @@
 #                    (optional)
 #   IOMDVM_MODTREE   a module tree, DIR/<release> with its modules.dep,
 #                    copied to /lib/modules/<release> (optional)
-#   BUSYBOX          static busybox binary (default /bin/busybox)
+#   BUSYBOX          static busybox binary (default /bin/busybox); every
+#                    program must be of its architecture (ELF machine)
 #
 # The staging tree is OUT's directory + /root; it is rebuilt every time
 # (takes well under a second).
@@ -53,16 +54,28 @@ is_dynamic() {
 	readelf -l "$1" 2>/dev/null | grep -q 'program interpreter'
 }
 
-# add_prog SRC DEST: copy an executable into the tree, refusing dynamic ones.
+# machine FILE: the ELF machine of FILE (e.g. "AArch64"), empty for a
+# script or without readelf.
+machine() {
+	command -v readelf >/dev/null 2>&1 || return 0
+	readelf -h "$1" 2>/dev/null | sed -n 's/^ *Machine: *//p'
+}
+
+# add_prog SRC DEST: copy an executable into the tree, refusing dynamic ones
+# and those of another architecture than busybox's (the VM's).
 add_prog() {
 	[ -f "$1" ] || die "missing program $1"
 	[ -x "$1" ] || die "$1 is not executable"
 	is_dynamic "$1" && die "$1 is dynamically linked (link it with -static)"
+	m=$(machine "$1")
+	[ -z "$m" ] || [ "$m" = "$vm_machine" ] ||
+		die "$1 is for $m, the VM's busybox for $vm_machine"
 	cp "$1" "$2"
 }
 
 [ -x "$busybox" ] || die "no busybox at $busybox (apt-get install busybox-static)"
 is_dynamic "$busybox" && die "$busybox is not static (need busybox-static)"
+vm_machine=$(machine "$busybox")
 
 rm -rf "$root"
 mkdir -p "$root"
@@ -74,9 +87,13 @@ ln -s bin "$root/sbin"
 ln -s ../bin "$root/usr/bin"
 ln -s ../bin "$root/usr/sbin"
 
-# busybox and its applets.
+# busybox and its applets.  A busybox of another architecture (an arm64
+# VM's) does not run here: the host's busybox-static of the same Debian
+# release has the same configuration, so its list of applets stands in.
 cp "$busybox" "$root/bin/busybox"
-for applet in $("$busybox" --list); do
+applets=$("$busybox" --list 2>/dev/null) || applets=$(/bin/busybox --list) ||
+	die "cannot list the applets of $busybox"
+for applet in $applets; do
 	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
 done
 

@@ -24,9 +24,12 @@
 #            (interactive shell on this terminal, modules loaded) or bench
 #            (run the benchmark suite, iomd-bench, from USER_TOOL_BINS;
 #            see bench/run.sh)
-#   KERNEL   NAME|KDIR|IMAGE[|APPEND]: a name for messages and build/vm/NAME,
-#            the module build tree, the kernel image, extra kernel command
-#            line words. An empty KDIR or IMAGE means "not installed".
+#   KERNEL   NAME|KDIR|IMAGE[|APPEND[|ARCH[|KMAKE]]]: a name for messages
+#            and build/vm/NAME, the module build tree, the kernel image,
+#            extra kernel command line words, Debian's name of its
+#            architecture (default: the host's) and make variables for
+#            its module build (ARCH=arm64 CROSS_COMPILE=...). An empty
+#            KDIR or IMAGE means "not installed".
 #
 # Environment (set by the Makefile):
 #   BUILD            output directory (default build)
@@ -38,7 +41,15 @@
 #   USER_PRELOAD_TESTS  test programs (mode check) run before the modules
 #                    are loaded, with an installed module tree: for them
 #                    vm/stage-modules.sh stages `make install-module` and
-#                    samples/consumer/ into build/vm/NAME/stage
+#                    samples/consumer/ (cross-built with the kernel's make
+#                    variables) into build/vm/NAME/stage
+#   USER_TEST_BINS_<arch>, USER_DEMO_BIN_<arch>, USER_TOOL_BINS_<arch>,
+#   USER_PRELOAD_TESTS_<arch>, VM_CONFIG_SPECS_<arch>
+#                    the same for the kernels of another architecture than
+#                    the host's (e.g. USER_TEST_BINS_arm64); an empty
+#                    VM_CONFIG_SPECS_<arch> means "base" alone
+#   BUSYBOX_<arch>   static busybox for those kernels' initramfs (the host's
+#                    is vm/mkinitramfs.sh's default, /bin/busybox)
 #   TESTS            only run tests whose name matches one of these globs
 #   VM_KERNEL_MODULES  modules of the kernel itself that tests use, as paths
 #                    under its module tree without .ko (default
@@ -50,8 +61,9 @@
 #                    this many times per boot (default 1; 0: never)
 #   VM_CONFIG_SPECS  device configurations,
 #                    "NAME|QEMU ARGS|APPEND|MEM|GLOBS|MODULES" separated by
-#                    ";" (default: one, "base" with nothing added). Each kernel boots once per configuration that
-#                    has tests to run, with QEMU ARGS added to QEMU's command
+#                    ";" (default: one, "base" with nothing added). Each
+#                    kernel boots once per configuration that has tests
+#                    to run, with QEMU ARGS added to QEMU's command
 #                    line, APPEND and "iomdvm.config=NAME" to the kernel's,
 #                    MEM (MiB) instead of VM_MEM when given, and the tests
 #                    GLOBS select: names matching a glob, or, when every
@@ -106,40 +118,67 @@ console_tail() {
 		}' | sed 's/^/         | /'
 }
 
-# Programs for the initramfs (bench mode runs no test program).
-tests=
-[ "$mode" = bench ] && USER_TEST_BINS=
+host_arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+
+# arch_var NAME ARCH: the value of NAME_ARCH for a kernel of another
+# architecture than the host's, of NAME for the host's.
+arch_var() {
+	if [ "$2" = "$host_arch" ]; then
+		eval "echo \"\${$1:-}\""
+	else
+		eval "echo \"\${$1_$2:-}\""
+	fi
+}
+
 [ "$mode" = fuzz ] && TESTS=fuzz
-for t in ${USER_TEST_BINS:-}; do
-	name=$(basename "$t")
-	if [ -n "${TESTS:-}" ]; then
-		keep=false
-		# The globs are for test names, not for files here.
-		set -f
-		for pat in $TESTS; do
-			# shellcheck disable=SC2254 # $pat is a glob on purpose
-			case $name in $pat) keep=true ;; esac
-		done
-		set +f
-		$keep || continue
+
+# keep_test NAME: true when TESTS is empty or one of its globs matches NAME.
+keep_test() {
+	[ -n "${TESTS:-}" ] || return 0
+	keep=false
+	# The globs are for test names, not for files here.
+	set -f
+	for pat in $TESTS; do
+		# shellcheck disable=SC2254 # $pat is a glob on purpose
+		case $1 in $pat) keep=true ;; esac
+	done
+	set +f
+	$keep
+}
+
+# select_programs ARCH: set $tests, $pretests, $demo, $tools and $configs
+# to the programs and device configurations for a kernel of ARCH (bench
+# mode runs no test program, only check mode pre-load tests); false when
+# demo or fuzz mode has no program to run.
+select_programs() {
+	tests=
+	[ "$mode" = bench ] || for t in $(arch_var USER_TEST_BINS "$1"); do
+		keep_test "$(basename "$t")" || continue
+		tests="$tests $t"
+	done
+	pretests=
+	[ "$mode" != check ] || for t in $(arch_var USER_PRELOAD_TESTS "$1"); do
+		keep_test "$(basename "$t")" || continue
+		pretests="$pretests $t"
+	done
+	tools=$(arch_var USER_TOOL_BINS "$1")
+	configs=$(arch_var VM_CONFIG_SPECS "$1")
+	configs=${configs:-base||||}
+	demo=
+	if [ "$mode" = demo ]; then
+		demo=$(arch_var USER_DEMO_BIN "$1")
+		if [ -z "$demo" ] || [ ! -x "$demo" ]; then
+			echo "run.sh: no demo program for $1 (USER_DEMO_BIN='$demo')" >&2
+			return 1
+		fi
+	elif [ "$mode" = fuzz ] && [ -z "$tests" ]; then
+		echo "run.sh: no fuzz program for $1 among USER_TEST_BINS" >&2
+		return 1
+	elif [ "$mode" = check ] && [ -z "$tests" ]; then
+		echo "note: no test programs (USER_TEST_BINS empty or TESTS matched none);" \
+			"only loading and unloading the module"
 	fi
-	tests="$tests $t"
-done
-pretests=
-[ "$mode" = check ] || USER_PRELOAD_TESTS=
-for t in ${USER_PRELOAD_TESTS:-}; do
-	if [ -n "${TESTS:-}" ]; then
-		keep=false
-		set -f
-		for pat in $TESTS; do
-			# shellcheck disable=SC2254 # $pat is a glob on purpose
-			case $(basename "$t") in $pat) keep=true ;; esac
-		done
-		set +f
-		$keep || continue
-	fi
-	pretests="$pretests $t"
-done
+}
 
 # config_tests GLOBS: the programs of $tests a configuration runs (see
 # VM_CONFIG_SPECS).
@@ -166,22 +205,6 @@ config_tests() {
 	done
 	set +f
 }
-
-configs=${VM_CONFIG_SPECS:-base||||}
-demo=
-if [ "$mode" = demo ]; then
-	demo=${USER_DEMO_BIN:-}
-	if [ -z "$demo" ] || [ ! -x "$demo" ]; then
-		echo "run.sh: no demo program (USER_DEMO_BIN='$demo')" >&2
-		exit 1
-	fi
-elif [ "$mode" = fuzz ] && [ -z "$tests" ]; then
-	echo "run.sh: no fuzz program among USER_TEST_BINS" >&2
-	exit 1
-elif [ "$mode" = check ] && [ -z "$tests" ]; then
-	echo "note: no test programs (USER_TEST_BINS empty or TESTS matched none);" \
-		"only loading and unloading the module"
-fi
 
 # kernel_modules KDIR: the files of $VM_KERNEL_MODULES in the module tree
 # beside KDIR, each after its dependencies (from modules.dep), or nothing.
@@ -274,7 +297,7 @@ boot_config() {
 	# 2. initramfs
 	if ! IOMDVM_MODULES=$ckos IOMDVM_TESTS=$6 IOMDVM_DEMO=$demo \
 		IOMDVM_KMODS=$(kernel_modules "$kdir") \
-		IOMDVM_TOOLS=${USER_TOOL_BINS:-} \
+		IOMDVM_TOOLS=$tools BUSYBOX=${busybox:-${BUSYBOX:-}} \
 		IOMDVM_PRETESTS=$cpretests IOMDVM_MODTREE=$modtree \
 		"$here/mkinitramfs.sh" "$vmdir/initramfs.cpio.gz"; then
 		echo "    FAIL packing the initramfs"
@@ -283,8 +306,10 @@ boot_config() {
 		return
 	fi
 
-	# 3. boot
-	boot=$("$here/kernel-image.sh" "$image" "$build/vm/$name")
+	# 3. boot (an x86 bzImage unpacked for PVH where it can be)
+	boot=$image
+	[ "$arch" != amd64 ] ||
+		boot=$("$here/kernel-image.sh" "$image" "$build/vm/$name")
 	if [ "$mode" = shell ]; then
 		echo "    booting $boot; leave the shell (exit) to unload and power off"
 	else
@@ -298,7 +323,8 @@ boot_config() {
 		t0=$(now)
 		status=0
 		# shellcheck disable=SC2086 # $append $4: words for the command line
-		VM_MODE=$mode VM_QEMU_ARGS=$3 VM_MEM=${5:-${VM_MEM:-1024}} \
+		VM_MODE=$mode VM_ARCH=$arch VM_QEMU_ARGS=$3 \
+			VM_MEM=${5:-${VM_MEM:-1024}} \
 			"$here/boot.sh" "$boot" "$vmdir/initramfs.cpio.gz" \
 			"$vmdir" $append $4 iomdvm.config="$2" ||
 			status=$?
@@ -360,12 +386,26 @@ for spec in "$@"; do
 	kdir=${2:-}
 	image=${3:-}
 	append=${4:-}
+	arch=${5:-$host_arch}
+	kmake=${6:-}
 	moddir=$build/kernel/$name
 	kstart=$(now)
 	pass=0 fail=0 skip=0 retried=0
 
 	echo
 	echo "==> kernel $name"
+	select_programs "$arch" || exit 1
+	# A foreign architecture's busybox; empty: the host's (/bin/busybox).
+	busybox=
+	if [ "$arch" != "$host_arch" ]; then
+		busybox=$(arch_var BUSYBOX "$arch")
+		if [ -z "$busybox" ]; then
+			echo "    FAIL no busybox for $arch (BUSYBOX_$arch; scripts/busybox.sh $arch)"
+			fail=1
+			verdict "$name" "$kstart"
+			continue
+		fi
+	fi
 	if [ -z "$kdir" ] || [ -z "$image" ] || [ ! -d "$kdir" ] || [ ! -f "$image" ]; then
 		echo "    FAIL kernel $name is not installed (build tree '$kdir'," \
 			"image '$image'); try 'make deps'"
@@ -379,7 +419,9 @@ for spec in "$@"; do
 
 	# 1. modules, once for every configuration
 	t0=$(now)
-	if ! "$kmod_build" "$kdir" "$moddir" >"$build/vm/$name/build.log" 2>&1 ||
+	# shellcheck disable=SC2086 # $kmake: make variables, one a word
+	if ! "$kmod_build" "$kdir" "$moddir" $kmake \
+		>"$build/vm/$name/build.log" 2>&1 ||
 		[ ! -f "$moddir/iomd.ko" ]; then
 		echo "    FAIL module build ($kmod_build $kdir $moddir); last lines of $build/vm/$name/build.log:"
 		tail -n 30 "$build/vm/$name/build.log" | sed 's/^/         | /'
@@ -408,8 +450,10 @@ for spec in "$@"; do
 	modtree=
 	if [ -n "$pretests" ]; then
 		t0=$(now)
+		# shellcheck disable=SC2086 # $kmake: make variables, one a word
 		if modtree=$("$here/stage-modules.sh" "$kdir" "$moddir" \
-			"$build/vm/$name/stage" 2>"$build/vm/$name/stage.log"); then
+			"$build/vm/$name/stage" $kmake \
+			2>"$build/vm/$name/stage.log"); then
 			echo "    module tree staged in $(elapsed "$t0") s:" \
 				"make install-module + samples/consumer, depmod"
 		else

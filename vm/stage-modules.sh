@@ -1,6 +1,8 @@
 #!/bin/sh
-# stage-modules.sh KDIR MODDIR STAGE: an installed module tree for the
-# test VM's modprobe test (tests/modprobe/).
+# stage-modules.sh KDIR MODDIR STAGE [VAR=VALUE...]: an installed module
+# tree for the test VM's modprobe test (tests/modprobe/).  The VAR=VALUE
+# words are the make variables of the kernel's module build (ARCH= and
+# CROSS_COMPILE= of a cross-built kernel, mk/kernel.mk's KMAKE_<name>).
 #
 #   1. `make install-module DESTDIR=STAGE` with the iomd.ko and
 #      Module.symvers kernel/build.sh left in MODDIR (IOMD_PREBUILT): the
@@ -13,11 +15,12 @@
 # goes to stderr.
 set -eu
 
-kdir=${1:?usage: stage-modules.sh KDIR MODDIR STAGE}
+kdir=${1:?usage: stage-modules.sh KDIR MODDIR STAGE [VAR=VALUE...]}
 moddir=${2:?}
 top=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$3"
+mkdir -p "${3:?}"
 stage=$(cd "$3" && pwd)
+shift 3
 moddir=$(cd "$moddir" && pwd)
 kver=$(modinfo -F vermagic "$moddir/iomd.ko" | cut -d' ' -f1)
 cons=$(dirname "$stage")/consumer
@@ -26,7 +29,7 @@ rm -rf "$stage" "$cons"
 make -s -C "$top" install-module DESTDIR="$stage" PREFIX=/usr KVER="$kver" \
 	KDIR="$kdir" IOMD_PREBUILT="$moddir" >&2
 cp -r "$top/samples/consumer" "$cons"
-make -s -C "$cons" KVER="$kver" KDIR="$kdir" IOMD_SYSROOT="$stage" >&2
+make -s -C "$cons" KVER="$kver" KDIR="$kdir" IOMD_SYSROOT="$stage" "$@" >&2
 mkdir -p "$stage/lib/modules/$kver/extra"
 cp "$cons/iomd_consumer.ko" "$stage/lib/modules/$kver/extra/"
 # The kernel's own lists of built-in modules, where it has them (a Debian

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +62,16 @@ void iomd_test_stats(int iomd_fd, struct iomd_stats *stats)
 	}
 	if (ret < 0)
 		iomd_tap_bail("IOMD_IOC_STATS failed: %s", strerror(-ret));
+}
+
+bool iomd_test_cache_modes(void)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		iomd_tap_bail("uname: %s", strerror(errno));
+	return !strcmp(u.machine, "x86_64") || !strcmp(u.machine, "i686") ||
+	       !strcmp(u.machine, "i586") || !strcmp(u.machine, "i386");
 }
 
 uint64_t iomd_test_round_pages(uint64_t len)

@@ -26,6 +26,25 @@
 #define IOMD_TEST_SHARED_INOUT	(IOMD_DIR_INOUT | IOMD_BUF_KERNEL_USER_SHARED)
 
 /*
+ * Reason of the checks skipped where there are no write-combined or
+ * uncached buffers (iomd_test_cache_modes() false).
+ */
+#define IOMD_TEST_NO_CACHE_MODES \
+	"no write-combined or uncached buffers on this architecture " \
+	"(their refusal, EOPNOTSUPP, is checked instead)"
+
+/*
+ * Whether iomd can make write-combined and uncached buffers here: it
+ * gives the kernel's own mapping of their pages the buffer's mode with
+ * set_pages_array_wc()/_uc() (x86 PAT), and never maps a page with two
+ * modes, so on architectures without those (arm64) it refuses such
+ * buffers with EOPNOTSUPP and a reason.  Tests check that refusal there
+ * and what the modes do on x86; which of the two is decided by the
+ * kernel's architecture (uname), never by what iomd answers.
+ */
+bool iomd_test_cache_modes(void);
+
+/*
  * Whether the kernel has transparent huge pages, so that iomd can map a
  * buffer's PMD-order folios with PMD entries: the kernel publishes
  * /sys/kernel/mm/transparent_hugepage exactly when it is built with them.

@@ -16,8 +16,16 @@
  * kernel read); user descriptors map and read only in write-back, and
  * cannot describe a mapping of a write-combined buffer, neither at
  * creation nor when the range became one before IOMD_IOC_PREPARE; kernel
- * only, aligned and 4 MiB write-combined buffers work, the last without
- * PMD entries.  Nothing may leak.
+ * only, aligned and large (two PMD sizes) write-combined buffers work, the
+ * last without PMD entries.  Nothing may leak.
+ *
+ * Where the architecture has no write-combined or uncached buffers
+ * (iomd_test_cache_modes(): only x86 has them), creating one, shared or
+ * kernel-only, must fail with EOPNOTSUPP and a reason; the write-back
+ * buffer, unknown modes and the user descriptors' checks run as
+ * everywhere (with a write-back buffer where they used a write-combined
+ * one for its own sake), and what needs such a buffer is skipped, saying
+ * so.
  *
  * The cache attribute of the page-table entries themselves is checked by
  * the KUnit suite iomd_cache (debug kernel), which can read them.
@@ -47,7 +55,6 @@
 			 LEAK_CHECKS)
 
 #define SEED		0x6361636865ull	/* "cache" */
-#define HUGE_BYTES	(4UL << 20)
 
 static const char kernel_msg[] = "kernel wrote this";
 static const char kmap_msg[] = "kmap wrote this";
@@ -229,6 +236,41 @@ static void test_mode(uint32_t mode)
 	iomd_close(fd);
 }
 
+/*
+ * A mode this architecture has not: creating a buffer in it, shared or
+ * kernel-only, fails with EOPNOTSUPP and a reason; MODE_CHECKS checks.
+ */
+static void test_refused(uint32_t mode)
+{
+	unsigned int end = iomd_tap_count() + MODE_CHECKS;
+	const char *name = iomd_cache_name(mode);
+	int fd;
+
+	fd = create_filled(mode, NPAGES);
+	iomd_test_fails(iomd_fd, -1, fd < 0 ? fd : 0, EOPNOTSUPP,
+			"create a %s buffer", name);
+	if (fd >= 0)
+		iomd_close(fd);
+	fd = iomd_buffer_create(iomd_fd, page, 0,
+				IOMD_DIR_INOUT | IOMD_BUF_CACHE(mode));
+	iomd_test_fails(iomd_fd, -1, fd < 0 ? fd : 0, EOPNOTSUPP,
+			"create a kernel-only %s buffer", name);
+	if (fd >= 0)
+		iomd_close(fd);
+	iomd_tap_skip_to(end, IOMD_TEST_NO_CACHE_MODES);
+}
+
+/*
+ * A buffer in a mode other than the default, where the checks are about
+ * something else: write-combined where there is such a mode, else
+ * write-back.
+ */
+static int create_other(size_t npages)
+{
+	return create_filled(iomd_test_cache_modes() ? IOMD_CACHE_WC :
+			     IOMD_CACHE_WB, npages);
+}
+
 /* Mode values that do not exist: UNKNOWN_CHECKS checks. */
 static void test_unknown(void)
 {
@@ -242,9 +284,9 @@ static void test_unknown(void)
 	if (ret >= 0)
 		iomd_close(ret);
 
-	fd = create_filled(IOMD_CACHE_WC, NPAGES);
+	fd = create_other(NPAGES);
 	if (fd < 0)
-		iomd_tap_bail("cannot create a write-combined buffer");
+		iomd_tap_bail("cannot create a buffer");
 	ret = iomd_map_create(iomd_fd, fd, IOMD_MAP_CACHE(IOMD_CACHE_MAX + 1),
 			      0, 0, 0, NULL);
 	iomd_test_fails(iomd_fd, -1, ret, EINVAL, "IOMD_IOC_MAP cache mode %u",
@@ -312,6 +354,12 @@ static void test_user(void)
 	 * Describing a mapping of a write-combined buffer gives a sub-range
 	 * of that buffer, in its mode, not write-back user memory.
 	 */
+	if (!iomd_test_cache_modes()) {
+		munmap(mem, 2 * page);
+		iomd_tap_skip_to(iomd_tap_count() + 6,
+				 IOMD_TEST_NO_CACHE_MODES);
+		goto hole;
+	}
 	buf = create_filled(IOMD_CACHE_WC, 2);
 	if (buf < 0)
 		iomd_tap_bail("cannot create a write-combined buffer");
@@ -348,20 +396,24 @@ static void test_user(void)
 
 	/*
 	 * Only the described range counts: with a hole in it, wiring fails
-	 * for the hole (EFAULT), whatever is mapped past its end.
+	 * for the hole (EFAULT), whatever is mapped past its end (where
+	 * there is such a mode, a write-combined mapping, which would fail
+	 * it otherwise).
 	 */
+hole:
 	mem = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		iomd_tap_bail("mmap: %s", strerror(errno));
 	fd = user_desc(mem, 2 * page, 0);
 	munmap(mem + page, 2 * page);
-	buf = create_filled(IOMD_CACHE_WC, 1);
+	buf = create_other(1);
 	ret = buf < 0 ? buf :
 	      iomd_map_create(iomd_fd, buf, IOMD_MAP_FIXED,
 			      (uintptr_t)(mem + 2 * page), 0, 0, &m);
 	iomd_tap_ok(fd >= 0 && !ret,
-		    "a range with a hole, a write-combined mapping past its end");
+		    "a range with a hole, a %s mapping past its end",
+		    iomd_test_cache_modes() ? "write-combined" : "write-back");
 	ret = fd >= 0 ? iomd_prepare(iomd_fd, fd) : fd;
 	iomd_test_fails(iomd_fd, -1, ret < 0 ? ret : 0, EFAULT,
 			"IOMD_IOC_PREPARE fails for the hole, not the mapping past the end");
@@ -387,9 +439,15 @@ static void test_user(void)
 		iomd_close(buf);
 }
 
-/* Kernel-only, aligned and large write-combined buffers: MISC_CHECKS. */
+/*
+ * Kernel-only, aligned and large write-combined buffers: MISC_CHECKS.  The
+ * large one is two PMD sizes (4 MiB with 4 KiB pages), or 2 * NPAGES pages
+ * without transparent huge pages.
+ */
 static void test_misc(void)
 {
+	const size_t pmd = map_pmd_size();
+	const size_t big = pmd ? 2 * pmd : 2 * NPAGES * page;
 	char msg[sizeof(kmap_msg)];
 	struct iomd_map_create m;
 	struct map_vma vma;
@@ -429,23 +487,23 @@ static void test_misc(void)
 	if (fd >= 0)
 		iomd_close(fd);
 
-	/* 4 MiB: mapped with pages, never PMD entries. */
-	fd = iomd_buffer_create(iomd_fd, HUGE_BYTES, 0,
+	/* Two PMD sizes: mapped with pages, never PMD entries. */
+	fd = iomd_buffer_create(iomd_fd, big, 0,
 				IOMD_TEST_SHARED_INOUT |
 				IOMD_BUF_CACHE(IOMD_CACHE_WC));
-	iomd_tap_ok(fd >= 0, "4 MiB write-combined buffer");
+	iomd_tap_ok(fd >= 0, "%zu KiB write-combined buffer", big >> 10);
 	ret = fd < 0 ? fd :
-	      iomd_kwrite(iomd_fd, fd, HUGE_BYTES - NPAGES * page, ref,
+	      iomd_kwrite(iomd_fd, fd, big - NPAGES * page, ref,
 			  NPAGES * page);
 	if (!ret)
 		ret = iomd_map_create(iomd_fd, fd, 0, 0, 0, 0, &m);
-	iomd_test_mem(ret, (char *)(uintptr_t)m.addr + HUGE_BYTES -
+	iomd_test_mem(ret, (char *)(uintptr_t)m.addr + big -
 		      NPAGES * page, ref, NPAGES * page,
-		      "4 MiB: the mapping shows the kernel's bytes");
+		      "large: the mapping shows the kernel's bytes");
 	if (!ret)
 		ret = map_vma_find(0, m.map_addr, &vma);
-	if (!iomd_tap_ok(!ret && vma.rss == HUGE_BYTES && !vma.pmd,
-			 "4 MiB: all resident, no PMD entry"))
+	if (!iomd_tap_ok(!ret && vma.rss == big && !vma.pmd,
+			 "large: all resident, no PMD entry"))
 		iomd_tap_diag("%s rss %llu pmd %llu", iomd_errno_name(ret),
 			      (unsigned long long)vma.rss,
 			      (unsigned long long)vma.pmd);
@@ -504,12 +562,21 @@ int main(void)
 	page = iomd_page_size();
 	ref = map_test_start(iomd_fd, PLAN, NPAGES * page, SEED, &before);
 
-	for (i = 0; i < NR_MODES; i++)
-		test_mode(modes[i]);
+	for (i = 0; i < NR_MODES; i++) {
+		if (modes[i] == IOMD_CACHE_DEFAULT || iomd_test_cache_modes())
+			test_mode(modes[i]);
+		else
+			test_refused(modes[i]);
+	}
 	test_unknown();
 	test_user();
-	test_misc();
-	test_composite();
+	if (iomd_test_cache_modes()) {
+		test_misc();
+		test_composite();
+	} else {
+		iomd_tap_skip_to(iomd_tap_count() + MISC_CHECKS +
+				 COMPOSITE_CHECKS, IOMD_TEST_NO_CACHE_MODES);
+	}
 
 	return map_test_finish(iomd_fd, &before, ref);
 }

@@ -229,8 +229,69 @@ static inline uint64_t map_free_range(size_t len)
 }
 
 /*
+ * The size one PMD entry maps (2 MiB with 4 KiB pages, 32 MiB with 16 KiB,
+ * 512 MiB with 64 KiB): the size of the folios a shared buffer is made of
+ * where it can be, from the kernel's transparent huge page settings; 0
+ * without transparent huge pages.
+ */
+static inline size_t map_pmd_size(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
+			"re");
+	unsigned long long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * The size of the buffers the huge cases of the map_* tests take in PMD
+ * sizes: with transparent huge pages the kernel's PMD size
+ * (map_pmd_size(), 0 if it does not say); without them, where those cases
+ * check the fallback to page entries instead (iomd_test_thp()), what a PMD
+ * entry maps on a 64-bit kernel: a page of 8-byte entries, each mapping a
+ * page (2 MiB with 4 KiB pages).
+ */
+static inline size_t map_huge_size(void)
+{
+	size_t page = iomd_page_size();
+
+	return iomd_test_thp() ? map_pmd_size() : page / 8 * page;
+}
+
+/* The machine's memory in bytes (MemTotal of /proc/meminfo), or 0. */
+static inline size_t map_mem_total(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	unsigned long long kb = 0;
+	char line[128];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+/*
+ * Whether a test may use @bytes of memory for huge buffers and their
+ * reference copies: at most half the machine's, so that the kernel still
+ * finds PMD-order folios.  With 64 KiB pages a PMD maps 512 MiB, and two
+ * of them do not fit a 1 GiB test VM; the caller skips with a reason.
+ */
+static inline bool map_huge_fits(size_t bytes)
+{
+	return bytes <= map_mem_total() / 2;
+}
+
+/*
  * Ask the kernel to compact memory (/proc/sys/vm/compact_memory, as root)
- * so that a buffer about to be created finds 2 MiB folios even after
+ * so that a buffer about to be created finds PMD-order folios even after
  * earlier tests fragmented memory; the buffer only takes them if they
  * come cheaply.  Nothing happens where compaction is not available.
  */

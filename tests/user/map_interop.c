@@ -9,9 +9,13 @@
  * open with EINVAL) and through a loop device over it, whose O_DIRECT
  * reads are block I/O into the pinned pages.  Each read goes into a
  * prefaulted mapping, an on-demand one (nothing installed yet), and a
- * 4 MiB buffer mapped with PMD entries; the kernel's view of the
- * descriptor (IOMD_IOC_KREAD) must then be the file's bytes.  An O_DIRECT
- * write from an IOMD_MAP_READONLY mapping writes the descriptor's bytes.
+ * buffer of two PMD sizes (4 MiB with 4 KiB pages, 64 MiB with 16 KiB)
+ * mapped with PMD entries (without transparent huge pages: with page
+ * entries, the fallback), skipped where it does not fit in half the
+ * machine's memory several times over (2 x 512 MiB with 64 KiB pages in a
+ * small VM); the kernel's view of the descriptor (IOMD_IOC_KREAD) must
+ * then be the file's bytes.  An O_DIRECT write from an IOMD_MAP_READONLY
+ * mapping writes the descriptor's bytes.
  *
  * io_uring: a plain IORING_OP_READ (O_DIRECT, loop device) into a mapping
  * works on every kernel, and one in flight when the descriptor is revoked
@@ -38,11 +42,7 @@
 #include "iomd_test.h"
 #include "map_common.h"
 
-#define HUGE		(2UL << 20)
-#define HUGE_BYTES	(4UL << 20)
 #define LEN		(64UL << 10)	/* bytes of the small reads */
-#define WRITE_AT	HUGE_BYTES	/* file offset of the O_DIRECT write */
-#define FILE_BYTES	(HUGE_BYTES + LEN)
 #define FILE_PATH	"/tmp/map_interop.data"
 #define SEED		0x696e7465ull	/* "inte" */
 #define STALE_SEED	0x7374616cull	/* "stal" */
@@ -64,6 +64,14 @@
 
 static int iomd_fd;
 static size_t page;
+/* The PMD size, and the bytes of the huge buffer: two of them, or 0. */
+static size_t huge;
+static size_t huge_bytes;
+/* Why there is no huge buffer, when huge_bytes is 0. */
+static char no_huge[160];
+/* File offset of the O_DIRECT write, after what the reads read. */
+static size_t write_at;
+static size_t file_bytes;
 static unsigned char *file_ref;	/* the file's bytes */
 static unsigned char *stale;	/* what buffers hold before a read */
 
@@ -73,7 +81,7 @@ static int stale_buffer(size_t len, uint32_t options,
 {
 	int fd, ret;
 
-	if (len >= HUGE)
+	if (huge && len >= huge)
 		map_compact_memory();
 	fd = iomd_test_buffer_filled(iomd_fd, len, IOMD_TEST_SHARED_INOUT,
 				     stale);
@@ -128,7 +136,7 @@ static void read_into(const char *name, int src, size_t len,
 	unsigned int end = iomd_tap_count() + READ_CHECKS;
 	struct iomd_map_create m;
 	struct map_vma vma;
-	bool shape, huge;
+	bool shape, pmd;
 	int fd;
 
 	fd = stale_buffer(len, options, &m);
@@ -139,17 +147,18 @@ static void read_into(const char *name, int src, size_t len,
 	}
 	map_vma_find(0, m.map_addr, &vma);
 	/* Without THP a large buffer falls back to page entries. */
-	huge = len >= HUGE && iomd_test_thp();
-	if (huge)
-		shape = vma.pmd >= HUGE;	/* folios that came cheaply */
+	pmd = huge && len >= huge && iomd_test_thp();
+	if (pmd)
+		shape = vma.pmd >= huge;	/* folios that came cheaply */
 	else if (options & IOMD_MAP_ONDEMAND)
 		shape = vma.rss == 0;
 	else
 		shape = vma.rss == len && map_vma_paged(&vma);
 	if (!iomd_tap_ok(shape, "%s: map a %s buffer (%s)", name, kind,
-			 huge ? "PMD entries" :
+			 pmd ? "PMD entries" :
 			 options & IOMD_MAP_ONDEMAND ? "nothing installed" :
-			 len >= HUGE ? "no THP: all installed, page entries" :
+			 huge && len >= huge ?
+			 "no THP: all installed, page entries" :
 			 "all installed, page entries"))
 		iomd_tap_diag("rss %llu, pmd %llu, KernelPageSize %llu",
 			      (unsigned long long)vma.rss,
@@ -165,7 +174,7 @@ static void read_into(const char *name, int src, size_t len,
 
 /*
  * O_DIRECT write from an IOMD_MAP_READONLY mapping to the file at
- * WRITE_AT; @file is the tmpfs file: WRITE_CHECKS checks.
+ * write_at; @file is the tmpfs file: WRITE_CHECKS checks.
  */
 static void write_from(const char *name, int src, int file)
 {
@@ -187,17 +196,17 @@ static void write_from(const char *name, int src, int file)
 		iomd_tap_skip_to(end, "map failed");
 		goto out;
 	}
-	ret = pwrite(src, (void *)(uintptr_t)m.addr, LEN, WRITE_AT);
+	ret = pwrite(src, (void *)(uintptr_t)m.addr, LEN, write_at);
 	ret = ret < 0 ? -errno : ret == (int)LEN ? 0 : ret;
 	iomd_tap_errno(ret, 0, "%s: O_DIRECT write of %lu bytes from it", name,
 		       LEN);
 	memset(back, 0, LEN);
-	ret = read_all(file, back, LEN, WRITE_AT);
+	ret = read_all(file, back, LEN, write_at);
 	iomd_test_mem(ret, back, want, LEN,
 		      "%s: the file holds the descriptor's bytes", name);
 	munmap((void *)(uintptr_t)m.map_addr, m.map_length);
 	/* Put the file's bytes back for the next reader. */
-	if (pwrite(file, file_ref + WRITE_AT, LEN, WRITE_AT) != (ssize_t)LEN)
+	if (pwrite(file, file_ref + write_at, LEN, write_at) != (ssize_t)LEN)
 		iomd_tap_bail("cannot restore the file");
 out:
 	iomd_close(fd);
@@ -210,7 +219,14 @@ static void test_source(const char *name, int src, int file)
 {
 	read_into(name, src, LEN, 0, "prefaulted");
 	read_into(name, src, LEN, IOMD_MAP_ONDEMAND, "on-demand");
-	read_into(name, src, HUGE_BYTES, 0, "4 MiB");
+	if (huge_bytes) {
+		char kind[32];
+
+		snprintf(kind, sizeof(kind), "%zu MiB", huge_bytes >> 20);
+		read_into(name, src, huge_bytes, 0, kind);
+	} else {
+		iomd_tap_skip_to(iomd_tap_count() + READ_CHECKS, no_huge);
+	}
 	write_from(name, src, file);
 }
 
@@ -412,20 +428,37 @@ int main(void)
 	iomd_fd = iomd_test_open();
 	iomd_tap_plan(PLAN);
 	map_probe_init();
-	file_ref = malloc(FILE_BYTES);
-	stale = malloc(HUGE_BYTES);
+	/*
+	 * The huge buffer, and as much again in the file, its reference
+	 * copy, the stale bytes and the read-back.
+	 */
+	huge = map_huge_size();
+	huge_bytes = 2 * huge;
+	if (!huge) {
+		snprintf(no_huge, sizeof(no_huge), "THP without hpage_pmd_size");
+		huge_bytes = 0;
+	} else if (!map_huge_fits(5 * huge_bytes)) {
+		snprintf(no_huge, sizeof(no_huge),
+			 "PMD size %zu MiB: a buffer of two, its file, copies and read-back need more than half of %zu MiB",
+			 huge >> 20, map_mem_total() >> 20);
+		huge_bytes = 0;
+	}
+	write_at = huge_bytes > LEN ? huge_bytes : LEN;
+	file_bytes = write_at + LEN;
+	file_ref = malloc(file_bytes);
+	stale = malloc(write_at);
 	if (!file_ref || !stale)
 		iomd_tap_bail("out of memory");
-	iomd_test_fill(file_ref, FILE_BYTES, SEED);
-	iomd_test_fill(stale, HUGE_BYTES, STALE_SEED);
+	iomd_test_fill(file_ref, file_bytes, SEED);
+	iomd_test_fill(stale, write_at, STALE_SEED);
 	iomd_test_stats(iomd_fd, &before);
 
 	file = open(FILE_PATH, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (file < 0 ||
-	    pwrite(file, file_ref, FILE_BYTES, 0) != (ssize_t)FILE_BYTES)
+	    pwrite(file, file_ref, file_bytes, 0) != (ssize_t)file_bytes)
 		iomd_tap_bail("cannot write %s: %s", FILE_PATH, strerror(errno));
-	iomd_tap_ok(true, "a %lu-byte tmpfs file holds the reference bytes",
-		    FILE_BYTES);
+	iomd_tap_ok(true, "a %zu-byte tmpfs file holds the reference bytes",
+		    file_bytes);
 
 	test_tmpfs(file);
 

@@ -130,14 +130,17 @@ static int create_ranges(const struct iomd_range *r, unsigned int nr,
 }
 
 /*
- * 64 ranges of one 32 GiB reservation: 2 TiB, 2^29 pages of 4 KiB, more
- * than a page array can hold.  As root (no RLIMIT_MEMLOCK to stop it) this
- * reached kvmalloc()'s size warning; now E2BIG before anything is done.
+ * 64 ranges of one reservation of 2^23 pages (32 GiB of 4 KiB pages, 128
+ * GiB of 16 KiB, 512 GiB of 64 KiB): 2^29 pages, more than a page array
+ * can hold (INT_MAX bytes, 2^28 pointers).  As root (no RLIMIT_MEMLOCK to
+ * stop it) this reached kvmalloc()'s size warning; now E2BIG before
+ * anything is done.  Counted in pages: in bytes, 2 TiB of 16 KiB pages
+ * fits the array and fails only when it cannot be allocated (ENOMEM).
  */
 static void test_too_many_pages(void)
 {
 	struct iomd_range r[IOMD_USER_MAX_RANGES];
-	size_t len = (size_t)32 << 30;
+	size_t len = page << 23;
 	unsigned int i;
 	void *big;
 	int got;
@@ -145,13 +148,15 @@ static void test_too_many_pages(void)
 	big = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (big == MAP_FAILED)
-		iomd_tap_bail("cannot reserve 32 GiB: %s", strerror(errno));
+		iomd_tap_bail("cannot reserve %zu GiB: %s", len >> 30,
+			      strerror(errno));
 	for (i = 0; i < IOMD_USER_MAX_RANGES; i++)
 		r[i] = range_of(big, len);
 	got = create_ranges(r, IOMD_USER_MAX_RANGES,
 			    IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	iomd_test_fails(iomd_fd, CLIENT, got, E2BIG,
-			"%d ranges of 32 GiB (2 TiB), wired", IOMD_USER_MAX_RANGES);
+			"%d ranges of 2^23 pages (2^29 pages), wired",
+			IOMD_USER_MAX_RANGES);
 	if (got >= 0)
 		iomd_close(got);
 	munmap(big, len);

@@ -85,7 +85,7 @@
 /*
  * Buffer option: the buffer's cache mode, IOMD_BUF_CACHE(IOMD_CACHE_*);
  * IOMD_BUF_CACHE_MODE(options) reads it back from struct iomd_info.
- * Buffers with a mode other than write-back are not built of 2 MiB
+ * Buffers with a mode other than write-back are not built of PMD-order
  * folios, so their user mappings never use PMD entries.
  */
 #define IOMD_BUF_CACHE_SHIFT		12
@@ -157,7 +157,8 @@ struct iomd_buffer_create {
  *		descriptor does, the holds on it: its prepare() calls,
  *		mappings and accesses in progress.
  * @huge_bytes:	out: bytes of the memory in PMD-order folios (shared
- *		buffers of 2 MiB and more, as the allocator had them), which
+ *		buffers of the PMD size, 2 MiB with 4 KiB pages, and more,
+ *		as the allocator had them), which
  *		mappings placed on PMD boundaries map with huge entries.
  * @reserved:	must be zero.
  *
