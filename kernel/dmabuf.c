@@ -141,33 +141,37 @@ static void iomd_dmabuf_unmap(struct dma_buf_attachment *attach,
 	kfree(sgt);
 }
 
-/* The CPU is about to touch the memory: make the devices' writes visible. */
+/*
+ * Sync every attachment's mapping before the CPU touches the memory
+ * (@for_cpu: the devices' writes become visible) or after it is done.
+ */
+static void iomd_dmabuf_sync(struct iomd_dmabuf *xb, bool for_cpu)
+{
+	struct iomd_dmabuf_attach *a;
+
+	mutex_lock(&xb->lock);
+	list_for_each_entry(a, &xb->attachments, node) {
+		if (!a->sgt)
+			continue;
+		if (for_cpu)
+			dma_sync_sgtable_for_cpu(a->dev, a->sgt, a->dir);
+		else
+			dma_sync_sgtable_for_device(a->dev, a->sgt, a->dir);
+	}
+	mutex_unlock(&xb->lock);
+}
+
 static int iomd_dmabuf_begin_cpu(struct dma_buf *dmabuf,
 				 enum dma_data_direction dir)
 {
-	struct iomd_dmabuf *xb = dmabuf->priv;
-	struct iomd_dmabuf_attach *a;
-
-	mutex_lock(&xb->lock);
-	list_for_each_entry(a, &xb->attachments, node)
-		if (a->sgt)
-			dma_sync_sgtable_for_cpu(a->dev, a->sgt, a->dir);
-	mutex_unlock(&xb->lock);
+	iomd_dmabuf_sync(dmabuf->priv, true);
 	return 0;
 }
 
-/* The CPU is done: hand the memory back to the devices. */
 static int iomd_dmabuf_end_cpu(struct dma_buf *dmabuf,
 			       enum dma_data_direction dir)
 {
-	struct iomd_dmabuf *xb = dmabuf->priv;
-	struct iomd_dmabuf_attach *a;
-
-	mutex_lock(&xb->lock);
-	list_for_each_entry(a, &xb->attachments, node)
-		if (a->sgt)
-			dma_sync_sgtable_for_device(a->dev, a->sgt, a->dir);
-	mutex_unlock(&xb->lock);
+	iomd_dmabuf_sync(dmabuf->priv, false);
 	return 0;
 }
 

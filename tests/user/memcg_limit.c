@@ -134,15 +134,24 @@ static const char *setup_group(void)
 	return NULL;
 }
 
-static void child(struct seen *s)
+/* Move into @group and become uid 1000 with no privilege (children only). */
+static void enter_group(const char *group)
 {
-	char pid[32], text[8];
-	int bufs[MAX_BUFS], i, fd;
+	char path[128], pid[32];
 
+	snprintf(path, sizeof(path), "%s/cgroup.procs", group);
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (write_file(GROUP "/cgroup.procs", pid) || setgroups(0, NULL) ||
+	if (write_file(path, pid) || setgroups(0, NULL) ||
 	    setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
 		_exit(2);
+}
+
+static void child(struct seen *s)
+{
+	int bufs[MAX_BUFS], i, fd;
+	char text[8];
+
+	enter_group(GROUP);
 	s->cur0 = read_value(GROUP "/memory.current", NULL);
 	s->first = iomd_buffer_create(iomd_fd, 4 * MIB, 0,
 				      IOMD_TEST_SHARED_INOUT);
@@ -167,17 +176,6 @@ static void child(struct seen *s)
 		close(s->first);
 	s->cur2 = read_value(GROUP "/memory.current", NULL);
 	_exit(0);
-}
-
-static void enter_group(const char *group)
-{
-	char path[128], pid[32];
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", group);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (write_file(path, pid) || setgroups(0, NULL) ||
-	    setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
-		_exit(2);
 }
 
 /* Holder: map and touch a HOLD buffer, say so on @ready, then wait. */
