@@ -25,6 +25,7 @@ enum iomd_bench_sizes {
 	IOMD_BENCH_SIZES_MAP,		/* buffer bytes: --sizes */
 	IOMD_BENCH_SIZES_ALLOC,		/* allocation size classes */
 	IOMD_BENCH_SIZES_MSG,		/* message bytes: --msg */
+	IOMD_BENCH_SIZES_SMALL,		/* 1, 4 and 16 pages */
 };
 
 /**
@@ -66,7 +67,7 @@ struct iomd_bench_case {
 
 /**
  * struct iomd_bench_group - the cases of one number of the issue
- * @group:	1 to 5.
+ * @group:	1 to 7.
  * @title:	what the group measures.
  * @unit:	what @iomd_bench_sample.units counts.
  * @sizes:	which sizes its cases run at.
@@ -86,16 +87,21 @@ extern const struct iomd_bench_group iomd_bench_remap_group;
 extern const struct iomd_bench_group iomd_bench_wire_group;
 extern const struct iomd_bench_group iomd_bench_alloc_group;
 extern const struct iomd_bench_group iomd_bench_exchange_group;
+extern const struct iomd_bench_group iomd_bench_small_group;
+extern const struct iomd_bench_group iomd_bench_describe_group;
 
 /**
  * struct iomd_bench_opts - settings every measurement process gets
  * @msg_count:	messages per exchange measurement.
  * @alloc_iters: alloc + free pairs per thread for a size class up to
  *		2 KiB (page-pool classes do a tenth).
+ * @cycles:	cycles per measurement of case 6 (at most that many calls
+ *		per measurement of case 7).
  */
 struct iomd_bench_opts {
 	unsigned int msg_count;
 	unsigned int alloc_iters;
+	unsigned int cycles;
 };
 
 extern struct iomd_bench_opts iomd_bench_opts;

@@ -45,6 +45,8 @@ static const struct iomd_bench_group *const iomd_bench_groups[] = {
 	&iomd_bench_wire_group,
 	&iomd_bench_alloc_group,
 	&iomd_bench_exchange_group,
+	&iomd_bench_small_group,
+	&iomd_bench_describe_group,
 };
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
@@ -58,6 +60,8 @@ static const struct iomd_bench_group *const iomd_bench_groups[] = {
  * @alloc:	size classes of case 4.
  * @nalloc:	entries in @alloc.
  * @msg:	message size of case 5.
+ * @small:	buffer sizes of case 6: 1, 4 and 16 pages.
+ * @nsmall:	entries in @small.
  * @groups:	bit N set: run group N.
  * @cases:	comma-separated globs of case names to run, or NULL for all.
  */
@@ -68,6 +72,8 @@ struct iomd_bench_plan {
 	size_t alloc[IOMD_BENCH_MAX_SIZES];
 	unsigned int nalloc;
 	size_t msg;
+	size_t small[3];
+	unsigned int nsmall;
 	unsigned int groups;
 	const char *cases;
 };
@@ -90,7 +96,8 @@ static void iomd_bench_usage(FILE *f)
 	      "  -c, --cases LIST   globs of case names, e.g. 'c1.*,c4.iomd*'\n"
 	      "  -m, --msg SIZE     message size of case 5 (default 1M)\n"
 	      "  -n, --msgs N       messages per case-5 measurement (default 32)\n"
-	      "  -i, --iters N      alloc+free pairs per thread in case 4 (default 20480)\n",
+	      "  -i, --iters N      alloc+free pairs per thread in case 4 (default 20480)\n"
+	      "  -y, --cycles N     cycles per measurement of case 6 (default 1000)\n",
 	      f);
 }
 
@@ -253,7 +260,7 @@ static int iomd_bench_one(const char *name, const char *size_arg)
 static int iomd_bench_spawn(const struct iomd_bench_case *c, size_t size,
 			    struct iomd_bench_sample *s)
 {
-	char msgs[16], iters[16], sz[32], out[128];
+	char msgs[16], iters[16], cycles[16], sz[32], out[128];
 	unsigned long long ns, units;
 	int fds[2], status;
 	ssize_t n, len = 0;
@@ -261,6 +268,7 @@ static int iomd_bench_spawn(const struct iomd_bench_case *c, size_t size,
 
 	snprintf(msgs, sizeof(msgs), "%u", iomd_bench_opts.msg_count);
 	snprintf(iters, sizeof(iters), "%u", iomd_bench_opts.alloc_iters);
+	snprintf(cycles, sizeof(cycles), "%u", iomd_bench_opts.cycles);
 	snprintf(sz, sizeof(sz), "%zu", size);
 	if (pipe(fds))
 		return iomd_bench_fail("pipe");
@@ -270,17 +278,19 @@ static int iomd_bench_spawn(const struct iomd_bench_case *c, size_t size,
 	if (pid < 0)
 		return iomd_bench_fail("fork");
 	if (!pid) {
-		char *argv[9];
+		char *argv[11];
 
 		argv[0] = "iomd-bench";
 		argv[1] = "--msgs";
 		argv[2] = msgs;
 		argv[3] = "--iters";
 		argv[4] = iters;
-		argv[5] = "one";
-		argv[6] = (char *)c->name;
-		argv[7] = sz;
-		argv[8] = NULL;
+		argv[5] = "--cycles";
+		argv[6] = cycles;
+		argv[7] = "one";
+		argv[8] = (char *)c->name;
+		argv[9] = sz;
+		argv[10] = NULL;
 		close(fds[0]);
 		if (dup2(fds[1], STDOUT_FILENO) < 0)
 			_exit(127);
@@ -325,6 +335,9 @@ static const size_t *iomd_bench_sizes_of(const struct iomd_bench_plan *plan,
 	case IOMD_BENCH_SIZES_ALLOC:
 		*n = plan->nalloc;
 		return plan->alloc;
+	case IOMD_BENCH_SIZES_SMALL:
+		*n = plan->nsmall;
+		return plan->small;
 	default:
 		*n = 1;
 		return &plan->msg;
@@ -357,10 +370,11 @@ static unsigned int iomd_bench_describe(const struct iomd_bench_plan *plan)
 
 	if (uname(&u))
 		memset(&u, 0, sizeof(u));
-	printf("# bench-meta passes=%u page_size=%zu cpus=%u kernel=%s msgs=%u iters=%u\n",
+	printf("# bench-meta passes=%u page_size=%zu cpus=%u kernel=%s msgs=%u iters=%u",
 	       plan->passes, iomd_bench_page_size(), iomd_bench_cpus(),
 	       u.release, iomd_bench_opts.msg_count,
 	       iomd_bench_opts.alloc_iters);
+	printf(" cycles=%u\n", iomd_bench_opts.cycles);
 	printf("# bench-meta map_sizes=");
 	for (i = 0; i < plan->nmap; i++)
 		printf("%s%zu", i ? "," : "", plan->map[i]);
@@ -488,6 +502,7 @@ int main(int argc, char **argv)
 		{ "msg", required_argument, NULL, 'm' },
 		{ "msgs", required_argument, NULL, 'n' },
 		{ "iters", required_argument, NULL, 'i' },
+		{ "cycles", required_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -501,7 +516,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+p:s:g:c:m:n:i:h", longopts,
+	while ((opt = getopt_long(argc, argv, "+p:s:g:c:m:n:i:y:h", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'p':
@@ -524,6 +539,9 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			iomd_bench_opts.alloc_iters = strtoul(optarg, NULL, 10);
+			break;
+		case 'y':
+			iomd_bench_opts.cycles = strtoul(optarg, NULL, 10);
 			break;
 		case 'h':
 			iomd_bench_usage(stdout);
@@ -561,6 +579,7 @@ int main(int argc, char **argv)
 		smoke = true;
 		iomd_bench_opts.msg_count = 2;
 		iomd_bench_opts.alloc_iters = 256;
+		iomd_bench_opts.cycles = 8;
 		plan.passes = 1;
 		plan.msg = 64 << 10;
 	} else if (strcmp(cmd, "run")) {
@@ -576,10 +595,14 @@ int main(int argc, char **argv)
 	else if (iomd_bench_parse_sizes(sizes, plan.map, &plan.nmap))
 		plan.nmap = 0;
 	if (!plan.nmap || !plan.msg || !plan.groups || !iomd_bench_opts.msg_count ||
-	    !iomd_bench_opts.alloc_iters) {
+	    !iomd_bench_opts.alloc_iters || !iomd_bench_opts.cycles) {
 		iomd_bench_usage(stderr);
 		return 2;
 	}
 	iomd_bench_alloc_classes(&plan, smoke);
+	plan.small[0] = iomd_bench_page_size();
+	plan.small[1] = 4 * plan.small[0];
+	plan.small[2] = 16 * plan.small[0];
+	plan.nsmall = 3;
 	return iomd_bench_run(&plan);
 }

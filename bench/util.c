@@ -14,6 +14,7 @@
 struct iomd_bench_opts iomd_bench_opts = {
 	.msg_count = 32,
 	.alloc_iters = 20480,
+	.cycles = 1000,
 };
 
 /* CLOCK_MONOTONIC in nanoseconds. */

@@ -46,7 +46,8 @@ BENCH_OBJ	:= $(BENCH_BUILD)/obj
 BENCH_BIN	:= $(BENCH_BUILD)/iomd-bench
 BENCH_SMOKE	:= $(BENCH_BUILD)/bench_smoke
 BENCH_SRCS	:= bench/main.c bench/util.c bench/case_map.c \
-		   bench/case_wire.c bench/case_alloc.c bench/case_exchange.c
+		   bench/case_wire.c bench/case_alloc.c bench/case_exchange.c \
+		   bench/case_small.c bench/case_describe.c
 BENCH_OBJS	:= $(patsubst bench/%.c,$(BENCH_OBJ)/%.o,$(BENCH_SRCS))
 # Cases share one signature and not every case uses every argument.
 BENCH_CFLAGS	:= -Wno-unused-parameter

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Case 6: small buffers, the per-request buffers, rings and descriptor
+ * tables of a few pages most drivers use, where a fixed cost per call
+ * matters more than the cost per page.
+ *
+ * Every measurement is IOMD_BENCH_CYCLES cycles (--cycles) of one job, at
+ * 1, 4 and 16 pages (sysconf(_SC_PAGESIZE)), timed as a whole; the cost
+ * is per cycle:
+ *
+ *  - c6.iomd_cycle: IOMD_IOC_BUFFER_CREATE + IOMD_IOC_MAP (prefaulted) +
+ *    a write to every page + munmap() + close() of the descriptor,
+ *    against c6.memfd_cycle: memfd_create() + ftruncate() +
+ *    mmap(MAP_POPULATE) + a write to every page + munmap() + close().
+ *  - c6.iomd_map: IOMD_IOC_MAP (prefaulted) + munmap() of a buffer whose
+ *    pages exist, against c6.memfd_map: mmap(MAP_POPULATE) + munmap() of
+ *    a memfd whose pages exist: the fixed cost of a map call.
+ *  - c6.iomd_wire: IOMD_IOC_USER_CREATE with IOMD_USER_PREPARE (describe
+ *    and wire) + close() (which unwires), against c6.uring_wire:
+ *    io_uring_register_buffers() + io_uring_unregister_buffers(), on the
+ *    same touched private memory, MADV_NOHUGEPAGE (as case 3).
+ *
+ * The profile rows c6.prof_* run c6.iomd_cycle but report the time of
+ * one of its calls alone, summed over the cycles (each call between two
+ * clock reads): what the cycle's fixed cost is made of.
+ * /dev/iomd, the ring and the memory to wire are set up before the clock
+ * starts.
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "libiomd.h"
+#include "bench.h"
+
+#define IOMD_BENCH_SMALL_FLAGS	(IOMD_DIR_INOUT | IOMD_BUF_KERNEL_USER_SHARED)
+
+/* Which call of an iomd cycle a profile row times (0: the whole cycle). */
+enum iomd_bench_step {
+	IOMD_BENCH_STEP_ALL,
+	IOMD_BENCH_STEP_CREATE,
+	IOMD_BENCH_STEP_MAP,
+	IOMD_BENCH_STEP_TOUCH,
+	IOMD_BENCH_STEP_UNMAP,
+	IOMD_BENCH_STEP_CLOSE,
+};
+
+/* Time of @step, or of the cycle, for the sample. */
+struct iomd_bench_clock {
+	enum iomd_bench_step step;
+	uint64_t ns;
+	uint64_t t;
+};
+
+/* Mark the end of @step (which started at the last mark). */
+static void iomd_bench_lap(struct iomd_bench_clock *clk,
+			   enum iomd_bench_step step)
+{
+	uint64_t now;
+
+	if (clk->step == IOMD_BENCH_STEP_ALL)
+		return;
+	now = iomd_bench_now_ns();
+	if (step == clk->step)
+		clk->ns += now - clk->t;
+	clk->t = now;
+}
+
+/* One c6.iomd_cycle, laps marked for the profile rows. */
+static int iomd_bench_iomd_cycle_once(int dev, size_t size,
+				      struct iomd_bench_clock *clk)
+{
+	struct iomd_map_create m;
+	int fd, ret;
+	void *p;
+
+	fd = iomd_buffer_create(dev, size, 0, IOMD_BENCH_SMALL_FLAGS);
+	iomd_bench_lap(clk, IOMD_BENCH_STEP_CREATE);
+	if (fd < 0) {
+		errno = -fd;
+		return iomd_bench_fail("create a %zu-byte buffer", size);
+	}
+	ret = iomd_map_create(dev, fd, 0, 0, 0, size, &m);
+	iomd_bench_lap(clk, IOMD_BENCH_STEP_MAP);
+	if (ret) {
+		errno = -ret;
+		close(fd);
+		return iomd_bench_fail("IOMD_IOC_MAP of %zu bytes", size);
+	}
+	p = (void *)(uintptr_t)m.map_addr;
+	iomd_bench_touch(p, size);
+	iomd_bench_lap(clk, IOMD_BENCH_STEP_TOUCH);
+	ret = munmap(p, m.map_length);
+	iomd_bench_lap(clk, IOMD_BENCH_STEP_UNMAP);
+	close(fd);
+	iomd_bench_lap(clk, IOMD_BENCH_STEP_CLOSE);
+	return ret ? iomd_bench_fail("munmap") : 0;
+}
+
+static int iomd_bench_iomd_cycle(const struct iomd_bench_case *c, size_t size,
+				 struct iomd_bench_sample *s)
+{
+	const enum iomd_bench_step *step = c->arg;
+	struct iomd_bench_clock clk = { .step = *step };
+	unsigned int i, n = iomd_bench_opts.cycles;
+	uint64_t t0;
+	int dev, ret = 0;
+
+	dev = iomd_open();
+	if (dev < 0) {
+		errno = -dev;
+		return iomd_bench_fail("open %s", IOMD_DEVICE_PATH);
+	}
+	t0 = iomd_bench_now_ns();
+	clk.t = t0;
+	for (i = 0; i < n && !ret; i++)
+		ret = iomd_bench_iomd_cycle_once(dev, size, &clk);
+	s->ns = clk.step == IOMD_BENCH_STEP_ALL ? iomd_bench_now_ns() - t0 :
+						  clk.ns;
+	s->units = n;
+	close(dev);
+	return ret;
+}
+
+static int iomd_bench_memfd_cycle(const struct iomd_bench_case *c, size_t size,
+				  struct iomd_bench_sample *s)
+{
+	unsigned int i, n = iomd_bench_opts.cycles;
+	uint64_t t0;
+	int fd;
+	void *p;
+
+	t0 = iomd_bench_now_ns();
+	for (i = 0; i < n; i++) {
+		fd = memfd_create("iomd-bench", MFD_CLOEXEC);
+		if (fd < 0)
+			return iomd_bench_fail("memfd_create");
+		if (ftruncate(fd, size)) {
+			close(fd);
+			return iomd_bench_fail("ftruncate(memfd, %zu)", size);
+		}
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_POPULATE, fd, 0);
+		if (p == MAP_FAILED) {
+			close(fd);
+			return iomd_bench_fail("mmap(MAP_POPULATE) of the memfd");
+		}
+		iomd_bench_touch(p, size);
+		munmap(p, size);
+		close(fd);
+	}
+	s->ns = iomd_bench_now_ns() - t0;
+	s->units = n;
+	return 0;
+}
+
+/* c6.iomd_map: map + unmap an existing buffer, IOMD_BENCH_CYCLES times. */
+static int iomd_bench_iomd_map(const struct iomd_bench_case *c, size_t size,
+			       struct iomd_bench_sample *s)
+{
+	unsigned int i, n = iomd_bench_opts.cycles;
+	struct iomd_map_create m;
+	int dev, fd, ret = 0;
+	uint64_t t0, t1;
+	void *p;
+
+	dev = iomd_open();
+	if (dev < 0) {
+		errno = -dev;
+		return iomd_bench_fail("open %s", IOMD_DEVICE_PATH);
+	}
+	fd = iomd_buffer_create(dev, size, 0, IOMD_BENCH_SMALL_FLAGS);
+	if (fd < 0) {
+		errno = -fd;
+		close(dev);
+		return iomd_bench_fail("create a %zu-byte buffer", size);
+	}
+	t0 = iomd_bench_now_ns();
+	for (i = 0; i < n; i++) {
+		ret = iomd_map_create(dev, fd, 0, 0, 0, size, &m);
+		if (ret) {
+			errno = -ret;
+			ret = iomd_bench_fail("IOMD_IOC_MAP of %zu bytes", size);
+			break;
+		}
+		p = (void *)(uintptr_t)m.map_addr;
+		munmap(p, m.map_length);
+	}
+	t1 = iomd_bench_now_ns();
+	close(fd);
+	close(dev);
+	s->ns = t1 - t0;
+	s->units = n;
+	return ret;
+}
+
+/* c6.memfd_map: mmap(MAP_POPULATE) + munmap of a memfd whose pages exist. */
+static int iomd_bench_memfd_map(const struct iomd_bench_case *c, size_t size,
+				struct iomd_bench_sample *s)
+{
+	unsigned int i, n = iomd_bench_opts.cycles;
+	uint64_t t0, t1;
+	int fd, ret = 0;
+	void *p;
+
+	fd = memfd_create("iomd-bench", MFD_CLOEXEC);
+	if (fd < 0)
+		return iomd_bench_fail("memfd_create");
+	if (ftruncate(fd, size)) {
+		close(fd);
+		return iomd_bench_fail("ftruncate(memfd, %zu)", size);
+	}
+	/* Allocate and write the pages once, untimed. */
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		close(fd);
+		return iomd_bench_fail("mmap of the memfd");
+	}
+	iomd_bench_touch(p, size);
+	munmap(p, size);
+
+	t0 = iomd_bench_now_ns();
+	for (i = 0; i < n; i++) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_POPULATE, fd, 0);
+		if (p == MAP_FAILED) {
+			ret = iomd_bench_fail("mmap(MAP_POPULATE) of the memfd");
+			break;
+		}
+		munmap(p, size);
+	}
+	t1 = iomd_bench_now_ns();
+	close(fd);
+	s->ns = t1 - t0;
+	s->units = n;
+	return ret;
+}
+
+/* Touched private memory of @size bytes with 4 KiB pages (as case 3). */
+static void *iomd_bench_wire_mem(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, size, MADV_NOHUGEPAGE);
+	iomd_bench_touch(p, size);
+	return p;
+}
+
+/* c6.iomd_wire: describe + wire (one call), close (unwires). */
+static int iomd_bench_iomd_wire(const struct iomd_bench_case *c, size_t size,
+				struct iomd_bench_sample *s)
+{
+	unsigned int i, n = iomd_bench_opts.cycles;
+	struct iomd_range range;
+	int dev, fd, ret = 0;
+	uint64_t t0, t1;
+
+	range.length = size;
+	range.addr = (uintptr_t)iomd_bench_wire_mem(size);
+	if (!range.addr)
+		return iomd_bench_fail("mmap %zu bytes of user memory", size);
+	dev = iomd_open();
+	if (dev < 0) {
+		errno = -dev;
+		return iomd_bench_fail("open %s", IOMD_DEVICE_PATH);
+	}
+	t0 = iomd_bench_now_ns();
+	for (i = 0; i < n; i++) {
+		fd = iomd_user_create(dev, &range, 1,
+				      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
+		if (fd < 0) {
+			errno = -fd;
+			ret = iomd_bench_fail("IOMD_IOC_USER_CREATE(%zu bytes, IOMD_USER_PREPARE)",
+					      size);
+			break;
+		}
+		close(fd);
+	}
+	t1 = iomd_bench_now_ns();
+	close(dev);
+	munmap((void *)(uintptr_t)range.addr, size);
+	s->ns = t1 - t0;
+	s->units = n;
+	return ret;
+}
+
+/* c6.uring_wire: io_uring register + unregister of the same memory. */
+static int iomd_bench_uring_wire(const struct iomd_bench_case *c, size_t size,
+				 struct iomd_bench_sample *s)
+{
+	unsigned int i, n = iomd_bench_opts.cycles;
+	struct io_uring ring;
+	struct iovec iov;
+	uint64_t t0, t1;
+	int ret = 0;
+
+	iov.iov_len = size;
+	iov.iov_base = iomd_bench_wire_mem(size);
+	if (!iov.iov_base)
+		return iomd_bench_fail("mmap %zu bytes of user memory", size);
+	ret = io_uring_queue_init(1, &ring, 0);
+	if (ret < 0) {
+		errno = -ret;
+		return iomd_bench_fail("io_uring_queue_init");
+	}
+	t0 = iomd_bench_now_ns();
+	for (i = 0; i < n; i++) {
+		ret = io_uring_register_buffers(&ring, &iov, 1);
+		if (ret < 0) {
+			errno = -ret;
+			ret = iomd_bench_fail("io_uring_register_buffers(%zu bytes)",
+					      size);
+			break;
+		}
+		ret = io_uring_unregister_buffers(&ring);
+		if (ret < 0) {
+			errno = -ret;
+			ret = iomd_bench_fail("io_uring_unregister_buffers");
+			break;
+		}
+	}
+	t1 = iomd_bench_now_ns();
+	io_uring_queue_exit(&ring);
+	munmap(iov.iov_base, size);
+	s->ns = t1 - t0;
+	s->units = n;
+	return ret < 0 ? ret : 0;
+}
+
+static const enum iomd_bench_step iomd_bench_step_all = IOMD_BENCH_STEP_ALL;
+static const enum iomd_bench_step iomd_bench_step_create =
+	IOMD_BENCH_STEP_CREATE;
+static const enum iomd_bench_step iomd_bench_step_map = IOMD_BENCH_STEP_MAP;
+static const enum iomd_bench_step iomd_bench_step_touch = IOMD_BENCH_STEP_TOUCH;
+static const enum iomd_bench_step iomd_bench_step_unmap = IOMD_BENCH_STEP_UNMAP;
+static const enum iomd_bench_step iomd_bench_step_close = IOMD_BENCH_STEP_CLOSE;
+
+static const struct iomd_bench_case iomd_bench_small_cases[] = {
+	{
+		.name = "c6.iomd_cycle",
+		.label = "iomd create + map + touch + munmap + close",
+		.baseline = "c6.memfd_cycle",
+		.run = iomd_bench_iomd_cycle,
+		.arg = &iomd_bench_step_all,
+	}, {
+		.name = "c6.memfd_cycle",
+		.label = "memfd + ftruncate + mmap(MAP_POPULATE) + touch + munmap + close (baseline)",
+		.run = iomd_bench_memfd_cycle,
+	}, {
+		.name = "c6.prof_create",
+		.label = "profile: the IOMD_IOC_BUFFER_CREATE of c6.iomd_cycle",
+		.baseline = "c6.memfd_cycle",
+		.run = iomd_bench_iomd_cycle,
+		.arg = &iomd_bench_step_create,
+	}, {
+		.name = "c6.prof_map",
+		.label = "profile: the IOMD_IOC_MAP of c6.iomd_cycle",
+		.baseline = "c6.memfd_cycle",
+		.run = iomd_bench_iomd_cycle,
+		.arg = &iomd_bench_step_map,
+	}, {
+		.name = "c6.prof_touch",
+		.label = "profile: the writes of c6.iomd_cycle",
+		.baseline = "c6.memfd_cycle",
+		.run = iomd_bench_iomd_cycle,
+		.arg = &iomd_bench_step_touch,
+	}, {
+		.name = "c6.prof_unmap",
+		.label = "profile: the munmap of c6.iomd_cycle",
+		.baseline = "c6.memfd_cycle",
+		.run = iomd_bench_iomd_cycle,
+		.arg = &iomd_bench_step_unmap,
+	}, {
+		.name = "c6.prof_close",
+		.label = "profile: the close of c6.iomd_cycle",
+		.baseline = "c6.memfd_cycle",
+		.run = iomd_bench_iomd_cycle,
+		.arg = &iomd_bench_step_close,
+	}, {
+		.name = "c6.iomd_map",
+		.label = "iomd IOMD_IOC_MAP (prefault) + munmap of an existing buffer",
+		.baseline = "c6.memfd_map",
+		.run = iomd_bench_iomd_map,
+	}, {
+		.name = "c6.memfd_map",
+		.label = "mmap(MAP_POPULATE) + munmap of a memfd whose pages exist (baseline)",
+		.run = iomd_bench_memfd_map,
+	}, {
+		.name = "c6.iomd_wire",
+		.label = "iomd describe + wire (IOMD_USER_PREPARE) + close, touched",
+		.baseline = "c6.uring_wire",
+		.run = iomd_bench_iomd_wire,
+	}, {
+		.name = "c6.uring_wire",
+		.label = "io_uring register + unregister, touched (baseline)",
+		.run = iomd_bench_uring_wire,
+	},
+	{ }
+};
+
+const struct iomd_bench_group iomd_bench_small_group = {
+	.group = 6,
+	.unit = "cycle",
+	.sizes = IOMD_BENCH_SIZES_SMALL,
+	.title = "small buffers: cycles of 1, 4 and 16 pages",
+	.cases = iomd_bench_small_cases,
+};
