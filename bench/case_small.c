@@ -350,7 +350,7 @@ static const struct iomd_bench_case iomd_bench_small_cases[] = {
 		.arg = &iomd_bench_step_all,
 	}, {
 		.name = "c6.memfd_cycle",
-		.label = "memfd + ftruncate + mmap(MAP_POPULATE) + touch + munmap + close (baseline)",
+		.label = "memfd + ftruncate + mmap(POPULATE) + touch + munmap + close (baseline)",
 		.run = iomd_bench_memfd_cycle,
 	}, {
 		.name = "c6.prof_create",
