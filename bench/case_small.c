@@ -14,7 +14,9 @@
  *    mmap(MAP_POPULATE) + a write to every page + munmap() + close().
  *  - c6.iomd_map: IOMD_IOC_MAP (prefaulted) + munmap() of a buffer whose
  *    pages exist, against c6.memfd_map: mmap(MAP_POPULATE) + munmap() of
- *    a memfd whose pages exist: the fixed cost of a map call.
+ *    a memfd whose pages exist: the fixed cost of a map call.  The floor
+ *    row c6.floor_mmap is a bare mmap() (no populate, no touch) + munmap()
+ *    of the same memfd: what any mapping system call costs.
  *  - c6.iomd_wire: IOMD_IOC_USER_CREATE with IOMD_USER_PREPARE (describe
  *    and wire) + close() (which unwires), against c6.uring_wire:
  *    io_uring_register_buffers() + io_uring_unregister_buffers(), on the
@@ -22,13 +24,16 @@
  *
  * The profile rows c6.prof_* run c6.iomd_cycle but report the time of
  * one of its calls alone, summed over the cycles (each call between two
- * clock reads): what the cycle's fixed cost is made of.
+ * clock reads): what the cycle's fixed cost is made of.  c6.floor_fd is
+ * eventfd() + close(): a file descriptor of the kernel's shared anonymous
+ * inode made and dropped, the least any object handed out as an fd costs.
  * /dev/iomd, the ring and the memory to wire are set up before the clock
  * starts.
  */
 #include <errno.h>
 #include <liburing.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -197,10 +202,14 @@ static int iomd_bench_iomd_map(const struct iomd_bench_case *c, size_t size,
 	return ret;
 }
 
-/* c6.memfd_map: mmap(MAP_POPULATE) + munmap of a memfd whose pages exist. */
+/*
+ * c6.memfd_map: mmap(MAP_POPULATE) + munmap of a memfd whose pages exist;
+ * with @c->arg, a bare mmap() (c6.floor_mmap).
+ */
 static int iomd_bench_memfd_map(const struct iomd_bench_case *c, size_t size,
 				struct iomd_bench_sample *s)
 {
+	int flags = MAP_SHARED | (c->arg ? 0 : MAP_POPULATE);
 	unsigned int i, n = iomd_bench_opts.cycles;
 	uint64_t t0, t1;
 	int fd, ret = 0;
@@ -224,10 +233,9 @@ static int iomd_bench_memfd_map(const struct iomd_bench_case *c, size_t size,
 
 	t0 = iomd_bench_now_ns();
 	for (i = 0; i < n; i++) {
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_POPULATE, fd, 0);
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, fd, 0);
 		if (p == MAP_FAILED) {
-			ret = iomd_bench_fail("mmap(MAP_POPULATE) of the memfd");
+			ret = iomd_bench_fail("mmap of the memfd");
 			break;
 		}
 		munmap(p, size);
@@ -237,6 +245,26 @@ static int iomd_bench_memfd_map(const struct iomd_bench_case *c, size_t size,
 	s->ns = t1 - t0;
 	s->units = n;
 	return ret;
+}
+
+/* c6.floor_fd: eventfd() + close(), the cost of an fd alone. */
+static int iomd_bench_floor_fd(const struct iomd_bench_case *c, size_t size,
+			       struct iomd_bench_sample *s)
+{
+	unsigned int i, n = iomd_bench_opts.cycles;
+	uint64_t t0;
+	int fd;
+
+	t0 = iomd_bench_now_ns();
+	for (i = 0; i < n; i++) {
+		fd = eventfd(0, EFD_CLOEXEC);
+		if (fd < 0)
+			return iomd_bench_fail("eventfd");
+		close(fd);
+	}
+	s->ns = iomd_bench_now_ns() - t0;
+	s->units = n;
+	return 0;
 }
 
 /* Touched private memory of @size bytes with 4 KiB pages (as case 3). */
@@ -340,6 +368,7 @@ static const enum iomd_bench_step iomd_bench_step_map = IOMD_BENCH_STEP_MAP;
 static const enum iomd_bench_step iomd_bench_step_touch = IOMD_BENCH_STEP_TOUCH;
 static const enum iomd_bench_step iomd_bench_step_unmap = IOMD_BENCH_STEP_UNMAP;
 static const enum iomd_bench_step iomd_bench_step_close = IOMD_BENCH_STEP_CLOSE;
+static const bool iomd_bench_bare = true;
 
 static const struct iomd_bench_case iomd_bench_small_cases[] = {
 	{
@@ -391,6 +420,17 @@ static const struct iomd_bench_case iomd_bench_small_cases[] = {
 		.name = "c6.memfd_map",
 		.label = "mmap(MAP_POPULATE) + munmap of a memfd whose pages exist (baseline)",
 		.run = iomd_bench_memfd_map,
+	}, {
+		.name = "c6.floor_mmap",
+		.label = "floor: bare mmap + munmap of a memfd page range, no populate",
+		.baseline = "c6.memfd_map",
+		.run = iomd_bench_memfd_map,
+		.arg = &iomd_bench_bare,
+	}, {
+		.name = "c6.floor_fd",
+		.label = "floor: eventfd + close (an fd of the shared anonymous inode)",
+		.baseline = "c6.uring_wire",
+		.run = iomd_bench_floor_fd,
 	}, {
 		.name = "c6.iomd_wire",
 		.label = "iomd describe + wire (IOMD_USER_PREPARE) + close, touched",
