@@ -212,7 +212,7 @@ static void expect_map_refused(int fd, size_t len, const char *needle,
 	if (!ret)
 		iomd_unmap(addr, len);
 	iomd_test_fails(iomd_fd, fd, ret, EPERM, "%s: %s", name, what);
-	iomd_reason(iomd_fd, fd, reason, sizeof(reason));
+	iomd_reason(iomd_fd, fd, NULL, reason, sizeof(reason));
 	if (!iomd_tap_ok(strstr(reason, needle), "%s: the reason names %s",
 			 name, needle))
 		iomd_tap_diag("reason: %s", reason);

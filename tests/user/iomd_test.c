@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -88,16 +89,25 @@ bool iomd_test_reason(int iomd_fd, int fd, int want, const char *what)
 	int got;
 
 	text[0] = '\0';
-	got = iomd_reason(iomd_fd, fd, text, sizeof(text));
-	pass = got == want && text[0] != '\0';
+	got = iomd_test_last_err(iomd_fd, fd, text, sizeof(text));
+	pass = got == -want && text[0] != '\0';
 	iomd_tap_ok(pass, "%s: reason carries %s and is non-empty", what,
 		    iomd_errno_name(want));
 	if (!pass)
 		iomd_tap_diag("expected errno %s with text, got %s%s (%d) \"%s\"",
 			      iomd_errno_name(want),
-			      got < 0 ? "failure " : "",
+			      got == INT_MIN ? "failure " : "",
 			      iomd_errno_name(got), got, text);
 	return pass;
+}
+
+int iomd_test_last_err(int iomd_fd, int fd, char *buf, size_t size)
+{
+	int err = 0;
+
+	if (iomd_reason(iomd_fd, fd, &err, buf, size))
+		return INT_MIN;
+	return err;
 }
 
 void iomd_test_fails(int iomd_fd, int reason_fd, int got, int want,

@@ -77,6 +77,12 @@ uint64_t iomd_test_round_pages(uint64_t len);
 bool iomd_test_reason(int iomd_fd, int fd, int want, const char *what);
 
 /*
+ * The failure iomd_reason() records for @fd (negative: the client), as
+ * -errno (0: none), with its text in @buf; INT_MIN if it cannot be read.
+ */
+int iomd_test_last_err(int iomd_fd, int fd, char *buf, size_t size);
+
+/*
  * Report two checks: @got (0 or -errno) is -@want, and the reason recorded
  * for @reason_fd (negative: the client) carries @want and is non-empty.
  */

@@ -180,7 +180,7 @@ static int limit_child(void)
 		return 2;
 	v[L_PREP5] = iomd_prepare(iomd_fd, d5);
 	text[0] = '\0';
-	v[L_REASON] = iomd_reason(iomd_fd, -1, text, sizeof(text));
+	v[L_REASON] = iomd_test_last_err(iomd_fd, -1, text, sizeof(text));
 	v[L_REASON_LEN] = strlen(text);
 	v[L_VM_AFTER5] = vm_pin() - vm0;
 	v[L_PIN_AFTER5] = pinned_pages() - pin0;
@@ -290,7 +290,7 @@ static void test_limit(void)
 	expect(L_DROP, 0, "limited: CAP_IPC_LOCK dropped");
 	expect(L_PREP5, -ENOMEM,
 	       "limited: prepare of 5 pages under a 4-page limit fails with ENOMEM");
-	expect(L_REASON, ENOMEM, "limited: the reason carries ENOMEM");
+	expect(L_REASON, -ENOMEM, "limited: the reason carries ENOMEM");
 	iomd_tap_ok(res->v[L_REASON_LEN] > 0 && res->v[L_REASON_LEN] != UNSET,
 		    "limited: the reason is not empty");
 	expect(L_VM_AFTER5, 0, "limited: the refused prepare leaves VmPin alone");

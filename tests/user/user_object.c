@@ -200,7 +200,7 @@ static void reason_has(int fd, const char *needle, const char *what)
 {
 	char reason[512] = "";
 
-	iomd_reason(iomd_fd, fd, reason, sizeof(reason));
+	iomd_reason(iomd_fd, fd, NULL, reason, sizeof(reason));
 	if (!iomd_tap_ok(strstr(reason, needle), "%s: the reason names %s",
 			 what, needle))
 		iomd_tap_diag("reason: %s", reason);

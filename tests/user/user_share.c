@@ -403,7 +403,8 @@ static int refuse_child(int sock)
 			    &map);
 	if (!v[C_MAP])
 		iomd_unmap(map, info.length);
-	v[C_REASON] = iomd_reason(iomd_fd, fd, res->text, sizeof(res->text));
+	v[C_REASON] = iomd_test_last_err(iomd_fd, fd, res->text,
+					 sizeof(res->text));
 	iomd_test_fill(mark, MARK_LEN, 14);
 	v[C_KWRITE] = iomd_kwrite(iomd_fd, fd, 0, mark, MARK_LEN);
 	iomd_close(fd);
@@ -550,7 +551,7 @@ static void test_refuse_cross(enum kind kind)
 	wait_child(pid, "B exits");
 	pid = 0;
 	expect(C_MAP, -EPERM, "%s: mmap in B fails with EPERM", m.name);
-	if (!iomd_tap_ok(res->v[C_REASON] == EPERM && res->text[0],
+	if (!iomd_tap_ok(res->v[C_REASON] == -EPERM && res->text[0],
 			 "%s: B reads a reason carrying EPERM on the descriptor fd",
 			 m.name))
 		iomd_tap_diag("errno %lld", res->v[C_REASON]);
