@@ -408,14 +408,6 @@ static void check_kind(unsigned int kind)
 	parent_free(&p);
 }
 
-static uint64_t pinned_pages(void)
-{
-	struct iomd_stats st;
-
-	iomd_test_stats(iomd_fd, &st);
-	return st.pinned_pages;
-}
-
 static unsigned int wire_count(int fd)
 {
 	struct iomd_info info;
@@ -428,7 +420,7 @@ static unsigned int wire_count(int fd)
 /* Prepare, complete and mappings of a composite holding user memory. */
 static void check_wiring(void)
 {
-	uint64_t base = pinned_pages();
+	uint64_t base = iomd_test_pinned_pages(iomd_fd);
 	struct iomd_segments sa;
 	uint8_t *mem, *map, buf[16];
 	int u, b, multi, fds[2], ret;
@@ -456,15 +448,18 @@ static void check_wiring(void)
 	iomd_tap_eq(iomd_prepare(iomd_fd, multi), 1,
 		    "PREPARE of the multi: wire count 1");
 	iomd_tap_ok(wire_count(u) > 0, "it wired the user descriptor");
-	iomd_tap_eq(pinned_pages() - base, 2, "its 2 pages are pinned");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - base, 2,
+		    "its 2 pages are pinned");
 	iomd_tap_eq(iomd_prepare(iomd_fd, multi), 2, "PREPARE nests: 2");
-	iomd_tap_eq(pinned_pages() - base, 2, "and pins nothing more");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - base, 2,
+		    "and pins nothing more");
 	ret = iomd_kread(iomd_fd, multi, page, buf, sizeof(buf));
 	iomd_tap_ok(!ret && buf[0] == 0x42 && buf[15] == 0x42,
 		    "KREAD of the wired multi shows the user memory");
 	iomd_tap_eq(iomd_complete(iomd_fd, multi), 1, "COMPLETE: 1");
 	iomd_tap_eq(iomd_complete(iomd_fd, multi), 0, "COMPLETE: 0");
-	iomd_tap_eq(pinned_pages(), base, "the pages are unpinned");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), base,
+		    "the pages are unpinned");
 	iomd_tap_errno(iomd_complete(iomd_fd, multi), ENODATA,
 		       "one COMPLETE too many fails with ENODATA");
 
@@ -488,7 +483,8 @@ static void check_wiring(void)
 	iomd_test_fails(iomd_fd, multi, ret, EPERM,
 			"mmap of the prepared multi holding user memory");
 	iomd_complete(iomd_fd, multi);
-	iomd_tap_eq(pinned_pages(), base, "munmap unpins them");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), base,
+		    "munmap unpins them");
 
 	/* A composite of buffers is always wired. */
 	close(multi);

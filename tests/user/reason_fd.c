@@ -56,7 +56,7 @@ int main(void)
 	struct iomd_reason arg;
 	struct iomd_info info;
 	char text[256] = "";
-	int iomd_fd, fd, sv[2], status = -1, ret;
+	int iomd_fd, fd, sv[2], ret;
 	void *p;
 	pid_t pid;
 
@@ -106,11 +106,8 @@ int main(void)
 	close(sv[1]);
 	iomd_tap_errno(iomd_send_fd(sv[0], fd), 0,
 		       "iomd_send_fd() to a process of uid 1001");
-	if (pid > 0)
-		waitpid(pid, &status, 0);
-	iomd_tap_ok(WIFEXITED(status) && !WEXITSTATUS(status),
-		    "which cannot open /dev/iomd, receives it, fails to map it and reads why (status 0x%x)",
-		    status);
+	iomd_test_child_ok(pid,
+			   "which cannot open /dev/iomd, receives it, fails to map it and reads why");
 	close(sv[0]);
 	close(fd);
 	close(iomd_fd);
