@@ -49,15 +49,6 @@ struct parent {
 	void *heap;		/* to free at the end, or NULL */
 };
 
-static void *xmalloc(size_t len)
-{
-	void *p = malloc(len);
-
-	if (!p)
-		iomd_tap_bail("out of memory");
-	return p;
-}
-
 static int check_fd(int fd, const char *what)
 {
 	if (fd < 0)
@@ -181,7 +172,7 @@ static void parent_free(struct parent *p)
 /* @len bytes of descriptor @fd from @off, read by the kernel; or NULL. */
 static uint8_t *kread_copy(int fd, size_t off, size_t len)
 {
-	uint8_t *buf = xmalloc(len);
+	uint8_t *buf = iomd_test_malloc(len);
 
 	if (iomd_kread(iomd_fd, fd, off, buf, len)) {
 		free(buf);
@@ -238,7 +229,7 @@ static void check_subrange(struct parent *p, uint8_t *pattern)
 		     "KREAD of the sub-range shows the parent's bytes",
 		     p->name);
 
-	got = xmalloc(slen);
+	got = iomd_test_malloc(slen);
 	ret = iomd_kread_flags(iomd_fd, sub, IOMD_RW_KMAP, 0, got, slen);
 	iomd_test_mem(ret, got, pattern + off, slen,
 		      "%s: so does its kernel mapping (IOMD_RW_KMAP)",
@@ -345,12 +336,12 @@ static void check_multi(struct parent *p, uint8_t *pattern)
 		    info.length == total,
 		    "%s: INFO says multi of %zu bytes", p->name, total);
 
-	want = xmalloc(total);
+	want = iomd_test_malloc(total);
 	memcpy(want, pattern, p->len);
 	memcpy(want + p->len, extra, page);
 	expect_kread(multi, p->len - 100, want + p->len - 100, 200,
 		     "KREAD across the parts' boundary", p->name);
-	got = xmalloc(total);
+	got = iomd_test_malloc(total);
 	ret = iomd_kread_flags(iomd_fd, multi, IOMD_RW_KMAP, 0, got, total);
 	iomd_test_mem(ret, got, want, total,
 		      "%s: the kernel mapping shows both parts in a row",
@@ -397,7 +388,7 @@ static void check_kind(unsigned int kind)
 	uint8_t *pattern;
 
 	parent_make(&p, kind);
-	pattern = xmalloc(p.len);
+	pattern = iomd_test_malloc(p.len);
 	iomd_test_fill(pattern, p.len, kind + 1);
 	iomd_tap_errno(iomd_kwrite(iomd_fd, p.fd, 0, pattern, p.len), 0,
 		       "%s: KWRITE fills the parent", p.name);

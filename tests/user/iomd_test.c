@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -299,6 +300,15 @@ int iomd_test_sample_export(unsigned int memory, size_t size, size_t offset)
 	ret = ioctl(sfd, IOMD_SAMPLE_IOC_EXPORT, &e) ? -errno : (int)e.fd;
 	close(sfd);
 	return ret;
+}
+
+void *iomd_test_malloc(size_t len)
+{
+	void *p = malloc(len);
+
+	if (!p)
+		iomd_tap_bail("out of memory for %zu bytes", len);
+	return p;
 }
 
 void *iomd_test_mmap(size_t len, int prot, int flags, int fd)

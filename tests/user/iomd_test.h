@@ -145,6 +145,9 @@ void iomd_test_no_leaks(int iomd_fd, const struct iomd_stats *before);
  */
 int iomd_test_sample_export(unsigned int memory, size_t size, size_t offset);
 
+/* malloc() or bail out. */
+void *iomd_test_malloc(size_t len);
+
 /* mmap() of @fd (negative: anonymous memory), or bail out. */
 void *iomd_test_mmap(size_t len, int prot, int flags, int fd);
 

@@ -109,31 +109,6 @@ static size_t guard_breach(const unsigned char *lo, const unsigned char *hi,
 	return hi - lo;
 }
 
-static void *xmalloc(size_t len)
-{
-	void *p = malloc(len);
-
-	if (!p)
-		iomd_tap_bail("out of memory");
-	return p;
-}
-
-/* KREAD or KWRITE with IOMD_RW_KMAP; 0 or -errno. */
-static int kmap_rw(bool write, int fd, uint64_t offset, void *buf,
-		   size_t len)
-{
-	struct iomd_rw arg;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.fd = fd;
-	arg.flags = IOMD_RW_KMAP;
-	arg.offset = offset;
-	arg.length = len;
-	arg.user_addr = (uintptr_t)buf;
-	return iomd_ioctl(iomd_fd, write ? IOMD_IOC_KWRITE : IOMD_IOC_KREAD,
-			  &arg);
-}
-
 /*
  * One kind of memory: @len bytes at @mem, @npages pages.  The kernel
  * reads what user space wrote before and after prepare(), user space
@@ -149,7 +124,7 @@ static void test_kind(const char *kind, unsigned char *mem, size_t len)
 	unsigned char *buf;
 	int fd, ret;
 
-	buf = xmalloc(len);
+	buf = iomd_test_malloc(len);
 	iomd_test_fill(mem, len, 1);
 	pin0 = iomd_test_pinned_pages(iomd_fd);
 	vm0 = iomd_test_vm_pin();
@@ -209,7 +184,7 @@ static void test_kinds(void)
 	int mfd;
 
 	/* Deliberately not page-aligned: malloc's own alignment. */
-	mem = xmalloc(len);
+	mem = iomd_test_malloc(len);
 	test_kind("malloc", mem, len);
 	free(mem);
 
@@ -238,7 +213,7 @@ static void test_mid_page(void)
 	region = iomd_test_anon(4 * page, MAP_PRIVATE);
 	memset(region, GUARD, 4 * page);
 	r = iomd_test_range(region + page - 10, len);
-	buf = xmalloc(len);
+	buf = iomd_test_malloc(len);
 	pin0 = iomd_test_pinned_pages(iomd_fd);
 
 	fd = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
@@ -289,7 +264,7 @@ static void test_multi(void)
 	size_t breach;
 	int mfd, fd, ret;
 
-	heap = xmalloc(200);
+	heap = iomd_test_malloc(200);
 	anon = iomd_test_anon(3 * page, MAP_SHARED);
 	mfd = iomd_test_memfd("user_basic", 4 * page);
 	mfd_mem = iomd_test_mmap(4 * page, PROT_READ | PROT_WRITE,
@@ -306,8 +281,8 @@ static void test_multi(void)
 	for (i = 0; i < 4; i++)
 		npages += span_pages((void *)(uintptr_t)r[i].addr,
 				     r[i].length);
-	want = xmalloc(len);
-	got = xmalloc(len);
+	want = iomd_test_malloc(len);
+	got = iomd_test_malloc(len);
 	pin0 = iomd_test_pinned_pages(iomd_fd);
 
 	fd = iomd_user_create(iomd_fd, r, 4, IOMD_DIR_INOUT);
@@ -425,7 +400,8 @@ static void test_unwired(void)
 			ENODATA, "unwired: KREAD");
 	iomd_tap_errno(iomd_kwrite(iomd_fd, fd, 0, buf, 8), ENODATA,
 		       "unwired: KWRITE fails with ENODATA");
-	iomd_tap_errno(kmap_rw(false, fd, 0, buf, 8), ENODATA,
+	ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, buf, 8);
+	iomd_tap_errno(ret, ENODATA,
 		       "unwired: KREAD with IOMD_RW_KMAP fails with ENODATA");
 	ret = iomd_map(fd, 0, 2 * page, PROT_READ | PROT_WRITE, &map);
 	if (!ret)
@@ -518,8 +494,8 @@ static void test_kmap_single(void)
 	mem = iomd_test_anon(3 * page, MAP_PRIVATE);
 	memset(mem, GUARD, 3 * page);
 	r = iomd_test_range(mem + off, len);
-	want = xmalloc(len);
-	got = xmalloc(len);
+	want = iomd_test_malloc(len);
+	got = iomd_test_malloc(len);
 	fd = iomd_user_create(iomd_fd, &r, 1,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (!iomd_tap_errno(fd, 0, "kmap: describe and prepare one mid-page range")) {
@@ -527,10 +503,10 @@ static void test_kmap_single(void)
 		goto out;
 	}
 	iomd_test_fill(want, len, 7);
-	ret = kmap_rw(true, fd, 0, want, len);
+	ret = iomd_kwrite_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, want, len);
 	iomd_test_mem(ret, mem + off, want, len,
 		      "kmap: a KMAP write lands at the mid-page range");
-	ret = kmap_rw(false, fd, page / 2 - 10, got, 20);
+	ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, page / 2 - 10, got, 20);
 	iomd_test_mem(ret, got, want + page / 2 - 10, 20,
 		      "kmap: a KMAP read across the page boundary");
 	memset(got, 0, len);
@@ -540,7 +516,7 @@ static void test_kmap_single(void)
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "kmap: complete");
 	iomd_tap_eq(iomd_prepare(iomd_fd, fd), 1, "kmap: prepare again");
 	memset(got, 0, len);
-	ret = kmap_rw(false, fd, 0, got, len);
+	ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, got, len);
 	iomd_test_mem(ret, got, want, len,
 		      "kmap: a KMAP read after wiring again sees the same bytes");
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "kmap: complete again");
@@ -565,8 +541,8 @@ static void test_kmap_pages(void)
 	r[0] = iomd_test_range(a + page, page);
 	r[1] = iomd_test_range(b, 2 * page);
 	r[2] = iomd_test_range(m, page);
-	want = xmalloc(len);
-	got = xmalloc(len);
+	want = iomd_test_malloc(len);
+	got = iomd_test_malloc(len);
 	fd = iomd_user_create(iomd_fd, r, 3,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (!iomd_tap_errno(fd, 0, "kmap: describe and prepare 3 page-aligned ranges")) {
@@ -574,11 +550,11 @@ static void test_kmap_pages(void)
 		goto out;
 	}
 	iomd_test_fill(want, len, 8);
-	ret = kmap_rw(true, fd, 0, want, len);
+	ret = iomd_kwrite_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, want, len);
 	gather(r, 3, got);
 	iomd_test_mem(ret, got, want, len,
 		      "kmap: a KMAP write is split over whole-page ranges in order");
-	ret = kmap_rw(false, fd, page - 9, got, 18);
+	ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, page - 9, got, 18);
 	iomd_test_mem(ret, got, want + page - 9, 18,
 		      "kmap: a KMAP read across ranges 0 and 1");
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "kmap: complete");
@@ -597,7 +573,7 @@ static void test_kmap_partial(void)
 {
 	unsigned char *mem, buf[32];
 	struct iomd_range r[2];
-	int fd;
+	int fd, ret;
 
 	mem = iomd_test_anon(4 * page, MAP_PRIVATE);
 	memset(mem, 0, 4 * page);
@@ -608,9 +584,11 @@ static void test_kmap_partial(void)
 	fd = iomd_user_create(iomd_fd, r, 2,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (iomd_tap_errno(fd, 0, "kmap: describe a 100-byte range and a page")) {
-		iomd_test_fails(iomd_fd, CLIENT, kmap_rw(false, fd, 0, buf, 8),
-				EINVAL, "kmap: KMAP read of partial ranges");
-		iomd_tap_errno(kmap_rw(true, fd, 0, buf, 8), EINVAL,
+		ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, buf, 8);
+		iomd_test_fails(iomd_fd, CLIENT, ret, EINVAL,
+				"kmap: KMAP read of partial ranges");
+		ret = iomd_kwrite_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, buf, 8);
+		iomd_tap_errno(ret, EINVAL,
 			       "kmap: KMAP write of partial ranges fails with EINVAL");
 		iomd_tap_errno(iomd_kread(iomd_fd, fd, 90, buf, 20), 0,
 			       "kmap: a page-by-page read of them works");
@@ -625,7 +603,8 @@ static void test_kmap_partial(void)
 	fd = iomd_user_create(iomd_fd, r, 2,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (iomd_tap_errno(fd, 0, "kmap: describe a page and a mid-page range")) {
-		iomd_tap_errno(kmap_rw(false, fd, 0, buf, 8), EINVAL,
+		ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, buf, 8);
+		iomd_tap_errno(ret, EINVAL,
 			       "kmap: KMAP read when range 1 starts mid-page fails with EINVAL");
 		iomd_close(fd);
 	} else {
@@ -667,7 +646,7 @@ static void test_read_only(void)
 	if (mprotect(mem, 2 * page, PROT_READ))
 		iomd_tap_bail("mprotect: %s", strerror(errno));
 	r = iomd_test_range(mem, 2 * page);
-	buf = xmalloc(2 * page);
+	buf = iomd_test_malloc(2 * page);
 
 	fd = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_IN);
 	if (fd >= 0)
@@ -688,7 +667,8 @@ static void test_read_only(void)
 	memset(buf, 0, 2 * page);
 	iomd_tap_errno(iomd_kwrite(iomd_fd, fd, 0, buf, 16), EACCES,
 		       "read-only: a kernel write fails with EACCES");
-	iomd_tap_errno(kmap_rw(true, fd, page, buf, 16), EACCES,
+	ret = iomd_kwrite_flags(iomd_fd, fd, IOMD_RW_KMAP, page, buf, 16);
+	iomd_tap_errno(ret, EACCES,
 		       "read-only: a KMAP kernel write fails with EACCES");
 	iomd_tap_eq(iomd_test_check(mem, 2 * page, 9), 2 * page,
 		    "read-only: the memory is unchanged");

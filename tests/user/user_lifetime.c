@@ -46,31 +46,6 @@
 static int iomd_fd;
 static size_t page;
 
-static void *xmalloc(size_t len)
-{
-	void *p = malloc(len);
-
-	if (!p)
-		iomd_tap_bail("out of memory");
-	return p;
-}
-
-/* KREAD or KWRITE with IOMD_RW_KMAP; 0 or -errno. */
-static int kmap_rw(bool write, int fd, uint64_t offset, void *buf,
-		   size_t len)
-{
-	struct iomd_rw arg;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.fd = fd;
-	arg.flags = IOMD_RW_KMAP;
-	arg.offset = offset;
-	arg.length = len;
-	arg.user_addr = (uintptr_t)buf;
-	return iomd_ioctl(iomd_fd, write ? IOMD_IOC_KWRITE : IOMD_IOC_KREAD,
-			  &arg);
-}
-
 /* Private memory unmapped by its owner while wired. */
 static void test_munmap(void)
 {
@@ -84,8 +59,8 @@ static void test_munmap(void)
 
 	mem = iomd_test_anon(len, MAP_PRIVATE);
 	iomd_test_fill(mem, len, 1);
-	want = xmalloc(len);
-	got = xmalloc(len);
+	want = iomd_test_malloc(len);
+	got = iomd_test_malloc(len);
 	r = iomd_test_range(mem, len);
 	iomd_test_stats(iomd_fd, &before);
 	vm0 = iomd_test_vm_pin();
@@ -108,9 +83,9 @@ static void test_munmap(void)
 	iomd_test_mem(ret, got, want, len,
 		      "munmap: the kernel keeps writing and reading the pinned pages");
 	iomd_test_fill(want, page, 3);
-	ret = kmap_rw(true, fd, page, want, page);
+	ret = iomd_kwrite_flags(iomd_fd, fd, IOMD_RW_KMAP, page, want, page);
 	if (!ret)
-		ret = kmap_rw(false, fd, page, got, page);
+		ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, page, got, page);
 	iomd_test_mem(ret, got, want, page,
 		      "munmap: ... through the kernel mapping too");
 	iomd_tap_ok(iomd_test_pinned_pages(iomd_fd) - before.pinned_pages == 3 &&
@@ -151,7 +126,7 @@ static void test_munmap_shared(void)
 
 	mfd = iomd_test_memfd("user_lifetime", len);
 	mem = iomd_test_mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd);
-	want = xmalloc(len);
+	want = iomd_test_malloc(len);
 	r = iomd_test_range(mem, len);
 	pin0 = iomd_test_pinned_pages(iomd_fd);
 	vm0 = iomd_test_vm_pin();
@@ -259,8 +234,8 @@ static void test_exit(void)
 	struct iomd_info info;
 	int fd, ret;
 
-	buf = xmalloc(len);
-	want = xmalloc(len);
+	buf = iomd_test_malloc(len);
+	want = iomd_test_malloc(len);
 	iomd_test_stats(iomd_fd, &before);
 	fd = fd_from_exited_owner(EXIT_PRIVATE, "exit");
 	if (fd < 0)
@@ -276,7 +251,7 @@ static void test_exit(void)
 		ret = iomd_kread(iomd_fd, fd, 0, buf, len);
 	iomd_test_mem(ret, buf, want, len,
 		      "exit: the kernel keeps writing and reading them");
-	ret = kmap_rw(false, fd, 0, buf, len);
+	ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, buf, len);
 	iomd_test_mem(ret, buf, want, len,
 		      "exit: ... through the kernel mapping too");
 	ret = iomd_info(iomd_fd, fd, &info);

@@ -87,15 +87,6 @@ static int iomd_fd;
 static size_t page;
 static struct results *res;
 
-static void *xmalloc(size_t len)
-{
-	void *p = malloc(len);
-
-	if (!p)
-		iomd_tap_bail("out of memory");
-	return p;
-}
-
 static uint64_t mem_length(const struct mem *m)
 {
 	uint64_t len = 0;
@@ -125,7 +116,7 @@ static void gather(const struct mem *m, void *out, uint64_t len)
 static void scatter_fill(const struct mem *m, uint64_t seed)
 {
 	uint64_t len = mem_length(m);
-	unsigned char *buf = xmalloc(len);
+	unsigned char *buf = iomd_test_malloc(len);
 	const unsigned char *src = buf;
 	unsigned int i;
 
@@ -141,7 +132,7 @@ static void scatter_fill(const struct mem *m, uint64_t seed)
 static bool mem_holds(const struct mem *m, uint64_t seed)
 {
 	uint64_t len = mem_length(m);
-	unsigned char *buf = xmalloc(len);
+	unsigned char *buf = iomd_test_malloc(len);
 	bool ok;
 
 	gather(m, buf, len);
@@ -400,7 +391,7 @@ static void test_cross(enum kind kind)
 	pin0 = iomd_test_pinned_pages(iomd_fd);
 	mem_make(&m, kind);
 	len = mem_length(&m);
-	buf = xmalloc(len);
+	buf = iomd_test_malloc(len);
 	scatter_fill(&m, 11);
 	fd = iomd_user_create(iomd_fd, m.r, m.n,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
@@ -588,7 +579,7 @@ static void test_map_offset(void)
 
 	mem_make(&m, K_MEMFD);
 	scatter_fill(&m, 15);
-	want = xmalloc(4 * page);
+	want = iomd_test_malloc(4 * page);
 	iomd_test_fill(want, 4 * page, 15);
 	fd = iomd_user_create(iomd_fd, m.r, m.n,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
@@ -653,8 +644,8 @@ static void test_fork_private(void)
 	int sv[2], fd, ret;
 	pid_t pid;
 
-	mem = xmalloc(len);
-	buf = xmalloc(len);
+	mem = iomd_test_malloc(len);
+	buf = iomd_test_malloc(len);
 	iomd_test_fill(mem, len, 21);
 	r = iomd_test_range(mem, len);
 	reset_results();
@@ -729,7 +720,7 @@ static void test_fork_shared(void)
 	pid_t pid;
 
 	mem = iomd_test_anon(len, MAP_SHARED);
-	buf = xmalloc(len);
+	buf = iomd_test_malloc(len);
 	r = iomd_test_range(mem, len);
 	fd = iomd_user_create(iomd_fd, &r, 1,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
