@@ -21,25 +21,63 @@ struct file;
 struct page;
 
 /**
- * struct iomd_desc_ops - what a kind of descriptor does differently
+ * struct iomd_desc_ops - the whole contract of a kind of descriptor
+ * @name:	what the memory is, for reasons ("buffer", "user", ...).
+ * @foreign:	the memory is not iomd's (the caller's kernel memory, an
+ *		application's): its cache mode is not iomd's to change.
  * @release:	free the kind's memory; called once, when the last
  *		reference is dropped.
  * @hold:	optional: keep @pages valid until @unhold, or fail (for
  *		kinds whose pages come and go, such as unwired user memory).
  * @unhold:	optional: undo @hold.
- * @map_object:	optional, for kinds whose memory belongs to a shared object
- *		of its own (application memory): fill @object with a
- *		reference to it, which the caller puts, and @base with the
- *		object's page where the descriptor's page 0 lies; called
- *		held.  User mappings then map that object (window.c), never
- *		the pages; kinds without it map their own pages.
+ * @prepare:	optional: wire the memory (I/O Kit's prepare()); @client:
+ *		for user space (IOMD_IOC_PREPARE).  Without it the kind is
+ *		always wired and prepare() does nothing.
+ * @complete:	optional, with @prepare: undo one prepare() of the same
+ *		side (@client), or -ENODATA with the reason.
+ * @wire_count:	optional, with @prepare: the count IOMD_IOC_INFO reports;
+ *		1 without it.
+ * @vaddr:	the bytes as one kernel virtual range (iomd_desc_kmap()).
+ * @map_object:	the mapping policy.  User mappings of a descriptor that
+ *		is not @user_shareable are refused with @share_why; of one
+ *		that is, they map its own pages as struct pages (VM_MIXEDMAP
+ *		or folio faults, core/vma.c) unless the kind has
+ *		@map_object: its memory belongs to a shared object of its
+ *		own (application memory), and mappings are forwarded to that
+ *		object through a window (core/window.c), never given its
+ *		pages.  @map_object fills @object with a reference to it,
+ *		which the caller puts, and @base with the object's page where
+ *		the descriptor's page 0 lies; called held.
+ *
+ * Segments (&struct iomd_desc.segs) and pages are data every kind fills
+ * in, not operations: the core walks them the same way for every kind
+ * (reads and writes, DMA segments and scatterlists).
  */
 struct iomd_desc_ops {
+	const char *name;
+	bool foreign;
 	void (*release)(struct iomd_desc *desc);
 	int (*hold)(struct iomd_desc *desc, struct iomd_why *why);
 	void (*unhold)(struct iomd_desc *desc);
+	int (*prepare)(struct iomd_desc *desc, bool client,
+		       struct iomd_why *why);
+	int (*complete)(struct iomd_desc *desc, bool client,
+			struct iomd_why *why);
+	unsigned int (*wire_count)(struct iomd_desc *desc);
+	void *(*vaddr)(struct iomd_desc *desc, struct iomd_why *why);
 	int (*map_object)(struct iomd_desc *desc, struct path *object,
 			  pgoff_t *base, struct iomd_why *why);
+};
+
+/**
+ * struct iomd_parent_link - a descriptor's link to one that contains it
+ * @node:	entry in the contained descriptor's @parents list.
+ * @parent:	the containing descriptor (a composite), which revoking the
+ *		contained one revokes too.
+ */
+struct iomd_parent_link {
+	struct list_head node;
+	struct iomd_desc *parent;
 };
 
 /**
@@ -88,10 +126,11 @@ struct iomd_seg {
  * @revoke_lock: read-held while page-table entries are installed,
  *		write-held while @revoked is set and the mappings zapped.
  * @revoked:	the driver revoked the descriptor: no new mapping or access.
- * @parents:	the composites that have this descriptor as a part (their
- *		struct iomd_part.node), under the composite lock.
+ * @parents:	the descriptors that contain this one (struct
+ *		iomd_parent_link), under the core's parents lock
+ *		(core/revoke.c).
  * @windows_lock: protects @windows.
- * @windows:	the windows (window.c) through which user mappings map the
+ * @windows:	the windows (core/window.c) through which user mappings map the
  *		object the memory belongs to, for revocation.
  */
 struct iomd_desc {
@@ -174,7 +213,7 @@ struct iomd_user {
 	struct user_struct *charged;
 };
 
-/* core.c: module-wide accounting of live objects. */
+/* base/limits.c: module-wide accounting of live objects. */
 struct iomd_counters {
 	atomic64_t live_descriptors;
 	atomic64_t live_bytes;
@@ -265,11 +304,41 @@ struct iomd_zone {
 	struct list_head node;
 };
 
+/* base/limits.c */
 extern struct iomd_counters iomd_counters;
 extern unsigned long iomd_max_buffer_bytes;
 extern unsigned long iomd_max_composite_pages;
 
-/* descriptor.c */
+/*
+ * Functions, layer by layer (docs/design.md): each layer calls only the
+ * layers above it in this list, never one below.
+ */
+
+/* base/reason.c */
+__printf(3, 4)
+int iomd_fail(struct iomd_why *why, int err, const char *fmt, ...);
+__printf(3, 4)
+void iomd_why_set(struct iomd_why *why, int err, const char *fmt, ...);
+void iomd_why_log(const struct iomd_why *why);
+void iomd_why_clear(struct iomd_why *why);
+
+/* alloc/zone.c */
+void iomd_zone_exhausted(struct iomd_zone *zone, const char *what);
+int iomd_zone_stat_at(unsigned int index, struct iomd_zone_stat *st);
+struct iomd_zone *iomd_zone_create_counter(const char *name, size_t unit,
+					   unsigned long max_units,
+					   unsigned int depth);
+bool iomd_zone_reclaim(struct iomd_zone *zone, gfp_t gfp);
+int iomd_zone_init(void);
+void iomd_zone_exit(void);
+long iomd_zone_live_elements(void);
+
+/* alloc/malloc.c */
+int iomd_malloc_init(void);
+void iomd_malloc_exit(void);
+bool iomd_malloc_is_zone(const void *addr);
+
+/* core/descriptor.c */
 void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 		    u32 kind, u32 direction, u32 options);
 void iomd_desc_set_single(struct iomd_desc *desc, size_t length,
@@ -277,6 +346,7 @@ void iomd_desc_set_single(struct iomd_desc *desc, size_t length,
 int iomd_desc_hold(struct iomd_desc *desc, struct iomd_why *why);
 int iomd_desc_hold_pages(struct iomd_desc *desc, struct iomd_why *why);
 int iomd_desc_read_only(struct iomd_why *why);
+int iomd_revoked_check(struct iomd_desc *desc, struct iomd_why *why);
 void iomd_desc_unhold(struct iomd_desc *desc);
 int iomd_desc_check_range(const struct iomd_desc *desc, u64 offset, u64 len,
 			  struct iomd_why *why);
@@ -294,87 +364,18 @@ int iomd_desc_cache_check(const struct iomd_desc *desc, u32 mode,
 pgprot_t iomd_cache_pgprot(pgprot_t prot, u32 mode);
 const char *iomd_cache_name(u32 mode);
 
-/* buffer.c */
-struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
-					 size_t alignment, gfp_t gfp,
-					 struct iomd_why *why);
-
-/* zone.c */
-void iomd_zone_exhausted(struct iomd_zone *zone, const char *what);
-int iomd_zone_stat_at(unsigned int index, struct iomd_zone_stat *st);
-struct iomd_zone *iomd_zone_create_counter(const char *name, size_t unit,
-					   unsigned long max_units,
-					   unsigned int depth);
-bool iomd_zone_reclaim(struct iomd_zone *zone, gfp_t gfp);
-int iomd_zone_init(void);
-void iomd_zone_exit(void);
-long iomd_zone_live_elements(void);
-
-/* kernel_range.c */
-void *iomd_krange_vaddr(struct iomd_desc *desc);
-
-/* user.c */
-void iomd_user_judge(struct iomd_user *u);
-int iomd_user_check_ranges(struct iomd_user *u, struct iomd_why *why);
-void iomd_user_unjudge(struct iomd_user *u, struct path *object);
-
-/* wire.c */
-int iomd_user_wire(struct iomd_user *u, bool client, struct iomd_why *why);
+/* core/wire.c */
 int iomd_desc_prepare_client(struct iomd_desc *desc, struct iomd_why *why);
 int iomd_desc_complete_client(struct iomd_desc *desc, struct iomd_why *why);
-int iomd_user_hold(struct iomd_desc *desc, struct iomd_why *why);
-void iomd_user_unwire(struct iomd_desc *desc);
 unsigned int iomd_desc_wire_count(struct iomd_desc *desc);
 
-/* composite.c */
-static inline bool iomd_desc_is_composite(const struct iomd_desc *desc)
-{
-	return desc->kind == IOMD_KIND_SUBRANGE ||
-	       desc->kind == IOMD_KIND_MULTI;
-}
+/* core/revoke.c */
+int iomd_desc_link_parent(struct iomd_desc *child,
+			  struct iomd_parent_link *link,
+			  struct iomd_desc *parent);
+void iomd_desc_unlink_parent(struct iomd_parent_link *link);
 
-int iomd_composite_prepare(struct iomd_desc *desc, bool client,
-			   struct iomd_why *why);
-int iomd_composite_complete(struct iomd_desc *desc, bool client,
-			    struct iomd_why *why);
-unsigned int iomd_composite_wire_count(struct iomd_desc *desc);
-void *iomd_composite_kmap(struct iomd_desc *desc, struct iomd_why *why);
-void iomd_composite_revoke_parents(struct iomd_desc *desc);
-
-/* dma.c */
-int iomd_dma_segments_to_user(struct iomd_desc *desc,
-			      struct iomd_segments *arg, struct iomd_why *why);
-
-/* debugfs.c */
-void iomd_debugfs_init(void);
-void iomd_debugfs_exit(void);
-
-/* malloc.c */
-int iomd_malloc_init(void);
-void iomd_malloc_exit(void);
-void iomd_pages_release(void **addrs, unsigned int n);
-bool iomd_malloc_is_zone(const void *addr);
-
-/* reason.c */
-__printf(3, 4)
-int iomd_fail(struct iomd_why *why, int err, const char *fmt, ...);
-__printf(3, 4)
-void iomd_why_set(struct iomd_why *why, int err, const char *fmt, ...);
-void iomd_why_log(const struct iomd_why *why);
-void iomd_why_clear(struct iomd_why *why);
-
-/* file.c */
-int iomd_file_init(void);
-void iomd_file_exit(void);
-struct iomd_desc *iomd_file_desc(struct file *file);
-struct file *iomd_file_create(struct iomd_desc *desc);
-void iomd_file_put_inode(struct iomd_desc *desc);
-struct iomd_mapping;
-struct file *iomd_file_create_mapping(struct iomd_desc *desc,
-				      struct iomd_mapping *map);
-bool iomd_file_is_mapping(struct file *file);
-
-/* window.c */
+/* core/window.c */
 struct inode *iomd_object_inode(struct vm_area_struct *vma);
 bool iomd_file_is_window(struct file *file);
 u64 iomd_window_offset(struct vm_area_struct *vma);
@@ -383,19 +384,69 @@ struct file *iomd_window_open(struct iomd_desc *desc,
 			      bool writable, bool nofork);
 void iomd_windows_revoke(struct iomd_desc *desc);
 
-/* map.c */
-int iomd_mapping_mmap(struct iomd_mapping *map, struct vm_area_struct *vma,
-		      struct iomd_why *why);
-int iomd_revoked_check(struct iomd_desc *desc, struct iomd_why *why);
+/* core/vma.c */
 struct iomd_desc *iomd_vma_desc(struct vm_area_struct *vma);
+void iomd_vma_map_pages(struct iomd_desc *desc, struct vm_area_struct *vma,
+			u32 options);
+bool iomd_vma_is_folio(struct vm_area_struct *vma);
+struct vm_area_struct *iomd_find_mapping(struct mm_struct *mm,
+					 unsigned long addr,
+					 struct iomd_desc *desc);
+int iomd_vma_populate(struct iomd_desc *desc, unsigned long addr);
+struct vm_area_struct *iomd_mapping_extent(struct mm_struct *mm,
+					   unsigned long addr,
+					   unsigned long *start,
+					   unsigned long *end);
 
-/* client.c */
+/* core/dma.c */
+int iomd_dma_segments_to_user(struct iomd_desc *desc,
+			      struct iomd_segments *arg, struct iomd_why *why);
+
+/* kinds/buffer.c */
+struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
+					 size_t alignment, gfp_t gfp,
+					 struct iomd_why *why);
+
+/* kinds/user_vmas.c: the mappings user memory lies in */
+void iomd_user_judge(struct iomd_user *u);
+int iomd_user_check_ranges(struct iomd_user *u, struct iomd_why *why);
+int iomd_user_check_vmas(struct mm_struct *mm, unsigned int i,
+			 const struct iomd_range *r, u32 direction,
+			 struct iomd_why *why);
+void iomd_user_unjudge(struct iomd_user *u, struct path *object);
+
+/* kinds/user_wire.c: the user kind's wiring operations */
+int iomd_user_wire(struct iomd_desc *desc, bool client, struct iomd_why *why);
+int iomd_user_complete(struct iomd_desc *desc, bool client,
+		       struct iomd_why *why);
+int iomd_user_hold(struct iomd_desc *desc, struct iomd_why *why);
+void iomd_user_unwire(struct iomd_desc *desc);
+unsigned int iomd_user_wire_count(struct iomd_desc *desc);
+void *iomd_user_kmap(struct iomd_desc *desc, struct iomd_why *why);
+
+/* client/fs.c */
+int iomd_fs_init(void);
+void iomd_fs_exit(void);
+struct file *iomd_file_alloc(struct iomd_desc *desc,
+			     const struct file_operations *fops, void *priv);
+
+/* client/file.c */
+struct iomd_desc *iomd_file_desc(struct file *file);
+struct file *iomd_file_create(struct iomd_desc *desc);
+int iomd_reason_check(const struct iomd_reason *arg, struct iomd_why *why);
+int iomd_reason_answer(struct iomd_reason *arg, const struct iomd_why *last,
+		       struct iomd_why *why);
+
+/* client/client.c */
 int iomd_client_init(void);
-long iomd_desc_reason_ioctl(struct iomd_desc *desc, void __user *uarg);
 void iomd_client_exit(void);
 
-/* dmabuf.c */
+/* client/dmabuf.c */
 int iomd_dmabuf_export_fd(struct iomd_desc *desc, u32 flags,
 			  struct iomd_why *why);
+
+/* client/debugfs.c */
+void iomd_debugfs_init(void);
+void iomd_debugfs_exit(void);
 
 #endif /* _IOMD_INTERNAL_H */

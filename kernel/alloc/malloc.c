@@ -172,19 +172,6 @@ free_rec:
 	return NULL;
 }
 
-/* Give @n cached pages, at @addrs, back to the page allocator. */
-void iomd_pages_release(void **addrs, unsigned int n)
-{
-	struct page *page;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		page = virt_to_page(addrs[i]);
-		set_page_private(page, 0);
-		put_page(page);
-	}
-}
-
 /*
  * This CPU's cache is empty: take a batch of zeroed pages under the
  * limit, keep all but one in the cache and return that one (counted).

@@ -106,6 +106,22 @@ static unsigned int iomd_zone_depth(size_t elem_size, unsigned long max_elems)
 }
 
 /*
+ * Give @n cached pages of a page pool (a counter zone, malloc.c), at
+ * @addrs, back to the page allocator.
+ */
+static void iomd_pages_release(void **addrs, unsigned int n)
+{
+	struct page *page;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		page = virt_to_page(addrs[i]);
+		set_page_private(page, 0);
+		put_page(page);
+	}
+}
+
+/*
  * Give @n slab objects of @zone back to the slab cache and to the limit.
  */
 static void iomd_zone_release(struct iomd_zone *zone, void **objs,

@@ -2,8 +2,16 @@
 /*
  * The user client, /dev/iomd (I/O Kit's IOUserClient): creates
  * descriptors for user space and performs kernel-side operations on them.
- * Every failed ioctl leaves its reason on the open file for
- * IOMD_IOC_REASON.
+ *
+ * The ioctls are a table (iomd_ioctl_ops), as in iommufd: each entry
+ * names its command, its argument struct, the flags it knows and the
+ * reserved array that must be zero, and its handler.  One function
+ * (iomd_ioctl_run()) checks the caller's privilege where the entry asks
+ * for it, copies the argument in, checks its flags and reserved array,
+ * runs the handler, copies the argument out and, for ioctls that create
+ * a descriptor, installs its fd only once user space has been told its
+ * number.  Handlers do only their own work.  Every failed ioctl leaves
+ * its reason on the open file for IOMD_IOC_REASON.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,6 +21,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -27,6 +36,58 @@ struct iomd_client {
 	spinlock_t lock;	/* protects @reason */
 	struct iomd_why reason;
 };
+
+/**
+ * struct iomd_ucmd - one ioctl call, as its handler sees it
+ * @client:	the open file of /dev/iomd.
+ * @ubuf:	the argument in user space.
+ * @arg:	the argument, copied in; copied out after the handler.
+ * @file:	a descriptor file the handler made, to install as @fd once
+ *		the argument (which holds @fd) is copied out; else NULL.
+ * @fd:		the fd reserved for @file.
+ * @installed_fd: an fd the handler installed already (a dma-buf's),
+ *		which stays open if the argument cannot be copied out; or -1.
+ */
+struct iomd_ucmd {
+	struct iomd_client *client;
+	void __user *ubuf;
+	void *arg;
+	struct file *file;
+	int fd;
+	int installed_fd;
+};
+
+/**
+ * struct iomd_ioctl_op - one ioctl of /dev/iomd
+ * @cmd:	the command; its direction says whether the argument is
+ *		copied in (_IOC_WRITE) and out (_IOC_READ, on success).
+ * @size:	size of the argument struct.
+ * @name:	the command's name, for reasons.
+ * @flags_at:	offset of the argument's __u32 flags, or IOMD_NO_FLAGS.
+ * @valid_flags: the flags the command knows; others are -EINVAL.
+ * @reserved_at: offset of the argument's reserved array, which must be
+ *		zero (-EINVAL).
+ * @reserved_size: its size; 0 if none.
+ * @admin:	needs CAP_SYS_ADMIN (module-wide figures tell about other
+ *		users' activity), checked before anything else.
+ * @keep_reason: a failure leaves the file's reason alone (asking why
+ *		must not overwrite the answer).
+ * @execute:	the handler; 0 or -errno, with the reason in @why.
+ */
+struct iomd_ioctl_op {
+	unsigned int cmd;
+	unsigned int size;
+	const char *name;
+	unsigned int flags_at;
+	u32 valid_flags;
+	unsigned int reserved_at;
+	unsigned int reserved_size;
+	bool admin;
+	bool keep_reason;
+	int (*execute)(struct iomd_ucmd *ucmd, struct iomd_why *why);
+};
+
+#define IOMD_NO_FLAGS	UINT_MAX
 
 static int iomd_client_open(struct inode *inode, struct file *file)
 {
@@ -46,28 +107,20 @@ static int iomd_client_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static bool iomd_zeroed(const void *p, size_t size)
+/* The refusal of an output field, or a reserved one, that is not zero. */
+static int iomd_outputs_nonzero(struct iomd_why *why, const char *what)
 {
-	return !memchr_inv(p, 0, size);
-}
-
-static int iomd_reserved_check(const void *p, size_t size,
-			       struct iomd_why *why)
-{
-	if (!iomd_zeroed(p, size))
-		return iomd_fail(why, -EINVAL, "reserved fields must be zero");
-	return 0;
+	return iomd_fail(why, -EINVAL, "%s", what);
 }
 
 /*
  * Give @desc (whose reference this consumes) to user space as a new fd,
- * stored at @ufd inside the argument @uarg of @size bytes already
- * filled in @arg.  The fd goes live only once user space has been told
- * its number, so a fault leaves nothing behind.
+ * whose number goes in *@ufd, a field of the argument: the fd goes live
+ * only once the argument is copied out (iomd_ioctl_run()), so a fault
+ * leaves nothing behind.
  */
-static int iomd_client_install(struct iomd_desc *desc, bool cloexec,
-			       void __user *uarg, void *arg, size_t size,
-			       __u32 *ufd, struct iomd_why *why)
+static int iomd_ucmd_give_desc(struct iomd_ucmd *ucmd, struct iomd_desc *desc,
+			       bool cloexec, __u32 *ufd, struct iomd_why *why)
 {
 	struct file *file;
 	int fd, ret;
@@ -84,16 +137,11 @@ static int iomd_client_install(struct iomd_desc *desc, bool cloexec,
 		goto put_fd;
 	}
 	*ufd = fd;
-	if (copy_to_user(uarg, arg, size)) {
-		ret = -EFAULT;
-		goto put_file;
-	}
-	fd_install(fd, file);
+	ucmd->file = file;
+	ucmd->fd = fd;
 	iomd_desc_put(desc);
 	return 0;
 
-put_file:
-	fput(file);
 put_fd:
 	put_unused_fd(fd);
 put_desc:
@@ -102,147 +150,137 @@ put_desc:
 }
 
 /*
- * The handlers below are never inlined into iomd_client_ioctl(): each
- * has its own argument struct, and together (with KASAN's redzones) they
- * would make one frame of more than 1 KiB.
+ * The handlers below are never inlined: each has its own locals, and
+ * together (with KASAN's redzones) they would make one frame of more
+ * than 1 KiB.
  */
-static noinline_for_stack int iomd_ioc_buffer_create(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_buffer_create(struct iomd_ucmd *ucmd,
+						     struct iomd_why *why)
 {
-	struct iomd_buffer_create arg;
+	struct iomd_buffer_create *arg = ucmd->arg;
 	struct iomd_desc *desc;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags & ~IOMD_BUFFER_CREATE_FLAGS)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
-				 arg.flags & ~IOMD_BUFFER_CREATE_FLAGS);
-	if (arg.fd)
-		return iomd_fail(why, -EINVAL, "fd is an output and must be 0");
-	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return why->err;
-	if (arg.capacity > SIZE_MAX || arg.alignment > SIZE_MAX)
+	if (arg->fd)
+		return iomd_outputs_nonzero(why, "fd is an output and must be 0");
+	if (arg->capacity > SIZE_MAX || arg->alignment > SIZE_MAX)
 		return iomd_fail(why, -EFBIG, "capacity or alignment too large");
 	/*
 	 * Converting pages to WC or UC rewrites the kernel's direct map and
 	 * flushes every CPU's TLB and caches: not for every local user.
 	 */
-	if (IOMD_BUF_CACHE_MODE(arg.flags) > IOMD_CACHE_WB &&
+	if (IOMD_BUF_CACHE_MODE(arg->flags) > IOMD_CACHE_WB &&
 	    !capable(CAP_SYS_RAWIO))
 		return iomd_fail(why, -EPERM,
 				 "write-combined and uncached buffers need CAP_SYS_RAWIO");
 
-	desc = iomd_buffer_create_gfp(arg.flags & ~IOMD_CREATE_CLOEXEC,
-				      arg.capacity, arg.alignment,
+	desc = iomd_buffer_create_gfp(arg->flags & ~IOMD_CREATE_CLOEXEC,
+				      arg->capacity, arg->alignment,
 				      __GFP_ACCOUNT, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	return iomd_client_install(desc, arg.flags & IOMD_CREATE_CLOEXEC,
-				   uarg, &arg, sizeof(arg), &arg.fd, why);
+	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_CLOEXEC,
+				   &arg->fd, why);
 }
 
-static noinline_for_stack int iomd_ioc_user_create(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_user_create(struct iomd_ucmd *ucmd,
+						   struct iomd_why *why)
 {
-	struct iomd_user_create arg;
+	struct iomd_user_create *arg = ucmd->arg;
 	struct iomd_range *ranges;
 	struct iomd_desc *desc;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags & ~IOMD_USER_CREATE_FLAGS)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
-				 arg.flags & ~IOMD_USER_CREATE_FLAGS);
-	if (arg.fd)
-		return iomd_fail(why, -EINVAL, "fd is an output and must be 0");
-	if (arg.reserved0 ||
-	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return iomd_fail(why, -EINVAL, "reserved fields must be zero");
-	if (!arg.nr_ranges)
+	if (arg->fd)
+		return iomd_outputs_nonzero(why, "fd is an output and must be 0");
+	if (arg->reserved0)
+		return iomd_outputs_nonzero(why, "reserved fields must be zero");
+	if (!arg->nr_ranges)
 		return iomd_fail(why, -EINVAL, "no ranges");
-	if (arg.nr_ranges > IOMD_USER_MAX_RANGES)
+	if (arg->nr_ranges > IOMD_USER_MAX_RANGES)
 		return iomd_fail(why, -E2BIG, "%u ranges; at most %d",
-				 arg.nr_ranges, IOMD_USER_MAX_RANGES);
+				 arg->nr_ranges, IOMD_USER_MAX_RANGES);
 
-	ranges = memdup_array_user(u64_to_user_ptr(arg.ranges), arg.nr_ranges,
-				   sizeof(*ranges));
+	ranges = memdup_array_user(u64_to_user_ptr(arg->ranges),
+				   arg->nr_ranges, sizeof(*ranges));
 	if (IS_ERR(ranges))
 		return iomd_fail(why, PTR_ERR(ranges),
 				 "cannot read the range array at 0x%llx",
-				 arg.ranges);
-	desc = iomd_desc_create_user(current->mm, ranges, arg.nr_ranges,
-				     arg.flags & IOMD_DIR_MASK, why);
+				 arg->ranges);
+	desc = iomd_desc_create_user(current->mm, ranges, arg->nr_ranges,
+				     arg->flags & IOMD_DIR_MASK, why);
 	kfree(ranges);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	if (arg.flags & IOMD_USER_PREPARE) {
+	if (arg->flags & IOMD_USER_PREPARE) {
 		ret = iomd_desc_prepare_client(desc, why);
 		if (ret) {
 			iomd_desc_put(desc);
 			return ret;
 		}
 	}
-	return iomd_client_install(desc, arg.flags & IOMD_CREATE_CLOEXEC,
-				   uarg, &arg, sizeof(arg), &arg.fd, why);
+	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_CLOEXEC,
+				   &arg->fd, why);
 }
 
-static noinline_for_stack int iomd_ioc_wire(void __user *uarg, bool prepare,
-					    struct iomd_why *why)
+/* IOMD_IOC_PREPARE (@prepare) and IOMD_IOC_COMPLETE. */
+static noinline_for_stack int iomd_ioc_wire(struct iomd_ucmd *ucmd,
+					    bool prepare, struct iomd_why *why)
 {
+	struct iomd_wire *arg = ucmd->arg;
 	struct iomd_desc *desc;
-	struct iomd_wire arg;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
-	if (arg.wire_count || arg.reserved0 ||
-	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return iomd_fail(why, -EINVAL,
-				 "wire_count is an output, and reserved fields must be zero");
-	desc = iomd_desc_from_fd(arg.fd, why);
+	if (arg->wire_count || arg->reserved0)
+		return iomd_outputs_nonzero(why,
+					    "wire_count is an output, and reserved fields must be zero");
+	desc = iomd_desc_from_fd(arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	ret = prepare ? iomd_desc_prepare_client(desc, why) :
 			iomd_desc_complete_client(desc, why);
-	arg.wire_count = iomd_desc_wire_count(desc);
+	arg->wire_count = iomd_desc_wire_count(desc);
 	iomd_desc_put(desc);
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	return ret;
 }
 
-static noinline_for_stack int iomd_ioc_info(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_prepare(struct iomd_ucmd *ucmd,
+					       struct iomd_why *why)
 {
-	struct iomd_info arg;
+	return iomd_ioc_wire(ucmd, true, why);
+}
+
+static noinline_for_stack int iomd_ioc_complete(struct iomd_ucmd *ucmd,
+						struct iomd_why *why)
+{
+	return iomd_ioc_wire(ucmd, false, why);
+}
+
+static noinline_for_stack int iomd_ioc_info(struct iomd_ucmd *ucmd,
+					    struct iomd_why *why)
+{
+	struct iomd_info *arg = ucmd->arg;
 	struct iomd_desc *desc;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
-	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return why->err;
-	desc = iomd_desc_from_fd(arg.fd, why);
+	desc = iomd_desc_from_fd(arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-
-	arg.length = desc->length;
-	arg.capacity = desc->capacity;
-	arg.direction = desc->direction;
-	arg.page_size = PAGE_SIZE;
-	arg.kind = desc->kind;
-	arg.options = desc->options;
-	arg.nr_ranges = desc->nr_segs;
-	arg.wire_count = iomd_desc_wire_count(desc);
-	arg.huge_bytes = (u64)desc->nr_pmd_folios <<
-			 (IOMD_PMD_ORDER + PAGE_SHIFT);
+	arg->length = desc->length;
+	arg->capacity = desc->capacity;
+	arg->direction = desc->direction;
+	arg->page_size = PAGE_SIZE;
+	arg->kind = desc->kind;
+	arg->options = desc->options;
+	arg->nr_ranges = desc->nr_segs;
+	arg->wire_count = iomd_desc_wire_count(desc);
+	arg->huge_bytes = (u64)desc->nr_pmd_folios <<
+			  (IOMD_PMD_ORDER + PAGE_SHIFT);
 	iomd_desc_put(desc);
-	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	return 0;
 }
 
 /* KREAD/KWRITE through the descriptor's kernel mapping. */
-static noinline_for_stack int iomd_ioc_rw_kmap(struct iomd_desc *desc, struct iomd_rw *arg,
+static noinline_for_stack int iomd_ioc_rw_kmap(struct iomd_desc *desc,
+					       struct iomd_rw *arg,
 					       void __user *ubuf, bool write,
 					       struct iomd_why *why)
 {
@@ -274,239 +312,158 @@ unhold:
 	return ret;
 }
 
-static noinline_for_stack int iomd_ioc_rw(void __user *uarg, bool write, struct iomd_why *why)
+/* IOMD_IOC_KWRITE (@write) and IOMD_IOC_KREAD. */
+static noinline_for_stack int iomd_ioc_rw(struct iomd_ucmd *ucmd, bool write,
+					  struct iomd_why *why)
 {
+	struct iomd_rw *arg = ucmd->arg;
 	struct iomd_desc *desc;
-	struct iomd_rw arg;
 	void __user *ubuf;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags & ~IOMD_RW_FLAGS)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
-				 arg.flags & ~IOMD_RW_FLAGS);
-	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return why->err;
-	desc = iomd_desc_from_fd(arg.fd, why);
+	desc = iomd_desc_from_fd(arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	ret = iomd_desc_cache_check(desc, (arg.flags & IOMD_RW_CACHE_MASK) >>
+	ret = iomd_desc_cache_check(desc, (arg->flags & IOMD_RW_CACHE_MASK) >>
 					  IOMD_RW_CACHE_SHIFT, why);
-	if (ret) {
-		iomd_desc_put(desc);
-		return ret;
-	}
+	if (ret)
+		goto put_desc;
 
-	ubuf = u64_to_user_ptr(arg.user_addr);
-	if (arg.flags & IOMD_RW_KMAP) {
-		ret = iomd_ioc_rw_kmap(desc, &arg, ubuf, write, why);
-		iomd_desc_put(desc);
-		return ret;
-	}
-	if (write)
-		ret = iomd_desc_copy_from_user(desc, arg.offset, ubuf,
-					       arg.length, why);
+	ubuf = u64_to_user_ptr(arg->user_addr);
+	if (arg->flags & IOMD_RW_KMAP)
+		ret = iomd_ioc_rw_kmap(desc, arg, ubuf, write, why);
+	else if (write)
+		ret = iomd_desc_copy_from_user(desc, arg->offset, ubuf,
+					       arg->length, why);
 	else
-		ret = iomd_desc_copy_to_user(desc, arg.offset, ubuf,
-					     arg.length, why);
+		ret = iomd_desc_copy_to_user(desc, arg->offset, ubuf,
+					     arg->length, why);
+put_desc:
 	iomd_desc_put(desc);
 	return ret;
 }
 
-/*
- * Check IOMD_IOC_REASON's argument, copied into @arg; the caller then
- * picks the reason that @arg->fd names.
- */
-static int iomd_reason_in(void __user *uarg, struct iomd_reason *arg,
-			  struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_kread(struct iomd_ucmd *ucmd,
+					     struct iomd_why *why)
 {
-	if (copy_from_user(arg, uarg, sizeof(*arg)))
-		return -EFAULT;
-	if (arg->errno_value || arg->length)
-		return iomd_fail(why, -EINVAL,
-				 "errno_value and length are outputs and must be 0");
-	return iomd_reserved_check(arg->reserved, sizeof(arg->reserved), why);
+	return iomd_ioc_rw(ucmd, false, why);
 }
 
-/* Give @last to user space as the answer to @arg, at @uarg. */
-static int iomd_reason_out(void __user *uarg, struct iomd_reason *arg,
-			   const struct iomd_why *last, struct iomd_why *why)
-{
-	size_t len, n;
-
-	len = strnlen(last->msg, sizeof(last->msg));
-	if (arg->size) {
-		n = min_t(size_t, len, arg->size - 1);
-		if (copy_to_user(u64_to_user_ptr(arg->buf), last->msg, n) ||
-		    put_user(0, (char __user *)u64_to_user_ptr(arg->buf) + n))
-			return iomd_fail(why, -EFAULT,
-					 "reason buffer is not writable");
-	}
-	arg->errno_value = -last->err;
-	arg->length = len;
-	return copy_to_user(uarg, arg, sizeof(*arg)) ? -EFAULT : 0;
-}
-
-static noinline_for_stack int iomd_ioc_reason(struct iomd_client *client, void __user *uarg,
+static noinline_for_stack int iomd_ioc_kwrite(struct iomd_ucmd *ucmd,
 					      struct iomd_why *why)
 {
-	struct iomd_reason arg;
-	struct iomd_why last;
+	return iomd_ioc_rw(ucmd, true, why);
+}
+
+static noinline_for_stack int iomd_ioc_reason(struct iomd_ucmd *ucmd,
+					      struct iomd_why *why)
+{
+	struct iomd_client *client = ucmd->client;
+	struct iomd_reason *arg = ucmd->arg;
 	struct iomd_desc *desc;
+	struct iomd_why last;
 	int ret;
 
-	ret = iomd_reason_in(uarg, &arg, why);
+	ret = iomd_reason_check(arg, why);
 	if (ret)
 		return ret;
-	if (arg.fd == IOMD_REASON_CLIENT) {
+	if (arg->fd == IOMD_REASON_CLIENT) {
 		spin_lock(&client->lock);
 		last = client->reason;
 		spin_unlock(&client->lock);
 	} else {
-		desc = iomd_desc_from_fd(arg.fd, why);
+		desc = iomd_desc_from_fd(arg->fd, why);
 		if (IS_ERR(desc))
 			return PTR_ERR(desc);
 		iomd_desc_last_reason(desc, &last);
 		iomd_desc_put(desc);
 	}
-	return iomd_reason_out(uarg, &arg, &last, why);
+	return iomd_reason_answer(arg, &last, why);
 }
 
-/*
- * IOMD_IOC_REASON on a descriptor fd itself: that descriptor's last
- * failure, for a process that has the fd but not /dev/iomd.  Asking
- * leaves no reason of its own behind.
- */
-long iomd_desc_reason_ioctl(struct iomd_desc *desc, void __user *uarg)
+static noinline_for_stack int iomd_ioc_version(struct iomd_ucmd *ucmd,
+					       struct iomd_why *why)
 {
-	struct iomd_reason arg;
-	struct iomd_why last, why;
-	int ret;
+	struct iomd_version *arg = ucmd->arg;
 
-	iomd_why_clear(&why);
-	ret = iomd_reason_in(uarg, &arg, &why);
-	if (ret)
-		return ret;
-	if (arg.fd != IOMD_REASON_CLIENT)
-		return -EINVAL;
-	iomd_desc_last_reason(desc, &last);
-	return iomd_reason_out(uarg, &arg, &last, &why);
+	if (memchr_inv(arg, 0, sizeof(*arg)))
+		return iomd_outputs_nonzero(why,
+					    "flags, outputs and reserved fields must be zero");
+	arg->abi = IOMD_ABI_VERSION;
+	arg->major = IOMD_VERSION_MAJOR;
+	arg->minor = IOMD_VERSION_MINOR;
+	arg->patch = IOMD_VERSION_PATCH;
+	return 0;
 }
 
-static noinline_for_stack int iomd_ioc_version(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_stats(struct iomd_ucmd *ucmd,
+					     struct iomd_why *why)
 {
-	struct iomd_version arg;
+	struct iomd_stats *arg = ucmd->arg;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (!iomd_zeroed(&arg, sizeof(arg)))
-		return iomd_fail(why, -EINVAL,
-				 "flags, outputs and reserved fields must be zero");
-	arg.abi = IOMD_ABI_VERSION;
-	arg.major = IOMD_VERSION_MAJOR;
-	arg.minor = IOMD_VERSION_MINOR;
-	arg.patch = IOMD_VERSION_PATCH;
-	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	arg->live_descriptors = atomic64_read(&iomd_counters.live_descriptors);
+	arg->live_bytes = atomic64_read(&iomd_counters.live_bytes);
+	arg->created_total = atomic64_read(&iomd_counters.created_total);
+	arg->max_buffer_bytes = iomd_max_buffer_bytes;
+	arg->live_zone_elements = iomd_zone_live_elements();
+	arg->bad_frees = atomic_long_read(&iomd_counters.bad_frees);
+	arg->pinned_pages = atomic64_read(&iomd_counters.pinned_pages);
+	return 0;
 }
 
-/* Module-wide figures tell about other users' activity: admins only. */
-static int iomd_admin_check(const char *what, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_map(struct iomd_ucmd *ucmd,
+					   struct iomd_why *why)
 {
-	if (capable(CAP_SYS_ADMIN))
-		return 0;
-	return iomd_fail(why, -EPERM, "%s needs CAP_SYS_ADMIN", what);
-}
-
-static noinline_for_stack int iomd_ioc_stats(void __user *uarg, struct iomd_why *why)
-{
-	struct iomd_stats arg = {
-		.live_descriptors =
-			atomic64_read(&iomd_counters.live_descriptors),
-		.live_bytes = atomic64_read(&iomd_counters.live_bytes),
-		.created_total = atomic64_read(&iomd_counters.created_total),
-		.max_buffer_bytes = iomd_max_buffer_bytes,
-		.live_zone_elements = iomd_zone_live_elements(),
-		.bad_frees = atomic_long_read(&iomd_counters.bad_frees),
-		.pinned_pages = atomic64_read(&iomd_counters.pinned_pages),
-	};
-	int ret = iomd_admin_check("IOMD_IOC_STATS", why);
-
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
-}
-
-static noinline_for_stack int iomd_ioc_map(void __user *uarg, struct iomd_why *why)
-{
-	struct iomd_map_create arg;
+	struct iomd_map_create *arg = ucmd->arg;
 	struct iomd_mapping *map;
 	struct iomd_desc *desc;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.map_addr || arg.map_length ||
-	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return iomd_fail(why, -EINVAL,
-				 "map_addr and map_length are outputs, and reserved fields must be zero");
-	desc = iomd_desc_from_fd(arg.fd, why);
+	if (arg->map_addr || arg->map_length)
+		return iomd_outputs_nonzero(why,
+					    "map_addr and map_length are outputs, and reserved fields must be zero");
+	desc = iomd_desc_from_fd(arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	map = iomd_map_create(desc, arg.options, arg.addr, arg.offset,
-			      arg.length, why);
+	map = iomd_map_create(desc, arg->options, arg->addr, arg->offset,
+			      arg->length, why);
 	iomd_desc_put(desc);
 	if (IS_ERR(map))
 		return PTR_ERR(map);
 
-	arg.addr = iomd_mapping_address(map);
-	arg.length = iomd_mapping_length(map);
-	arg.map_addr = arg.addr & PAGE_MASK;
-	arg.map_length = PAGE_ALIGN(arg.addr + arg.length) - arg.map_addr;
+	arg->addr = iomd_mapping_address(map);
+	arg->length = iomd_mapping_length(map);
+	arg->map_addr = arg->addr & PAGE_MASK;
+	arg->map_length = PAGE_ALIGN(arg->addr + arg->length) - arg->map_addr;
 	iomd_mapping_put(map);
 	/* The mapping stays either way: user space can munmap it. */
-	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	return 0;
 }
 
-static noinline_for_stack int iomd_ioc_unmap(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_unmap(struct iomd_ucmd *ucmd,
+					     struct iomd_why *why)
 {
-	struct iomd_unmap arg;
+	struct iomd_unmap *arg = ucmd->arg;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return why->err;
-	return iomd_unmap_address(arg.addr, why);
+	return iomd_unmap_address(arg->addr, why);
 }
 
-static noinline_for_stack int iomd_ioc_map_info(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_map_info(struct iomd_ucmd *ucmd,
+						struct iomd_why *why)
 {
-	struct iomd_map_info arg;
-	int ret;
+	struct iomd_map_info *arg = ucmd->arg;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.pad)
+	if (arg->pad)
 		return iomd_fail(why, -EINVAL, "pad must be zero");
-	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return why->err;
-	ret = iomd_map_info(&arg, why);
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	return iomd_map_info(arg, why);
 }
 
-static noinline_for_stack int iomd_ioc_revoke(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_revoke(struct iomd_ucmd *ucmd,
+					      struct iomd_why *why)
 {
-	struct iomd_revoke arg;
+	struct iomd_revoke *arg = ucmd->arg;
 	struct iomd_desc *desc;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
-	if (iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return why->err;
-	desc = iomd_desc_from_fd(arg.fd, why);
+	desc = iomd_desc_from_fd(arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	iomd_desc_revoke(desc);
@@ -514,111 +471,91 @@ static noinline_for_stack int iomd_ioc_revoke(void __user *uarg, struct iomd_why
 	return 0;
 }
 
-static noinline_for_stack int iomd_ioc_export_dmabuf(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_export_dmabuf(struct iomd_ucmd *ucmd,
+						     struct iomd_why *why)
 {
-	struct iomd_export_dmabuf arg;
+	struct iomd_export_dmabuf *arg = ucmd->arg;
 	struct iomd_desc *desc;
 	int fd;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags & ~IOMD_CREATE_CLOEXEC)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
-				 arg.flags & ~IOMD_CREATE_CLOEXEC);
-	if (arg.dmabuf_fd || arg.reserved0 ||
-	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return iomd_fail(why, -EINVAL,
-				 "dmabuf_fd is an output, and reserved fields must be zero");
-	desc = iomd_desc_from_fd(arg.fd, why);
+	if (arg->dmabuf_fd || arg->reserved0)
+		return iomd_outputs_nonzero(why,
+					    "dmabuf_fd is an output, and reserved fields must be zero");
+	desc = iomd_desc_from_fd(arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	fd = iomd_dmabuf_export_fd(desc, arg.flags & IOMD_CREATE_CLOEXEC, why);
+	fd = iomd_dmabuf_export_fd(desc, arg->flags & IOMD_CREATE_CLOEXEC, why);
 	iomd_desc_put(desc);
 	if (fd < 0)
 		return fd;
-	arg.dmabuf_fd = fd;
-	if (copy_to_user(uarg, &arg, sizeof(arg))) {
-		/* The fd is installed: too late to take it back cleanly. */
-		return iomd_fail(why, -EFAULT,
-				 "cannot write the result; dma-buf fd %d stays open",
-				 fd);
-	}
+	/* Installed: too late to take it back cleanly if the copy fails. */
+	arg->dmabuf_fd = fd;
+	ucmd->installed_fd = fd;
 	return 0;
 }
 
-static noinline_for_stack int iomd_ioc_subrange(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_subrange(struct iomd_ucmd *ucmd,
+						struct iomd_why *why)
 {
-	struct iomd_subrange_create arg;
+	struct iomd_subrange_create *arg = ucmd->arg;
 	struct iomd_desc *parent, *desc;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags & ~IOMD_COMPOSITE_CREATE_FLAGS)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
-				 arg.flags & ~IOMD_COMPOSITE_CREATE_FLAGS);
-	if (arg.new_fd || arg.reserved0 ||
-	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return iomd_fail(why, -EINVAL,
-				 "new_fd is an output, and reserved fields must be zero");
-	parent = iomd_desc_from_fd(arg.fd, why);
+	if (arg->new_fd || arg->reserved0)
+		return iomd_outputs_nonzero(why,
+					    "new_fd is an output, and reserved fields must be zero");
+	parent = iomd_desc_from_fd(arg->fd, why);
 	if (IS_ERR(parent))
 		return PTR_ERR(parent);
-	desc = iomd_subrange_create(parent, arg.offset, arg.length,
-				    arg.flags & IOMD_DIR_MASK, why);
+	desc = iomd_subrange_create(parent, arg->offset, arg->length,
+				    arg->flags & IOMD_DIR_MASK, why);
 	iomd_desc_put(parent);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	return iomd_client_install(desc, arg.flags & IOMD_CREATE_CLOEXEC,
-				   uarg, &arg, sizeof(arg), &arg.new_fd, why);
+	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_CLOEXEC,
+				   &arg->new_fd, why);
 }
 
-static noinline_for_stack int iomd_ioc_multi(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_multi(struct iomd_ucmd *ucmd,
+					     struct iomd_why *why)
 {
+	struct iomd_multi_create *arg = ucmd->arg;
 	struct iomd_desc **descs, *desc;
-	struct iomd_multi_create arg;
 	unsigned int i, n = 0;
 	__u32 *fds;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags & ~IOMD_COMPOSITE_CREATE_FLAGS)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
-				 arg.flags & ~IOMD_COMPOSITE_CREATE_FLAGS);
-	if (arg.fd || arg.reserved0 ||
-	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return iomd_fail(why, -EINVAL,
-				 "fd is an output, and reserved fields must be zero");
-	if (!arg.nr_fds)
+	if (arg->fd || arg->reserved0)
+		return iomd_outputs_nonzero(why,
+					    "fd is an output, and reserved fields must be zero");
+	if (!arg->nr_fds)
 		return iomd_fail(why, -EINVAL, "no descriptors");
-	if (arg.nr_fds > IOMD_MULTI_MAX_DESCS)
+	if (arg->nr_fds > IOMD_MULTI_MAX_DESCS)
 		return iomd_fail(why, -E2BIG, "%u descriptors; at most %d",
-				 arg.nr_fds, IOMD_MULTI_MAX_DESCS);
+				 arg->nr_fds, IOMD_MULTI_MAX_DESCS);
 
-	fds = memdup_array_user(u64_to_user_ptr(arg.fds), arg.nr_fds,
+	fds = memdup_array_user(u64_to_user_ptr(arg->fds), arg->nr_fds,
 				sizeof(*fds));
 	if (IS_ERR(fds))
 		return iomd_fail(why, PTR_ERR(fds),
-				 "cannot read the fd array at 0x%llx", arg.fds);
-	descs = kcalloc(arg.nr_fds, sizeof(*descs), GFP_KERNEL_ACCOUNT);
+				 "cannot read the fd array at 0x%llx", arg->fds);
+	descs = kcalloc(arg->nr_fds, sizeof(*descs), GFP_KERNEL_ACCOUNT);
 	if (!descs) {
 		ret = iomd_fail(why, -ENOMEM, "out of memory");
 		goto free_fds;
 	}
-	for (n = 0; n < arg.nr_fds; n++) {
+	for (n = 0; n < arg->nr_fds; n++) {
 		descs[n] = iomd_desc_from_fd(fds[n], why);
 		if (IS_ERR(descs[n])) {
 			ret = PTR_ERR(descs[n]);
 			goto put_descs;
 		}
 	}
-	desc = iomd_multi_create(descs, n, arg.flags & IOMD_DIR_MASK, why);
+	desc = iomd_multi_create(descs, n, arg->flags & IOMD_DIR_MASK, why);
 	ret = PTR_ERR_OR_ZERO(desc);
 	if (!ret)
-		ret = iomd_client_install(desc,
-					  arg.flags & IOMD_CREATE_CLOEXEC,
-					  uarg, &arg, sizeof(arg), &arg.fd,
-					  why);
+		ret = iomd_ucmd_give_desc(ucmd, desc,
+					  arg->flags & IOMD_CREATE_CLOEXEC,
+					  &arg->fd, why);
 put_descs:
 	for (i = 0; i < n; i++)
 		iomd_desc_put(descs[i]);
@@ -628,136 +565,230 @@ free_fds:
 	return ret;
 }
 
-static noinline_for_stack int iomd_ioc_segments(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_segments(struct iomd_ucmd *ucmd,
+						struct iomd_why *why)
 {
-	struct iomd_segments arg;
+	struct iomd_segments *arg = ucmd->arg;
 	struct iomd_desc *desc;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
-	if (arg.total || arg.out_flags ||
-	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
-		return iomd_fail(why, -EINVAL,
-				 "total and out_flags are outputs, and reserved fields must be zero");
-	desc = iomd_desc_from_fd(arg.fd, why);
+	if (arg->total || arg->out_flags)
+		return iomd_outputs_nonzero(why,
+					    "total and out_flags are outputs, and reserved fields must be zero");
+	desc = iomd_desc_from_fd(arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	ret = iomd_dma_segments_to_user(desc, &arg, why);
+	ret = iomd_dma_segments_to_user(desc, arg, why);
 	iomd_desc_put(desc);
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	return ret;
 }
 
-static noinline_for_stack int iomd_ioc_zone_info(void __user *uarg, struct iomd_why *why)
+static noinline_for_stack int iomd_ioc_zone_info(struct iomd_ucmd *ucmd,
+						 struct iomd_why *why)
 {
-	struct iomd_zone_info arg;
+	struct iomd_zone_info *arg = ucmd->arg;
 	struct iomd_zone_stat st;
-	int ret = iomd_admin_check("IOMD_IOC_ZONE_INFO", why);
 
-	if (ret)
-		return ret;
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags)
-		return iomd_fail(why, -EINVAL, "unknown flags 0x%x", arg.flags);
-	if (arg.reserved0 || arg.cached || arg.reserved1)
-		return iomd_fail(why, -EINVAL, "reserved fields must be zero");
-	if (iomd_zone_stat_at(arg.index, &st))
+	if (arg->reserved0 || arg->cached || arg->reserved1)
+		return iomd_outputs_nonzero(why, "reserved fields must be zero");
+	if (iomd_zone_stat_at(arg->index, &st))
 		return iomd_fail(why, -ENOENT, "no zone at index %u",
-				 arg.index);
-	if (arg.name && copy_to_user(u64_to_user_ptr(arg.name), st.name,
-				     sizeof(st.name)))
+				 arg->index);
+	if (arg->name && copy_to_user(u64_to_user_ptr(arg->name), st.name,
+				      sizeof(st.name)))
 		return iomd_fail(why, -EFAULT, "name buffer is not writable");
 
-	arg.elem_size = st.elem_size;
-	arg.in_use = st.in_use;
-	arg.cached = st.cached;
-	arg.peak = st.peak;
-	arg.limit = st.limit;
-	arg.total_allocs = st.total_allocs;
-	arg.total_frees = st.total_frees;
-	arg.failures = st.failures;
-	arg.state = st.dead ? IOMD_ZONE_STATE_DEAD : 0;
-	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	arg->elem_size = st.elem_size;
+	arg->in_use = st.in_use;
+	arg->cached = st.cached;
+	arg->peak = st.peak;
+	arg->limit = st.limit;
+	arg->total_allocs = st.total_allocs;
+	arg->total_frees = st.total_frees;
+	arg->failures = st.failures;
+	arg->state = st.dead ? IOMD_ZONE_STATE_DEAD : 0;
+	return 0;
+}
+
+/* Every argument struct: the dispatcher's copy of one is this big. */
+union iomd_ioctl_buffer {
+	struct iomd_buffer_create buffer_create;
+	struct iomd_info info;
+	struct iomd_rw rw;
+	struct iomd_reason reason;
+	struct iomd_stats stats;
+	struct iomd_zone_info zone_info;
+	struct iomd_user_create user_create;
+	struct iomd_wire wire;
+	struct iomd_map_create map_create;
+	struct iomd_unmap unmap;
+	struct iomd_revoke revoke;
+	struct iomd_subrange_create subrange;
+	struct iomd_multi_create multi;
+	struct iomd_segments segments;
+	struct iomd_map_info map_info;
+	struct iomd_version version;
+	struct iomd_export_dmabuf export_dmabuf;
+};
+
+#define IOMD_IOC_FIRST	_IOC_NR(IOMD_IOC_BUFFER_CREATE)
+
+/*
+ * An entry of iomd_ioctl_ops: @_ioctl, whose argument is @type with its
+ * reserved array named reserved, handled by @_fn, its flags at @_flags
+ * (IOMD_NO_FLAGS) knowing @_valid, then any more fields of the entry.
+ */
+#define IOMD_IOCTL_OP(_ioctl, type, _fn, _flags, _valid, ...)		\
+	{								\
+		.cmd = _ioctl,						\
+		.size = sizeof(type),					\
+		.name = #_ioctl,					\
+		.flags_at = _flags,					\
+		.valid_flags = _valid,					\
+		.reserved_at = offsetof(type, reserved),		\
+		.reserved_size = sizeof_field(type, reserved),		\
+		.execute = _fn,						\
+		__VA_ARGS__						\
+	}
+
+/* The offset of @type's flags field, for IOMD_IOCTL_OP(). */
+#define IOMD_FLAGS_AT(type)	offsetof(type, flags)
+
+/*
+ * In the order of their numbers, from IOMD_IOC_FIRST on: the dispatcher
+ * indexes the table by number and checks the whole command.
+ */
+static const struct iomd_ioctl_op iomd_ioctl_ops[] = {
+	IOMD_IOCTL_OP(IOMD_IOC_BUFFER_CREATE, struct iomd_buffer_create,
+		      iomd_ioc_buffer_create,
+		      IOMD_FLAGS_AT(struct iomd_buffer_create),
+		      IOMD_BUFFER_CREATE_FLAGS),
+	IOMD_IOCTL_OP(IOMD_IOC_INFO, struct iomd_info, iomd_ioc_info,
+		      IOMD_FLAGS_AT(struct iomd_info), 0),
+	IOMD_IOCTL_OP(IOMD_IOC_KREAD, struct iomd_rw, iomd_ioc_kread,
+		      IOMD_FLAGS_AT(struct iomd_rw), IOMD_RW_FLAGS),
+	IOMD_IOCTL_OP(IOMD_IOC_KWRITE, struct iomd_rw, iomd_ioc_kwrite,
+		      IOMD_FLAGS_AT(struct iomd_rw), IOMD_RW_FLAGS),
+	IOMD_IOCTL_OP(IOMD_IOC_REASON, struct iomd_reason, iomd_ioc_reason,
+		      IOMD_NO_FLAGS, 0, .keep_reason = true),
+	IOMD_IOCTL_OP(IOMD_IOC_STATS, struct iomd_stats, iomd_ioc_stats,
+		      IOMD_NO_FLAGS, 0, .admin = true),
+	/* Its reserved fields are scattered: the handler checks them. */
+	{
+		.cmd = IOMD_IOC_ZONE_INFO,
+		.size = sizeof(struct iomd_zone_info),
+		.name = "IOMD_IOC_ZONE_INFO",
+		.flags_at = IOMD_FLAGS_AT(struct iomd_zone_info),
+		.valid_flags = 0,
+		.admin = true,
+		.execute = iomd_ioc_zone_info,
+	},
+	IOMD_IOCTL_OP(IOMD_IOC_USER_CREATE, struct iomd_user_create,
+		      iomd_ioc_user_create,
+		      IOMD_FLAGS_AT(struct iomd_user_create),
+		      IOMD_USER_CREATE_FLAGS),
+	IOMD_IOCTL_OP(IOMD_IOC_PREPARE, struct iomd_wire, iomd_ioc_prepare,
+		      IOMD_FLAGS_AT(struct iomd_wire), 0),
+	IOMD_IOCTL_OP(IOMD_IOC_COMPLETE, struct iomd_wire, iomd_ioc_complete,
+		      IOMD_FLAGS_AT(struct iomd_wire), 0),
+	IOMD_IOCTL_OP(IOMD_IOC_MAP, struct iomd_map_create, iomd_ioc_map,
+		      IOMD_NO_FLAGS, 0),
+	IOMD_IOCTL_OP(IOMD_IOC_UNMAP, struct iomd_unmap, iomd_ioc_unmap,
+		      IOMD_NO_FLAGS, 0),
+	IOMD_IOCTL_OP(IOMD_IOC_REVOKE, struct iomd_revoke, iomd_ioc_revoke,
+		      IOMD_FLAGS_AT(struct iomd_revoke), 0),
+	IOMD_IOCTL_OP(IOMD_IOC_SUBRANGE, struct iomd_subrange_create,
+		      iomd_ioc_subrange,
+		      IOMD_FLAGS_AT(struct iomd_subrange_create),
+		      IOMD_COMPOSITE_CREATE_FLAGS),
+	IOMD_IOCTL_OP(IOMD_IOC_MULTI, struct iomd_multi_create,
+		      iomd_ioc_multi, IOMD_FLAGS_AT(struct iomd_multi_create),
+		      IOMD_COMPOSITE_CREATE_FLAGS),
+	IOMD_IOCTL_OP(IOMD_IOC_SEGMENTS, struct iomd_segments,
+		      iomd_ioc_segments, IOMD_FLAGS_AT(struct iomd_segments), 0),
+	IOMD_IOCTL_OP(IOMD_IOC_MAP_INFO, struct iomd_map_info,
+		      iomd_ioc_map_info, IOMD_NO_FLAGS, 0),
+	IOMD_IOCTL_OP(IOMD_IOC_VERSION, struct iomd_version, iomd_ioc_version,
+		      IOMD_FLAGS_AT(struct iomd_version), 0),
+	IOMD_IOCTL_OP(IOMD_IOC_EXPORT_DMABUF, struct iomd_export_dmabuf,
+		      iomd_ioc_export_dmabuf,
+		      IOMD_FLAGS_AT(struct iomd_export_dmabuf),
+		      IOMD_CREATE_CLOEXEC),
+};
+
+/*
+ * Run @op for @ucmd: privilege, copy-in, the checks the table expresses,
+ * the handler, copy-out, and the fd the handler made going live.
+ */
+static int iomd_ioctl_run(const struct iomd_ioctl_op *op,
+			  struct iomd_ucmd *ucmd, struct iomd_why *why)
+{
+	u32 flags;
+	int ret;
+
+	if (op->admin && !capable(CAP_SYS_ADMIN))
+		return iomd_fail(why, -EPERM, "%s needs CAP_SYS_ADMIN",
+				 op->name);
+	memset(ucmd->arg, 0, op->size);
+	if ((_IOC_DIR(op->cmd) & _IOC_WRITE) &&
+	    copy_from_user(ucmd->arg, ucmd->ubuf, op->size))
+		return -EFAULT;
+	if (op->flags_at != IOMD_NO_FLAGS) {
+		memcpy(&flags, ucmd->arg + op->flags_at, sizeof(flags));
+		if (flags & ~op->valid_flags)
+			return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
+					 flags & ~op->valid_flags);
+	}
+	if (op->reserved_size &&
+	    memchr_inv(ucmd->arg + op->reserved_at, 0, op->reserved_size))
+		return iomd_fail(why, -EINVAL, "reserved fields must be zero");
+
+	ret = op->execute(ucmd, why);
+	if (!ret && (_IOC_DIR(op->cmd) & _IOC_READ) &&
+	    copy_to_user(ucmd->ubuf, ucmd->arg, op->size)) {
+		ret = -EFAULT;
+		if (ucmd->installed_fd >= 0)
+			iomd_fail(why, ret,
+				  "cannot write the result; fd %d stays open",
+				  ucmd->installed_fd);
+	}
+	if (ucmd->file) {
+		if (ret) {
+			fput(ucmd->file);
+			put_unused_fd(ucmd->fd);
+		} else {
+			fd_install(ucmd->fd, ucmd->file);
+		}
+	}
+	return ret;
 }
 
 static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
 	struct iomd_client *client = file->private_data;
-	void __user *uarg = (void __user *)arg;
+	union iomd_ioctl_buffer buf;
+	struct iomd_ucmd ucmd = {
+		.client = client,
+		.ubuf = (void __user *)arg,
+		.arg = &buf,
+		.installed_fd = -1,
+	};
+	const struct iomd_ioctl_op *op = NULL;
+	unsigned int nr = _IOC_NR(cmd);
 	struct iomd_why why;
 	long ret;
 
 	iomd_why_clear(&why);
-	switch (cmd) {
-	case IOMD_IOC_BUFFER_CREATE:
-		ret = iomd_ioc_buffer_create(uarg, &why);
-		break;
-	case IOMD_IOC_INFO:
-		ret = iomd_ioc_info(uarg, &why);
-		break;
-	case IOMD_IOC_KREAD:
-		ret = iomd_ioc_rw(uarg, false, &why);
-		break;
-	case IOMD_IOC_KWRITE:
-		ret = iomd_ioc_rw(uarg, true, &why);
-		break;
-	case IOMD_IOC_REASON:
-		/* Asking why must not overwrite the answer. */
-		return iomd_ioc_reason(client, uarg, &why);
-	case IOMD_IOC_STATS:
-		ret = iomd_ioc_stats(uarg, &why);
-		break;
-	case IOMD_IOC_ZONE_INFO:
-		ret = iomd_ioc_zone_info(uarg, &why);
-		break;
-	case IOMD_IOC_USER_CREATE:
-		ret = iomd_ioc_user_create(uarg, &why);
-		break;
-	case IOMD_IOC_PREPARE:
-		ret = iomd_ioc_wire(uarg, true, &why);
-		break;
-	case IOMD_IOC_COMPLETE:
-		ret = iomd_ioc_wire(uarg, false, &why);
-		break;
-	case IOMD_IOC_MAP:
-		ret = iomd_ioc_map(uarg, &why);
-		break;
-	case IOMD_IOC_UNMAP:
-		ret = iomd_ioc_unmap(uarg, &why);
-		break;
-	case IOMD_IOC_REVOKE:
-		ret = iomd_ioc_revoke(uarg, &why);
-		break;
-	case IOMD_IOC_SUBRANGE:
-		ret = iomd_ioc_subrange(uarg, &why);
-		break;
-	case IOMD_IOC_MULTI:
-		ret = iomd_ioc_multi(uarg, &why);
-		break;
-	case IOMD_IOC_SEGMENTS:
-		ret = iomd_ioc_segments(uarg, &why);
-		break;
-	case IOMD_IOC_MAP_INFO:
-		ret = iomd_ioc_map_info(uarg, &why);
-		break;
-	case IOMD_IOC_EXPORT_DMABUF:
-		ret = iomd_ioc_export_dmabuf(uarg, &why);
-		break;
-	case IOMD_IOC_VERSION:
-		ret = iomd_ioc_version(uarg, &why);
-		break;
-	default:
+	if (_IOC_TYPE(cmd) == IOMD_IOC_MAGIC && nr >= IOMD_IOC_FIRST &&
+	    nr - IOMD_IOC_FIRST < ARRAY_SIZE(iomd_ioctl_ops))
+		op = &iomd_ioctl_ops[nr - IOMD_IOC_FIRST];
+	if (!op || op->cmd != cmd || !op->execute)
 		ret = iomd_fail(&why, -ENOTTY, "unknown ioctl 0x%x", cmd);
-		break;
-	}
+	else
+		ret = iomd_ioctl_run(op, &ucmd, &why);
 
-	if (ret < 0) {
+	if (ret < 0 && !(op && op->cmd == cmd && op->keep_reason)) {
 		if (!why.err)
 			iomd_fail(&why, ret, "copying the ioctl argument failed");
 		spin_lock(&client->lock);

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Wiring user descriptors (their kind's prepare(), complete() and kmap):
+ * pin the pages for the long term so the kernel and devices can use them,
+ * charge them to the owner's pinned memory under RLIMIT_MEMLOCK, and undo
+ * it.  Calls nest.
+ *
+ * Pins are charged twice, as io_uring does.  The limit is on the *user*
+ * that wires (user->locked_vm, shared by all of that user's processes,
+ * within the caller's RLIMIT_MEMLOCK), so passing a wired descriptor to
+ * another process, forking or exiting cannot shed the charge: it stays
+ * until the last complete(), whoever makes it.  For /proc, the pages also
+ * count in the owner's mm->pinned_vm (VmPin).  Neither needs mmap_lock,
+ * so the last complete() can run anywhere, even from a mapping's close
+ * with that process's mmap_lock held.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/overflow.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "internal.h"
+
+static struct iomd_user *to_user(struct iomd_desc *desc)
+{
+	return container_of(desc, struct iomd_user, desc);
+}
+
+/*
+ * Charge @u's pages to the calling user within RLIMIT_MEMLOCK (callers
+ * with CAP_IPC_LOCK are not limited, nor charged, as in io_uring and
+ * iommufd) and to the owner's VmPin.
+ */
+static int iomd_wire_charge(struct iomd_user *u, struct iomd_why *why)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct user_struct *user;
+	unsigned long cur, next;
+
+	if (!capable(CAP_IPC_LOCK)) {
+		user = get_uid(current_user());
+		cur = atomic_long_read(&user->locked_vm);
+		do {
+			if (check_add_overflow(cur, u->npages, &next) ||
+			    next > limit) {
+				free_uid(user);
+				return iomd_fail(why, -ENOMEM,
+						 "wiring %lu pages would lock %lu of this user's pages (all processes of uid %u), above RLIMIT_MEMLOCK (%lu pages); raise the limit or use CAP_IPC_LOCK",
+						 u->npages, cur + u->npages,
+						 from_kuid(&init_user_ns,
+							   current_uid()),
+						 limit);
+			}
+		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur,
+						  next));
+		u->charged = user;
+	}
+	atomic64_add(u->npages, &u->mm->pinned_vm);
+	return 0;
+}
+
+/* Undo iomd_wire_charge(); @user is what it left in @u->charged. */
+static void iomd_wire_uncharge(struct iomd_user *u, struct user_struct *user)
+{
+	atomic64_sub(u->npages, &u->mm->pinned_vm);
+	if (user) {
+		atomic_long_sub(u->npages, &user->locked_vm);
+		free_uid(user);
+	}
+}
+
+/*
+ * Pin @n pages from @addr into @pages.  @fast: @mm is current->mm and
+ * its mmap_lock is not held, so GUP can walk the page tables without it
+ * and only take the lock for pages it must fault in; otherwise mmap_lock
+ * is held for read.  Return: pages pinned (fewer than @n if one could not
+ * be), or -errno if none was.
+ */
+static long iomd_wire_pin_range(struct mm_struct *mm, bool fast,
+				unsigned long addr, unsigned long n,
+				unsigned int gup, struct page **pages)
+{
+	unsigned long done = 0;
+	int got;
+
+	if (!fast)
+		return iomd_pin_user_pages_remote(mm, addr, n, gup, pages);
+	/* pin_user_pages_fast() counts pages in an int. */
+	while (done < n) {
+		got = pin_user_pages_fast(addr + (done << PAGE_SHIFT),
+					  min(n - done, (unsigned long)INT_MAX),
+					  gup, pages + done);
+		if (got <= 0)
+			return done ? done : (got ? got : -EFAULT);
+		done += got;
+	}
+	return done;
+}
+
+/* Pin every range of @u into @pages; all or nothing. */
+static int iomd_wire_pin(struct iomd_user *u, bool fast, struct page **pages,
+			 struct iomd_why *why)
+{
+	unsigned int gup = FOLL_LONGTERM;
+	unsigned long done = 0, n;
+	unsigned int i;
+	long got;
+
+	/* IN and INOUT let the device write the memory. */
+	if (u->desc.direction & IOMD_DIR_IN)
+		gup |= FOLL_WRITE;
+	for (i = 0; i < u->desc.nr_segs; i++) {
+		unsigned long addr = u->ranges[i].addr & PAGE_MASK;
+
+		n = iomd_seg_npages(&u->desc, i);
+		got = iomd_wire_pin_range(u->mm, fast, addr, n, gup,
+					  pages + done);
+		if (got > 0)
+			done += got;
+		if (got != n) {
+			unpin_user_pages(pages, done);
+			return iomd_fail(why, got < 0 ? got : -EFAULT,
+					 "range %u: only %ld of %lu pages from 0x%lx could be pinned; all were released",
+					 i, max(got, 0L), n, addr);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Judge whether @u's memory may be shared and pin it.  The verdict must
+ * hold for the pages pinned, so for memory judged shareable both happen
+ * under one hold of mmap_lock.  Memory judged private stays unshareable
+ * whatever the owner remaps meanwhile, so the owner's own memory (the
+ * common case: an application wiring its buffers) is pinned after the
+ * lock is dropped, by GUP's lockless page-table walk.
+ */
+static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
+			       struct iomd_why *why)
+{
+	bool fast;
+	int ret;
+
+	mmap_read_lock(u->mm);
+	ret = iomd_user_check_ranges(u, why);
+	if (ret) {
+		mmap_read_unlock(u->mm);
+		return ret;
+	}
+	iomd_user_judge(u);
+	fast = u->mm == current->mm && !u->desc.user_shareable;
+	if (fast) {
+		mmap_read_unlock(u->mm);
+		ret = iomd_wire_pin(u, true, pages, why);
+		/*
+		 * The ranges were checked before the lock was dropped; check
+		 * them again now that the pages are pinned, so that memory
+		 * the owner remapped to a write-combined or uncached iomd
+		 * buffer in between is not wired (a remap that comes and
+		 * goes within the window is the owner's own doing).
+		 */
+		if (!ret) {
+			mmap_read_lock(u->mm);
+			ret = iomd_user_check_ranges(u, why);
+			mmap_read_unlock(u->mm);
+			if (ret)
+				unpin_user_pages(pages, u->npages);
+		}
+	} else {
+		ret = iomd_wire_pin(u, false, pages, why);
+		mmap_read_unlock(u->mm);
+	}
+	if (ret) {
+		struct path object = {};
+
+		iomd_user_unjudge(u, &object);
+		path_put(&object);
+	}
+	return ret;
+}
+
+/* Pin and charge @u's memory; the wiring state is claimed by the caller. */
+static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
+			   struct iomd_why *why)
+{
+	struct page **pages;
+	int ret;
+
+	if (!mmget_not_zero(u->mm))
+		return iomd_fail(why, -ESRCH,
+				 "the process that owns the memory has exited");
+	ret = iomd_wire_charge(u, why);
+	if (ret)
+		goto put_mm;
+	/* Not zeroed: pinning fills every entry or fails. */
+	pages = kvmalloc_array(u->npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages) {
+		ret = iomd_fail(why, -ENOMEM, "out of memory for %lu pages",
+				u->npages);
+		goto uncharge;
+	}
+
+	ret = iomd_wire_judge_pin(u, pages, why);
+	if (ret)
+		goto free_pages;
+
+	atomic64_add(u->npages, &iomd_counters.pinned_pages);
+	mmput(u->mm);
+	*pagesp = pages;
+	return 0;
+
+free_pages:
+	kvfree(pages);
+uncharge:
+	iomd_wire_uncharge(u, u->charged);
+	u->charged = NULL;
+put_mm:
+	mmput(u->mm);
+	return ret;
+}
+
+/* ops->prepare of a user descriptor; @client: from user space. */
+int iomd_user_wire(struct iomd_desc *desc, bool client, struct iomd_why *why)
+{
+	struct iomd_user *u = to_user(desc);
+	struct page **pages = NULL;
+	int ret;
+
+	mutex_lock(&u->lock);
+	while (u->pinning) {
+		mutex_unlock(&u->lock);
+		/* Another task pins: as long as its faults take; killable. */
+		if (wait_event_killable(u->wait, !READ_ONCE(u->pinning)))
+			return iomd_fail(why, -EINTR,
+					 "killed while waiting for another task to finish wiring the memory");
+		mutex_lock(&u->lock);
+	}
+	if (u->wire_count) {
+		u->wire_count++;
+		u->prepares++;
+		u->client_prepares += client;
+		mutex_unlock(&u->lock);
+		return 0;
+	}
+	/*
+	 * Pin without holding @lock: pinning takes the owner's mmap_lock,
+	 * and mmap() takes @lock under it.
+	 */
+	u->pinning = true;
+	mutex_unlock(&u->lock);
+
+	ret = iomd_wire_pages(u, &pages, why);
+
+	mutex_lock(&u->lock);
+	if (!ret) {
+		u->desc.pages = pages;
+		u->wire_count = 1;
+		u->prepares = 1;
+		u->client_prepares = client;
+	}
+	WRITE_ONCE(u->pinning, false);
+	mutex_unlock(&u->lock);
+	wake_up_all(&u->wait);
+	return ret;
+}
+
+/* Take one more wire count on memory that is wired already. */
+int iomd_user_hold(struct iomd_desc *desc, struct iomd_why *why)
+{
+	struct iomd_user *u = to_user(desc);
+	int ret = 0;
+
+	mutex_lock(&u->lock);
+	if (u->wire_count)
+		u->wire_count++;
+	else
+		ret = iomd_fail(why, -ENODATA,
+				"user memory is not wired; prepare it first");
+	mutex_unlock(&u->lock);
+	return ret;
+}
+
+/* complete() of a user descriptor: the last one unpins and uncharges. */
+void iomd_user_unwire(struct iomd_desc *desc)
+{
+	struct iomd_user *u = to_user(desc);
+	struct path object = {};
+	struct user_struct *charged;
+	struct page **pages;
+	void *kmap;
+
+	mutex_lock(&u->lock);
+	if (WARN_ON_ONCE(!u->wire_count) || --u->wire_count) {
+		mutex_unlock(&u->lock);
+		return;
+	}
+	pages = desc->pages;
+	desc->pages = NULL;
+	kmap = u->kmap;
+	u->kmap = NULL;
+	charged = u->charged;
+	u->charged = NULL;
+	iomd_user_unjudge(u, &object);
+	mutex_unlock(&u->lock);
+
+	path_put(&object);
+	if (kmap)
+		vunmap(kmap);
+	/* Pages the device may have written are dirty. */
+	unpin_user_pages_dirty_lock(pages, u->npages,
+				    desc->direction & IOMD_DIR_IN);
+	iomd_wire_uncharge(u, charged);
+	atomic64_sub(u->npages, &iomd_counters.pinned_pages);
+	kvfree(pages);
+}
+
+/* ops->wire_count: the holds on the pinned pages. */
+unsigned int iomd_user_wire_count(struct iomd_desc *desc)
+{
+	struct iomd_user *u = to_user(desc);
+	unsigned int count;
+
+	mutex_lock(&u->lock);
+	count = u->wire_count;
+	mutex_unlock(&u->lock);
+	return count;
+}
+
+/*
+ * ops->complete: only prepares can be completed, and only by their side:
+ * a mapping's or an access's hold is its own, a driver's prepare() is the
+ * driver's, and an unbalanced complete() is refused.
+ */
+int iomd_user_complete(struct iomd_desc *desc, bool client,
+		       struct iomd_why *why)
+{
+	struct iomd_user *u = to_user(desc);
+	unsigned int own;
+
+	mutex_lock(&u->lock);
+	own = client ? u->client_prepares : u->prepares - u->client_prepares;
+	if (!own) {
+		mutex_unlock(&u->lock);
+		if (client && u->prepares)
+			return iomd_fail(why, -ENODATA,
+					 "no prepare() from user space to complete; the %u left are a driver's, which only it can complete",
+					 u->prepares);
+		return iomd_fail(why, -ENODATA, "no prepare() to complete");
+	}
+	u->prepares--;
+	u->client_prepares -= client;
+	mutex_unlock(&u->lock);
+	iomd_user_unwire(desc);
+	return 0;
+}
+
+/* ops->vaddr: vmap() of the pinned pages, made on first use. */
+void *iomd_user_kmap(struct iomd_desc *desc, struct iomd_why *why)
+{
+	struct iomd_user *u = to_user(desc);
+	void *addr;
+	int ret;
+
+	ret = iomd_desc_kmap_check(desc, why);
+	if (ret)
+		return ERR_PTR(ret);
+	mutex_lock(&u->lock);
+	if (!u->wire_count) {
+		addr = ERR_PTR(iomd_fail(why, -ENODATA,
+					 "user memory is not wired; prepare it first"));
+	} else if (!u->kmap) {
+		u->kmap = vmap(desc->pages, u->npages, VM_MAP, PAGE_KERNEL);
+		addr = u->kmap ? u->kmap + desc->segs[0].first_offset :
+			ERR_PTR(iomd_fail(why, -ENOMEM,
+					  "no kernel address space for %lu pages",
+					  u->npages));
+	} else {
+		addr = u->kmap + desc->segs[0].first_offset;
+	}
+	mutex_unlock(&u->lock);
+	return addr;
+}
