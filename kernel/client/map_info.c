@@ -9,54 +9,61 @@
 
 #include "internal.h"
 
+/* apply_to_existing_page_range() callback: count a present entry. */
+static int iomd_count_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	u64 *resident = data;
+
+	if (pte_present(ptep_get(pte)))
+		*resident += PAGE_SIZE;
+	return 0;
+}
+
 /*
  * Count the page-table entries in [@start, @end) of @mm: bytes mapped
- * and PMD entries.  A lockless snapshot under mmap_lock, good enough for
+ * and PMD entries.  A snapshot under mmap_lock, good enough for
  * statistics: entries may come and go while it runs.
+ *
+ * The kernel exports no walker of user page tables to modules on 6.1 or
+ * 6.12 (walk_page_range() is not exported), nor any that reports PMD
+ * entries: each PMD is looked at here, read once as GUP-fast reads it,
+ * and where it points to a page table, the entries are counted by
+ * apply_to_existing_page_range(), which maps and locks that table as the
+ * core mm does (pte_offset_map_lock()).  A table stays a table under
+ * mmap_lock held for reading: no iomd mapping is collapsed into huge
+ * entries, and PMD entries are only ever installed where there was none.
  */
 static void iomd_count_entries(struct mm_struct *mm, unsigned long start,
 			       unsigned long end, u64 *resident, u64 *huge)
 {
-	unsigned long addr = start, next;
+	unsigned long addr, next;
 
-	while (addr < end) {
+	for (addr = start; addr < end; addr = next) {
 		pgd_t *pgd = pgd_offset(mm, addr);
 		p4d_t *p4d;
 		pud_t *pud, pudval;
 		pmd_t pmdval;
-		pte_t *pte;
 
 		next = pmd_addr_end(addr, end);
 		if (pgd_none(*pgd) || pgd_bad(*pgd))
-			goto skip;
+			continue;
 		p4d = p4d_offset(pgd, addr);
 		if (p4d_none(*p4d) || p4d_bad(*p4d))
-			goto skip;
+			continue;
 		pud = pud_offset(p4d, addr);
 		pudval = READ_ONCE(*pud);
 		if (pud_none(pudval) || !pud_present(pudval) || pud_bad(pudval))
-			goto skip;
-		/* The page table is freed after an RCU grace period. */
-		rcu_read_lock();
+			continue;
 		pmdval = READ_ONCE(*pmd_offset(pud, addr));
-		if (pmd_none(pmdval) || !pmd_present(pmdval)) {
-			rcu_read_unlock();
-			goto skip;
-		}
+		if (pmd_none(pmdval) || !pmd_present(pmdval))
+			continue;
 		if (pmd_trans_huge(pmdval)) {
-			rcu_read_unlock();
 			(*huge)++;
 			*resident += next - addr;
-			goto skip;
+			continue;
 		}
-		pte = pte_offset_kernel(&pmdval, addr);
-		for (; addr < next; addr += PAGE_SIZE, pte++)
-			if (pte_present(ptep_get(pte)))
-				*resident += PAGE_SIZE;
-		rcu_read_unlock();
-		continue;
-skip:
-		addr = next;
+		apply_to_existing_page_range(mm, addr, next - addr,
+					     iomd_count_pte, resident);
 	}
 }
 
