@@ -8,7 +8,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 
-#include "internal.h"
+#include "client/client.h"
 
 static int __init iomd_init(void)
 {

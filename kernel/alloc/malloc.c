@@ -21,7 +21,7 @@
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
-#include "internal.h"
+#include "alloc.h"
 #include "zone_fast.h"
 
 /* Element sizes of the general pool's zones. */

@@ -34,7 +34,7 @@
 #include <linux/workqueue.h>
 
 #include "compat.h"
-#include "internal.h"
+#include "alloc.h"
 #include "zone_fast.h"
 
 static LIST_HEAD(iomd_zones);

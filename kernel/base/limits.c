@@ -8,7 +8,7 @@
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
 
-#include "internal.h"
+#include "base.h"
 
 struct iomd_counters iomd_counters;
 

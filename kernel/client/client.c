@@ -25,7 +25,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "internal.h"
+#include "client.h"
 
 /**
  * struct iomd_client - one open file of /dev/iomd

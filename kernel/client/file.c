@@ -14,7 +14,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "internal.h"
+#include "client.h"
 
 static int iomd_file_release(struct inode *inode, struct file *file)
 {

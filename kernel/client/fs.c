@@ -12,7 +12,7 @@
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
 
-#include "internal.h"
+#include "client.h"
 
 #define IOMD_FS_MAGIC	0x696f6d64	/* "iomd" */
 

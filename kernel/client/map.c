@@ -19,7 +19,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "client.h"
 
 /**
  * struct iomd_mapping - a mapping object (I/O Kit's IOMemoryMap)

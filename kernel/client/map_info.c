@@ -7,7 +7,7 @@
 #include <linux/module.h>
 #include <linux/pgtable.h>
 
-#include "internal.h"
+#include "client.h"
 
 /* apply_to_existing_page_range() callback: count a present entry. */
 static int iomd_count_pte(pte_t *pte, unsigned long addr, void *data)

@@ -6,7 +6,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 
-#include "internal.h"
+#include "client.h"
 
 /**
  * iomd_unmap_address() - remove the iomd mapping at a user address

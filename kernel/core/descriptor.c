@@ -10,7 +10,7 @@
 #include <linux/overflow.h>
 #include <linux/uaccess.h>
 
-#include "internal.h"
+#include "core.h"
 
 /**
  * iomd_desc_init() - initialise the common part of a new descriptor

@@ -10,7 +10,7 @@
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
 
-#include "internal.h"
+#include "core.h"
 
 /* Protects every descriptor's @parents list. */
 static DEFINE_MUTEX(iomd_parents_lock);

@@ -19,7 +19,7 @@
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 
-#include "internal.h"
+#include "core.h"
 
 /*
  * Install the whole of @vma, a page table's worth (up to the next PMD

@@ -6,7 +6,7 @@
  */
 #include <linux/module.h>
 
-#include "internal.h"
+#include "core.h"
 
 /* Current wire count; 1 for kinds that are always wired. */
 unsigned int iomd_desc_wire_count(struct iomd_desc *desc)

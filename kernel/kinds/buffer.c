@@ -16,7 +16,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "internal.h"
+#include "kinds.h"
 
 /**
  * struct iomd_buffer - a buffer descriptor

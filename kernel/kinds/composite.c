@@ -33,7 +33,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "internal.h"
+#include "kinds.h"
 
 /* Why a composite with unwired user memory in it cannot be used. */
 static const char iomd_composite_unwired[] =

@@ -14,7 +14,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "internal.h"
+#include "kinds.h"
 
 /**
  * struct iomd_krange - a descriptor of existing kernel memory

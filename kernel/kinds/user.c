@@ -19,7 +19,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "internal.h"
+#include "user.h"
 
 static void iomd_user_release(struct iomd_desc *desc)
 {

@@ -11,7 +11,7 @@
 #include <linux/mm.h>
 #include <linux/shmem_fs.h>
 
-#include "internal.h"
+#include "user.h"
 
 /*
  * Check the part of range @i that @vma maps from @addr: it has pages to

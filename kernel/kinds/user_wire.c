@@ -26,7 +26,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "internal.h"
+#include "user.h"
 
 static struct iomd_user *to_user(struct iomd_desc *desc)
 {

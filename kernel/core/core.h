@@ -1,21 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * iomd internals shared by the module's files; not an API for drivers.
+ * The descriptor core's declarations (docs/design.md): the descriptor,
+ * the contract of a kind (struct iomd_desc_ops), and what is the same for
+ * every kind.  Uses the base layer only.
  */
-#ifndef _IOMD_INTERNAL_H
-#define _IOMD_INTERNAL_H
+#ifndef _IOMD_CORE_H
+#define _IOMD_CORE_H
 
-#include <linux/atomic.h>
-#include <linux/kref.h>
-#include <linux/mutex.h>
-#include <linux/path.h>
-#include <linux/rwsem.h>
-#include <linux/wait.h>
-#include <linux/spinlock.h>
-#include <linux/workqueue.h>
-#include <linux/iomd.h>
-
-#include "compat.h"
+#include "base/base.h"
 
 struct file;
 struct page;
@@ -170,174 +162,6 @@ static inline unsigned long iomd_seg_npages(const struct iomd_desc *desc,
 	       desc->segs[i].page_index;
 }
 
-/**
- * struct iomd_user - a descriptor of application memory
- * @desc:	the common descriptor; @desc.pages is set while wired.
- * @mm:		the address space the ranges belong to (grabbed).
- * @ranges:	the described ranges, @desc.nr_segs of them.
- * @npages:	pages the ranges span, the size of @desc.pages when wired.
- * @lock:	protects the wiring state below.
- * @wire_count:	holds on the pinned pages: @prepares, plus one for each
- *		mapping and access in progress.
- * @prepares:	prepare() calls not yet completed.
- * @client_prepares: those of @prepares made from user space (/dev/iomd's
- *		IOMD_IOC_PREPARE), the only ones its IOMD_IOC_COMPLETE may
- *		undo: a driver's prepare() is the driver's to complete.
- * @pinning:	a prepare() is pinning the pages without @lock held.
- * @wait:	where a concurrent prepare() waits for @pinning to end.
- * @kmap:	kernel mapping of the pinned pages, made on demand.
- * @object:	while wired and judged shareable: the shared object the
- *		memory belongs to, which user mappings map.
- * @object_base: page of @object where the descriptor's page 0 lies.
- * @object_writer: @object's mapping counts the descriptor as a writable
- *		mapping (it can give writable mappings), so the object
- *		cannot be sealed against writing meanwhile.
- * @charged:	the user whose locked memory the wired pages are charged
- *		to (held), NULL when not wired or wired with CAP_IPC_LOCK.
- */
-struct iomd_user {
-	struct iomd_desc desc;
-	struct mm_struct *mm;
-	struct iomd_range *ranges;
-	unsigned long npages;
-	struct mutex lock;	/* protects the wiring state below */
-	unsigned int wire_count;
-	unsigned int prepares;
-	unsigned int client_prepares;
-	bool pinning;
-	wait_queue_head_t wait;
-	void *kmap;
-	struct path object;
-	pgoff_t object_base;
-	bool object_writer;
-	struct user_struct *charged;
-};
-
-/* base/limits.c: module-wide accounting of live objects. */
-struct iomd_counters {
-	atomic64_t live_descriptors;
-	atomic64_t live_bytes;
-	atomic64_t created_total;
-	atomic_long_t bad_frees;
-	atomic64_t pinned_pages;
-};
-
-/* Call sites tracked per zone; one more slot counts the overflow. */
-#define IOMD_ZONE_SITES		31
-
-/**
- * struct iomd_zone_hdr - what precedes every zone element
- * @magic:	IOMD_ZONE_MAGIC while live, to catch bad and double frees.
- * @size:	bytes the caller asked for, checked at free.
- * @offset:	bytes from the slab object to this header (over-alignment).
- * @site:	slot of the allocating call site in its zone.
- * @zclass:	general-pool size class, IOMD_ZCLASS_NONE for driver zones.
- * @pad:	keeps the header IOMD_ZONE_ALIGN bytes.
- */
-struct iomd_zone_hdr {
-	u32 magic;
-	u32 size;
-	u16 offset;
-	u8 site;
-	u8 zclass;
-	u32 pad;
-};
-
-#define IOMD_ZCLASS_NONE	0xff
-
-/**
- * struct iomd_zone_pcp - a zone's per-CPU part
- * @count:	elements cached in @objs.
- * @site_allocs: allocations by each call-site slot on this CPU.
- * @site_frees:	frees of each call-site slot's elements on this CPU.
- * @objs:	free elements kept for this CPU (XNU's per-CPU zone caches):
- *		up to the zone's @depth, taken and given back with
- *		preemption disabled and without an atomic operation.
- *
- * Counters are summed over CPUs when read: live elements of a site are
- * its allocations less its frees.
- */
-struct iomd_zone_pcp {
-	unsigned int count;
-	unsigned long site_allocs[IOMD_ZONE_SITES + 1];
-	unsigned long site_frees[IOMD_ZONE_SITES + 1];
-	void *objs[];
-};
-
-/**
- * struct iomd_zone - a bounded pool of fixed-size elements
- * @name:	zprint name.
- * @elem_size:	bytes per element (the page size for the page pool).
- * @max_elems:	hard limit on the elements the zone holds (pages, for the
- *		page pool).
- * @cache:	backing slab cache; NULL for the page pool.
- * @depth:	per-CPU cache slots (0: none, every element goes straight
- *		to and from the slab cache); 0 once the zone is destroyed.
- * @batch:	elements moved between a per-CPU cache and the slab cache at
- *		a time.
- * @held:	elements taken from the slab cache (in use, or cached per
- *		CPU): the count the limit bounds, exactly.
- * @peak:	highest @held seen.
- * @failures:	allocations refused.
- * @pcp:	per-CPU caches and counters.
- * @site_ip:	call site of each tracked slot; 0 while free.
- * @dead:	destroyed while elements were live.
- * @finalizing:	bit 0 set once teardown is scheduled.
- * @final_work:	teardown of a dead zone from the last free.
- * @node:	entry in the list of zones.
- */
-struct iomd_zone {
-	char name[IOMD_ZONE_NAME_LEN];
-	size_t elem_size;
-	unsigned long max_elems;
-	struct kmem_cache *cache;
-	unsigned int depth;
-	unsigned int batch;
-	atomic_long_t held;
-	atomic_long_t peak;
-	atomic_long_t failures;
-	struct iomd_zone_pcp __percpu *pcp;
-	unsigned long site_ip[IOMD_ZONE_SITES];
-	bool dead;
-	unsigned long finalizing;
-	struct work_struct final_work;
-	struct list_head node;
-};
-
-/* base/limits.c */
-extern struct iomd_counters iomd_counters;
-extern unsigned long iomd_max_buffer_bytes;
-extern unsigned long iomd_max_composite_pages;
-
-/*
- * Functions, layer by layer (docs/design.md): each layer calls only the
- * layers above it in this list, never one below.
- */
-
-/* base/reason.c */
-__printf(3, 4)
-int iomd_fail(struct iomd_why *why, int err, const char *fmt, ...);
-__printf(3, 4)
-void iomd_why_set(struct iomd_why *why, int err, const char *fmt, ...);
-void iomd_why_log(const struct iomd_why *why);
-void iomd_why_clear(struct iomd_why *why);
-
-/* alloc/zone.c */
-void iomd_zone_exhausted(struct iomd_zone *zone, const char *what);
-int iomd_zone_stat_at(unsigned int index, struct iomd_zone_stat *st);
-struct iomd_zone *iomd_zone_create_counter(const char *name, size_t unit,
-					   unsigned long max_units,
-					   unsigned int depth);
-bool iomd_zone_reclaim(struct iomd_zone *zone, gfp_t gfp);
-int iomd_zone_init(void);
-void iomd_zone_exit(void);
-long iomd_zone_live_elements(void);
-
-/* alloc/malloc.c */
-int iomd_malloc_init(void);
-void iomd_malloc_exit(void);
-bool iomd_malloc_is_zone(const void *addr);
-
 /* core/descriptor.c */
 void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 		    u32 kind, u32 direction, u32 options);
@@ -402,51 +226,4 @@ struct vm_area_struct *iomd_mapping_extent(struct mm_struct *mm,
 int iomd_dma_segments_to_user(struct iomd_desc *desc,
 			      struct iomd_segments *arg, struct iomd_why *why);
 
-/* kinds/buffer.c */
-struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
-					 size_t alignment, gfp_t gfp,
-					 struct iomd_why *why);
-
-/* kinds/user_vmas.c: the mappings user memory lies in */
-void iomd_user_judge(struct iomd_user *u);
-int iomd_user_check_ranges(struct iomd_user *u, struct iomd_why *why);
-int iomd_user_check_vmas(struct mm_struct *mm, unsigned int i,
-			 const struct iomd_range *r, u32 direction,
-			 struct iomd_why *why);
-void iomd_user_unjudge(struct iomd_user *u, struct path *object);
-
-/* kinds/user_wire.c: the user kind's wiring operations */
-int iomd_user_wire(struct iomd_desc *desc, bool client, struct iomd_why *why);
-int iomd_user_complete(struct iomd_desc *desc, bool client,
-		       struct iomd_why *why);
-int iomd_user_hold(struct iomd_desc *desc, struct iomd_why *why);
-void iomd_user_unwire(struct iomd_desc *desc);
-unsigned int iomd_user_wire_count(struct iomd_desc *desc);
-void *iomd_user_kmap(struct iomd_desc *desc, struct iomd_why *why);
-
-/* client/fs.c */
-int iomd_fs_init(void);
-void iomd_fs_exit(void);
-struct file *iomd_file_alloc(struct iomd_desc *desc,
-			     const struct file_operations *fops, void *priv);
-
-/* client/file.c */
-struct iomd_desc *iomd_file_desc(struct file *file);
-struct file *iomd_file_create(struct iomd_desc *desc);
-int iomd_reason_check(const struct iomd_reason *arg, struct iomd_why *why);
-int iomd_reason_answer(struct iomd_reason *arg, const struct iomd_why *last,
-		       struct iomd_why *why);
-
-/* client/client.c */
-int iomd_client_init(void);
-void iomd_client_exit(void);
-
-/* client/dmabuf.c */
-int iomd_dmabuf_export_fd(struct iomd_desc *desc, u32 flags,
-			  struct iomd_why *why);
-
-/* client/debugfs.c */
-void iomd_debugfs_init(void);
-void iomd_debugfs_exit(void);
-
-#endif /* _IOMD_INTERNAL_H */
+#endif /* _IOMD_CORE_H */
