@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iomd module: start-up, shutdown, parameters, and the count of live
- * objects that must be zero when the module goes away.
+ * Module-wide limits (module parameters) and the counters of live
+ * objects, which every layer reads or updates.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
 
-#include "internal.h"
+#include "base.h"
 
 struct iomd_counters iomd_counters;
 
@@ -53,58 +51,3 @@ module_param_cb(max_composite_pages, &iomd_composite_pages_ops,
 		&iomd_max_composite_pages, 0644);
 MODULE_PARM_DESC(max_composite_pages,
 		 "Most pages one sub-range or multi descriptor may span (default: an 8 MiB page array)");
-
-static int __init iomd_init(void)
-{
-	int ret;
-
-	ret = iomd_zone_init();
-	if (ret)
-		return ret;
-	ret = iomd_malloc_init();
-	if (ret)
-		goto exit_zone;
-	ret = iomd_file_init();
-	if (ret)
-		goto exit_malloc;
-	ret = iomd_client_init();
-	if (ret)
-		goto exit_file;
-	iomd_debugfs_init();
-	pr_info("version %s (ABI %u) loaded: page size %lu, max_buffer_bytes %lu\n",
-		IOMD_VERSION, IOMD_ABI_VERSION, PAGE_SIZE, iomd_max_buffer_bytes);
-	return 0;
-
-exit_file:
-	iomd_file_exit();
-exit_malloc:
-	iomd_malloc_exit();
-exit_zone:
-	iomd_zone_exit();
-	return ret;
-}
-
-static void __exit iomd_exit(void)
-{
-	s64 descs, elems;
-
-	iomd_debugfs_exit();
-	iomd_client_exit();
-	iomd_file_exit();
-	descs = atomic64_read(&iomd_counters.live_descriptors);
-	elems = iomd_zone_live_elements();
-	if (descs)
-		pr_err("%lld descriptors (%lld bytes) leaked\n", descs,
-		       atomic64_read(&iomd_counters.live_bytes));
-	iomd_malloc_exit();
-	iomd_zone_exit();
-	pr_info("exit: live_objects=%lld\n", descs + elems);
-}
-
-module_init(iomd_init);
-module_exit(iomd_exit);
-
-MODULE_DESCRIPTION("I/O memory descriptors shared between drivers and user space");
-MODULE_AUTHOR("The iomd developers");
-MODULE_LICENSE("GPL");
-MODULE_VERSION(IOMD_VERSION);
