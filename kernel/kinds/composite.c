@@ -75,6 +75,9 @@ struct iomd_seg_src {
  * @client_prepares: those of @prepares made from user space, the only ones
  *		user space may complete (see iomd_desc_complete()).
  * @kmap:	kernel mapping of the pages while held, made on demand.
+ * @borrowed:	while held, @desc.pages points into the one part's own page
+ *		array (valid while the part is held) instead of an array of
+ *		its own; fixed at creation.
  * @always_wired: every part is always wired; the composite keeps a hold
  *		from creation to release.
  * @depth:	1 + the depth of the deepest composite part.
@@ -89,6 +92,7 @@ struct iomd_composite {
 	unsigned int prepares;
 	unsigned int client_prepares;
 	void *kmap;
+	bool borrowed;
 	bool always_wired;
 	unsigned int depth;
 	struct iomd_seg_src *src;
@@ -240,26 +244,55 @@ static void iomd_composite_judge(struct iomd_composite *c)
 	desc->user_shareable = true;
 }
 
+/*
+ * Whether the composite's pages are a run of its one part's own pages, in
+ * order: then it uses that part's page array rather than a copy, so that
+ * a sub-range costs the same whatever its size.
+ */
+static bool iomd_composite_can_borrow(const struct iomd_composite *c)
+{
+	const struct iomd_desc *desc = &c->desc;
+	unsigned int i;
+
+	if (c->nr_parts != 1)
+		return false;
+	for (i = 1; i < desc->nr_segs; i++)
+		if (c->src[i].child_page - c->src[0].child_page !=
+		    desc->segs[i].page_index)
+			return false;
+	return true;
+}
+
 /* Hold every part and gather their pages; @c->lock held, no holds yet. */
 static int iomd_composite_fill(struct iomd_composite *c, struct iomd_why *why)
 {
 	struct iomd_desc *desc = &c->desc;
+	struct page **pages = NULL;
 	struct iomd_why pw;
-	struct page **pages;
 	unsigned int i, held;
 	unsigned long n;
 	int ret;
 
-	pages = kvcalloc(desc->npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	if (!pages)
-		return iomd_fail(why, -ENOMEM, "out of memory for %lu pages",
-				 desc->npages);
+	if (!c->borrowed) {
+		pages = kvcalloc(desc->npages, sizeof(*pages),
+				 GFP_KERNEL_ACCOUNT);
+		if (!pages)
+			return iomd_fail(why, -ENOMEM,
+					 "out of memory for %lu pages",
+					 desc->npages);
+	}
 	for (held = 0; held < c->nr_parts; held++) {
 		ret = iomd_desc_hold_pages(c->parts[held].child, &pw);
 		if (ret) {
 			iomd_part_fail(why, held, &pw);
 			goto unhold;
 		}
+	}
+	if (c->borrowed) {
+		/* The part's pages stay put while it is held. */
+		desc->pages = c->parts[0].child->pages + c->src[0].child_page;
+		iomd_composite_judge(c);
+		return 0;
 	}
 	for (i = 0; i < desc->nr_segs; i++) {
 		const struct iomd_seg *seg = &desc->segs[i];
@@ -318,7 +351,8 @@ static void iomd_composite_unhold(struct iomd_desc *desc)
 
 	if (kmap)
 		vunmap(kmap);
-	kvfree(pages);
+	if (!c->borrowed)
+		kvfree(pages);
 	for (i = c->nr_parts; i--; )
 		iomd_desc_unhold(c->parts[i].child);
 }
@@ -638,6 +672,7 @@ static struct iomd_desc *iomd_composite_setup(struct iomd_composite *c,
 	desc->nr_segs = nr_segs;
 	desc->capacity = desc->length;
 	desc->npages = page_index;
+	c->borrowed = iomd_composite_can_borrow(c);
 	iomd_why_set(&desc->share_why, -ENODATA, "%s", iomd_composite_unwired);
 	mutex_init(&c->lock);
 
