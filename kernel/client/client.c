@@ -206,8 +206,9 @@ static noinline_for_stack int iomd_ioc_user_create(struct iomd_ucmd *ucmd,
 		return iomd_fail(why, PTR_ERR(ranges),
 				 "cannot read the range array at 0x%llx",
 				 arg->ranges);
-	desc = iomd_desc_create_user(current->mm, ranges, arg->nr_ranges,
-				     arg->flags & IOMD_DIR_MASK, why);
+	desc = iomd_user_create(current->mm, ranges, arg->nr_ranges,
+				arg->flags & IOMD_DIR_MASK,
+				arg->flags & IOMD_USER_PREPARE, why);
 	kfree(ranges);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);

@@ -15,4 +15,10 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 					 size_t alignment, gfp_t gfp,
 					 struct iomd_why *why);
 
+/* kinds/user.c */
+struct iomd_desc *iomd_user_create(struct mm_struct *mm,
+				   const struct iomd_range *ranges,
+				   unsigned int nr_ranges, u32 direction,
+				   bool wire, struct iomd_why *why);
+
 #endif /* _IOMD_KINDS_H */

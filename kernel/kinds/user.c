@@ -33,8 +33,10 @@ static void iomd_user_release(struct iomd_desc *desc)
 	}
 	u->client_prepares = 0;
 	mmdrop(u->mm);
-	kfree(u->ranges);
-	kfree(desc->segs);
+	if (u->ranges != &u->range0)
+		kfree(u->ranges);
+	if (desc->segs != &desc->seg0)
+		kfree(desc->segs);
 	kfree(u);
 }
 
@@ -142,27 +144,42 @@ partly:
  * Memory that is itself an iomd mapping is described as what it is: a
  * sub-range of the mapped descriptor (a multi of them for several
  * ranges), which pins nothing and which revoking that descriptor
- * revokes.  Return NULL when no range is such memory.
+ * revokes.  Return NULL when no range is such memory, after checking the
+ * ranges (iomd_user_check_vmas()) in the same hold of mmap_lock when
+ * @check; without it the caller wires the memory at once, which checks
+ * them (iomd_user_check_ranges()) where it pins.
  */
 static struct iomd_desc *
 iomd_user_describe_mappings(struct mm_struct *mm,
 			    const struct iomd_range *ranges,
-			    unsigned int nr_ranges, u32 direction,
+			    unsigned int nr_ranges, u32 direction, bool check,
 			    struct iomd_why *why)
 {
 	struct iomd_desc *desc = NULL, **subs;
-	struct iomd_user_part *parts;
+	struct iomd_user_part part0 = {}, *parts = &part0;
 	unsigned int i, found = 0, n;
 	int ret = 0;
 
-	parts = kcalloc(nr_ranges, sizeof(*parts), GFP_KERNEL_ACCOUNT);
-	if (!parts)
-		return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
+	/* One range, the common case, needs no allocation. */
+	if (nr_ranges > 1) {
+		parts = kcalloc(nr_ranges, sizeof(*parts), GFP_KERNEL_ACCOUNT);
+		if (!parts)
+			return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
+	}
 	mmap_read_lock(mm);
 	for (i = 0; i < nr_ranges && ret >= 0; i++) {
 		ret = iomd_user_find_mapping(mm, i, &ranges[i], &parts[i]);
 		if (ret > 0)
 			found++;
+	}
+	if (ret >= 0 && !found && check) {
+		for (i = 0; i < nr_ranges && !ret; i++)
+			ret = iomd_user_check_vmas(mm, i, &ranges[i], direction,
+						   why);
+		mmap_read_unlock(mm);
+		if (ret)
+			desc = ERR_PTR(ret);
+		goto put_parts;
 	}
 	mmap_read_unlock(mm);
 	if (ret < 0) {
@@ -206,7 +223,8 @@ iomd_user_describe_mappings(struct mm_struct *mm,
 put_parts:
 	for (i = 0; i < nr_ranges; i++)
 		iomd_desc_put(parts[i].desc);
-	kfree(parts);
+	if (parts != &part0)
+		kfree(parts);
 	return desc;
 }
 
@@ -252,6 +270,20 @@ struct iomd_desc *iomd_desc_create_user(struct mm_struct *mm,
 					const struct iomd_range *ranges,
 					unsigned int nr_ranges, u32 direction,
 					struct iomd_why *why)
+{
+	return iomd_user_create(mm, ranges, nr_ranges, direction, false, why);
+}
+EXPORT_SYMBOL_GPL(iomd_desc_create_user);
+
+/*
+ * iomd_desc_create_user(); with @wire, the caller wires the descriptor
+ * right away (IOMD_USER_PREPARE), and the checks of the ranges are left
+ * to the wiring, which makes them under mmap_lock anyway: one pass.
+ */
+struct iomd_desc *iomd_user_create(struct mm_struct *mm,
+				   const struct iomd_range *ranges,
+				   unsigned int nr_ranges, u32 direction,
+				   bool wire, struct iomd_why *why)
 {
 	size_t total = 0, end;
 	unsigned long npages = 0;
@@ -302,7 +334,7 @@ struct iomd_desc *iomd_desc_create_user(struct mm_struct *mm,
 		return ERR_PTR(iomd_fail(why, -ESRCH,
 					 "the address space has exited"));
 	desc = iomd_user_describe_mappings(mm, ranges, nr_ranges, direction,
-					   why);
+					   !wire, why);
 	mmput(mm);
 	if (desc)
 		return desc;
@@ -310,26 +342,21 @@ struct iomd_desc *iomd_desc_create_user(struct mm_struct *mm,
 	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
 	if (!u)
 		return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
-	u->ranges = kmemdup(ranges, nr_ranges * sizeof(*ranges),
-			    GFP_KERNEL_ACCOUNT);
-	u->desc.segs = kcalloc(nr_ranges, sizeof(*u->desc.segs),
-			       GFP_KERNEL_ACCOUNT);
-	if (!u->ranges || !u->desc.segs) {
-		ret = iomd_fail(why, -ENOMEM, "out of memory");
-		goto free_u;
+	/* One range, the common case, is kept in the descriptor itself. */
+	if (nr_ranges == 1) {
+		u->range0 = ranges[0];
+		u->ranges = &u->range0;
+		u->desc.segs = &u->desc.seg0;
+	} else {
+		u->ranges = kmemdup(ranges, nr_ranges * sizeof(*ranges),
+				    GFP_KERNEL_ACCOUNT);
+		u->desc.segs = kcalloc(nr_ranges, sizeof(*u->desc.segs),
+				       GFP_KERNEL_ACCOUNT);
+		if (!u->ranges || !u->desc.segs) {
+			ret = iomd_fail(why, -ENOMEM, "out of memory");
+			goto free_u;
+		}
 	}
-
-	if (!mmget_not_zero(mm)) {
-		ret = iomd_fail(why, -ESRCH, "the address space has exited");
-		goto free_u;
-	}
-	mmap_read_lock(mm);
-	for (i = 0, ret = 0; i < nr_ranges && !ret; i++)
-		ret = iomd_user_check_vmas(mm, i, &ranges[i], direction, why);
-	mmap_read_unlock(mm);
-	mmput(mm);
-	if (ret)
-		goto free_u;
 
 	iomd_desc_init(&u->desc, &iomd_user_ops, IOMD_KIND_USER, direction, 0);
 	/* Pinned with FOLL_WRITE only when the device writes (IN). */
@@ -362,4 +389,3 @@ free_u:
 	kfree(u);
 	return ERR_PTR(ret);
 }
-EXPORT_SYMBOL_GPL(iomd_desc_create_user);

@@ -12,7 +12,8 @@
  * struct iomd_user - a descriptor of application memory
  * @desc:	the common descriptor; @desc.pages is set while wired.
  * @mm:		the address space the ranges belong to (grabbed).
- * @ranges:	the described ranges, @desc.nr_segs of them.
+ * @ranges:	the described ranges, @desc.nr_segs of them (@range0 for one).
+ * @range0:	storage of @ranges for a single range.
  * @npages:	pages the ranges span, the size of @desc.pages when wired.
  * @lock:	protects the wiring state below.
  * @wire_count:	holds on the pinned pages: @prepares, plus one for each
@@ -37,6 +38,7 @@ struct iomd_user {
 	struct iomd_desc desc;
 	struct mm_struct *mm;
 	struct iomd_range *ranges;
+	struct iomd_range range0;
 	unsigned long npages;
 	struct mutex lock;	/* protects the wiring state below */
 	unsigned int wire_count;
