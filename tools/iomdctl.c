@@ -313,8 +313,10 @@ static const char *dir_name(unsigned int dir)
  * @direction:	IOMD_DIR_*.
  * @options:	creation options.
  * @cache:	the cache mode's name.
- * @dev:	device of the descriptor's inode (iomd's pseudo file system).
- * @ino:	the descriptor's inode; its mappings have the same.
+ * @dev:	device of iomd's pseudo file system, where descriptor files
+ *		and their mappings' files are.
+ * @ino:	the inode the descriptor's own mappings show in
+ *		/proc/PID/maps (fdinfo's iomd-inode; 0 before the first).
  */
 struct iomd_ctl_fd {
 	int fd;
@@ -350,6 +352,7 @@ struct iomd_ctl_map {
  */
 static int read_fdinfo(int pid, int fd, struct iomd_ctl_fd *d)
 {
+	unsigned long long ino = ULLONG_MAX;
 	char path[64], line[256];
 	bool found = false;
 	struct stat st;
@@ -372,6 +375,8 @@ static int read_fdinfo(int pid, int fd, struct iomd_ctl_fd *d)
 			d->direction = strtoul(line + 15, NULL, 0);
 		else if (!strncmp(line, "iomd-options:", 13))
 			d->options = strtoul(line + 13, NULL, 0);
+		else if (!strncmp(line, "iomd-inode:", 11))
+			ino = strtoull(line + 11, NULL, 0);
 		else
 			sscanf(line, "iomd-cache: %31s", d->cache);
 	}
@@ -382,7 +387,8 @@ static int read_fdinfo(int pid, int fd, struct iomd_ctl_fd *d)
 	if (stat(path, &st))
 		return -errno;
 	d->dev = st.st_dev;
-	d->ino = st.st_ino;
+	/* A module without iomd-inode gave each descriptor file its own. */
+	d->ino = ino == ULLONG_MAX ? st.st_ino : (ino_t)ino;
 	return 1;
 }
 

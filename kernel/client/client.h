@@ -11,12 +11,13 @@
 /* client/fs.c */
 int iomd_fs_init(void);
 void iomd_fs_exit(void);
-struct file *iomd_file_alloc(struct iomd_desc *desc,
+struct file *iomd_file_alloc(struct iomd_desc *desc, bool own,
 			     const struct file_operations *fops, void *priv);
 
 /* client/file.c */
 struct iomd_desc *iomd_file_desc(struct file *file);
 struct file *iomd_file_create(struct iomd_desc *desc);
+int iomd_file_own_vma(struct iomd_desc *desc, struct vm_area_struct *vma);
 int iomd_reason_check(const struct iomd_reason *arg, struct iomd_why *why);
 int iomd_reason_answer(struct iomd_reason *arg, const struct iomd_why *last,
 		       struct iomd_why *why);

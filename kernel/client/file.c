@@ -2,7 +2,8 @@
 /*
  * Descriptor files: how a descriptor reaches user space, as an fd that
  * mmap() maps and that can be passed to other processes (its inode is
- * the descriptor's own, fs.c).
+ * the one all descriptor fds share; a mapping is moved to a file of the
+ * descriptor's own inode, fs.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -105,6 +106,7 @@ static long iomd_file_ioctl(struct file *file, unsigned int cmd,
 static void iomd_file_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct iomd_desc *desc = file->private_data;
+	struct inode *inode;
 
 	seq_printf(m, "iomd-kind:\t%u\n", desc->kind);
 	seq_printf(m, "iomd-length:\t%zu\n", desc->length);
@@ -112,6 +114,9 @@ static void iomd_file_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "iomd-direction:\t%u\n", desc->direction);
 	seq_printf(m, "iomd-options:\t%#x\n", desc->options);
 	seq_printf(m, "iomd-cache:\t%s\n", iomd_cache_name(desc->cache));
+	/* What its own mappings show in /proc/PID/maps; 0 before any. */
+	inode = READ_ONCE(desc->inode);
+	seq_printf(m, "iomd-inode:\t%lu\n", inode ? inode->i_ino : 0);
 }
 
 static const struct file_operations iomd_desc_fops = {
@@ -131,14 +136,46 @@ struct iomd_desc *iomd_file_desc(struct file *file)
 	return file->f_op == &iomd_desc_fops ? file->private_data : NULL;
 }
 
-/* A new file holding a reference on @desc. */
-struct file *iomd_file_create(struct iomd_desc *desc)
+/*
+ * A new file holding a reference on @desc: of the inode descriptor fds
+ * share (@own false), or of @desc's own, for its user mappings.
+ */
+static struct file *iomd_file_create_on(struct iomd_desc *desc, bool own)
 {
-	struct file *file = iomd_file_alloc(desc, &iomd_desc_fops, desc);
+	struct file *file = iomd_file_alloc(desc, own, &iomd_desc_fops, desc);
 
 	if (!IS_ERR(file))
 		iomd_desc_get(desc);
 	return file;
+}
+
+/* A new file for an fd of @desc, holding a reference on it. */
+struct file *iomd_file_create(struct iomd_desc *desc)
+{
+	return iomd_file_create_on(desc, false);
+}
+
+/*
+ * Make @vma, a new mapping of @desc's own pages, a mapping of a file of
+ * @desc's own inode if it is not one already (as dma_buf_mmap() hands a
+ * mapping to its exporter's file), so that revocation finds it in that
+ * inode's address_space.
+ */
+int iomd_file_own_vma(struct iomd_desc *desc, struct vm_area_struct *vma)
+{
+	struct inode *inode = READ_ONCE(desc->inode);
+	struct file *file;
+
+	if (!vma->vm_file)
+		return -EINVAL;
+	if (inode && file_inode(vma->vm_file) == inode)
+		return 0;
+	file = iomd_file_create_on(desc, true);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	vma_set_file(vma, file);
+	fput(file);			/* the mapping holds its own */
+	return 0;
 }
 
 /**

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The iomd pseudo filesystem: each exported descriptor gets its own inode
- * on it, which every file of the descriptor shares (its fd, its mapping
- * objects' files, its dma-buf's mappings), so its user mappings hang off
- * an address_space of their own, which lets them be found and zapped
- * later without touching anyone else's.
+ * The iomd pseudo filesystem.  Descriptor fds all share one inode on it,
+ * as DRM's files share one f_mapping, so that exporting a descriptor
+ * costs a file and no inode.  A descriptor whose own pages are mapped
+ * into user space gets an inode of its own at its first mapping, which
+ * the files its mappings are moved to share (client/file.c, its mapping
+ * objects' files), so its user mappings hang off an address_space of
+ * their own, which lets them be found and zapped later without touching
+ * anyone else's.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -17,12 +20,14 @@
 #define IOMD_FS_MAGIC	0x696f6d64	/* "iomd" */
 
 static struct vfsmount *iomd_mnt;
+/* The inode every descriptor fd's file shares. */
+static struct inode *iomd_shared_inode;
 
 /*
- * The inode all of @desc's files share, made on first use: its
- * address_space collects the descriptor's user mappings in every process.
- * The descriptor holds it until its release (core/descriptor.c); no other
- * file is ever made on it (core/vma.c counts on that).
+ * @desc's own inode, made at its first mapping: its address_space
+ * collects the descriptor's user mappings in every process.  The
+ * descriptor holds it until its release (core/descriptor.c); only the
+ * files of those mappings are ever made on it (core/vma.c counts on that).
  */
 static struct inode *iomd_desc_inode(struct iomd_desc *desc)
 {
@@ -42,15 +47,18 @@ static struct inode *iomd_desc_inode(struct iomd_desc *desc)
 	return inode;
 }
 
-/* A new file of @desc's inode with @fops and @priv. */
-struct file *iomd_file_alloc(struct iomd_desc *desc,
+/*
+ * A new file with @fops and @priv, of @desc's own inode with @own (for
+ * its user mappings), else of the inode descriptor fds share.
+ */
+struct file *iomd_file_alloc(struct iomd_desc *desc, bool own,
 			     const struct file_operations *fops, void *priv)
 {
 	struct inode *inode;
 	struct file *file;
 
 	__module_get(THIS_MODULE);	/* dropped by fput() with the fops */
-	inode = iomd_desc_inode(desc);
+	inode = own ? iomd_desc_inode(desc) : iomd_shared_inode;
 	if (IS_ERR(inode)) {
 		file = ERR_CAST(inode);
 		goto put_module;
@@ -83,10 +91,18 @@ static struct file_system_type iomd_fs_type = {
 int iomd_fs_init(void)
 {
 	iomd_mnt = kern_mount(&iomd_fs_type);
-	return PTR_ERR_OR_ZERO(iomd_mnt);
+	if (IS_ERR(iomd_mnt))
+		return PTR_ERR(iomd_mnt);
+	iomd_shared_inode = alloc_anon_inode(iomd_mnt->mnt_sb);
+	if (IS_ERR(iomd_shared_inode)) {
+		kern_unmount(iomd_mnt);
+		return PTR_ERR(iomd_shared_inode);
+	}
+	return 0;
 }
 
 void iomd_fs_exit(void)
 {
+	iput(iomd_shared_inode);
 	kern_unmount(iomd_mnt);
 }

@@ -137,6 +137,11 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 		return ret;
 	}
 
+	ret = iomd_file_own_vma(desc, vma);
+	if (ret) {
+		iomd_fail(why, ret, "cannot create the descriptor's file");
+		goto unhold;
+	}
 	iomd_vma_map_pages(desc, vma, options);
 	return 0;
 
@@ -147,8 +152,7 @@ unhold:
 
 /**
  * iomd_desc_mmap() - map a descriptor into the task that owns @vma
- * @desc:	the descriptor; the caller keeps it alive for the life of
- *		@vma (through vma->vm_file, normally).
+ * @desc:	the descriptor; the caller keeps it alive until this returns.
  * @vma:	the new mapping, as handed to a driver's mmap file operation;
  *		vma->vm_pgoff is the first page of @desc to map.
  * @why:	failure reason; may be NULL.
@@ -158,9 +162,10 @@ unhold:
  * touch, in batches.  A descriptor without IOMD_DIR_OUT is mapped
  * read-only and can never be made writable.  The mapping cannot be grown
  * with mremap().  The mapping has the descriptor's cache mode
- * (iomd_desc_cache_mode()).  @vma->vm_file's address_space must be the
- * descriptor's for iomd_desc_revoke() to reach the mapping; files from
- * iomd_desc_export_fd() are.
+ * (iomd_desc_cache_mode()).  A mapping of the descriptor's own pages is
+ * moved to a file of the descriptor's own inode (which holds a reference
+ * on it), so that iomd_desc_revoke() reaches it whatever file the
+ * caller's mmap() was on.
  *
  * Context: mmap_lock held for writing, as in f_op->mmap.
  * Return: 0, -EINVAL (private mapping, or the range passes the end),
@@ -169,7 +174,7 @@ unhold:
  * buffer made without IOMD_BUF_KERNEL_USER_SHARED, private user memory,
  * a composite with such a part or a part that is not whole pages; the
  * reason names the remedy), -ENODATA (user memory, or a composite holding
- * it, not wired), or -ENODEV (revoked).
+ * it, not wired), -ENODEV (revoked), or -ENOMEM.
  */
 int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
 		   struct iomd_why *why)
@@ -336,7 +341,7 @@ struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 	map->options = options;
 	map->offset = offset;
 	map->length = length;
-	file = iomd_file_alloc(desc, &iomd_mapping_fops, map);
+	file = iomd_file_alloc(desc, true, &iomd_mapping_fops, map);
 	if (IS_ERR(file)) {
 		iomd_mapping_put(map);
 		return ERR_PTR(iomd_fail(why, PTR_ERR(file),

@@ -112,9 +112,9 @@ struct iomd_seg {
  * @share_why:	when not @user_shareable, why, with the remedy.
  * @reason_lock: protects @reason.
  * @reason:	last failure of an operation on this descriptor.
- * @inode:	the inode every file of this descriptor shares, so that its
- *		user mappings, in every process, hang off one address_space;
- *		NULL until first exported.
+ * @inode:	the descriptor's own inode, which every user mapping of its
+ *		own pages maps, so that they hang off one address_space in
+ *		every process; NULL until first mapped.
  * @revoke_lock: read-held while page-table entries are installed,
  *		write-held while @revoked is set and the mappings zapped.
  * @revoked:	the driver revoked the descriptor: no new mapping or access.

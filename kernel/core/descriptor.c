@@ -114,7 +114,7 @@ static void iomd_desc_release(struct kref *ref)
 {
 	struct iomd_desc *desc = container_of(ref, struct iomd_desc, ref);
 
-	/* The inode its files share (client/fs.c), if it was exported. */
+	/* Its own inode (client/fs.c), if its pages were ever mapped. */
 	if (desc->inode)
 		iput(desc->inode);
 	desc->ops->release(desc);

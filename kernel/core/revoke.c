@@ -125,9 +125,9 @@ void iomd_desc_revoke(struct iomd_desc *desc)
 	struct inode *inode;
 
 	/*
-	 * Folios are locked whether or not the descriptor has been exported
-	 * yet: an export racing with this revoke may make its inode, and a
-	 * mapping fault on it, right after a look at @desc->inode.  The
+	 * Folios are locked whether or not the descriptor has been mapped
+	 * yet: a first mapping racing with this revoke may make its inode,
+	 * and a fault on it, right after a look at @desc->inode.  The
 	 * inode is looked at once, after the descriptor is marked: any
 	 * mapping it does not find can install nothing.
 	 */

@@ -171,10 +171,9 @@ static bool iomd_map_pmd_capable(struct iomd_desc *desc,
 }
 
 /*
- * Whether @vma is an iomd mapping of a descriptor's own pages made
- * through one of iomd's files of the descriptor (its fd, a mapping
- * object's file, a dma-buf's): the only files on the descriptor's inode.
- * A driver's own file mapped with iomd_desc_mmap() is the driver's.
+ * Whether @vma is an iomd mapping of a descriptor's own pages: every such
+ * mapping is moved to a file of the descriptor's own inode (client/file.c,
+ * a mapping object's file), the only files made on that inode.
  */
 static bool iomd_vma_is_mapping(struct vm_area_struct *vma)
 {
