@@ -546,6 +546,29 @@ static noinline_for_stack int iomd_ioc_export_dmabuf(void __user *uarg, struct i
 	return 0;
 }
 
+static noinline_for_stack int iomd_ioc_import_dmabuf(void __user *uarg, struct iomd_why *why)
+{
+	struct iomd_import_dmabuf arg;
+	struct iomd_desc *desc;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~IOMD_IMPORT_DMABUF_FLAGS)
+		return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
+				 arg.flags & ~IOMD_IMPORT_DMABUF_FLAGS);
+	if (arg.fd || arg.length || arg.reserved0 ||
+	    iomd_reserved_check(arg.reserved, sizeof(arg.reserved), why))
+		return iomd_fail(why, -EINVAL,
+				 "fd and length are outputs, and reserved fields must be zero");
+	desc = iomd_dmabuf_import_fd(arg.dmabuf_fd, arg.flags & IOMD_DIR_MASK,
+				     why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	arg.length = desc->length;
+	return iomd_client_install(desc, arg.flags & IOMD_CREATE_CLOEXEC,
+				   uarg, &arg, sizeof(arg), &arg.fd, why);
+}
+
 static noinline_for_stack int iomd_ioc_subrange(void __user *uarg, struct iomd_why *why)
 {
 	struct iomd_subrange_create arg;
@@ -748,6 +771,9 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case IOMD_IOC_EXPORT_DMABUF:
 		ret = iomd_ioc_export_dmabuf(uarg, &why);
+		break;
+	case IOMD_IOC_IMPORT_DMABUF:
+		ret = iomd_ioc_import_dmabuf(uarg, &why);
 		break;
 	case IOMD_IOC_VERSION:
 		ret = iomd_ioc_version(uarg, &why);

@@ -223,10 +223,12 @@ int iomd_desc_cache_check(const struct iomd_desc *desc, u32 mode,
 		return iomd_fail(why, -EINVAL, "unknown cache mode %u", mode);
 	if (mode == IOMD_CACHE_DEFAULT || mode == desc->cache)
 		return 0;
-	if (desc->kind == IOMD_KIND_USER || desc->kind == IOMD_KIND_KERNEL)
+	if (desc->kind == IOMD_KIND_USER || desc->kind == IOMD_KIND_KERNEL ||
+	    desc->kind == IOMD_KIND_DMABUF)
 		return iomd_fail(why, -EOPNOTSUPP,
 				 "%s memory is not iomd's to change and stays write-back; only buffers created with IOMD_BUF_CACHE(mode) have another cache mode",
 				 desc->kind == IOMD_KIND_USER ? "user" :
+				 desc->kind == IOMD_KIND_DMABUF ? "dma-buf" :
 				 "kernel-range");
 	/* A buffer, or a composite, which has its parts' mode. */
 	return iomd_fail(why, -EOPNOTSUPP,

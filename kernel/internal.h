@@ -33,6 +33,12 @@ struct page;
  *		object's page where the descriptor's page 0 lies; called
  *		held.  User mappings then map that object (window.c), never
  *		the pages; kinds without it map their own pages.
+ * @kmap:	optional: the kind's own kernel mapping of byte 0, valid
+ *		while the descriptor is held (iomd_desc_kmap()).
+ * @mmap:	optional, for kinds whose memory is mapped by the object it
+ *		belongs to (an imported dma-buf): hand @vma, checked by
+ *		iomd, to that object, which maps it with its own vm_ops;
+ *		called held.  iomd never maps such a kind's pages itself.
  */
 struct iomd_desc_ops {
 	void (*release)(struct iomd_desc *desc);
@@ -40,6 +46,9 @@ struct iomd_desc_ops {
 	void (*unhold)(struct iomd_desc *desc);
 	int (*map_object)(struct iomd_desc *desc, struct path *object,
 			  pgoff_t *base, struct iomd_why *why);
+	void *(*kmap)(struct iomd_desc *desc, struct iomd_why *why);
+	int (*mmap)(struct iomd_desc *desc, struct vm_area_struct *vma,
+		    struct iomd_why *why);
 };
 
 /**
@@ -397,5 +406,11 @@ void iomd_client_exit(void);
 /* dmabuf.c */
 int iomd_dmabuf_export_fd(struct iomd_desc *desc, u32 flags,
 			  struct iomd_why *why);
+
+/* dmabuf_import.c */
+struct iomd_desc *iomd_dmabuf_import_fd(int fd, u32 direction,
+					struct iomd_why *why);
+int iomd_dmabuf_import_init(void);
+void iomd_dmabuf_import_exit(void);
 
 #endif /* _IOMD_INTERNAL_H */

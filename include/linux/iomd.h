@@ -121,6 +121,8 @@ int iomd_desc_export_fd(struct iomd_desc *desc, u32 flags,
 struct iomd_desc *iomd_desc_from_fd(int fd, struct iomd_why *why);
 struct dma_buf *iomd_desc_export_dmabuf(struct iomd_desc *desc,
 					struct iomd_why *why);
+struct iomd_desc *iomd_desc_import_dmabuf(struct dma_buf *dmabuf,
+					  u32 direction, struct iomd_why *why);
 int iomd_desc_last_reason(struct iomd_desc *desc, struct iomd_why *out);
 
 /* Zones: bounded pools of fixed-size, private (never mappable) elements. */
