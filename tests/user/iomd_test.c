@@ -10,13 +10,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/dma-heap.h>
 #include <linux/iomd_sample.h>
 #include <linux/loop.h>
+#include <linux/udmabuf.h>
 
 #include "iomd_test.h"
 
@@ -286,6 +289,62 @@ int iomd_test_sample_export(unsigned int memory, size_t size, size_t offset)
 		return -errno;
 	ret = ioctl(sfd, IOMD_SAMPLE_IOC_EXPORT, &e) ? -errno : (int)e.fd;
 	close(sfd);
+	return ret;
+}
+
+int iomd_test_udmabuf(size_t len, uint64_t seed, int *memfd)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC };
+	int dev, mfd, ret;
+	void *p;
+
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -errno;
+	/* udmabuf takes only memfds that cannot shrink under it. */
+	mfd = memfd_create("iomd-udmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0 || ftruncate(mfd, len) ||
+	    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+		ret = -errno;
+		goto close_dev;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		goto close_dev;
+	}
+	iomd_test_fill(p, len, seed);
+	munmap(p, len);
+	c.memfd = mfd;
+	c.size = len;
+	ret = ioctl(dev, UDMABUF_CREATE, &c);
+	if (ret < 0) {
+		ret = -errno;
+		goto close_dev;
+	}
+	*memfd = mfd;
+	close(dev);
+	return ret;
+
+close_dev:
+	if (mfd >= 0)
+		close(mfd);
+	close(dev);
+	return ret;
+}
+
+int iomd_test_dma_heap(size_t len, unsigned int fd_flags)
+{
+	struct dma_heap_allocation_data a = {
+		.len = len, .fd_flags = fd_flags | O_CLOEXEC,
+	};
+	int heap, ret;
+
+	heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+	if (heap < 0)
+		return -errno;
+	ret = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &a) ? -errno : (int)a.fd;
+	close(heap);
 	return ret;
 }
 

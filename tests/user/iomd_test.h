@@ -138,6 +138,30 @@ void iomd_test_no_leaks(int iomd_fd, const struct iomd_stats *before);
  */
 int iomd_test_sample_export(unsigned int memory, size_t size, size_t offset);
 
+/*
+ * Why a kernel cannot make udmabufs or dma-heap buffers, for skips: the
+ * device node is missing (-ENOENT from the helpers below), which is how
+ * a kernel without the option looks at run time.
+ */
+#define IOMD_TEST_NO_UDMABUF \
+	"this kernel has no /dev/udmabuf (CONFIG_UDMABUF is not set)"
+#define IOMD_TEST_NO_DMA_HEAP \
+	"this kernel has no /dev/dma_heap/system (CONFIG_DMABUF_HEAPS_SYSTEM is not set)"
+
+/*
+ * A udmabuf of a new sealed memfd of @len bytes filled with the pattern
+ * of @seed: the dma-buf fd (close-on-exec), with the memfd in *@memfd,
+ * or -errno (-ENOENT without /dev/udmabuf).
+ */
+int iomd_test_udmabuf(size_t len, uint64_t seed, int *memfd);
+
+/*
+ * A buffer of @len bytes from the system dma-heap, its fd opened with
+ * @fd_flags (O_RDWR or O_RDONLY, close-on-exec added): the dma-buf fd or
+ * -errno (-ENOENT without /dev/dma_heap/system).
+ */
+int iomd_test_dma_heap(size_t len, unsigned int fd_flags);
+
 /* Pass @fd over the unix socket @sock (SCM_RIGHTS): 0 or -errno. */
 int iomd_test_send_fd(int sock, int fd);
 
