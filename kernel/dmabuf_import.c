@@ -97,8 +97,8 @@ static void iomd_import_release(struct iomd_desc *desc)
 	kfree(im);
 }
 
-/* ops->kmap: the exporter's own kernel mapping, valid for our life. */
-static void *iomd_import_kmap(struct iomd_desc *desc, struct iomd_why *why)
+/* ops->kaddr: the exporter's own kernel mapping, valid for our life. */
+static void *iomd_import_kaddr(struct iomd_desc *desc, struct iomd_why *why)
 {
 	return to_import(desc)->map.vaddr;
 }
@@ -121,7 +121,7 @@ static int iomd_import_mmap(struct iomd_desc *desc,
 
 static const struct iomd_desc_ops iomd_import_ops = {
 	.release	= iomd_import_release,
-	.kmap		= iomd_import_kmap,
+	.kaddr		= iomd_import_kaddr,
 	.mmap		= iomd_import_mmap,
 };
 

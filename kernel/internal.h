@@ -33,7 +33,7 @@ struct page;
  *		object's page where the descriptor's page 0 lies; called
  *		held.  User mappings then map that object (window.c), never
  *		the pages; kinds without it map their own pages.
- * @kmap:	optional: the kind's own kernel mapping of byte 0, valid
+ * @kaddr:	optional: the kind's own kernel address of byte 0, valid
  *		while the descriptor is held (iomd_desc_kmap()).
  * @mmap:	optional, for kinds whose memory is mapped by the object it
  *		belongs to (an imported dma-buf): hand @vma, checked by
@@ -46,7 +46,7 @@ struct iomd_desc_ops {
 	void (*unhold)(struct iomd_desc *desc);
 	int (*map_object)(struct iomd_desc *desc, struct path *object,
 			  pgoff_t *base, struct iomd_why *why);
-	void *(*kmap)(struct iomd_desc *desc, struct iomd_why *why);
+	void *(*kaddr)(struct iomd_desc *desc, struct iomd_why *why);
 	int (*mmap)(struct iomd_desc *desc, struct vm_area_struct *vma,
 		    struct iomd_why *why);
 };

@@ -470,8 +470,8 @@ void *iomd_desc_kmap(struct iomd_desc *desc, struct iomd_why *why)
 	void *addr;
 	int ret;
 
-	if (desc->ops->kmap)
-		return desc->ops->kmap(desc, why);
+	if (desc->ops->kaddr)
+		return desc->ops->kaddr(desc, why);
 	if (desc->kind == IOMD_KIND_BUFFER) {
 		addr = iomd_buffer_vaddr(desc);
 		if (IS_ERR(addr))
