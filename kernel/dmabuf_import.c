@@ -20,12 +20,17 @@
  * exporter's own statement of which memory the buffer is.  Exporters whose
  * vmap is I/O memory or has no struct pages are refused.
  *
- * CPU access is open for the descriptor's whole life: it begins
- * (dma_buf_begin_cpu_access(), the exporter syncs its devices' view for
- * the CPU) once the buffer is mapped, and ends at release.  Bracketing
- * each access instead would reach the reservation lock (its lockdep
- * class, at least) from under a composite's lock, which mapping an
- * exported composite takes the other way round.
+ * iomd's device never moves a byte: its attachment is mapped DMA_TO_DEVICE,
+ * which claims no cache lines (DMA-API debug tracks only mappings a device
+ * writes, and reports two that overlap) and asks nothing of the caches at
+ * unmap, so a driver's own mapping of the descriptor for its device (the
+ * edu sample's) is the only one that writes.  For the same reason iomd
+ * does not open CPU access (dma_buf_begin_cpu_access()) itself: exporters
+ * answer it as they see fit, udmabuf by mapping the buffer for a device of
+ * its own until the buffer dies; and bracketing each access would reach
+ * the reservation lock from under a composite's lock, the reverse of
+ * mapping an exported composite.  Whoever shares the buffer with other
+ * devices brackets CPU access on the dma-buf (DMA_BUF_IOCTL_SYNC).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,20 +58,16 @@ static struct platform_device *iomd_import_pdev;
  * @desc:	the common descriptor; @desc.pages are the exporter's.
  * @dmabuf:	the dma-buf (a reference).
  * @attach:	iomd's attachment to it.
- * @sgt:	the attachment's mapping, kept for the descriptor's life.
- * @dir:	the direction @sgt was mapped, and CPU access is bracketed,
- *		with.
+ * @sgt:	the attachment's mapping (DMA_TO_DEVICE), kept for the
+ *		descriptor's life.
  * @map:	the exporter's kernel mapping of the whole buffer.
- * @cpu_access:	CPU access to the buffer has begun (and ends at release).
  */
 struct iomd_import {
 	struct iomd_desc desc;
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
-	enum dma_data_direction dir;
 	struct iosys_map map;
-	bool cpu_access;
 };
 
 static struct iomd_import *to_import(struct iomd_desc *desc)
@@ -77,12 +78,10 @@ static struct iomd_import *to_import(struct iomd_desc *desc)
 /* Undo what iomd_import_attach() did, in reverse. */
 static void iomd_import_detach(struct iomd_import *im)
 {
-	if (im->cpu_access)
-		dma_buf_end_cpu_access(im->dmabuf, im->dir);
 	if (!iosys_map_is_null(&im->map))
 		iomd_dma_buf_vunmap(im->dmabuf, &im->map);
 	if (im->sgt)
-		iomd_dma_buf_unmap(im->attach, im->sgt, im->dir);
+		iomd_dma_buf_unmap(im->attach, im->sgt, DMA_TO_DEVICE);
 	if (im->attach)
 		dma_buf_detach(im->dmabuf, im->attach);
 	dma_buf_put(im->dmabuf);
@@ -125,18 +124,6 @@ static const struct iomd_desc_ops iomd_import_ops = {
 	.mmap		= iomd_import_mmap,
 };
 
-static enum dma_data_direction iomd_import_dma_dir(u32 direction)
-{
-	switch (direction) {
-	case IOMD_DIR_IN:
-		return DMA_FROM_DEVICE;
-	case IOMD_DIR_OUT:
-		return DMA_TO_DEVICE;
-	default:
-		return DMA_BIDIRECTIONAL;
-	}
-}
-
 /* Attach iomd's device, map the attachment and vmap the buffer. */
 static int iomd_import_attach(struct iomd_import *im, struct iomd_why *why)
 {
@@ -151,7 +138,7 @@ static int iomd_import_attach(struct iomd_import *im, struct iomd_why *why)
 				 "the exporter (%s) refused to attach iomd's device",
 				 dmabuf->exp_name);
 	}
-	im->sgt = iomd_dma_buf_map(im->attach, im->dir);
+	im->sgt = iomd_dma_buf_map(im->attach, DMA_TO_DEVICE);
 	if (IS_ERR_OR_NULL(im->sgt)) {
 		ret = im->sgt ? PTR_ERR(im->sgt) : -ENOMEM;
 		im->sgt = NULL;
@@ -174,12 +161,6 @@ static int iomd_import_attach(struct iomd_import *im, struct iomd_why *why)
 		iosys_map_clear(&im->map);
 		return ret;
 	}
-	ret = dma_buf_begin_cpu_access(dmabuf, im->dir);
-	if (ret)
-		return iomd_fail(why, ret,
-				 "the exporter (%s) refused CPU access to the buffer",
-				 dmabuf->exp_name);
-	im->cpu_access = true;
 	return 0;
 }
 
@@ -245,8 +226,7 @@ static int iomd_import_check(struct dma_buf *dmabuf, u32 direction,
  * @dmabuf and keeps the attachment mapped and the buffer vmapped until it
  * dies, so a static exporter keeps the memory in place; the memory stays
  * the exporter's.  It is always wired, is read and written through the
- * exporter's kernel mapping (CPU access begins at import and ends when the
- * descriptor dies), has segments and an sg_table, and can be a part of
+ * exporter's kernel mapping, has segments and an sg_table, and can be a part of
  * sub-ranges and multis.  iomd_desc_mmap() hands the mapping to
  * dma_buf_mmap(); composites holding it cannot be mapped.  A dma-buf open
  * read-only cannot be written through the descriptor.  After
@@ -275,7 +255,6 @@ struct iomd_desc *iomd_desc_import_dmabuf(struct dma_buf *dmabuf,
 		return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
 	get_dma_buf(dmabuf);
 	im->dmabuf = dmabuf;
-	im->dir = iomd_import_dma_dir(direction);
 	ret = iomd_import_attach(im, why);
 	if (ret)
 		goto detach;

@@ -256,18 +256,11 @@ static void test_udmabuf(void)
 	void *mm;
 
 	u = iomd_test_udmabuf(len, 51, &mfd);
-	if (u == -ENOENT) {
-		iomd_tap_skip_to(iomd_tap_count() + UDMABUF_CHECKS,
-				 IOMD_TEST_NO_UDMABUF);
-		return;
-	}
-	if (u < 0)
-		iomd_tap_bail("udmabuf: %s", strerror(-u));
-	iomd_test_fill(want, len, 51);
-	i = iomd_import_dmabuf(iomd_fd, u, 0);
-	iomd_tap_errno(i, 0, "udmabuf: a udmabuf of a memfd imports");
+	i = iomd_test_import(iomd_fd, u, UDMABUF_CHECKS, IOMD_TEST_NO_UDMABUF,
+			     "udmabuf: a udmabuf of a memfd");
 	if (i < 0)
-		iomd_tap_bail("import of a udmabuf: %s", strerror(-i));
+		return;
+	iomd_test_fill(want, len, 51);
 	iomd_test_mem(iomd_kread(iomd_fd, i, 0, got, len), got, want, len,
 		      "udmabuf: the import reads the memfd's bytes");
 	byte = 0x5a;
@@ -338,17 +331,10 @@ static void test_heap(void)
 	void *mm;
 
 	h = iomd_test_dma_heap(len, O_RDWR);
-	if (h == -ENOENT) {
-		iomd_tap_skip_to(iomd_tap_count() + HEAP_CHECKS,
-				 IOMD_TEST_NO_DMA_HEAP);
-		return;
-	}
-	if (h < 0)
-		iomd_tap_bail("dma-heap: %s", strerror(-h));
-	i = iomd_import_dmabuf(iomd_fd, h, 0);
-	iomd_tap_errno(i, 0, "dma-heap: a system heap buffer imports");
+	i = iomd_test_import(iomd_fd, h, HEAP_CHECKS, IOMD_TEST_NO_DMA_HEAP,
+			     "dma-heap: a system heap buffer");
 	if (i < 0)
-		iomd_tap_bail("import of a heap buffer: %s", strerror(-i));
+		return;
 	iomd_test_fill(want, len, 61);
 	iomd_kwrite(iomd_fd, i, 0, want, len);
 	m = mmap(NULL, len, PROT_READ, MAP_SHARED, h, 0);
@@ -399,10 +385,23 @@ static void test_heap(void)
 	close(h);
 }
 
+/* Arguments refused with EINVAL, whatever the dma-buf. */
+static const struct {
+	struct iomd_import_dmabuf arg;
+	const char *what;
+} bad[] = {
+	{ { .flags = 0x4 }, "unknown flag 0x4" },
+	{ { .reserved = { 1 } }, "reserved[0] = 1" },
+	{ { .reserved0 = 1 }, "reserved0 = 1" },
+	{ { .fd = 9 }, "a non-zero fd (an output) on input" },
+	{ { .length = 4096 }, "a non-zero length (an output) on input" },
+};
+
 static void test_refusals(void)
 {
 	struct iomd_import_dmabuf arg;
 	int mfd, b, d;
+	size_t n;
 
 	mfd = memfd_create("iomd-not-a-dmabuf", MFD_CLOEXEC);
 	iomd_test_fails(iomd_fd, -1, iomd_import_dmabuf(iomd_fd, mfd, 0),
@@ -413,28 +412,12 @@ static void test_refusals(void)
 	exported_buffer(71, &b, &d);
 	iomd_test_fails(iomd_fd, -1, iomd_import_dmabuf(iomd_fd, b, 0),
 			EBADFD, "an iomd descriptor fd, not a dma-buf");
-	iomd_test_fails(iomd_fd, -1, iomd_import_dmabuf(iomd_fd, d, 0x4),
-			EINVAL, "unknown flag 0x4");
-	memset(&arg, 0, sizeof(arg));
-	arg.dmabuf_fd = d;
-	arg.reserved[0] = 1;
-	iomd_test_fails(iomd_fd, -1, import_raw(&arg), EINVAL,
-			"reserved[0] = 1");
-	memset(&arg, 0, sizeof(arg));
-	arg.dmabuf_fd = d;
-	arg.reserved0 = 1;
-	iomd_test_fails(iomd_fd, -1, import_raw(&arg), EINVAL,
-			"reserved0 = 1");
-	memset(&arg, 0, sizeof(arg));
-	arg.dmabuf_fd = d;
-	arg.fd = 9;
-	iomd_test_fails(iomd_fd, -1, import_raw(&arg), EINVAL,
-			"a non-zero fd (an output) on input");
-	memset(&arg, 0, sizeof(arg));
-	arg.dmabuf_fd = d;
-	arg.length = len;
-	iomd_test_fails(iomd_fd, -1, import_raw(&arg), EINVAL,
-			"a non-zero length (an output) on input");
+	for (n = 0; n < ARRAY_SIZE(bad); n++) {
+		arg = bad[n].arg;
+		arg.dmabuf_fd = d;
+		iomd_test_fails(iomd_fd, -1, import_raw(&arg), EINVAL, "%s",
+				bad[n].what);
+	}
 	close(d);
 	close(b);
 }
@@ -469,7 +452,6 @@ static void test_uid(void)
 int main(void)
 {
 	struct iomd_stats before;
-	int b, d;
 
 	page = sysconf(_SC_PAGESIZE);
 	len = NPAGES * page;
@@ -477,23 +459,7 @@ int main(void)
 	got = malloc(len);
 	if (!want || !got)
 		iomd_tap_bail("out of memory");
-	iomd_fd = iomd_test_open();
-	iomd_tap_plan(PLAN);
-	iomd_test_stats(iomd_fd, &before);
-
-	b = iomd_buffer_create(iomd_fd, page, 0, IOMD_TEST_SHARED_INOUT);
-	d = b < 0 ? b : iomd_export_dmabuf(iomd_fd, b, 0);
-	if (d == -EOPNOTSUPP) {
-		iomd_tap_skip_to(PLAN - 2,
-				 "this kernel has no dma-buf support (CONFIG_DMA_SHARED_BUFFER)");
-		close(b);
-		iomd_test_no_leaks(iomd_fd, &before);
-		return iomd_tap_finish();
-	}
-	if (d >= 0)
-		close(d);
-	if (b >= 0)
-		close(b);
+	iomd_fd = iomd_test_dmabuf_begin(PLAN, &before);
 	test_round_trip();
 	test_exporter_revoke();
 	test_revoke();

@@ -48,6 +48,29 @@ static int copy_all(int src, int dst)
 	return edu_copy(edu_fd, src, 0, dst, 0, len, 0, NULL);
 }
 
+/*
+ * Two checks: the device copies a buffer of pattern @seed into import
+ * @imp, and a mapping of @map_fd (the dma-buf, or the memory behind it)
+ * shows the pattern.
+ */
+static void device_writes(int imp, int map_fd, uint64_t seed,
+			  const char *what)
+{
+	unsigned char *other, *m;
+	int o;
+
+	o = mapped_buffer(&other);
+	iomd_test_fill(other, len, seed);
+	iomd_tap_errno(copy_all(o, imp), 0, "buffer -> device -> %s", what);
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, map_fd, 0);
+	iomd_tap_ok(m != MAP_FAILED && iomd_test_check(m, len, seed) == len,
+		    "%s: a mapping shows what the device wrote", what);
+	if (m != MAP_FAILED)
+		munmap(m, len);
+	iomd_unmap(other, len);
+	close(o);
+}
+
 /* An iomd buffer exported and imported again. */
 static void test_round_trip(void)
 {
@@ -79,34 +102,21 @@ static void test_round_trip(void)
 
 static void test_udmabuf(void)
 {
-	unsigned char *other, *m;
+	unsigned char *other;
 	int mfd = -1, u, i, o;
 
 	u = iomd_test_udmabuf(len, 3, &mfd);
-	if (u == -ENOENT) {
-		iomd_tap_skip_to(iomd_tap_count() + UDMABUF_CHECKS,
-				 IOMD_TEST_NO_UDMABUF);
-		return;
-	}
-	if (u < 0)
-		iomd_tap_bail("udmabuf: %s", strerror(-u));
-	i = iomd_import_dmabuf(iomd_fd, u, 0);
-	iomd_tap_errno(i, 0, "a udmabuf of a memfd imports");
+	i = iomd_test_import(iomd_fd, u, UDMABUF_CHECKS, IOMD_TEST_NO_UDMABUF,
+			     "a udmabuf of a memfd");
 	if (i < 0)
-		iomd_tap_bail("udmabuf import: %s", strerror(-i));
+		return;
 	o = mapped_buffer(&other);
 	iomd_tap_errno(copy_all(i, o), 0, "udmabuf import -> device -> buffer");
 	iomd_tap_eq(iomd_test_check(other, len, 3), len,
 		    "the memfd's bytes arrived");
-	iomd_test_fill(other, len, 4);
-	iomd_tap_errno(copy_all(o, i), 0, "buffer -> device -> udmabuf import");
-	m = mmap(NULL, len, PROT_READ, MAP_SHARED, mfd, 0);
-	iomd_tap_ok(m != MAP_FAILED && iomd_test_check(m, len, 4) == len,
-		    "the memfd shows what the device wrote");
-	if (m != MAP_FAILED)
-		munmap(m, len);
 	iomd_unmap(other, len);
 	close(o);
+	device_writes(i, mfd, 4, "udmabuf import (the memfd)");
 	close(i);
 	close(u);
 	close(mfd);
@@ -114,31 +124,14 @@ static void test_udmabuf(void)
 
 static void test_heap(void)
 {
-	unsigned char *other, *m;
-	int h, i, o;
+	int h, i;
 
 	h = iomd_test_dma_heap(len, O_RDWR);
-	if (h == -ENOENT) {
-		iomd_tap_skip_to(iomd_tap_count() + HEAP_CHECKS,
-				 IOMD_TEST_NO_DMA_HEAP);
-		return;
-	}
-	if (h < 0)
-		iomd_tap_bail("dma-heap: %s", strerror(-h));
-	i = iomd_import_dmabuf(iomd_fd, h, 0);
-	iomd_tap_errno(i, 0, "a system dma-heap buffer imports");
+	i = iomd_test_import(iomd_fd, h, HEAP_CHECKS, IOMD_TEST_NO_DMA_HEAP,
+			     "a system dma-heap buffer");
 	if (i < 0)
-		iomd_tap_bail("heap import: %s", strerror(-i));
-	o = mapped_buffer(&other);
-	iomd_test_fill(other, len, 5);
-	iomd_tap_errno(copy_all(o, i), 0, "buffer -> device -> heap import");
-	m = mmap(NULL, len, PROT_READ, MAP_SHARED, h, 0);
-	iomd_tap_ok(m != MAP_FAILED && iomd_test_check(m, len, 5) == len,
-		    "a mapping of the heap buffer shows what the device wrote");
-	if (m != MAP_FAILED)
-		munmap(m, len);
-	iomd_unmap(other, len);
-	close(o);
+		return;
+	device_writes(i, h, 5, "heap import");
 	close(i);
 	close(h);
 }
@@ -193,14 +186,11 @@ int main(void)
 	struct iomd_stats before;
 	bool iommu;
 
-	iomd_tap_plan(PLAN);
-	edu_fd = edu_open(PLAN, &iommu);
-	if (edu_fd < 0)
-		return iomd_tap_finish();
-	iomd_fd = iomd_test_open();
 	page = iomd_page_size();
 	len = NPAGES * page;
-	iomd_test_stats(iomd_fd, &before);
+	edu_fd = edu_begin(PLAN, &iommu, &iomd_fd, &before);
+	if (edu_fd < 0)
+		return iomd_tap_finish();
 	iomd_tap_diag("edu %s an IOMMU", iommu ? "behind" : "without");
 
 	test_round_trip();

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -346,6 +347,46 @@ int iomd_test_dma_heap(size_t len, unsigned int fd_flags)
 	ret = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &a) ? -errno : (int)a.fd;
 	close(heap);
 	return ret;
+}
+
+int iomd_test_import(int iomd_fd, int dmabuf_fd, unsigned int checks,
+		     const char *why, const char *what)
+{
+	int fd;
+
+	if (dmabuf_fd == -ENOENT) {
+		iomd_tap_skip_to(iomd_tap_count() + checks, why);
+		return -1;
+	}
+	if (dmabuf_fd < 0)
+		iomd_tap_bail("%s: %s", what, strerror(-dmabuf_fd));
+	fd = iomd_import_dmabuf(iomd_fd, dmabuf_fd, 0);
+	iomd_tap_errno(fd, 0, "%s imports", what);
+	if (fd < 0)
+		iomd_tap_bail("import of %s: %s", what, strerror(-fd));
+	return fd;
+}
+
+int iomd_test_dmabuf_begin(unsigned int plan, struct iomd_stats *before)
+{
+	int iomd_fd = iomd_test_open();
+	int b, d;
+
+	iomd_tap_plan(plan);
+	iomd_test_stats(iomd_fd, before);
+	b = iomd_buffer_create(iomd_fd, iomd_page_size(), 0,
+			       IOMD_TEST_SHARED_INOUT);
+	d = b < 0 ? b : iomd_export_dmabuf(iomd_fd, b, 0);
+	if (d >= 0)
+		close(d);
+	if (b >= 0)
+		close(b);
+	if (d != -EOPNOTSUPP)
+		return iomd_fd;
+	iomd_tap_skip_to(plan - 2,
+			 "this kernel has no dma-buf support (CONFIG_DMA_SHARED_BUFFER)");
+	iomd_test_no_leaks(iomd_fd, before);
+	exit(iomd_tap_finish());
 }
 
 int iomd_test_send_fd(int sock, int fd)

@@ -162,6 +162,25 @@ int iomd_test_udmabuf(size_t len, uint64_t seed, int *memfd);
  */
 int iomd_test_dma_heap(size_t len, unsigned int fd_flags);
 
+/*
+ * Import @dmabuf_fd, the result of iomd_test_udmabuf() or
+ * iomd_test_dma_heap(): for -ENOENT (the kernel cannot make such a
+ * dma-buf), skip the next @checks checks with @why and return -1; bail
+ * out for another error; else report one check, "@what imports", and
+ * return the descriptor fd (or bail out if the import failed).
+ */
+int iomd_test_import(int iomd_fd, int dmabuf_fd, unsigned int checks,
+		     const char *why, const char *what);
+
+/*
+ * The start of a dma-buf test: open /dev/iomd (see iomd_test_open()),
+ * print the plan of @plan checks (the last two the leak checks) and read
+ * the counters into *@before.  On a kernel without dma-buf support
+ * (exporting a buffer fails with EOPNOTSUPP) every other check is skipped
+ * and the program ends.  Returns the /dev/iomd fd.
+ */
+int iomd_test_dmabuf_begin(unsigned int plan, struct iomd_stats *before);
+
 /* Pass @fd over the unix socket @sock (SCM_RIGHTS): 0 or -errno. */
 int iomd_test_send_fd(int sock, int fd);
 

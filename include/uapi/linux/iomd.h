@@ -771,8 +771,9 @@ struct iomd_export_dmabuf {
  * on the dma-buf (closing @dmabuf_fd does not end it) and never owns its
  * memory: it attaches a device of iomd's own and maps the attachment, so
  * a static exporter keeps the memory in place, and reads and writes it
- * through the exporter's kernel mapping (vmap) between begin and end of
- * CPU access.  It is always wired; it can be read and written
+ * through the exporter's kernel mapping (vmap); CPU access shared with
+ * other devices is bracketed on the dma-buf (DMA_BUF_IOCTL_SYNC), as for
+ * any of its users.  It is always wired; it can be read and written
  * (IOMD_IOC_KREAD/KWRITE), shows its DMA view (IOMD_IOC_SEGMENTS), and
  * can be a part of sub-ranges and multis.  mmap() of it (and IOMD_IOC_MAP)
  * is handed to the dma-buf's own mmap: the mapping is the exporter's,
