@@ -436,7 +436,7 @@ int iomd_complete(int iomd_fd, int desc_fd)
 	return iomd_wire(iomd_fd, IOMD_IOC_COMPLETE, desc_fd);
 }
 
-int iomd_reason(int iomd_fd, int fd, char *buf, size_t size)
+int iomd_reason(int iomd_fd, int fd, int *err, char *buf, size_t size)
 {
 	struct iomd_reason arg;
 	int ret;
@@ -456,7 +456,10 @@ int iomd_reason(int iomd_fd, int fd, char *buf, size_t size)
 	ret = iomd_ioctl(iomd_fd, IOMD_IOC_REASON, &arg);
 	if (ret < 0)
 		return ret;
-	return (int)arg.errno_value;
+	/* The module reports errno values, below MAX_ERRNO. */
+	if (err)
+		*err = -(int)arg.errno_value;
+	return 0;
 }
 
 int iomd_stats(int iomd_fd, struct iomd_stats *stats)

@@ -21,8 +21,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 version=$(cat "$top/VERSION")
 tmp=$(mktemp -d /tmp/iomd-deb.XXXXXX)
 pkgs="iomd-dkms libiomd1 libiomd-dev iomd-tools"
-n=0
-nfail=0
+TAP_LOG=$tmp/log
+. "$top/scripts/tap.sh"
 had_group=false
 getent group iomd >/dev/null && had_group=true
 
@@ -36,18 +36,6 @@ trap cleanup EXIT
 export mok_signing_key="$tmp/mok.key" mok_certificate="$tmp/mok.pub"
 export DEBIAN_FRONTEND=noninteractive
 
-check() {
-	n=$((n + 1))
-	what=$1
-	shift
-	if "$@" >"$tmp/log" 2>&1; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		tail -n 25 "$tmp/log" | sed 's/^/# /'
-		nfail=$((nfail + 1))
-	fi
-}
 
 for p in $pkgs; do
 	check "$p is not installed before" \
@@ -94,6 +82,4 @@ check "no iomd module left in DKMS" \
 check "no /usr/src/iomd-$version, no iomd.ko under /lib/modules" \
 	sh -c "[ ! -e /usr/src/iomd-$version ] && ! find /lib/modules -name 'iomd.ko*' | grep -q ."
 
-echo "1..$n"
-echo "# deb-check: $((n - nfail)) passed, $nfail failed"
-[ "$nfail" = 0 ]
+tap_finish deb-check

@@ -16,8 +16,8 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 version=$(cat "$top/VERSION")
 tmp=$(mktemp -d /tmp/iomd-dkms.XXXXXX)
-n=0
-nfail=0
+TAP_LOG=$tmp/log
+. "$top/scripts/tap.sh"
 
 cleanup() {
 	[ "${KEEP:-0}" = 1 ] && { echo "# kept $tmp"; return; }
@@ -33,18 +33,6 @@ dkms() {
 	command dkms "$@" --sourcetree "$tmp/src" --dkmstree "$tmp/dkms"
 }
 
-check() {
-	n=$((n + 1))
-	what=$1
-	shift
-	if "$@" >"$tmp/log" 2>&1; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		tail -n 25 "$tmp/log" | sed 's/^/# /'
-		nfail=$((nfail + 1))
-	fi
-}
 
 check "dkms $(command dkms --version | sed 's/^dkms-//') is installed" \
 	command -v dkms
@@ -69,6 +57,4 @@ for kver in "$@"; do
 done
 check "dkms remove --all" dkms remove -m iomd -v "$version" --all
 
-echo "1..$n"
-echo "# dkms-check: $((n - nfail)) passed, $nfail failed"
-[ "$nfail" = 0 ]
+tap_finish dkms-check

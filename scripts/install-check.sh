@@ -27,8 +27,8 @@ cd "$top" || exit 1
 version=$(cat VERSION)
 stage=$(mktemp -d /tmp/iomd-stage.XXXXXX)
 work=$(mktemp -d /tmp/iomd-check.XXXXXX)
-n=0
-nfail=0
+TAP_LOG=$work/log
+. "$top/scripts/tap.sh"
 
 cleanup() {
 	[ "${KEEP:-0}" = 1 ] && { echo "# kept $stage and $work"; return; }
@@ -36,18 +36,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {
-	n=$((n + 1))
-	what=$1
-	shift
-	if "$@" >>"$work/log" 2>&1; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		tail -n 15 "$work/log" | sed 's/^/# /'
-		nfail=$((nfail + 1))
-	fi
-}
 
 echo "# make install DESTDIR=$stage PREFIX=/usr KVER=$kver"
 check "make install into a staging root" \
@@ -125,6 +113,4 @@ left=$(find "$stage" ! -type d)
 [ -z "$left" ] || echo "$left" | sed 's/^/# left: /'
 check "make uninstall leaves no file" test -z "$left"
 
-echo "1..$n"
-echo "# install-check: $((n - nfail)) passed, $nfail failed"
-[ "$nfail" = 0 ]
+tap_finish install-check

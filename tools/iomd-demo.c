@@ -71,7 +71,7 @@ static void show_info(int iomd_fd, int desc_fd)
 static void show_refusal(int iomd_fd, int desc_fd)
 {
 	char reason[256], byte;
-	int ret, err;
+	int ret, err, why;
 
 	printf("\nAsking the kernel to read 1 byte just past the end...\n");
 	ret = iomd_kread(iomd_fd, desc_fd, iomd_page_size(), &byte, 1);
@@ -81,14 +81,14 @@ static void show_refusal(int iomd_fd, int desc_fd)
 	}
 	printf("  refused with %s: %s\n", iomd_errno_name(ret),
 	       strerror(-ret));
-	err = iomd_reason(iomd_fd, -1, reason, sizeof(reason));
+	err = iomd_reason(iomd_fd, -1, &why, reason, sizeof(reason));
 	if (err < 0) {
 		fail("IOMD_IOC_REASON", err);
 		return;
 	}
 	printf("  the driver's reason: \"%s\" (%s)\n", reason,
-	       iomd_errno_name(err));
-	if (ret != -ERANGE || err != ERANGE || !reason[0])
+	       iomd_errno_name(why));
+	if (ret != -ERANGE || why != -ERANGE || !reason[0])
 		fail("expected ERANGE with a reason", 0);
 }
 

@@ -271,17 +271,21 @@ const char *iomd_cache_name(uint32_t mode);
  * @fd: a descriptor fd for the last failed operation on that descriptor
  *	(such as mmap()), or any negative value for the last failed ioctl on
  *	@iomd_fd itself.
+ * @err: receives that failure as a negative errno (-ERANGE...), or 0 if
+ *	nothing failed; may be NULL.  Untouched when the reason cannot be
+ *	read.
  * @buf: receives the NUL-terminated reason, truncated to @size; may be
  *	NULL when @size is 0.
  * @size: bytes available at @buf.
  *
- * Reading a reason does not clear it.
+ * Reading a reason does not clear it.  Like every libiomd call, the
+ * return value only says whether this call worked; the failure it
+ * describes comes back in @err.
  *
- * Return: the positive errno value of that failure, 0 if nothing failed,
- * or -errno if the reason could not be read (-EBADF when both fds are
- * negative).
+ * Return: 0, or -errno if the reason could not be read (-EBADF when both
+ * fds are negative).
  */
-int iomd_reason(int iomd_fd, int fd, char *buf, size_t size);
+int iomd_reason(int iomd_fd, int fd, int *err, char *buf, size_t size);
 
 /**
  * iomd_stats() - read module-wide counters (IOMD_IOC_STATS)

@@ -57,7 +57,7 @@ static void test_device(void)
 	if (!iomd_tap_ok(at == sizeof(st.reserved),
 			 "IOMD_IOC_STATS zeroes its reserved fields"))
 		iomd_tap_diag("expected zeros, byte %zu is not", at);
-	ret = iomd_reason(iomd_fd, -1, text, sizeof(text));
+	ret = iomd_test_last_err(iomd_fd, -1, text, sizeof(text));
 	if (!iomd_tap_ok(ret == 0 && text[0] == '\0',
 			 "a client with no failure has an empty reason"))
 		iomd_tap_diag("expected 0 and \"\", got %d \"%s\"", ret, text);
@@ -370,7 +370,8 @@ static void test_fresh_reason(void)
 	int fd, ret;
 
 	fd = iomd_buffer_create(iomd_fd, page, 0, IOMD_TEST_SHARED_INOUT);
-	ret = fd < 0 ? fd : iomd_reason(iomd_fd, fd, text, sizeof(text));
+	ret = fd < 0 ? fd : iomd_test_last_err(iomd_fd, fd, text,
+						    sizeof(text));
 	if (!iomd_tap_ok(ret == 0 && text[0] == '\0',
 			 "a fresh descriptor has an empty reason"))
 		iomd_tap_diag("expected 0 and \"\", got %s \"%s\"",

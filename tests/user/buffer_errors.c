@@ -347,8 +347,8 @@ static void test_truncate(void)
 			 "length reports the full reason length"))
 		iomd_tap_diag("strlen %zu, full.length %u, part.length %u",
 			      strlen(full_text), full.length, part.length);
-	ret = iomd_reason(iomd_fd, CLIENT, again, sizeof(again));
-	if (!iomd_tap_ok(ret == EINVAL, "reading the reason does not clear it"))
+	ret = iomd_test_last_err(iomd_fd, CLIENT, again, sizeof(again));
+	if (!iomd_tap_ok(ret == -EINVAL, "reading the reason does not clear it"))
 		iomd_tap_diag("expected EINVAL, got %s (%d)",
 			      iomd_errno_name(ret), ret);
 }

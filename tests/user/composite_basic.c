@@ -49,15 +49,6 @@ struct parent {
 	void *heap;		/* to free at the end, or NULL */
 };
 
-static void *xmalloc(size_t len)
-{
-	void *p = malloc(len);
-
-	if (!p)
-		iomd_tap_bail("out of memory");
-	return p;
-}
-
 static int check_fd(int fd, const char *what)
 {
 	if (fd < 0)
@@ -181,7 +172,7 @@ static void parent_free(struct parent *p)
 /* @len bytes of descriptor @fd from @off, read by the kernel; or NULL. */
 static uint8_t *kread_copy(int fd, size_t off, size_t len)
 {
-	uint8_t *buf = xmalloc(len);
+	uint8_t *buf = iomd_test_malloc(len);
 
 	if (iomd_kread(iomd_fd, fd, off, buf, len)) {
 		free(buf);
@@ -212,7 +203,7 @@ static void expect_map_refused(int fd, size_t len, const char *needle,
 	if (!ret)
 		iomd_unmap(addr, len);
 	iomd_test_fails(iomd_fd, fd, ret, EPERM, "%s: %s", name, what);
-	iomd_reason(iomd_fd, fd, reason, sizeof(reason));
+	iomd_reason(iomd_fd, fd, NULL, reason, sizeof(reason));
 	if (!iomd_tap_ok(strstr(reason, needle), "%s: the reason names %s",
 			 name, needle))
 		iomd_tap_diag("reason: %s", reason);
@@ -238,7 +229,7 @@ static void check_subrange(struct parent *p, uint8_t *pattern)
 		     "KREAD of the sub-range shows the parent's bytes",
 		     p->name);
 
-	got = xmalloc(slen);
+	got = iomd_test_malloc(slen);
 	ret = iomd_kread_flags(iomd_fd, sub, IOMD_RW_KMAP, 0, got, slen);
 	iomd_test_mem(ret, got, pattern + off, slen,
 		      "%s: so does its kernel mapping (IOMD_RW_KMAP)",
@@ -345,12 +336,12 @@ static void check_multi(struct parent *p, uint8_t *pattern)
 		    info.length == total,
 		    "%s: INFO says multi of %zu bytes", p->name, total);
 
-	want = xmalloc(total);
+	want = iomd_test_malloc(total);
 	memcpy(want, pattern, p->len);
 	memcpy(want + p->len, extra, page);
 	expect_kread(multi, p->len - 100, want + p->len - 100, 200,
 		     "KREAD across the parts' boundary", p->name);
-	got = xmalloc(total);
+	got = iomd_test_malloc(total);
 	ret = iomd_kread_flags(iomd_fd, multi, IOMD_RW_KMAP, 0, got, total);
 	iomd_test_mem(ret, got, want, total,
 		      "%s: the kernel mapping shows both parts in a row",
@@ -397,7 +388,7 @@ static void check_kind(unsigned int kind)
 	uint8_t *pattern;
 
 	parent_make(&p, kind);
-	pattern = xmalloc(p.len);
+	pattern = iomd_test_malloc(p.len);
 	iomd_test_fill(pattern, p.len, kind + 1);
 	iomd_tap_errno(iomd_kwrite(iomd_fd, p.fd, 0, pattern, p.len), 0,
 		       "%s: KWRITE fills the parent", p.name);
@@ -406,14 +397,6 @@ static void check_kind(unsigned int kind)
 	check_multi(&p, pattern);
 	free(pattern);
 	parent_free(&p);
-}
-
-static uint64_t pinned_pages(void)
-{
-	struct iomd_stats st;
-
-	iomd_test_stats(iomd_fd, &st);
-	return st.pinned_pages;
 }
 
 static unsigned int wire_count(int fd)
@@ -428,7 +411,7 @@ static unsigned int wire_count(int fd)
 /* Prepare, complete and mappings of a composite holding user memory. */
 static void check_wiring(void)
 {
-	uint64_t base = pinned_pages();
+	uint64_t base = iomd_test_pinned_pages(iomd_fd);
 	struct iomd_segments sa;
 	uint8_t *mem, *map, buf[16];
 	int u, b, multi, fds[2], ret;
@@ -456,15 +439,18 @@ static void check_wiring(void)
 	iomd_tap_eq(iomd_prepare(iomd_fd, multi), 1,
 		    "PREPARE of the multi: wire count 1");
 	iomd_tap_ok(wire_count(u) > 0, "it wired the user descriptor");
-	iomd_tap_eq(pinned_pages() - base, 2, "its 2 pages are pinned");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - base, 2,
+		    "its 2 pages are pinned");
 	iomd_tap_eq(iomd_prepare(iomd_fd, multi), 2, "PREPARE nests: 2");
-	iomd_tap_eq(pinned_pages() - base, 2, "and pins nothing more");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - base, 2,
+		    "and pins nothing more");
 	ret = iomd_kread(iomd_fd, multi, page, buf, sizeof(buf));
 	iomd_tap_ok(!ret && buf[0] == 0x42 && buf[15] == 0x42,
 		    "KREAD of the wired multi shows the user memory");
 	iomd_tap_eq(iomd_complete(iomd_fd, multi), 1, "COMPLETE: 1");
 	iomd_tap_eq(iomd_complete(iomd_fd, multi), 0, "COMPLETE: 0");
-	iomd_tap_eq(pinned_pages(), base, "the pages are unpinned");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), base,
+		    "the pages are unpinned");
 	iomd_tap_errno(iomd_complete(iomd_fd, multi), ENODATA,
 		       "one COMPLETE too many fails with ENODATA");
 
@@ -488,7 +474,8 @@ static void check_wiring(void)
 	iomd_test_fails(iomd_fd, multi, ret, EPERM,
 			"mmap of the prepared multi holding user memory");
 	iomd_complete(iomd_fd, multi);
-	iomd_tap_eq(pinned_pages(), base, "munmap unpins them");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), base,
+		    "munmap unpins them");
 
 	/* A composite of buffers is always wired. */
 	close(multi);

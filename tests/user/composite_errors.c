@@ -370,7 +370,7 @@ static bool reason_has(const char *word)
 {
 	char text[512] = "";
 
-	iomd_reason(iomd_fd, -1, text, sizeof(text));
+	iomd_reason(iomd_fd, -1, NULL, text, sizeof(text));
 	return strstr(text, word);
 }
 

@@ -73,21 +73,6 @@ static void exporter_name(int fd, char *out)
 	fclose(f);
 }
 
-static uint64_t vm_pin_kb(void)
-{
-	unsigned long long kb = 0;
-	char line[128];
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return UINT64_MAX;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %llu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 static void test_buffer(void)
 {
 	size_t len = NPAGES * page;
@@ -194,10 +179,10 @@ static void test_user(void)
 	u = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
 	if (u < 0)
 		iomd_tap_bail("describe: %s", strerror(-u));
-	pin0 = vm_pin_kb();
+	pin0 = (iomd_test_vm_pin() / 1024);
 	d = iomd_export_dmabuf(iomd_fd, u, 0);
 	iomd_tap_errno(d, 0, "user: an unwired memfd descriptor exports");
-	iomd_tap_eq(vm_pin_kb() - pin0, len / 1024,
+	iomd_tap_eq((iomd_test_vm_pin() / 1024) - pin0, len / 1024,
 		    "user: the export wired it (VmPin)");
 	m = d < 0 ? MAP_FAILED :
 	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d, 0);
@@ -212,7 +197,8 @@ static void test_user(void)
 	if (d >= 0)
 		close(d);
 	close(u);
-	iomd_tap_eq(vm_pin_kb(), pin0, "user: closing everything unwires it");
+	iomd_tap_eq((iomd_test_vm_pin() / 1024), pin0,
+		    "user: closing everything unwires it");
 	munmap(p, len);
 	close(mfd);
 }

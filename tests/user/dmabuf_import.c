@@ -161,9 +161,10 @@ static void test_round_trip(void)
 		      got, want + page, 2 * page,
 		      "round trip: a sub-range of the import reads its pages");
 	c = iomd_buffer_create(iomd_fd, page, 0, IOMD_TEST_SHARED_INOUT);
-	cat = calloc(1, len + page);
-	if (c < 0 || !cat)
+	if (c < 0)
 		iomd_tap_bail("a buffer: %s", strerror(-c));
+	cat = iomd_test_malloc(len + page);
+	memset(cat, 0, len + page);
 	memcpy(cat, want, len);
 	parts[0] = i;
 	parts[1] = c;
@@ -403,7 +404,7 @@ static void test_refusals(void)
 	int mfd, b, d;
 	size_t n;
 
-	mfd = memfd_create("iomd-not-a-dmabuf", MFD_CLOEXEC);
+	mfd = iomd_test_memfd("iomd-not-a-dmabuf", page);
 	iomd_test_fails(iomd_fd, -1, iomd_import_dmabuf(iomd_fd, mfd, 0),
 			EBADFD, "a memfd, not a dma-buf");
 	close(mfd);
@@ -455,10 +456,8 @@ int main(void)
 
 	page = sysconf(_SC_PAGESIZE);
 	len = NPAGES * page;
-	want = malloc(len);
-	got = malloc(len);
-	if (!want || !got)
-		iomd_tap_bail("out of memory");
+	want = iomd_test_malloc(len);
+	got = iomd_test_malloc(len);
 	iomd_fd = iomd_test_dmabuf_begin(PLAN, &before);
 	test_round_trip();
 	test_exporter_revoke();

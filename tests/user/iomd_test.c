@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,16 +94,25 @@ bool iomd_test_reason(int iomd_fd, int fd, int want, const char *what)
 	int got;
 
 	text[0] = '\0';
-	got = iomd_reason(iomd_fd, fd, text, sizeof(text));
-	pass = got == want && text[0] != '\0';
+	got = iomd_test_last_err(iomd_fd, fd, text, sizeof(text));
+	pass = got == -want && text[0] != '\0';
 	iomd_tap_ok(pass, "%s: reason carries %s and is non-empty", what,
 		    iomd_errno_name(want));
 	if (!pass)
 		iomd_tap_diag("expected errno %s with text, got %s%s (%d) \"%s\"",
 			      iomd_errno_name(want),
-			      got < 0 ? "failure " : "",
+			      got == INT_MIN ? "failure " : "",
 			      iomd_errno_name(got), got, text);
 	return pass;
+}
+
+int iomd_test_last_err(int iomd_fd, int fd, char *buf, size_t size)
+{
+	int err = 0;
+
+	if (iomd_reason(iomd_fd, fd, &err, buf, size))
+		return INT_MIN;
+	return err;
 }
 
 void iomd_test_fails(int iomd_fd, int reason_fd, int got, int want,
@@ -389,14 +400,123 @@ int iomd_test_dmabuf_begin(unsigned int plan, struct iomd_stats *before)
 	exit(iomd_tap_finish());
 }
 
-int iomd_test_send_fd(int sock, int fd)
+void *iomd_test_malloc(size_t len)
 {
-	return iomd_send_fd(sock, fd);
+	void *p = malloc(len);
+
+	if (!p)
+		iomd_tap_bail("out of memory for %zu bytes", len);
+	return p;
 }
 
-int iomd_test_recv_fd(int sock)
+void *iomd_test_mmap(size_t len, int prot, int flags, int fd)
 {
-	return iomd_recv_fd(sock);
+	void *p;
+
+	if (fd < 0)
+		flags |= MAP_ANONYMOUS;
+	p = mmap(NULL, len, prot, flags, fd, 0);
+	if (p == MAP_FAILED)
+		iomd_tap_bail("mmap of %zu bytes (fd %d): %s", len, fd,
+			      strerror(errno));
+	return p;
+}
+
+void *iomd_test_anon(size_t len, int flags)
+{
+	return iomd_test_mmap(len, PROT_READ | PROT_WRITE, flags, -1);
+}
+
+int iomd_test_memfd(const char *name, size_t len)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, len))
+		iomd_tap_bail("memfd %s: %s", name, strerror(errno));
+	return fd;
+}
+
+struct iomd_range iomd_test_range(const void *addr, uint64_t len)
+{
+	struct iomd_range r = { .addr = (uintptr_t)addr, .length = len };
+
+	return r;
+}
+
+uint64_t iomd_test_status_bytes(const char *field)
+{
+	uint64_t bytes = UINT64_MAX;
+	size_t n = strlen(field);
+	unsigned long long kb;
+	char line[128];
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return bytes;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, n) && line[n] == ':' &&
+		    sscanf(line + n + 1, "%llu kB", &kb) == 1) {
+			bytes = kb * 1024;
+			break;
+		}
+	}
+	fclose(f);
+	return bytes;
+}
+
+uint64_t iomd_test_vm_pin(void)
+{
+	uint64_t bytes = iomd_test_status_bytes("VmPin");
+
+	if (bytes == UINT64_MAX)
+		iomd_tap_bail("no VmPin in /proc/self/status");
+	return bytes;
+}
+
+uint64_t iomd_test_pinned_pages(int iomd_fd)
+{
+	struct iomd_stats st;
+
+	iomd_test_stats(iomd_fd, &st);
+	return st.pinned_pages;
+}
+
+uint64_t iomd_test_live_descriptors(int iomd_fd)
+{
+	struct iomd_stats st;
+
+	iomd_test_stats(iomd_fd, &st);
+	return st.live_descriptors;
+}
+
+int iomd_test_wait(pid_t pid)
+{
+	int status;
+
+	if (pid <= 0 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+bool iomd_test_child_ok(pid_t pid, const char *fmt, ...)
+{
+	int status = -1;
+	char what[200];
+	va_list ap;
+	bool pass;
+
+	if (pid > 0 && waitpid(pid, &status, 0) != pid)
+		status = -1;
+	pass = pid > 0 && status != -1 && WIFEXITED(status) &&
+	       !WEXITSTATUS(status);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!iomd_tap_ok(pass, "%s", what))
+		iomd_tap_diag("fork %d, wait status 0x%x", (int)pid, status);
+	return pass;
 }
 
 static sigjmp_buf iomd_test_fault_jmp;

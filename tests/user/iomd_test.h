@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "libiomd.h"
 #include "tap.h"
@@ -75,6 +76,12 @@ uint64_t iomd_test_round_pages(uint64_t len);
  * reason) returns @want as its errno and a non-empty string.
  */
 bool iomd_test_reason(int iomd_fd, int fd, int want, const char *what);
+
+/*
+ * The failure iomd_reason() records for @fd (negative: the client), as
+ * -errno (0: none), with its text in @buf; INT_MIN if it cannot be read.
+ */
+int iomd_test_last_err(int iomd_fd, int fd, char *buf, size_t size);
 
 /*
  * Report two checks: @got (0 or -errno) is -@want, and the reason recorded
@@ -181,11 +188,42 @@ int iomd_test_import(int iomd_fd, int dmabuf_fd, unsigned int checks,
  */
 int iomd_test_dmabuf_begin(unsigned int plan, struct iomd_stats *before);
 
-/* Pass @fd over the unix socket @sock (SCM_RIGHTS): 0 or -errno. */
-int iomd_test_send_fd(int sock, int fd);
+/* malloc() or bail out. */
+void *iomd_test_malloc(size_t len);
 
-/* Receive an fd passed with iomd_test_send_fd(): the fd or -errno. */
-int iomd_test_recv_fd(int sock);
+/* mmap() of @fd (negative: anonymous memory), or bail out. */
+void *iomd_test_mmap(size_t len, int prot, int flags, int fd);
+
+/* Read-write anonymous memory mapped with @flags (MAP_PRIVATE, ...). */
+void *iomd_test_anon(size_t len, int flags);
+
+/* A new close-on-exec memfd of @len bytes, or bail out. */
+int iomd_test_memfd(const char *name, size_t len);
+
+/* The user range [@addr, @addr + @len) for iomd_user_create(). */
+struct iomd_range iomd_test_range(const void *addr, uint64_t len);
+
+/*
+ * A "kB" line of /proc/self/status (such as "VmPin"), in bytes;
+ * UINT64_MAX when the line cannot be read.
+ */
+uint64_t iomd_test_status_bytes(const char *field);
+
+/* This process's VmPin in bytes; bails out if it cannot be read. */
+uint64_t iomd_test_vm_pin(void);
+
+/* IOMD_IOC_STATS' pinned_pages and live_descriptors (or bail out). */
+uint64_t iomd_test_pinned_pages(int iomd_fd);
+uint64_t iomd_test_live_descriptors(int iomd_fd);
+
+/* Wait for the child @pid: its exit status, or -1 if it did not exit. */
+int iomd_test_wait(pid_t pid);
+
+/*
+ * Report one check: the child @pid (as fork() returned it) exits with
+ * status 0; the diagnostic gives the status otherwise.
+ */
+__printf(2, 3) bool iomd_test_child_ok(pid_t pid, const char *fmt, ...);
 
 /*
  * Read the byte at @p, surviving a fault: 0 with the byte in *@out, or

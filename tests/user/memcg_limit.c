@@ -162,8 +162,8 @@ static void child(struct seen *s)
 					IOMD_TEST_SHARED_INOUT);
 		if (fd < 0) {
 			s->err = fd;
-			s->reason = iomd_reason(iomd_fd, -1,
-						text, sizeof(text));
+			s->reason = iomd_test_last_err(iomd_fd, -1, text,
+						       sizeof(text));
 			break;
 		}
 		bufs[i] = fd;
@@ -347,7 +347,7 @@ int main(void)
 		    s->nbufs < (int)(LIMIT / MIB),
 		    "1 MiB buffers up to the limit, then ENOMEM (%d made, %s)",
 		    s->nbufs, iomd_errno_name(-s->err));
-	iomd_tap_eq(s->reason, ENOMEM, "the refusal carries a reason");
+	iomd_tap_eq(s->reason, -ENOMEM, "the refusal carries a reason");
 	iomd_tap_eq(s->oom_kills, 0, "memory.events: no OOM kill");
 	iomd_tap_ok(s->cur2 >= 0 && s->cur2 - s->cur0 < (long long)MIB,
 		    "closing the buffers returns the charge (%lld KiB left)",

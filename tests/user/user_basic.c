@@ -45,71 +45,12 @@
 static int iomd_fd;
 static size_t page;
 
-/* VmPin of this process in bytes; bails out if it cannot be read. */
-static uint64_t vm_pin(void)
-{
-	unsigned long long kb;
-	char line[128];
-	FILE *f;
-
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		iomd_tap_bail("cannot open /proc/self/status");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "VmPin: %llu kB", &kb) == 1) {
-			fclose(f);
-			return kb * 1024;
-		}
-	}
-	fclose(f);
-	iomd_tap_bail("no VmPin in /proc/self/status");
-}
-
-static uint64_t pinned_pages(void)
-{
-	struct iomd_stats st;
-
-	iomd_test_stats(iomd_fd, &st);
-	return st.pinned_pages;
-}
-
 /* Pages that [addr, addr + len) touches. */
 static uint64_t span_pages(const void *addr, uint64_t len)
 {
 	uintptr_t a = (uintptr_t)addr;
 
 	return (a + len - 1) / page - a / page + 1;
-}
-
-static void *map_anon(size_t len, int flags)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       flags | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		iomd_tap_bail("mmap of %zu bytes: %s", len, strerror(errno));
-	return p;
-}
-
-/* A MAP_SHARED mapping of a new memfd of @len bytes; its fd in @mfd. */
-static void *map_memfd(size_t len, int *mfd)
-{
-	void *p;
-
-	*mfd = memfd_create("user_basic", MFD_CLOEXEC);
-	if (*mfd < 0 || ftruncate(*mfd, len))
-		iomd_tap_bail("memfd: %s", strerror(errno));
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *mfd, 0);
-	if (p == MAP_FAILED)
-		iomd_tap_bail("mmap of a memfd: %s", strerror(errno));
-	return p;
-}
-
-static struct iomd_range range_of(const void *addr, uint64_t len)
-{
-	struct iomd_range r = { .addr = (uintptr_t)addr, .length = len };
-
-	return r;
 }
 
 static uint64_t total_length(const struct iomd_range *r, unsigned int n)
@@ -168,31 +109,6 @@ static size_t guard_breach(const unsigned char *lo, const unsigned char *hi,
 	return hi - lo;
 }
 
-static void *xmalloc(size_t len)
-{
-	void *p = malloc(len);
-
-	if (!p)
-		iomd_tap_bail("out of memory");
-	return p;
-}
-
-/* KREAD or KWRITE with IOMD_RW_KMAP; 0 or -errno. */
-static int kmap_rw(bool write, int fd, uint64_t offset, void *buf,
-		   size_t len)
-{
-	struct iomd_rw arg;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.fd = fd;
-	arg.flags = IOMD_RW_KMAP;
-	arg.offset = offset;
-	arg.length = len;
-	arg.user_addr = (uintptr_t)buf;
-	return iomd_ioctl(iomd_fd, write ? IOMD_IOC_KWRITE : IOMD_IOC_KREAD,
-			  &arg);
-}
-
 /*
  * One kind of memory: @len bytes at @mem, @npages pages.  The kernel
  * reads what user space wrote before and after prepare(), user space
@@ -202,16 +118,16 @@ static void test_kind(const char *kind, unsigned char *mem, size_t len)
 {
 	unsigned int end = iomd_tap_count() + KIND_CHECKS;
 	uint64_t npages = span_pages(mem, len);
-	struct iomd_range r = range_of(mem, len);
+	struct iomd_range r = iomd_test_range(mem, len);
 	uint64_t pin0, vm0;
 	struct iomd_info info;
 	unsigned char *buf;
 	int fd, ret;
 
-	buf = xmalloc(len);
+	buf = iomd_test_malloc(len);
 	iomd_test_fill(mem, len, 1);
-	pin0 = pinned_pages();
-	vm0 = vm_pin();
+	pin0 = iomd_test_pinned_pages(iomd_fd);
+	vm0 = iomd_test_vm_pin();
 	fd = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
 	if (!iomd_tap_errno(fd, 0, "%s: describe %zu bytes", kind, len)) {
 		iomd_tap_skip_to(end, "describe failed");
@@ -230,10 +146,10 @@ static void test_kind(const char *kind, unsigned char *mem, size_t len)
 			      info.nr_ranges, info.wire_count, info.direction);
 
 	iomd_tap_eq(iomd_prepare(iomd_fd, fd), 1, "%s: prepare -> 1", kind);
-	iomd_tap_eq(pinned_pages() - pin0, npages,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - pin0, npages,
 		    "%s: pinned_pages grows by the %llu pages spanned", kind,
 		    (unsigned long long)npages);
-	iomd_tap_eq(vm_pin() - vm0, npages * page,
+	iomd_tap_eq(iomd_test_vm_pin() - vm0, npages * page,
 		    "%s: VmPin grows by %llu pages", kind,
 		    (unsigned long long)npages);
 
@@ -253,8 +169,10 @@ static void test_kind(const char *kind, unsigned char *mem, size_t len)
 		    kind);
 
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "%s: complete -> 0", kind);
-	iomd_tap_eq(pinned_pages(), pin0, "%s: complete unpins", kind);
-	iomd_tap_eq(vm_pin(), vm0, "%s: complete returns VmPin", kind);
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin0,
+		    "%s: complete unpins", kind);
+	iomd_tap_eq(iomd_test_vm_pin(), vm0,
+		    "%s: complete returns VmPin", kind);
 	iomd_close(fd);
 	free(buf);
 }
@@ -266,15 +184,16 @@ static void test_kinds(void)
 	int mfd;
 
 	/* Deliberately not page-aligned: malloc's own alignment. */
-	mem = xmalloc(len);
+	mem = iomd_test_malloc(len);
 	test_kind("malloc", mem, len);
 	free(mem);
 
-	mem = map_anon(len, MAP_SHARED);
+	mem = iomd_test_anon(len, MAP_SHARED);
 	test_kind("MAP_SHARED anon", mem, len);
 	munmap(mem, len);
 
-	mem = map_memfd(len, &mfd);
+	mfd = iomd_test_memfd("user_basic", len);
+	mem = iomd_test_mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd);
 	test_kind("memfd", mem, len);
 	munmap(mem, len);
 	close(mfd);
@@ -291,11 +210,11 @@ static void test_mid_page(void)
 	uint64_t pin0;
 	int fd, ret;
 
-	region = map_anon(4 * page, MAP_PRIVATE);
+	region = iomd_test_anon(4 * page, MAP_PRIVATE);
 	memset(region, GUARD, 4 * page);
-	r = range_of(region + page - 10, len);
-	buf = xmalloc(len);
-	pin0 = pinned_pages();
+	r = iomd_test_range(region + page - 10, len);
+	buf = iomd_test_malloc(len);
+	pin0 = iomd_test_pinned_pages(iomd_fd);
 
 	fd = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
 	if (!iomd_tap_errno(fd, 0, "mid-page: describe [page - 10, 2 pages + 10)"))
@@ -304,7 +223,7 @@ static void test_mid_page(void)
 	iomd_tap_eq(ret ? 0 : info.length, len, "mid-page: length is %zu",
 		    len);
 	iomd_tap_eq(iomd_prepare(iomd_fd, fd), 1, "mid-page: prepare");
-	iomd_tap_eq(pinned_pages() - pin0, 3,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - pin0, 3,
 		    "mid-page: the 3 pages touched are pinned");
 
 	iomd_test_fill(buf, len, 4);
@@ -321,7 +240,8 @@ static void test_mid_page(void)
 	iomd_tap_errno(iomd_kread(iomd_fd, fd, len - 1, buf, 2), ERANGE,
 		       "mid-page: kernel read past the end fails with ERANGE");
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "mid-page: complete");
-	iomd_tap_eq(pinned_pages(), pin0, "mid-page: complete unpins");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin0,
+		    "mid-page: complete unpins");
 	iomd_close(fd);
 out:
 	iomd_tap_skip_to(end, "describe failed");
@@ -344,24 +264,26 @@ static void test_multi(void)
 	size_t breach;
 	int mfd, fd, ret;
 
-	heap = xmalloc(200);
-	anon = map_anon(3 * page, MAP_SHARED);
-	mfd_mem = map_memfd(4 * page, &mfd);
+	heap = iomd_test_malloc(200);
+	anon = iomd_test_anon(3 * page, MAP_SHARED);
+	mfd = iomd_test_memfd("user_basic", 4 * page);
+	mfd_mem = iomd_test_mmap(4 * page, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, mfd);
 	memset(stack, GUARD, sizeof(stack));
 	memset(heap, GUARD, 200);
 	memset(anon, GUARD, 3 * page);
 	memset(mfd_mem, GUARD, 4 * page);
-	r[0] = range_of(heap + 3, 100);
-	r[1] = range_of(anon + page - 50, page + 100);
-	r[2] = range_of(mfd_mem + page, 2 * page);
-	r[3] = range_of(stack + 16, 64);
+	r[0] = iomd_test_range(heap + 3, 100);
+	r[1] = iomd_test_range(anon + page - 50, page + 100);
+	r[2] = iomd_test_range(mfd_mem + page, 2 * page);
+	r[3] = iomd_test_range(stack + 16, 64);
 	len = total_length(r, 4);
 	for (i = 0; i < 4; i++)
 		npages += span_pages((void *)(uintptr_t)r[i].addr,
 				     r[i].length);
-	want = xmalloc(len);
-	got = xmalloc(len);
-	pin0 = pinned_pages();
+	want = iomd_test_malloc(len);
+	got = iomd_test_malloc(len);
+	pin0 = iomd_test_pinned_pages(iomd_fd);
 
 	fd = iomd_user_create(iomd_fd, r, 4, IOMD_DIR_INOUT);
 	if (!iomd_tap_errno(fd, 0, "multi: describe heap, anon, memfd and stack ranges"))
@@ -371,7 +293,7 @@ static void test_multi(void)
 		    "multi: info says 4 ranges of %llu bytes in all",
 		    (unsigned long long)len);
 	iomd_tap_eq(iomd_prepare(iomd_fd, fd), 1, "multi: prepare");
-	iomd_tap_eq(pinned_pages() - pin0, npages,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - pin0, npages,
 		    "multi: every range's pages are pinned (%llu)",
 		    (unsigned long long)npages);
 
@@ -397,7 +319,8 @@ static void test_multi(void)
 	iomd_test_mem(ret, got, want + cut - 7, 14,
 		      "multi: a kernel read across ranges 1 and 2");
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "multi: complete");
-	iomd_tap_eq(pinned_pages(), pin0, "multi: complete unpins");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin0,
+		    "multi: complete unpins");
 	iomd_close(fd);
 out:
 	iomd_tap_skip_to(end, "describe failed");
@@ -421,10 +344,10 @@ static void test_max_ranges(void)
 	unsigned int i;
 	int fd, ret;
 
-	mem = map_anon(2 * page, MAP_PRIVATE);
+	mem = iomd_test_anon(2 * page, MAP_PRIVATE);
 	memset(mem, GUARD, 2 * page);
 	for (i = 0; i < IOMD_USER_MAX_RANGES; i++) {
-		r[i] = range_of(mem + i * stride + i % 7, 1);
+		r[i] = iomd_test_range(mem + i * stride + i % 7, 1);
 		want[i] = i + 1;
 	}
 	fd = iomd_user_create(iomd_fd, r, IOMD_USER_MAX_RANGES,
@@ -467,9 +390,9 @@ static void test_unwired(void)
 	void *map;
 	int fd, ret;
 
-	mem = map_anon(2 * page, MAP_SHARED);
-	r = range_of(mem, 2 * page);
-	pin0 = pinned_pages();
+	mem = iomd_test_anon(2 * page, MAP_SHARED);
+	r = iomd_test_range(mem, 2 * page);
+	pin0 = iomd_test_pinned_pages(iomd_fd);
 	fd = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
 	if (!iomd_tap_errno(fd, 0, "unwired: describe 2 shared pages"))
 		goto out;
@@ -477,7 +400,8 @@ static void test_unwired(void)
 			ENODATA, "unwired: KREAD");
 	iomd_tap_errno(iomd_kwrite(iomd_fd, fd, 0, buf, 8), ENODATA,
 		       "unwired: KWRITE fails with ENODATA");
-	iomd_tap_errno(kmap_rw(false, fd, 0, buf, 8), ENODATA,
+	ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, buf, 8);
+	iomd_tap_errno(ret, ENODATA,
 		       "unwired: KREAD with IOMD_RW_KMAP fails with ENODATA");
 	ret = iomd_map(fd, 0, 2 * page, PROT_READ | PROT_WRITE, &map);
 	if (!ret)
@@ -485,7 +409,8 @@ static void test_unwired(void)
 	iomd_test_fails(iomd_fd, fd, ret, ENODATA, "unwired: mmap");
 	iomd_test_fails(iomd_fd, CLIENT, iomd_complete(iomd_fd, fd), ENODATA,
 			"unwired: COMPLETE");
-	iomd_tap_eq(pinned_pages(), pin0, "unwired: nothing is pinned");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin0,
+		    "unwired: nothing is pinned");
 
 	iomd_tap_eq(iomd_prepare(iomd_fd, fd), 1, "unwired: prepare");
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "unwired: complete");
@@ -508,33 +433,36 @@ static void test_nested(void)
 	unsigned char *mem;
 	int fd, ret;
 
-	mem = map_anon(2 * page, MAP_PRIVATE);
+	mem = iomd_test_anon(2 * page, MAP_PRIVATE);
 	memset(mem, 0, 2 * page);
-	r = range_of(mem, 2 * page);
-	pin0 = pinned_pages();
-	vm0 = vm_pin();
+	r = iomd_test_range(mem, 2 * page);
+	pin0 = iomd_test_pinned_pages(iomd_fd);
+	vm0 = iomd_test_vm_pin();
 	fd = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
 	if (!iomd_tap_errno(fd, 0, "nested: describe 2 pages"))
 		goto out;
 	iomd_tap_eq(iomd_prepare(iomd_fd, fd), 1, "nested: prepare -> 1");
-	iomd_tap_eq(pinned_pages() - pin0, 2, "nested: 2 pages pinned");
-	iomd_tap_eq(vm_pin() - vm0, two, "nested: VmPin + 2 pages");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - pin0, 2,
+		    "nested: 2 pages pinned");
+	iomd_tap_eq(iomd_test_vm_pin() - vm0, two, "nested: VmPin + 2 pages");
 	iomd_tap_eq(iomd_prepare(iomd_fd, fd), 2, "nested: prepare -> 2");
-	iomd_tap_eq(pinned_pages() - pin0, 2,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - pin0, 2,
 		    "nested: the second prepare pins nothing more");
-	iomd_tap_eq(vm_pin() - vm0, two,
+	iomd_tap_eq(iomd_test_vm_pin() - vm0, two,
 		    "nested: the second prepare charges nothing more");
 	ret = iomd_info(iomd_fd, fd, &info);
 	iomd_tap_eq(ret ? 0 : info.wire_count, 2, "nested: info says wired twice");
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 1, "nested: complete -> 1");
-	iomd_tap_eq(pinned_pages() - pin0, 2,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - pin0, 2,
 		    "nested: pages stay pinned until the last complete");
 	ret = iomd_kwrite(iomd_fd, fd, page - 3, msg, sizeof(msg));
 	iomd_test_str(ret, (char *)mem + page - 3, msg,
 		      "nested: the kernel still writes at wire count 1");
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "nested: complete -> 0");
-	iomd_tap_eq(pinned_pages(), pin0, "nested: the last complete unpins");
-	iomd_tap_eq(vm_pin(), vm0, "nested: the last complete returns VmPin");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin0,
+		    "nested: the last complete unpins");
+	iomd_tap_eq(iomd_test_vm_pin(), vm0,
+		    "nested: the last complete returns VmPin");
 	iomd_tap_errno(iomd_complete(iomd_fd, fd), ENODATA,
 		       "nested: one complete too many fails with ENODATA");
 	iomd_close(fd);
@@ -545,11 +473,11 @@ static void test_nested(void)
 	ret = fd < 0 ? fd : iomd_info(iomd_fd, fd, &info);
 	iomd_tap_eq(ret ? 0 : info.wire_count, 1,
 		    "nested: IOMD_USER_PREPARE leaves it wired once");
-	iomd_tap_eq(pinned_pages() - pin0, 2,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - pin0, 2,
 		    "nested: IOMD_USER_PREPARE pins the pages");
 	if (fd >= 0)
 		iomd_close(fd);
-	iomd_tap_eq(pinned_pages(), pin0,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin0,
 		    "nested: closing a wired descriptor unpins it");
 out:
 	iomd_tap_skip_to(end, "describe failed");
@@ -563,11 +491,11 @@ static void test_kmap_single(void)
 	struct iomd_range r;
 	int fd, ret;
 
-	mem = map_anon(3 * page, MAP_PRIVATE);
+	mem = iomd_test_anon(3 * page, MAP_PRIVATE);
 	memset(mem, GUARD, 3 * page);
-	r = range_of(mem + off, len);
-	want = xmalloc(len);
-	got = xmalloc(len);
+	r = iomd_test_range(mem + off, len);
+	want = iomd_test_malloc(len);
+	got = iomd_test_malloc(len);
 	fd = iomd_user_create(iomd_fd, &r, 1,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (!iomd_tap_errno(fd, 0, "kmap: describe and prepare one mid-page range")) {
@@ -575,10 +503,10 @@ static void test_kmap_single(void)
 		goto out;
 	}
 	iomd_test_fill(want, len, 7);
-	ret = kmap_rw(true, fd, 0, want, len);
+	ret = iomd_kwrite_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, want, len);
 	iomd_test_mem(ret, mem + off, want, len,
 		      "kmap: a KMAP write lands at the mid-page range");
-	ret = kmap_rw(false, fd, page / 2 - 10, got, 20);
+	ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, page / 2 - 10, got, 20);
 	iomd_test_mem(ret, got, want + page / 2 - 10, 20,
 		      "kmap: a KMAP read across the page boundary");
 	memset(got, 0, len);
@@ -588,7 +516,7 @@ static void test_kmap_single(void)
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "kmap: complete");
 	iomd_tap_eq(iomd_prepare(iomd_fd, fd), 1, "kmap: prepare again");
 	memset(got, 0, len);
-	ret = kmap_rw(false, fd, 0, got, len);
+	ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, got, len);
 	iomd_test_mem(ret, got, want, len,
 		      "kmap: a KMAP read after wiring again sees the same bytes");
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "kmap: complete again");
@@ -606,14 +534,15 @@ static void test_kmap_pages(void)
 	size_t len = 4 * page;
 	int mfd, fd, ret;
 
-	a = map_anon(2 * page, MAP_PRIVATE);
-	b = map_anon(2 * page, MAP_SHARED);
-	m = map_memfd(page, &mfd);
-	r[0] = range_of(a + page, page);
-	r[1] = range_of(b, 2 * page);
-	r[2] = range_of(m, page);
-	want = xmalloc(len);
-	got = xmalloc(len);
+	a = iomd_test_anon(2 * page, MAP_PRIVATE);
+	b = iomd_test_anon(2 * page, MAP_SHARED);
+	mfd = iomd_test_memfd("user_basic", page);
+	m = iomd_test_mmap(page, PROT_READ | PROT_WRITE, MAP_SHARED, mfd);
+	r[0] = iomd_test_range(a + page, page);
+	r[1] = iomd_test_range(b, 2 * page);
+	r[2] = iomd_test_range(m, page);
+	want = iomd_test_malloc(len);
+	got = iomd_test_malloc(len);
 	fd = iomd_user_create(iomd_fd, r, 3,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (!iomd_tap_errno(fd, 0, "kmap: describe and prepare 3 page-aligned ranges")) {
@@ -621,11 +550,11 @@ static void test_kmap_pages(void)
 		goto out;
 	}
 	iomd_test_fill(want, len, 8);
-	ret = kmap_rw(true, fd, 0, want, len);
+	ret = iomd_kwrite_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, want, len);
 	gather(r, 3, got);
 	iomd_test_mem(ret, got, want, len,
 		      "kmap: a KMAP write is split over whole-page ranges in order");
-	ret = kmap_rw(false, fd, page - 9, got, 18);
+	ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, page - 9, got, 18);
 	iomd_test_mem(ret, got, want + page - 9, 18,
 		      "kmap: a KMAP read across ranges 0 and 1");
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "kmap: complete");
@@ -644,20 +573,22 @@ static void test_kmap_partial(void)
 {
 	unsigned char *mem, buf[32];
 	struct iomd_range r[2];
-	int fd;
+	int fd, ret;
 
-	mem = map_anon(4 * page, MAP_PRIVATE);
+	mem = iomd_test_anon(4 * page, MAP_PRIVATE);
 	memset(mem, 0, 4 * page);
 
 	/* Range 0 ends mid-page. */
-	r[0] = range_of(mem + 100, 100);
-	r[1] = range_of(mem + 2 * page, page);
+	r[0] = iomd_test_range(mem + 100, 100);
+	r[1] = iomd_test_range(mem + 2 * page, page);
 	fd = iomd_user_create(iomd_fd, r, 2,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (iomd_tap_errno(fd, 0, "kmap: describe a 100-byte range and a page")) {
-		iomd_test_fails(iomd_fd, CLIENT, kmap_rw(false, fd, 0, buf, 8),
-				EINVAL, "kmap: KMAP read of partial ranges");
-		iomd_tap_errno(kmap_rw(true, fd, 0, buf, 8), EINVAL,
+		ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, buf, 8);
+		iomd_test_fails(iomd_fd, CLIENT, ret, EINVAL,
+				"kmap: KMAP read of partial ranges");
+		ret = iomd_kwrite_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, buf, 8);
+		iomd_tap_errno(ret, EINVAL,
 			       "kmap: KMAP write of partial ranges fails with EINVAL");
 		iomd_tap_errno(iomd_kread(iomd_fd, fd, 90, buf, 20), 0,
 			       "kmap: a page-by-page read of them works");
@@ -667,12 +598,13 @@ static void test_kmap_partial(void)
 	}
 
 	/* Range 1 starts mid-page. */
-	r[0] = range_of(mem, page);
-	r[1] = range_of(mem + 2 * page + 8, 64);
+	r[0] = iomd_test_range(mem, page);
+	r[1] = iomd_test_range(mem + 2 * page + 8, 64);
 	fd = iomd_user_create(iomd_fd, r, 2,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (iomd_tap_errno(fd, 0, "kmap: describe a page and a mid-page range")) {
-		iomd_tap_errno(kmap_rw(false, fd, 0, buf, 8), EINVAL,
+		ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, buf, 8);
+		iomd_tap_errno(ret, EINVAL,
 			       "kmap: KMAP read when range 1 starts mid-page fails with EINVAL");
 		iomd_close(fd);
 	} else {
@@ -709,12 +641,12 @@ static void test_read_only(void)
 	void *map = NULL;
 	int fd, file, ret;
 
-	mem = map_anon(2 * page, MAP_PRIVATE);
+	mem = iomd_test_anon(2 * page, MAP_PRIVATE);
 	iomd_test_fill(mem, 2 * page, 9);
 	if (mprotect(mem, 2 * page, PROT_READ))
 		iomd_tap_bail("mprotect: %s", strerror(errno));
-	r = range_of(mem, 2 * page);
-	buf = xmalloc(2 * page);
+	r = iomd_test_range(mem, 2 * page);
+	buf = iomd_test_malloc(2 * page);
 
 	fd = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_IN);
 	if (fd >= 0)
@@ -735,7 +667,8 @@ static void test_read_only(void)
 	memset(buf, 0, 2 * page);
 	iomd_tap_errno(iomd_kwrite(iomd_fd, fd, 0, buf, 16), EACCES,
 		       "read-only: a kernel write fails with EACCES");
-	iomd_tap_errno(kmap_rw(true, fd, page, buf, 16), EACCES,
+	ret = iomd_kwrite_flags(iomd_fd, fd, IOMD_RW_KMAP, page, buf, 16);
+	iomd_tap_errno(ret, EACCES,
 		       "read-only: a KMAP kernel write fails with EACCES");
 	iomd_tap_eq(iomd_test_check(mem, 2 * page, 9), 2 * page,
 		    "read-only: the memory is unchanged");
@@ -754,7 +687,7 @@ file:
 	file_map = mmap(NULL, page, PROT_READ, MAP_SHARED, file, 0);
 	if (file < 0 || file_map == MAP_FAILED)
 		iomd_tap_bail("cannot map %s: %s", path, strerror(errno));
-	r = range_of(file_map, page);
+	r = iomd_test_range(file_map, page);
 	fd = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_OUT | IOMD_USER_PREPARE);
 	if (!iomd_tap_errno(fd, 0, "read-only file: describe and prepare it for OUT"))
 		goto out;

@@ -68,16 +68,6 @@ static int wire(unsigned long npages)
 	return fd;
 }
 
-/* Wait for @pid; its exit status, or -1 if it did not exit normally. */
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 static void test_passing(void)
 {
 	int sv[2], fd, got;
@@ -90,12 +80,12 @@ static void test_passing(void)
 		iomd_tap_bail("fork: %s", strerror(errno));
 	if (!pid) {
 		fd = wire(LIMIT);
-		_exit(fd < 0 ? 1 : iomd_test_send_fd(sv[1], fd) ? 2 : 0);
+		_exit(fd < 0 ? 1 : iomd_send_fd(sv[1], fd) ? 2 : 0);
 	}
 	close(sv[1]);
-	fd = iomd_test_recv_fd(sv[0]);
+	fd = iomd_recv_fd(sv[0]);
 	close(sv[0]);
-	iomd_tap_eq(reap(pid), 0, "passing: a child wired %d pages and sent them",
+	iomd_tap_eq(iomd_test_wait(pid), 0, "passing: a child wired %d pages and sent them",
 		    LIMIT);
 	iomd_tap_ok(fd >= 0, "passing: the parent holds them, the child is gone");
 	got = wire(1);
@@ -129,7 +119,7 @@ static void test_fork(void)
 		/* 0: refused above the user's total, the rest fits. */
 		_exit(over != -ENOMEM ? 1 : rest < 0 ? 2 : 0);
 	}
-	got = reap(pid);
+	got = iomd_test_wait(pid);
 	iomd_tap_eq(got, 0,
 		    "fork: the child cannot wire %d more (ENOMEM), but %d do",
 		    HALF, LIMIT - HALF);
@@ -158,7 +148,7 @@ static void test_relay(void)
 		/* Holds what it receives until the parent says go. */
 		close(sv[1]);
 		close(gate[1]);
-		fd = iomd_test_recv_fd(sv[0]);
+		fd = iomd_recv_fd(sv[0]);
 		if (read(gate[0], &c, 1) != 1)
 			_exit(3);
 		_exit(fd < 0 ? 1 : 0);
@@ -168,12 +158,12 @@ static void test_relay(void)
 		iomd_tap_bail("fork: %s", strerror(errno));
 	if (!first) {
 		fd = wire(LIMIT);
-		_exit(fd < 0 ? 1 : iomd_test_send_fd(sv[1], fd) ? 2 : 0);
+		_exit(fd < 0 ? 1 : iomd_send_fd(sv[1], fd) ? 2 : 0);
 	}
 	close(sv[0]);
 	close(sv[1]);
 	close(gate[0]);
-	iomd_tap_eq(reap(first), 0,
+	iomd_tap_eq(iomd_test_wait(first), 0,
 		    "relay: the first child wired %d pages, sent them, exited",
 		    LIMIT);
 	got = wire(1);
@@ -184,7 +174,7 @@ static void test_relay(void)
 	if (write(gate[1], &c, 1) != 1)
 		iomd_tap_bail("pipe write: %s", strerror(errno));
 	close(gate[1]);
-	iomd_tap_eq(reap(second), 0, "relay: the second child held them");
+	iomd_tap_eq(iomd_test_wait(second), 0, "relay: the second child held them");
 	got = wire(LIMIT);
 	iomd_tap_errno(got, 0,
 		       "relay: after the holder exits, %d pages wire again",

@@ -41,49 +41,6 @@ static unsigned char *holey;
 static unsigned char *ro_mem;
 static unsigned char *gone;
 
-static uint64_t vm_pin(void)
-{
-	unsigned long long kb;
-	char line[128];
-	FILE *f;
-
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		iomd_tap_bail("cannot open /proc/self/status");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "VmPin: %llu kB", &kb) == 1) {
-			fclose(f);
-			return kb * 1024;
-		}
-	}
-	fclose(f);
-	iomd_tap_bail("no VmPin in /proc/self/status");
-}
-
-static uint64_t pinned_pages(void)
-{
-	struct iomd_stats st;
-
-	iomd_test_stats(iomd_fd, &st);
-	return st.pinned_pages;
-}
-
-static void *map_anon(size_t len, int prot)
-{
-	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		iomd_tap_bail("mmap of %zu bytes: %s", len, strerror(errno));
-	return p;
-}
-
-static struct iomd_range range_of(const void *addr, uint64_t len)
-{
-	struct iomd_range r = { .addr = (uintptr_t)addr, .length = len };
-
-	return r;
-}
-
 /*
  * An address in the kernel's half of the address space (x86-64 kernel
  * text; kernel space on every 64-bit architecture), never user memory.
@@ -151,7 +108,7 @@ static void test_too_many_pages(void)
 		iomd_tap_bail("cannot reserve %zu GiB: %s", len >> 30,
 			      strerror(errno));
 	for (i = 0; i < IOMD_USER_MAX_RANGES; i++)
-		r[i] = range_of(big, len);
+		r[i] = iomd_test_range(big, len);
 	got = create_ranges(r, IOMD_USER_MAX_RANGES,
 			    IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	iomd_test_fails(iomd_fd, CLIENT, got, E2BIG,
@@ -170,34 +127,34 @@ static void test_describe(void)
 	unsigned int i;
 	int fd;
 
-	r[0] = range_of(gone, page);
+	r[0] = iomd_test_range(gone, page);
 	iomd_test_fails(iomd_fd, CLIENT, create_ranges(r, 1, IOMD_DIR_INOUT),
 			EFAULT, "describing an unmapped page");
-	r[0] = range_of(holey, 3 * page);
+	r[0] = iomd_test_range(holey, 3 * page);
 	iomd_test_fails(iomd_fd, CLIENT, create_ranges(r, 1, IOMD_DIR_INOUT),
 			EFAULT, "describing 3 pages whose middle one is unmapped");
-	r[0] = range_of((void *)(uintptr_t)kernel_addr(), page);
+	r[0] = iomd_test_range((void *)(uintptr_t)kernel_addr(), page);
 	iomd_test_fails(iomd_fd, CLIENT, create_ranges(r, 1, IOMD_DIR_OUT),
 			EFAULT, "describing a kernel address");
 	arg = good_create(r, 1);
 	arg.ranges = (uintptr_t)gone;
 	iomd_test_fails(iomd_fd, CLIENT, create_raw(&arg), EFAULT,
 			"a range array at an unmapped address");
-	r[0] = range_of(ro_mem, page);
+	r[0] = iomd_test_range(ro_mem, page);
 	iomd_test_fails(iomd_fd, CLIENT, create_ranges(r, 1, IOMD_DIR_IN),
 			EACCES, "describing read-only memory for IOMD_DIR_IN");
 	r[0].addr = UINT64_MAX - page + 1;
 	r[0].length = 2 * page;
 	iomd_test_fails(iomd_fd, CLIENT, create_ranges(r, 1, IOMD_DIR_INOUT),
 			EOVERFLOW, "a range whose address + length overflows");
-	r[0] = range_of(rw_mem, page);
-	r[1] = range_of(rw_mem + page, 0);
+	r[0] = iomd_test_range(rw_mem, page);
+	r[1] = iomd_test_range(rw_mem + page, 0);
 	iomd_test_fails(iomd_fd, CLIENT, create_ranges(r, 2, IOMD_DIR_INOUT),
 			EINVAL, "a second range of length 0");
 	iomd_test_fails(iomd_fd, CLIENT, create_ranges(r, 0, IOMD_DIR_INOUT),
 			EINVAL, "no ranges");
 	for (i = 0; i <= IOMD_USER_MAX_RANGES; i++)
-		r[i] = range_of(rw_mem + i, 1);
+		r[i] = iomd_test_range(rw_mem + i, 1);
 	iomd_test_fails(iomd_fd, CLIENT,
 			create_ranges(r, IOMD_USER_MAX_RANGES + 1,
 				      IOMD_DIR_INOUT),
@@ -261,7 +218,7 @@ static int wire_raw(unsigned long request, uint32_t fd, uint32_t flags,
 
 static void test_wire_args(void)
 {
-	struct iomd_range r = range_of(rw_mem, page);
+	struct iomd_range r = iomd_test_range(rw_mem, page);
 	struct iomd_info info;
 	int desc, closed, buf, ret;
 
@@ -309,7 +266,7 @@ static void test_wire_args(void)
 
 static void test_rw(void)
 {
-	struct iomd_range r = range_of(rw_mem, 2 * page);
+	struct iomd_range r = iomd_test_range(rw_mem, 2 * page);
 	struct iomd_rw arg;
 	int desc;
 
@@ -342,14 +299,14 @@ static void test_rw(void)
  */
 static void pin_fails_undone(int desc, const char *what)
 {
-	uint64_t pin0 = pinned_pages(), vm0 = vm_pin();
+	uint64_t pin0 = iomd_test_pinned_pages(iomd_fd), vm0 = iomd_test_vm_pin();
 
 	iomd_test_fails(iomd_fd, CLIENT, iomd_prepare(iomd_fd, desc), EFAULT,
 			"PREPARE of 3 %s pages whose last one is gone since",
 			what);
-	iomd_tap_eq(pinned_pages(), pin0,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin0,
 		    "... releases the 2 pages it could pin");
-	iomd_tap_eq(vm_pin(), vm0, "... charges nothing");
+	iomd_tap_eq(iomd_test_vm_pin(), vm0, "... charges nothing");
 }
 
 /* prepare() failures pin nothing and charge nothing. */
@@ -361,19 +318,19 @@ static void test_pin_fail(void)
 	int desc, mfd;
 	void *p;
 
-	pin0 = pinned_pages();
-	vm0 = vm_pin();
+	pin0 = iomd_test_pinned_pages(iomd_fd);
+	vm0 = iomd_test_vm_pin();
 
 	/* Direction IN needs write access, taken away after describing. */
-	mem = map_anon(2 * page, PROT_READ | PROT_WRITE);
-	r = range_of(mem, 2 * page);
+	mem = iomd_test_mmap(2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1);
+	r = iomd_test_range(mem, 2 * page);
 	desc = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_IN);
 	if (desc < 0 || mprotect(mem, 2 * page, PROT_READ))
 		iomd_tap_bail("cannot set up a read-only IN range");
 	iomd_test_fails(iomd_fd, CLIENT, iomd_prepare(iomd_fd, desc), EACCES,
 			"PREPARE for IN of memory made read-only since");
-	iomd_tap_eq(pinned_pages(), pin0, "... pins nothing");
-	iomd_tap_eq(vm_pin(), vm0, "... charges nothing");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin0, "... pins nothing");
+	iomd_tap_eq(iomd_test_vm_pin(), vm0, "... charges nothing");
 	iomd_close(desc);
 	munmap(mem, 2 * page);
 
@@ -389,7 +346,7 @@ static void test_pin_fail(void)
 	mem = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	if (mem == MAP_FAILED)
 		iomd_tap_bail("mmap of a memfd: %s", strerror(errno));
-	r = range_of(mem, 3 * page);
+	r = iomd_test_range(mem, 3 * page);
 	desc = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
 	if (desc < 0 || ftruncate(mfd, 2 * page))
 		iomd_tap_bail("cannot set up a truncated memfd range");
@@ -399,9 +356,9 @@ static void test_pin_fail(void)
 	close(mfd);
 
 	/* The last of 3 pages is unmapped after describing. */
-	mem = map_anon(3 * page, PROT_READ | PROT_WRITE);
+	mem = iomd_test_mmap(3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1);
 	memset(mem, 1, 3 * page);
-	r = range_of(mem + 10, 3 * page - 20);
+	r = iomd_test_range(mem + 10, 3 * page - 20);
 	desc = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
 	if (desc < 0 || munmap(mem + 2 * page, page))
 		iomd_tap_bail("cannot set up a partly unmapped range");
@@ -430,11 +387,11 @@ int main(void)
 	iomd_fd = iomd_test_open();
 	iomd_tap_plan(PLAN);
 
-	rw_mem = map_anon(3 * page, PROT_READ | PROT_WRITE);
+	rw_mem = iomd_test_mmap(3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1);
 	memset(rw_mem, 0, 3 * page);
-	holey = map_anon(3 * page, PROT_READ | PROT_WRITE);
-	ro_mem = map_anon(page, PROT_READ);
-	gone = map_anon(page, PROT_READ | PROT_WRITE);
+	holey = iomd_test_mmap(3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1);
+	ro_mem = iomd_test_mmap(page, PROT_READ, MAP_PRIVATE, -1);
+	gone = iomd_test_mmap(page, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1);
 	if (munmap(holey + page, page) || munmap(gone, page))
 		iomd_tap_bail("munmap: %s", strerror(errno));
 	iomd_test_stats(iomd_fd, &initial);

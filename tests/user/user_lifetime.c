@@ -46,75 +46,6 @@
 static int iomd_fd;
 static size_t page;
 
-static uint64_t vm_pin(void)
-{
-	unsigned long long kb;
-	char line[128];
-	FILE *f;
-
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		iomd_tap_bail("cannot open /proc/self/status");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "VmPin: %llu kB", &kb) == 1) {
-			fclose(f);
-			return kb * 1024;
-		}
-	}
-	fclose(f);
-	iomd_tap_bail("no VmPin in /proc/self/status");
-}
-
-static uint64_t pinned_pages(void)
-{
-	struct iomd_stats st;
-
-	iomd_test_stats(iomd_fd, &st);
-	return st.pinned_pages;
-}
-
-static void *xmalloc(size_t len)
-{
-	void *p = malloc(len);
-
-	if (!p)
-		iomd_tap_bail("out of memory");
-	return p;
-}
-
-static void *map_anon(size_t len, int flags)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       flags | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		iomd_tap_bail("mmap of %zu bytes: %s", len, strerror(errno));
-	return p;
-}
-
-static struct iomd_range range_of(const void *addr, uint64_t len)
-{
-	struct iomd_range r = { .addr = (uintptr_t)addr, .length = len };
-
-	return r;
-}
-
-/* KREAD or KWRITE with IOMD_RW_KMAP; 0 or -errno. */
-static int kmap_rw(bool write, int fd, uint64_t offset, void *buf,
-		   size_t len)
-{
-	struct iomd_rw arg;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.fd = fd;
-	arg.flags = IOMD_RW_KMAP;
-	arg.offset = offset;
-	arg.length = len;
-	arg.user_addr = (uintptr_t)buf;
-	return iomd_ioctl(iomd_fd, write ? IOMD_IOC_KWRITE : IOMD_IOC_KREAD,
-			  &arg);
-}
-
 /* Private memory unmapped by its owner while wired. */
 static void test_munmap(void)
 {
@@ -126,22 +57,22 @@ static void test_munmap(void)
 	struct iomd_range r;
 	int fd, ret;
 
-	mem = map_anon(len, MAP_PRIVATE);
+	mem = iomd_test_anon(len, MAP_PRIVATE);
 	iomd_test_fill(mem, len, 1);
-	want = xmalloc(len);
-	got = xmalloc(len);
-	r = range_of(mem, len);
+	want = iomd_test_malloc(len);
+	got = iomd_test_malloc(len);
+	r = iomd_test_range(mem, len);
 	iomd_test_stats(iomd_fd, &before);
-	vm0 = vm_pin();
+	vm0 = iomd_test_vm_pin();
 	fd = iomd_user_create(iomd_fd, &r, 1,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (!iomd_tap_errno(fd, 0, "munmap: describe and prepare 3 pages")) {
 		munmap(mem, len);
 		goto out;
 	}
-	iomd_tap_eq(pinned_pages() - before.pinned_pages, 3,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - before.pinned_pages, 3,
 		    "munmap: 3 pages pinned");
-	iomd_tap_eq(vm_pin() - vm0, len, "munmap: VmPin + 3 pages");
+	iomd_tap_eq(iomd_test_vm_pin() - vm0, len, "munmap: VmPin + 3 pages");
 	iomd_tap_errno(munmap(mem, len) ? -errno : 0, 0,
 		       "munmap: the owner unmaps the wired memory");
 
@@ -152,21 +83,22 @@ static void test_munmap(void)
 	iomd_test_mem(ret, got, want, len,
 		      "munmap: the kernel keeps writing and reading the pinned pages");
 	iomd_test_fill(want, page, 3);
-	ret = kmap_rw(true, fd, page, want, page);
+	ret = iomd_kwrite_flags(iomd_fd, fd, IOMD_RW_KMAP, page, want, page);
 	if (!ret)
-		ret = kmap_rw(false, fd, page, got, page);
+		ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, page, got, page);
 	iomd_test_mem(ret, got, want, page,
 		      "munmap: ... through the kernel mapping too");
-	iomd_tap_ok(pinned_pages() - before.pinned_pages == 3 &&
-		    vm_pin() - vm0 == len,
+	iomd_tap_ok(iomd_test_pinned_pages(iomd_fd) - before.pinned_pages == 3 &&
+		    iomd_test_vm_pin() - vm0 == len,
 		    "munmap: the pages stay pinned and charged until complete");
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0, "munmap: complete -> 0");
-	iomd_tap_eq(pinned_pages(), before.pinned_pages,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), before.pinned_pages,
 		    "munmap: complete unpins");
-	iomd_tap_eq(vm_pin(), vm0, "munmap: complete returns VmPin");
+	iomd_tap_eq(iomd_test_vm_pin(), vm0, "munmap: complete returns VmPin");
 	iomd_test_fails(iomd_fd, CLIENT, iomd_prepare(iomd_fd, fd), EFAULT,
 			"munmap: prepare of the unmapped memory");
-	iomd_tap_ok(pinned_pages() == before.pinned_pages && vm_pin() == vm0,
+	iomd_tap_ok(iomd_test_pinned_pages(iomd_fd) == before.pinned_pages &&
+		    iomd_test_vm_pin() == vm0,
 		    "munmap: the failed prepare charges nothing");
 	iomd_close(fd);
 	iomd_test_settle(iomd_fd, before.live_descriptors, before.live_bytes,
@@ -192,16 +124,12 @@ static void test_munmap_shared(void)
 	int mfd, fd, ret;
 	void *v;
 
-	mfd = memfd_create("user_lifetime", MFD_CLOEXEC);
-	if (mfd < 0 || ftruncate(mfd, len))
-		iomd_tap_bail("memfd: %s", strerror(errno));
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-	if (mem == MAP_FAILED)
-		iomd_tap_bail("mmap of a memfd: %s", strerror(errno));
-	want = xmalloc(len);
-	r = range_of(mem, len);
-	pin0 = pinned_pages();
-	vm0 = vm_pin();
+	mfd = iomd_test_memfd("user_lifetime", len);
+	mem = iomd_test_mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd);
+	want = iomd_test_malloc(len);
+	r = iomd_test_range(mem, len);
+	pin0 = iomd_test_pinned_pages(iomd_fd);
+	vm0 = iomd_test_vm_pin();
 	fd = iomd_user_create(iomd_fd, &r, 1,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (!iomd_tap_errno(fd, 0, "memfd: describe and prepare 2 pages")) {
@@ -226,8 +154,9 @@ static void test_munmap_shared(void)
 	iomd_test_str(ret, got, msg,
 		      "memfd: the kernel reads what was written through it");
 	iomd_close(fd);
-	iomd_tap_eq(pinned_pages(), pin0, "memfd: close unpins");
-	iomd_tap_eq(vm_pin(), vm0, "memfd: close returns VmPin");
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin0,
+		    "memfd: close unpins");
+	iomd_tap_eq(iomd_test_vm_pin(), vm0, "memfd: close returns VmPin");
 out:
 	iomd_tap_skip_to(end, "describe failed");
 	free(want);
@@ -264,12 +193,12 @@ static int owner(int sock, enum exit_kind kind)
 	if (mem == MAP_FAILED)
 		return 1;
 	iomd_test_fill(mem, len, 5);
-	r = range_of(mem, len);
+	r = iomd_test_range(mem, len);
 	fd = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT |
 			      (kind == EXIT_UNWIRED ? 0 : IOMD_USER_PREPARE));
 	if (fd < 0)
 		return 2;
-	return iomd_test_send_fd(sock, fd) ? 3 : 0;
+	return iomd_send_fd(sock, fd) ? 3 : 0;
 }
 
 /*
@@ -278,7 +207,7 @@ static int owner(int sock, enum exit_kind kind)
  */
 static int fd_from_exited_owner(enum exit_kind kind, const char *what)
 {
-	int sv[2], fd, status = -1;
+	int sv[2], fd;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
@@ -289,14 +218,10 @@ static int fd_from_exited_owner(enum exit_kind kind, const char *what)
 		_exit(owner(sv[1], kind));
 	}
 	close(sv[1]);
-	fd = pid > 0 ? iomd_test_recv_fd(sv[0]) : -ECHILD;
+	fd = pid > 0 ? iomd_recv_fd(sv[0]) : -ECHILD;
 	close(sv[0]);
 	iomd_tap_errno(fd, 0, "%s: the owner sends its descriptor fd", what);
-	if (pid > 0 && waitpid(pid, &status, 0) != pid)
-		status = -1;
-	if (!iomd_tap_ok(pid > 0 && WIFEXITED(status) &&
-			 WEXITSTATUS(status) == 0, "%s: the owner exits", what))
-		iomd_tap_diag("fork %d, status 0x%x", pid, status);
+	iomd_test_child_ok(pid, "%s: the owner exits", what);
 	return fd;
 }
 
@@ -309,13 +234,13 @@ static void test_exit(void)
 	struct iomd_info info;
 	int fd, ret;
 
-	buf = xmalloc(len);
-	want = xmalloc(len);
+	buf = iomd_test_malloc(len);
+	want = iomd_test_malloc(len);
 	iomd_test_stats(iomd_fd, &before);
 	fd = fd_from_exited_owner(EXIT_PRIVATE, "exit");
 	if (fd < 0)
 		goto out;
-	iomd_tap_eq(pinned_pages() - before.pinned_pages, 3,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd) - before.pinned_pages, 3,
 		    "exit: the 3 pages stay pinned after the owner exits");
 	ret = iomd_kread(iomd_fd, fd, 0, buf, len);
 	iomd_tap_ok(!ret && iomd_test_check(buf, len, 5) == len,
@@ -326,7 +251,7 @@ static void test_exit(void)
 		ret = iomd_kread(iomd_fd, fd, 0, buf, len);
 	iomd_test_mem(ret, buf, want, len,
 		      "exit: the kernel keeps writing and reading them");
-	ret = kmap_rw(false, fd, 0, buf, len);
+	ret = iomd_kread_flags(iomd_fd, fd, IOMD_RW_KMAP, 0, buf, len);
 	iomd_test_mem(ret, buf, want, len,
 		      "exit: ... through the kernel mapping too");
 	ret = iomd_info(iomd_fd, fd, &info);
@@ -353,7 +278,7 @@ static void test_exit_map(void)
 	void *map;
 	int fd, ret;
 
-	pin0 = pinned_pages();
+	pin0 = iomd_test_pinned_pages(iomd_fd);
 	fd = fd_from_exited_owner(EXIT_MEMFD, "exit memfd");
 	if (fd < 0)
 		goto out;
@@ -369,7 +294,7 @@ static void test_exit_map(void)
 		      "exit memfd: the mapping shows a kernel write");
 	iomd_unmap(map, len);
 	iomd_close(fd);
-	iomd_tap_eq(pinned_pages(), pin0,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin0,
 		    "exit memfd: munmap and close unpin the pages");
 out:
 	iomd_tap_skip_to(end, "no descriptor or mapping");
@@ -388,7 +313,7 @@ static void test_exit_unwired(void)
 		goto out;
 	iomd_test_fails(iomd_fd, CLIENT, iomd_prepare(iomd_fd, fd), ESRCH,
 			"exit unwired: prepare after the owner exited");
-	iomd_tap_eq(pinned_pages(), before.pinned_pages,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), before.pinned_pages,
 		    "exit unwired: nothing is pinned");
 	iomd_tap_errno(iomd_kread(iomd_fd, fd, 0, buf, sizeof(buf)), ENODATA,
 		       "exit unwired: KREAD fails with ENODATA");
@@ -411,11 +336,11 @@ static void test_cycles(void)
 	uint32_t got;
 	int fd;
 
-	mem = map_anon(2 * page, MAP_PRIVATE);
+	mem = iomd_test_anon(2 * page, MAP_PRIVATE);
 	memset(mem, 0, 2 * page);
-	r = range_of(mem + 100, page);
+	r = iomd_test_range(mem + 100, page);
 	iomd_test_stats(iomd_fd, &before);
-	vm0 = vm_pin();
+	vm0 = iomd_test_vm_pin();
 	for (i = 0; i < NR_CYCLES; i++) {
 		fd = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
 		if (fd < 0)
@@ -432,7 +357,8 @@ static void test_cycles(void)
 		    NR_CYCLES);
 	iomd_test_settle(iomd_fd, before.live_descriptors, before.live_bytes,
 			 &st);
-	iomd_tap_eq(vm_pin(), vm0, "the cycles leave VmPin where it was");
+	iomd_tap_eq(iomd_test_vm_pin(), vm0,
+		    "the cycles leave VmPin where it was");
 	iomd_tap_eq(st.pinned_pages, before.pinned_pages,
 		    "the cycles leave pinned_pages where it was");
 	iomd_tap_eq(st.live_descriptors, before.live_descriptors,
@@ -456,7 +382,7 @@ static void test_cycles(void)
 		    NR_CYCLES);
 	iomd_test_settle(iomd_fd, before.live_descriptors, before.live_bytes,
 			 &st);
-	iomd_tap_ok(vm_pin() == vm0 &&
+	iomd_tap_ok(iomd_test_vm_pin() == vm0 &&
 		    st.pinned_pages == before.pinned_pages,
 		    "closing wired descriptors leaves VmPin and pinned_pages where they were");
 	iomd_tap_eq(st.live_descriptors, before.live_descriptors,
@@ -546,11 +472,11 @@ static void test_concurrent(void)
 	unsigned int i;
 	int fd, ret;
 
-	mem = map_anon(len, MAP_SHARED);
+	mem = iomd_test_anon(len, MAP_SHARED);
 	memset(mem, 7, len);
-	r = range_of(mem, len);
-	pin0 = pinned_pages();
-	vm0 = vm_pin();
+	r = iomd_test_range(mem, len);
+	pin0 = iomd_test_pinned_pages(iomd_fd);
+	vm0 = iomd_test_vm_pin();
 	fd = iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT);
 	if (fd < 0)
 		goto out;
@@ -559,7 +485,7 @@ static void test_concurrent(void)
 		    NR_THREADS);
 	ret = iomd_info(iomd_fd, fd, &info);
 	iomd_tap_ok(!ret && info.wire_count == NR_THREADS &&
-		    pinned_pages() - pin0 == 4 && vm_pin() - vm0 == len,
+		    iomd_test_pinned_pages(iomd_fd) - pin0 == 4 && iomd_test_vm_pin() - vm0 == len,
 		    "... wired %d times, pinned and charged once",
 		    NR_THREADS);
 	iomd_tap_eq(race(race_wire, fd, len), 0,
@@ -571,7 +497,7 @@ static void test_concurrent(void)
 	for (i = 0, ret = 0; i < NR_THREADS && ret >= 0; i++)
 		ret = iomd_complete(iomd_fd, fd);
 	iomd_tap_eq(ret, 0, "%d completes -> 0", NR_THREADS);
-	iomd_tap_ok(pinned_pages() == pin0 && vm_pin() == vm0,
+	iomd_tap_ok(iomd_test_pinned_pages(iomd_fd) == pin0 && iomd_test_vm_pin() == vm0,
 		    "the last complete unpins and returns VmPin");
 	iomd_close(fd);
 out:

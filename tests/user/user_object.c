@@ -72,7 +72,7 @@ static int serve(int sock)
 	int fd;
 	void *v;
 
-	fd = iomd_test_recv_fd(sock);
+	fd = iomd_recv_fd(sock);
 	if (fd < 0)
 		return 1;
 	while (read(sock, &c, sizeof(c)) == sizeof(c)) {
@@ -150,7 +150,7 @@ static bool peer_start(struct peer *b, int fd)
 	}
 	close(sv[1]);
 	b->sock = sv[0];
-	return !iomd_test_send_fd(b->sock, fd);
+	return !iomd_send_fd(b->sock, fd);
 }
 
 /* Ask B to do @op; its answer, or LLONG_MIN if B is gone. */
@@ -168,24 +168,11 @@ static long long ask(struct peer *b, int op, long long arg, int val)
 static void peer_stop(struct peer *b)
 {
 	struct cmd c = { .op = CMD_EXIT };
-	int status;
 
 	if (write(b->sock, &c, sizeof(c)) != sizeof(c))
 		kill(b->pid, SIGKILL);
 	close(b->sock);
-	waitpid(b->pid, &status, 0);
-	iomd_tap_ok(WIFEXITED(status) && !WEXITSTATUS(status),
-		    "B exits normally");
-}
-
-static unsigned char *map_shared(int fd, size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | (fd < 0 ? MAP_ANONYMOUS : 0), fd, 0);
-
-	if (p == MAP_FAILED)
-		iomd_tap_bail("mmap: %s", strerror(errno));
-	return p;
+	iomd_test_child_ok(b->pid, "B exits normally");
 }
 
 static int describe(const void *addr, size_t len, uint32_t dir)
@@ -200,7 +187,7 @@ static void reason_has(int fd, const char *needle, const char *what)
 {
 	char reason[512] = "";
 
-	iomd_reason(iomd_fd, fd, reason, sizeof(reason));
+	iomd_reason(iomd_fd, fd, NULL, reason, sizeof(reason));
 	if (!iomd_tap_ok(strstr(reason, needle), "%s: the reason names %s",
 			 what, needle))
 		iomd_tap_diag("reason: %s", reason);
@@ -292,7 +279,7 @@ static void test_owner(int kind, int what)
 	}
 	if (kind != MEM_ANON && (ofd < 0 || ftruncate(ofd, len)))
 		iomd_tap_bail("cannot make the object: %s", strerror(errno));
-	p = map_shared(ofd, len);
+	p = iomd_test_mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, ofd);
 	iomd_test_fill(p, len, 3);
 	old = p[2 * page];
 	fd = describe(p, len, IOMD_DIR_INOUT);
@@ -386,7 +373,7 @@ static void test_window(void)
 	ofd = memfd_create("user_object", MFD_CLOEXEC);
 	if (ofd < 0 || ftruncate(ofd, 8 * page))
 		iomd_tap_bail("memfd: %s", strerror(errno));
-	p = map_shared(ofd, 8 * page);
+	p = iomd_test_mmap(8 * page, PROT_READ | PROT_WRITE, MAP_SHARED, ofd);
 	memset(p, 0x11, 8 * page);
 	memset(p + 2 * page, 0x22, 2 * page);
 	fd = describe(p + 2 * page, 2 * page, IOMD_DIR_INOUT);
@@ -416,7 +403,7 @@ static void test_seal(void)
 	ofd = memfd_create("user_object", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (ofd < 0 || ftruncate(ofd, 2 * page))
 		iomd_tap_bail("memfd: %s", strerror(errno));
-	p = map_shared(ofd, 2 * page);
+	p = iomd_test_mmap(2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, ofd);
 	fd = describe(p, 2 * page, IOMD_DIR_INOUT);
 	iomd_tap_errno(fd, 0, "seal: describe and prepare a sealable memfd");
 	munmap(p, 2 * page);
@@ -451,7 +438,7 @@ static void test_reasons(void)
 		iomd_close(fd);
 
 	/* Misaligned shared memory, then private memory: private wins. */
-	s = map_shared(-1, 2 * page);
+	s = iomd_test_mmap(2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, -1);
 	r[0].addr = (uintptr_t)s + 8;
 	r[0].length = page;
 	r[1].addr = (uintptr_t)heap;
@@ -465,7 +452,7 @@ static void test_reasons(void)
 		iomd_close(fd);
 
 	/* Two objects, the first misaligned: several objects wins. */
-	t = map_shared(-1, page);
+	t = iomd_test_mmap(page, PROT_READ | PROT_WRITE, MAP_SHARED, -1);
 	r[1].addr = (uintptr_t)t;
 	fd = iomd_user_create(iomd_fd, r, 2,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);

@@ -87,77 +87,6 @@ static int iomd_fd;
 static size_t page;
 static struct results *res;
 
-static uint64_t vm_pin(void)
-{
-	unsigned long long kb;
-	char line[128];
-	FILE *f;
-
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		return UINT64_MAX;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "VmPin: %llu kB", &kb) == 1) {
-			fclose(f);
-			return kb * 1024;
-		}
-	}
-	fclose(f);
-	return UINT64_MAX;
-}
-
-static uint64_t pinned_pages(void)
-{
-	struct iomd_stats st;
-
-	iomd_test_stats(iomd_fd, &st);
-	return st.pinned_pages;
-}
-
-static void *xmalloc(size_t len)
-{
-	void *p = malloc(len);
-
-	if (!p)
-		iomd_tap_bail("out of memory");
-	return p;
-}
-
-static void *map_anon(size_t len, int flags)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       flags | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		iomd_tap_bail("mmap of %zu bytes: %s", len, strerror(errno));
-	return p;
-}
-
-static int new_memfd(size_t len)
-{
-	int fd = memfd_create("user_share", MFD_CLOEXEC);
-
-	if (fd < 0 || ftruncate(fd, len))
-		iomd_tap_bail("memfd: %s", strerror(errno));
-	return fd;
-}
-
-static void *map_fd(int fd, size_t len, int flags)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
-
-	if (p == MAP_FAILED)
-		iomd_tap_bail("mmap of fd %d: %s", fd, strerror(errno));
-	return p;
-}
-
-static struct iomd_range range_of(const void *addr, uint64_t len)
-{
-	struct iomd_range r = { .addr = (uintptr_t)addr, .length = len };
-
-	return r;
-}
-
 static uint64_t mem_length(const struct mem *m)
 {
 	uint64_t len = 0;
@@ -187,7 +116,7 @@ static void gather(const struct mem *m, void *out, uint64_t len)
 static void scatter_fill(const struct mem *m, uint64_t seed)
 {
 	uint64_t len = mem_length(m);
-	unsigned char *buf = xmalloc(len);
+	unsigned char *buf = iomd_test_malloc(len);
 	const unsigned char *src = buf;
 	unsigned int i;
 
@@ -203,7 +132,7 @@ static void scatter_fill(const struct mem *m, uint64_t seed)
 static bool mem_holds(const struct mem *m, uint64_t seed)
 {
 	uint64_t len = mem_length(m);
-	unsigned char *buf = xmalloc(len);
+	unsigned char *buf = iomd_test_malloc(len);
 	bool ok;
 
 	gather(m, buf, len);
@@ -248,21 +177,21 @@ static void mem_make(struct mem *m, enum kind kind)
 	switch (kind) {
 	case K_ANON:
 		m->map_len[0] = 3 * page;
-		m->map[0] = map_anon(3 * page, MAP_SHARED);
-		m->r[0] = range_of(m->map[0], 3 * page);
+		m->map[0] = iomd_test_anon(3 * page, MAP_SHARED);
+		m->r[0] = iomd_test_range(m->map[0], 3 * page);
 		break;
 	case K_MEMFD:
 	case K_MEMFD_REVERSED:
-		m->fd[0] = new_memfd(4 * page);
+		m->fd[0] = iomd_test_memfd("user_share", 4 * page);
 		m->map_len[0] = 4 * page;
-		m->map[0] = map_fd(m->fd[0], 4 * page, MAP_SHARED);
+		m->map[0] = iomd_test_mmap(4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd[0]);
 		p = m->map[0];
 		if (kind == K_MEMFD) {
-			m->r[0] = range_of(p, 2 * page);
-			m->r[1] = range_of(p + 2 * page, 2 * page);
+			m->r[0] = iomd_test_range(p, 2 * page);
+			m->r[1] = iomd_test_range(p + 2 * page, 2 * page);
 		} else {
-			m->r[0] = range_of(p + 2 * page, 2 * page);
-			m->r[1] = range_of(p, 2 * page);
+			m->r[0] = iomd_test_range(p + 2 * page, 2 * page);
+			m->r[1] = iomd_test_range(p, 2 * page);
 		}
 		m->n = 2;
 		break;
@@ -275,45 +204,45 @@ static void mem_make(struct mem *m, enum kind kind)
 			iomd_tap_bail("cannot make and map an iomd buffer");
 		m->map[0] = v;
 		m->map_len[0] = 3 * page;
-		m->r[0] = range_of(v, 3 * page);
+		m->r[0] = iomd_test_range(v, 3 * page);
 		break;
 	case K_MALLOC:
 		if (posix_memalign(&v, page, 2 * page))
 			iomd_tap_bail("out of memory");
 		m->malloced = true;
 		m->map[0] = v;
-		m->r[0] = range_of(v, 2 * page);
+		m->r[0] = iomd_test_range(v, 2 * page);
 		break;
 	case K_MIXED:
-		m->fd[0] = new_memfd(page);
+		m->fd[0] = iomd_test_memfd("user_share", page);
 		m->map_len[0] = page;
-		m->map[0] = map_fd(m->fd[0], page, MAP_SHARED);
+		m->map[0] = iomd_test_mmap(page, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd[0]);
 		m->map_len[1] = page;
-		m->map[1] = map_anon(page, MAP_SHARED);
-		m->r[0] = range_of(m->map[0], page);
-		m->r[1] = range_of(m->map[1], page);
+		m->map[1] = iomd_test_anon(page, MAP_SHARED);
+		m->r[0] = iomd_test_range(m->map[0], page);
+		m->r[1] = iomd_test_range(m->map[1], page);
 		m->n = 2;
 		break;
 	case K_PARTIAL:
-		m->fd[0] = new_memfd(page);
+		m->fd[0] = iomd_test_memfd("user_share", page);
 		m->map_len[0] = page;
-		m->map[0] = map_fd(m->fd[0], page, MAP_SHARED);
-		m->r[0] = range_of((char *)m->map[0] + 100, 100);
+		m->map[0] = iomd_test_mmap(page, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd[0]);
+		m->r[0] = iomd_test_range((char *)m->map[0] + 100, 100);
 		break;
 	case K_TWO_ANON:
 		m->map_len[0] = page;
-		m->map[0] = map_anon(page, MAP_SHARED);
+		m->map[0] = iomd_test_anon(page, MAP_SHARED);
 		m->map_len[1] = page;
-		m->map[1] = map_anon(page, MAP_SHARED);
-		m->r[0] = range_of(m->map[0], page);
-		m->r[1] = range_of(m->map[1], page);
+		m->map[1] = iomd_test_anon(page, MAP_SHARED);
+		m->r[0] = iomd_test_range(m->map[0], page);
+		m->r[1] = iomd_test_range(m->map[1], page);
 		m->n = 2;
 		break;
 	case K_PRIVATE_FILE:
-		m->fd[0] = new_memfd(page);
+		m->fd[0] = iomd_test_memfd("user_share", page);
 		m->map_len[0] = page;
-		m->map[0] = map_fd(m->fd[0], page, MAP_PRIVATE);
-		m->r[0] = range_of(m->map[0], page);
+		m->map[0] = iomd_test_mmap(page, PROT_READ | PROT_WRITE, MAP_PRIVATE, m->fd[0]);
+		m->r[0] = iomd_test_range(m->map[0], page);
 		break;
 	}
 }
@@ -363,7 +292,7 @@ static int share_child(int sock)
 	void *map;
 	int fd;
 
-	fd = iomd_test_recv_fd(sock);
+	fd = iomd_recv_fd(sock);
 	if (fd < 0 || iomd_info(iomd_fd, fd, &info))
 		return 1;
 	buf = malloc(info.length);
@@ -396,31 +325,19 @@ static int refuse_child(int sock)
 	void *map;
 	int fd;
 
-	fd = iomd_test_recv_fd(sock);
+	fd = iomd_recv_fd(sock);
 	if (fd < 0 || iomd_info(iomd_fd, fd, &info))
 		return 1;
 	v[C_MAP] = iomd_map(fd, 0, info.length, PROT_READ | PROT_WRITE,
 			    &map);
 	if (!v[C_MAP])
 		iomd_unmap(map, info.length);
-	v[C_REASON] = iomd_reason(iomd_fd, fd, res->text, sizeof(res->text));
+	v[C_REASON] = iomd_test_last_err(iomd_fd, fd, res->text,
+					 sizeof(res->text));
 	iomd_test_fill(mark, MARK_LEN, 14);
 	v[C_KWRITE] = iomd_kwrite(iomd_fd, fd, 0, mark, MARK_LEN);
 	iomd_close(fd);
 	return say(sock, 'd') ? 0 : 4;
-}
-
-static bool wait_child(pid_t pid, const char *what)
-{
-	int status = -1;
-
-	if (pid > 0 && waitpid(pid, &status, 0) != pid)
-		status = -1;
-	if (iomd_tap_ok(pid > 0 && WIFEXITED(status) &&
-			WEXITSTATUS(status) == 0, "%s", what))
-		return true;
-	iomd_tap_diag("fork %d, status 0x%x", pid, status);
-	return false;
 }
 
 static void expect(unsigned int i, long long want, const char *fmt,
@@ -471,20 +388,20 @@ static void test_cross(enum kind kind)
 	pid = fork_b(share_child, &sock);
 	if (pid < 0)
 		iomd_tap_bail("fork: %s", strerror(errno));
-	pin0 = pinned_pages();
+	pin0 = iomd_test_pinned_pages(iomd_fd);
 	mem_make(&m, kind);
 	len = mem_length(&m);
-	buf = xmalloc(len);
+	buf = iomd_test_malloc(len);
 	scatter_fill(&m, 11);
 	fd = iomd_user_create(iomd_fd, m.r, m.n,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (!iomd_tap_errno(fd, 0, "%s: A describes and prepares", m.name)) {
 		close(sock);
-		wait_child(pid, "B exits");
+		iomd_test_child_ok(pid, "%s", "B exits");
 		goto out;
 	}
 	/* B goes away at the first failure; A then sees EOF. */
-	if (iomd_test_send_fd(sock, fd) || !hear(sock, 'w'))
+	if (iomd_send_fd(sock, fd) || !hear(sock, 'w'))
 		iomd_tap_diag("B went away");
 	expect(C_MAP, 0, "%s: B maps the descriptor", m.name);
 	expect(C_SAW_A, 1, "%s: B's mapping shows A's bytes", m.name);
@@ -497,7 +414,7 @@ static void test_cross(enum kind kind)
 	if (!say(sock, 'r') || !hear(sock, 'd'))
 		iomd_tap_diag("B went away");
 	close(sock);
-	wait_child(pid, "B exits");
+	iomd_test_child_ok(pid, "%s", "B exits");
 	expect(C_SAW_A2, 1, "%s: B's mapping shows A's later writes", m.name);
 	expect(C_KREAD, 1, "%s: B's KREAD returns them", m.name);
 	iomd_test_fill(mark, MARK_LEN, 14);
@@ -512,7 +429,7 @@ static void test_cross(enum kind kind)
 	/* The wire count left: 0, or 1 for a sub-range of a buffer. */
 	ret = iomd_complete(iomd_fd, fd);
 	iomd_close(fd);
-	iomd_tap_ok(ret >= 0 && pinned_pages() == pin0,
+	iomd_tap_ok(ret >= 0 && iomd_test_pinned_pages(iomd_fd) == pin0,
 		    "%s: complete and close unpin every page", m.name);
 out:
 	iomd_tap_skip_to(end, "describe failed");
@@ -544,13 +461,13 @@ static void test_refuse_cross(enum kind kind)
 	if (!ret)
 		iomd_unmap(map, mem_length(&m));
 	iomd_test_fails(iomd_fd, fd, ret, EPERM, "%s: mmap in A", m.name);
-	if (iomd_test_send_fd(sock, fd) || !hear(sock, 'd'))
+	if (iomd_send_fd(sock, fd) || !hear(sock, 'd'))
 		iomd_tap_diag("B went away");
 	close(sock);
-	wait_child(pid, "B exits");
+	iomd_test_child_ok(pid, "%s", "B exits");
 	pid = 0;
 	expect(C_MAP, -EPERM, "%s: mmap in B fails with EPERM", m.name);
-	if (!iomd_tap_ok(res->v[C_REASON] == EPERM && res->text[0],
+	if (!iomd_tap_ok(res->v[C_REASON] == -EPERM && res->text[0],
 			 "%s: B reads a reason carrying EPERM on the descriptor fd",
 			 m.name))
 		iomd_tap_diag("errno %lld", res->v[C_REASON]);
@@ -564,7 +481,7 @@ static void test_refuse_cross(enum kind kind)
 out:
 	iomd_tap_skip_to(end - 1, "describe failed");
 	if (pid)
-		wait_child(pid, "B exits");
+		iomd_test_child_ok(pid, "%s", "B exits");
 	else
 		iomd_tap_skip_to(end, "B already reported");
 	mem_free(&m);
@@ -606,7 +523,7 @@ static void test_map_holds(void)
 	void *v;
 	int fd, ret;
 
-	pin0 = pinned_pages();
+	pin0 = iomd_test_pinned_pages(iomd_fd);
 	mem_make(&m, K_ANON);
 	fd = iomd_user_create(iomd_fd, m.r, 1,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
@@ -635,7 +552,7 @@ static void test_map_holds(void)
 		      "holds: after MADV_DONTNEED the mapping faults the same pages back");
 	iomd_tap_eq(iomd_complete(iomd_fd, fd), 0,
 		    "holds: COMPLETE of the prepare -> 0");
-	iomd_tap_eq(pinned_pages(), pin0,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin0,
 		    "holds: the last COMPLETE unpins, mapped or not");
 	memcpy(map + 2 * page, msg2, sizeof(msg2));
 	iomd_tap_ok(!memcmp((char *)m.map[0] + 2 * page, msg2, sizeof(msg2)),
@@ -662,7 +579,7 @@ static void test_map_offset(void)
 
 	mem_make(&m, K_MEMFD);
 	scatter_fill(&m, 15);
-	want = xmalloc(4 * page);
+	want = iomd_test_malloc(4 * page);
 	iomd_test_fill(want, 4 * page, 15);
 	fd = iomd_user_create(iomd_fd, m.r, m.n,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
@@ -707,7 +624,7 @@ static int fork_private_child(int sock, unsigned char *mem, size_t len)
 	long long *v = res->v;
 
 	v[F_SAW_PRE] = iomd_test_check(mem, len, 21) == len;
-	v[F_VMPIN] = vm_pin();
+	v[F_VMPIN] = iomd_test_vm_pin();
 	iomd_test_fill(mem, len, 22);
 	if (!say(sock, 'c') || !hear(sock, 'k'))
 		return 1;
@@ -727,18 +644,18 @@ static void test_fork_private(void)
 	int sv[2], fd, ret;
 	pid_t pid;
 
-	mem = xmalloc(len);
-	buf = xmalloc(len);
+	mem = iomd_test_malloc(len);
+	buf = iomd_test_malloc(len);
 	iomd_test_fill(mem, len, 21);
-	r = range_of(mem, len);
+	r = iomd_test_range(mem, len);
 	reset_results();
-	pin0 = pinned_pages();
-	vm0 = vm_pin();
+	pin0 = iomd_test_pinned_pages(iomd_fd);
+	vm0 = iomd_test_vm_pin();
 	fd = iomd_user_create(iomd_fd, &r, 1,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (!iomd_tap_errno(fd, 0, "fork: describe and prepare malloc memory"))
 		goto out;
-	pin1 = pinned_pages();
+	pin1 = iomd_test_pinned_pages(iomd_fd);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		iomd_tap_bail("socketpair: %s", strerror(errno));
 	pid = fork();
@@ -767,15 +684,15 @@ static void test_fork_private(void)
 	if (pid > 0 && !say(sv[0], 'k'))
 		iomd_tap_diag("the child went away");
 	close(sv[0]);
-	wait_child(pid, "fork: the child exits");
+	iomd_test_child_ok(pid, "%s", "fork: the child exits");
 	expect(F_SAW_PRE, 1, "%s", "fork: the child's copy had the pre-fork bytes");
 	expect(F_VMPIN, 0, "%s", "fork: the pins are not charged to the child");
 	expect(F_KEPT, 1, "%s",
 	       "fork: the child's copy keeps its own bytes, not the kernel's later writes");
-	iomd_tap_eq(pinned_pages(), pin1,
+	iomd_tap_eq(iomd_test_pinned_pages(iomd_fd), pin1,
 		    "fork: fork and the child's exit change no pin");
 	ret = iomd_complete(iomd_fd, fd);
-	iomd_tap_ok(!ret && pinned_pages() == pin0 && vm_pin() == vm0,
+	iomd_tap_ok(!ret && iomd_test_pinned_pages(iomd_fd) == pin0 && iomd_test_vm_pin() == vm0,
 		    "fork: complete unpins and returns VmPin");
 	iomd_close(fd);
 out:
@@ -802,9 +719,9 @@ static void test_fork_shared(void)
 	int sv[2], fd, ret;
 	pid_t pid;
 
-	mem = map_anon(len, MAP_SHARED);
-	buf = xmalloc(len);
-	r = range_of(mem, len);
+	mem = iomd_test_anon(len, MAP_SHARED);
+	buf = iomd_test_malloc(len);
+	r = iomd_test_range(mem, len);
 	fd = iomd_user_create(iomd_fd, &r, 1,
 			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
 	if (!iomd_tap_errno(fd, 0, "fork shared: describe and prepare"))
@@ -828,7 +745,7 @@ static void test_fork_shared(void)
 	if (pid > 0 && !say(sv[0], 'k'))
 		iomd_tap_diag("the child went away");
 	close(sv[0]);
-	wait_child(pid, "fork shared: the child sees the kernel's write");
+	iomd_test_child_ok(pid, "%s", "fork shared: the child sees the kernel's write");
 	iomd_close(fd);
 out:
 	iomd_tap_skip_to(end, "describe failed");

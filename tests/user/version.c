@@ -76,7 +76,6 @@ static void check_ioctl(int fd)
 /* As uid 1000 (group iomd, no capabilities) in a child: 0 if it works. */
 static void check_unprivileged(void)
 {
-	int status = -1;
 	pid_t pid;
 
 	pid = fork();
@@ -92,11 +91,8 @@ static void check_unprivileged(void)
 			_exit(3);
 		_exit(iomd_version(fd, &v) || v.abi != IOMD_ABI_VERSION);
 	}
-	if (pid > 0)
-		waitpid(pid, &status, 0);
-	iomd_tap_ok(WIFEXITED(status) && !WEXITSTATUS(status),
-		    "uid 1000 opens /dev/iomd and reads the version (status 0x%x)",
-		    status);
+	iomd_test_child_ok(pid,
+			   "uid 1000 opens /dev/iomd and reads the version");
 }
 
 static void check_open_refusals(void)

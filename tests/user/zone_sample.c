@@ -139,8 +139,8 @@ static void check_refused(int fd, size_t len, const char *remedy,
 	iomd_tap_errno(ret, EPERM, "%s: mmap refused", what);
 	if (!ret)
 		iomd_unmap(addr, len);
-	ret = iomd_reason(iomd_fd, fd, reason, sizeof(reason));
-	iomd_tap_eq(ret, EPERM, "%s: reason carries EPERM", what);
+	ret = iomd_test_last_err(iomd_fd, fd, reason, sizeof(reason));
+	iomd_tap_eq(ret, -EPERM, "%s: reason carries EPERM", what);
 	if (!iomd_tap_ok(strstr(reason, remedy),
 			 "%s: reason names the remedy", what))
 		iomd_tap_diag("reason: %s", reason);

@@ -20,21 +20,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/iomd-retry-test.XXXXXX") || exit 1
 # Kept when a check fails, for a look at the stand-in runs' output.
 trap 'rm -rf "$tmp"' EXIT
-n=0
-nfail=0
+TAP_LOG=$tmp/log
+. "$top/scripts/tap.sh"
 
-# check DESCRIPTION COMMAND...: one TAP result, ok when COMMAND succeeds
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@" >/dev/null 2>&1; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		nfail=$((nfail + 1))
-	fi
-}
 
 # fails COMMAND...: true when COMMAND fails
 fails() {
@@ -232,9 +220,8 @@ runner off "early good" VM_RETRY=0
 check "VM_RETRY=0: one boot" [ "$(cat "$tmp/off.calls")" = 1 ]
 check "VM_RETRY=0: fails" [ "$(cat "$tmp/off.rc")" = 1 ]
 
-echo "1..$n"
-if [ "$nfail" != 0 ]; then
-	echo "# $nfail of $n failed; the stand-in runs' output is in $tmp"
+if ! tap_finish retry_test; then
+	echo "# the stand-in runs' output is in $tmp"
 	trap - EXIT
 	exit 1
 fi

@@ -16,21 +16,9 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/iomd-splat-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-n=0
-nfail=0
+TAP_LOG=$tmp/log
+. "$top/scripts/tap.sh"
 
-# check DESCRIPTION COMMAND...: one TAP result, ok when COMMAND succeeds
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@" >/dev/null 2>&1; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		nfail=$((nfail + 1))
-	fi
-}
 
 # judge WHERE LINE: vm/parse.awk on a good run with LINE in the dmesg dump
 # (WHERE=dmesg) or on the console while the test ran (WHERE=console);
@@ -115,8 +103,4 @@ kmemleak init|kmemleak: Kernel memory leak detector initialized (mem pool availa
 lockdep banner|Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar
 EOF
 
-echo "1..$n"
-if [ "$nfail" != 0 ]; then
-	echo "# $nfail of $n failed"
-	exit 1
-fi
+tap_finish splat_test

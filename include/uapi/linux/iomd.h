@@ -777,7 +777,8 @@ struct iomd_export_dmabuf {
  * (IOMD_IOC_KREAD/KWRITE), shows its DMA view (IOMD_IOC_SEGMENTS), and
  * can be a part of sub-ranges and multis.  mmap() of it (and IOMD_IOC_MAP)
  * is handed to the dma-buf's own mmap: the mapping is the exporter's,
- * never one of iomd's; a composite holding it cannot be mapped (its
+ * never one of iomd's (so IOMD_IOC_UNMAP and IOMD_IOC_MAP_INFO do not
+ * know it: munmap() it), and a composite holding it cannot be mapped (its
  * pages would be).  A dma-buf open read-only gives a descriptor nobody
  * writes through: IOMD_DIR_IN or _INOUT, KWRITE and writable mappings
  * are refused with EACCES.  After IOMD_IOC_REVOKE, kernel access and new
