@@ -26,7 +26,12 @@ mkdir -p "$src/include" "$src/probes"
 # cp -p keeps timestamps, so unchanged files do not rebuild.
 cp -p "$here"/Kbuild "$here"/configure.sh "$here"/*.c "$here"/*.h \
 	"$top"/VERSION "$src/"
-cp -p "$here"/probes/*.c "$src/probes/"
+# The layers' directories (kernel/Kbuild lists their objects).
+for layer in "$here"/*/; do
+	layer=$(basename "$layer")
+	mkdir -p "$src/$layer"
+	cp -p "$here/$layer"/*.[ch] "$src/$layer/" 2>/dev/null || true
+done
 if [ "${IOMD_EXTRAS:-1}" = 0 ]; then
 	rm -f "$src"/iomd_sample.* "$src"/iomd_edu.* "$src"/iomd_bench.* \
 		"$src"/iomd_kunit.*

@@ -125,7 +125,7 @@ install-tools: $(USER_BUILD)/dyn/iomdctl
 # functions in section 3, the in-kernel API in 9, iomd(4), iomdctl(8).
 MAN_DIR		:= $(BUILD)/man
 MAN_SRCS	:= lib/include/libiomd.h include/linux/iomd.h \
-		   include/uapi/linux/iomd.h $(wildcard kernel/*.c) \
+		   include/uapi/linux/iomd.h $(wildcard kernel/*.c kernel/*/*.c) \
 		   $(wildcard man/*.in) scripts/mkman.sh VERSION
 
 .PHONY: man

@@ -4,7 +4,7 @@
 #
 #   section 3  one page per libiomd function (lib/include/libiomd.h), and
 #              libiomd(3), an overview (man/libiomd.3.in + the list)
-#   section 9  one page per exported function of the module (kernel/*.c,
+#   section 9  one page per exported function of the module (kernel/,
 #              kernel-doc -export) and per structure of the in-kernel API
 #              (include/linux/iomd.h)
 #   section 4  iomd(4): man/iomd.4.in + every structure of the uAPI header
@@ -78,7 +78,7 @@ subst() {
 
 kerneldoc lib/include/libiomd.h | split_pages 3 "libiomd Manual" libiomd.h
 # shellcheck disable=SC2046 # the files that export symbols
-kerneldoc -export $(grep -l EXPORT_SYMBOL kernel/*.c) |
+kerneldoc -export $(grep -l EXPORT_SYMBOL kernel/*.c kernel/*/*.c) |
 	split_pages 9 "iomd Kernel API" linux/iomd.h
 kerneldoc include/linux/iomd.h | split_pages 9 "iomd Kernel API" linux/iomd.h
 

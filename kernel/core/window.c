@@ -35,7 +35,7 @@
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "core.h"
 
 /**
  * struct iomd_window - what a window file lets a mapping reach

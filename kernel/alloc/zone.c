@@ -34,7 +34,7 @@
 #include <linux/workqueue.h>
 
 #include "compat.h"
-#include "internal.h"
+#include "alloc.h"
 #include "zone_fast.h"
 
 static LIST_HEAD(iomd_zones);
@@ -103,6 +103,22 @@ static unsigned int iomd_zone_depth(size_t elem_size, unsigned long max_elems)
 				   IOMD_ZONE_CACHE_BYTES / obj);
 
 	return depth < 4 ? 0 : iomd_zone_fit_depth(depth, max_elems);
+}
+
+/*
+ * Give @n cached pages of a page pool (a counter zone, malloc.c), at
+ * @addrs, back to the page allocator.
+ */
+static void iomd_pages_release(void **addrs, unsigned int n)
+{
+	struct page *page;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		page = virt_to_page(addrs[i]);
+		set_page_private(page, 0);
+		put_page(page);
+	}
 }
 
 /*

@@ -14,7 +14,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "internal.h"
+#include "kinds.h"
 
 /**
  * struct iomd_krange - a descriptor of existing kernel memory
@@ -46,15 +46,19 @@ static void iomd_krange_release(struct iomd_desc *desc)
 	kfree(kr);
 }
 
-static const struct iomd_desc_ops iomd_krange_ops = {
-	.release = iomd_krange_release,
-};
-
-/* The kernel address a kernel-range descriptor was made from. */
-void *iomd_krange_vaddr(struct iomd_desc *desc)
+/* ops->vaddr: the kernel address the descriptor was made from. */
+static void *iomd_krange_kmap(struct iomd_desc *desc, struct iomd_why *why)
 {
 	return container_of(desc, struct iomd_krange, desc)->addr;
 }
+
+/* Always wired; mapped as its own pages when they are whole pages. */
+static const struct iomd_desc_ops iomd_krange_ops = {
+	.name = "kernel-range",
+	.foreign = true,
+	.release = iomd_krange_release,
+	.vaddr = iomd_krange_kmap,
+};
 
 static struct page *iomd_kaddr_to_page(const void *addr)
 {

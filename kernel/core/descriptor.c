@@ -3,13 +3,14 @@
  * Descriptors: reference counting, queries, and byte access shared by
  * every kind of descriptor.
  */
+#include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/uaccess.h>
 
-#include "internal.h"
+#include "core.h"
 
 /**
  * iomd_desc_init() - initialise the common part of a new descriptor
@@ -65,6 +66,18 @@ int iomd_desc_read_only(struct iomd_why *why)
 			 "the memory is read-only here: user memory described for a device that only reads it (IOMD_DIR_OUT) is pinned read-only (describe it IOMD_DIR_IN or _INOUT to write it), and a dma-buf imported from a read-only fd stays read-only");
 }
 
+/*
+ * 0, or -ENODEV with the reason once the descriptor is revoked
+ * (core/revoke.c).
+ */
+int iomd_revoked_check(struct iomd_desc *desc, struct iomd_why *why)
+{
+	if (likely(!READ_ONCE(desc->revoked)))
+		return 0;
+	return iomd_fail(why, -ENODEV,
+			 "the descriptor was revoked by its driver (device removed?)");
+}
+
 /* Keep @desc's pages valid, revoked or not; 0 or why not. */
 int iomd_desc_hold_pages(struct iomd_desc *desc, struct iomd_why *why)
 {
@@ -104,7 +117,9 @@ static void iomd_desc_release(struct kref *ref)
 {
 	struct iomd_desc *desc = container_of(ref, struct iomd_desc, ref);
 
-	iomd_file_put_inode(desc);
+	/* The inode its files share (client/fs.c), if it was exported. */
+	if (desc->inode)
+		iput(desc->inode);
 	desc->ops->release(desc);
 	atomic64_dec(&iomd_counters.live_descriptors);
 }
@@ -226,18 +241,15 @@ int iomd_desc_cache_check(const struct iomd_desc *desc, u32 mode,
 		return iomd_fail(why, -EINVAL, "unknown cache mode %u", mode);
 	if (mode == IOMD_CACHE_DEFAULT || mode == desc->cache)
 		return 0;
-	if (desc->kind == IOMD_KIND_USER || desc->kind == IOMD_KIND_KERNEL ||
-	    desc->kind == IOMD_KIND_DMABUF)
+	if (desc->ops->foreign)
 		return iomd_fail(why, -EOPNOTSUPP,
 				 "%s memory is not iomd's to change and stays write-back; only buffers created with IOMD_BUF_CACHE(mode) have another cache mode",
-				 desc->kind == IOMD_KIND_USER ? "user" :
-				 desc->kind == IOMD_KIND_DMABUF ? "dma-buf" :
-				 "kernel-range");
+				 desc->ops->name);
 	/* A buffer, or a composite, which has its parts' mode. */
 	return iomd_fail(why, -EOPNOTSUPP,
 			 "the %s is %s, and so is every mapping of it (one page in two cache modes is undefined on x86); ask IOMD_CACHE_DEFAULT or use a buffer created %s",
-			 desc->kind == IOMD_KIND_BUFFER ? "buffer" : "composite's memory",
-			 iomd_cache_name(desc->cache), iomd_cache_name(mode));
+			 desc->ops->name, iomd_cache_name(desc->cache),
+			 iomd_cache_name(mode));
 }
 
 /**

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Descriptor files: how a descriptor reaches user space.  Each exported
- * descriptor gets its own inode on a small pseudo filesystem, so its user
- * mappings hang off an address_space of their own (which lets them be
- * found and zapped later without touching anyone else's).
+ * Descriptor files: how a descriptor reaches user space, as an fd that
+ * mmap() maps and that can be passed to other processes (its inode is
+ * the descriptor's own, fs.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -11,15 +10,11 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/mount.h>
-#include <linux/pseudo_fs.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
-#include "internal.h"
-
-#define IOMD_FS_MAGIC	0x696f6d64	/* "iomd" */
-
-static struct vfsmount *iomd_mnt;
+#include "client.h"
 
 static int iomd_file_release(struct inode *inode, struct file *file)
 {
@@ -39,14 +34,72 @@ static int iomd_file_mmap(struct file *file, struct vm_area_struct *vma)
 	return ret;
 }
 
+/* IOMD_IOC_REASON's outputs, in @arg, are zero on the way in. */
+int iomd_reason_check(const struct iomd_reason *arg, struct iomd_why *why)
+{
+	if (arg->errno_value || arg->length)
+		return iomd_fail(why, -EINVAL,
+				 "errno_value and length are outputs and must be 0");
+	return 0;
+}
+
+/*
+ * Answer IOMD_IOC_REASON's @arg with @last: the message into the caller's
+ * buffer, its errno and length into @arg, which the caller copies out.
+ */
+int iomd_reason_answer(struct iomd_reason *arg, const struct iomd_why *last,
+		       struct iomd_why *why)
+{
+	size_t len, n;
+
+	len = strnlen(last->msg, sizeof(last->msg));
+	if (arg->size) {
+		n = min_t(size_t, len, arg->size - 1);
+		if (copy_to_user(u64_to_user_ptr(arg->buf), last->msg, n) ||
+		    put_user(0, (char __user *)u64_to_user_ptr(arg->buf) + n))
+			return iomd_fail(why, -EFAULT,
+					 "reason buffer is not writable");
+	}
+	arg->errno_value = -last->err;
+	arg->length = len;
+	return 0;
+}
+
+/*
+ * IOMD_IOC_REASON on a descriptor fd itself: that descriptor's last
+ * failure, for a process that has the fd but not /dev/iomd.  Asking
+ * leaves no reason of its own behind.
+ */
+static long iomd_file_reason(struct iomd_desc *desc, void __user *uarg)
+{
+	struct iomd_reason arg;
+	struct iomd_why last, why;
+	int ret;
+
+	iomd_why_clear(&why);
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	ret = iomd_reason_check(&arg, &why);
+	if (ret)
+		return ret;
+	if (memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+		return -EINVAL;
+	if (arg.fd != IOMD_REASON_CLIENT)
+		return -EINVAL;
+	iomd_desc_last_reason(desc, &last);
+	ret = iomd_reason_answer(&arg, &last, &why);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
 /* The one ioctl of a descriptor fd: IOMD_IOC_REASON about itself. */
 static long iomd_file_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
 	if (cmd != IOMD_IOC_REASON)
 		return -ENOTTY;
-	return iomd_desc_reason_ioctl(file->private_data,
-				      (void __user *)arg);
+	return iomd_file_reason(file->private_data, (void __user *)arg);
 }
 
 static void iomd_file_show_fdinfo(struct seq_file *m, struct file *file)
@@ -78,63 +131,6 @@ struct iomd_desc *iomd_file_desc(struct file *file)
 	return file->f_op == &iomd_desc_fops ? file->private_data : NULL;
 }
 
-/*
- * The inode all of @desc's files share, made on first use: its
- * address_space collects the descriptor's user mappings in every process.
- */
-static struct inode *iomd_desc_inode(struct iomd_desc *desc)
-{
-	struct inode *inode = READ_ONCE(desc->inode), *old;
-
-	if (inode)
-		return inode;
-	inode = alloc_anon_inode(iomd_mnt->mnt_sb);
-	if (IS_ERR(inode))
-		return inode;
-	inode->i_size = desc->length;
-	old = cmpxchg(&desc->inode, NULL, inode);
-	if (old) {
-		iput(inode);
-		return old;
-	}
-	return inode;
-}
-
-/* Drop the descriptor's own reference on its inode, when it dies. */
-void iomd_file_put_inode(struct iomd_desc *desc)
-{
-	if (desc->inode)
-		iput(desc->inode);
-}
-
-/* A new file of @desc's inode with @fops and @priv. */
-static struct file *iomd_file_alloc(struct iomd_desc *desc,
-				    const struct file_operations *fops,
-				    void *priv)
-{
-	struct inode *inode;
-	struct file *file;
-
-	__module_get(THIS_MODULE);	/* dropped by fput() with the fops */
-	inode = iomd_desc_inode(desc);
-	if (IS_ERR(inode)) {
-		file = ERR_CAST(inode);
-		goto put_module;
-	}
-	ihold(inode);			/* the file's dentry takes it */
-	file = alloc_file_pseudo(inode, iomd_mnt, "iomd", O_RDWR, fops);
-	if (IS_ERR(file))
-		goto put_inode;
-	file->private_data = priv;
-	return file;
-
-put_inode:
-	iput(inode);
-put_module:
-	module_put(THIS_MODULE);
-	return file;
-}
-
 /* A new file holding a reference on @desc. */
 struct file *iomd_file_create(struct iomd_desc *desc)
 {
@@ -143,39 +139,6 @@ struct file *iomd_file_create(struct iomd_desc *desc)
 	if (!IS_ERR(file))
 		iomd_desc_get(desc);
 	return file;
-}
-
-static int iomd_map_file_release(struct inode *inode, struct file *file)
-{
-	iomd_mapping_put(file->private_data);
-	return 0;
-}
-
-static int iomd_map_file_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	return iomd_mapping_mmap(file->private_data, vma, NULL);
-}
-
-/* Files of mapping objects: never an fd, only the mapping's vm_file. */
-static const struct file_operations iomd_map_fops = {
-	.owner		= THIS_MODULE,
-	.release	= iomd_map_file_release,
-	.mmap		= iomd_map_file_mmap,
-	.get_unmapped_area = thp_get_unmapped_area,
-};
-
-/* A file for the mapping object @map of @desc; it takes over one ref. */
-struct file *iomd_file_create_mapping(struct iomd_desc *desc,
-				      struct iomd_mapping *map)
-{
-	return iomd_file_alloc(desc, &iomd_map_fops, map);
-}
-
-/* Whether @file is one through which iomd maps a descriptor. */
-bool iomd_file_is_mapping(struct file *file)
-{
-	return file && (file->f_op == &iomd_map_fops ||
-			file->f_op == &iomd_desc_fops);
 }
 
 /**
@@ -242,24 +205,3 @@ struct iomd_desc *iomd_desc_from_fd(int fd, struct iomd_why *why)
 }
 EXPORT_SYMBOL_GPL(iomd_desc_from_fd);
 
-static int iomd_fs_init_fs_context(struct fs_context *fc)
-{
-	return init_pseudo(fc, IOMD_FS_MAGIC) ? 0 : -ENOMEM;
-}
-
-static struct file_system_type iomd_fs_type = {
-	.name			= "iomd",
-	.init_fs_context	= iomd_fs_init_fs_context,
-	.kill_sb		= kill_anon_super,
-};
-
-int iomd_file_init(void)
-{
-	iomd_mnt = kern_mount(&iomd_fs_type);
-	return PTR_ERR_OR_ZERO(iomd_mnt);
-}
-
-void iomd_file_exit(void)
-{
-	kern_unmount(iomd_mnt);
-}

@@ -18,7 +18,7 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 
-#include "internal.h"
+#include "base.h"
 
 static void iomd_why_vset(struct iomd_why *why, int err, const char *fmt,
 			  va_list args)

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Wiring (I/O Kit's prepare() and complete()): pin a user descriptor's
- * pages for the long term so the kernel and devices can use them, charge
- * them to the owner's pinned memory under RLIMIT_MEMLOCK, and undo it.
- * Calls nest.  Every other kind of descriptor is always wired.
+ * Wiring user descriptors (their kind's prepare(), complete() and kmap):
+ * pin the pages for the long term so the kernel and devices can use them,
+ * charge them to the owner's pinned memory under RLIMIT_MEMLOCK, and undo
+ * it.  Calls nest.
  *
  * Pins are charged twice, as io_uring does.  The limit is on the *user*
  * that wires (user->locked_vm, shared by all of that user's processes,
@@ -26,7 +26,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "internal.h"
+#include "user.h"
 
 static struct iomd_user *to_user(struct iomd_desc *desc)
 {
@@ -226,9 +226,10 @@ put_mm:
 	return ret;
 }
 
-/* prepare() of a user descriptor; @client: from user space. */
-int iomd_user_wire(struct iomd_user *u, bool client, struct iomd_why *why)
+/* ops->prepare of a user descriptor; @client: from user space. */
+int iomd_user_wire(struct iomd_desc *desc, bool client, struct iomd_why *why)
 {
+	struct iomd_user *u = to_user(desc);
 	struct page **pages = NULL;
 	int ret;
 
@@ -320,92 +321,29 @@ void iomd_user_unwire(struct iomd_desc *desc)
 	kvfree(pages);
 }
 
-/* Current wire count; 1 for kinds that are always wired. */
-unsigned int iomd_desc_wire_count(struct iomd_desc *desc)
+/* ops->wire_count: the holds on the pinned pages. */
+unsigned int iomd_user_wire_count(struct iomd_desc *desc)
 {
-	struct iomd_user *u;
+	struct iomd_user *u = to_user(desc);
 	unsigned int count;
 
-	if (iomd_desc_is_composite(desc))
-		return iomd_composite_wire_count(desc);
-	if (desc->kind != IOMD_KIND_USER)
-		return 1;
-	u = to_user(desc);
 	mutex_lock(&u->lock);
 	count = u->wire_count;
 	mutex_unlock(&u->lock);
 	return count;
 }
 
-/* prepare() for a driver (@client false) or for user space. */
-static int iomd_desc_prepare_as(struct iomd_desc *desc, bool client,
-				struct iomd_why *why)
-{
-	int ret = iomd_revoked_check(desc, why);
-
-	if (ret)
-		return ret;
-	if (iomd_desc_is_composite(desc))
-		return iomd_composite_prepare(desc, client, why);
-	if (desc->kind != IOMD_KIND_USER)
-		return 0;
-	return iomd_user_wire(to_user(desc), client, why);
-}
-
-/**
- * iomd_desc_prepare() - wire a descriptor's memory (I/O Kit's prepare())
- * @desc:	the descriptor.
- * @why:	failure reason; may be NULL.
- *
- * For user memory: pins every page for the long term (with write access
- * when the direction lets the device write), charged to the calling user's
- * locked memory (all of that user's processes together) within the
- * caller's RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK, and counted
- * in the owner's VmPin.  The charge stays until the last complete().  A
- * pin that cannot be completed is undone whole.  Calls nest; each needs an
- * iomd_desc_complete().  Other kinds are always wired.
- *
- * The prepare() is the caller's: user space's IOMD_IOC_COMPLETE cannot
- * undo it, so a driver that prepares a descriptor it got from user space
- * keeps the memory wired for its device until its own complete().
- *
- * Context: process context; may sleep.
- * Return: 0, -ENOMEM (the limit, or memory), -EFAULT (a page could not be
- * pinned), -EOPNOTSUPP (a range is now a mapping of a write-combined or
- * uncached iomd buffer), -ESRCH (the owner has exited), or -EINTR (the
- * caller was killed while another task's prepare() was pinning the same
- * memory).  A composite prepares every part, all or nothing (see
- * iomd_composite_prepare()).
+/*
+ * ops->complete: only prepares can be completed, and only by their side:
+ * a mapping's or an access's hold is its own, a driver's prepare() is the
+ * driver's, and an unbalanced complete() is refused.
  */
-int iomd_desc_prepare(struct iomd_desc *desc, struct iomd_why *why)
+int iomd_user_complete(struct iomd_desc *desc, bool client,
+		       struct iomd_why *why)
 {
-	return iomd_desc_prepare_as(desc, false, why);
-}
-EXPORT_SYMBOL_GPL(iomd_desc_prepare);
-
-/* IOMD_IOC_PREPARE: a prepare() that user space may complete. */
-int iomd_desc_prepare_client(struct iomd_desc *desc, struct iomd_why *why)
-{
-	return iomd_desc_prepare_as(desc, true, why);
-}
-
-/* complete() for a driver (@client false) or for user space. */
-static int iomd_desc_complete_as(struct iomd_desc *desc, bool client,
-				 struct iomd_why *why)
-{
-	struct iomd_user *u;
+	struct iomd_user *u = to_user(desc);
 	unsigned int own;
 
-	if (iomd_desc_is_composite(desc))
-		return iomd_composite_complete(desc, client, why);
-	if (desc->kind != IOMD_KIND_USER)
-		return 0;
-	/*
-	 * Only prepares can be completed, and only by their side: a
-	 * mapping's or an access's hold is its own, a driver's prepare()
-	 * is the driver's, and an unbalanced complete() is refused.
-	 */
-	u = to_user(desc);
 	mutex_lock(&u->lock);
 	own = client ? u->client_prepares : u->prepares - u->client_prepares;
 	if (!own) {
@@ -423,68 +361,13 @@ static int iomd_desc_complete_as(struct iomd_desc *desc, bool client,
 	return 0;
 }
 
-/**
- * iomd_desc_complete() - undo one iomd_desc_prepare() (complete())
- * @desc:	the descriptor.
- * @why:	failure reason; may be NULL.
- *
- * The last one unpins user memory (marking it dirty if the device could
- * write it) and returns the charge.  Only prepares made in the kernel
- * (iomd_desc_prepare()) can be completed here, those of user space
- * (IOMD_IOC_PREPARE) only from user space.
- *
- * Context: process context; may sleep.
- * Return: 0, or -ENODATA if the descriptor is not wired by a prepare()
- * of the kernel.
- */
-int iomd_desc_complete(struct iomd_desc *desc, struct iomd_why *why)
+/* ops->vaddr: vmap() of the pinned pages, made on first use. */
+void *iomd_user_kmap(struct iomd_desc *desc, struct iomd_why *why)
 {
-	return iomd_desc_complete_as(desc, false, why);
-}
-EXPORT_SYMBOL_GPL(iomd_desc_complete);
-
-/* IOMD_IOC_COMPLETE: undo a prepare() of user space, never a driver's. */
-int iomd_desc_complete_client(struct iomd_desc *desc, struct iomd_why *why)
-{
-	return iomd_desc_complete_as(desc, true, why);
-}
-
-/**
- * iomd_desc_kmap() - a descriptor's bytes as one kernel virtual range
- * @desc:	the descriptor; user memory must be wired.
- * @why:	failure reason; may be NULL.
- *
- * Buffers and kernel ranges return their kernel address.  Wired user
- * memory is mapped with vmap() on first use; the address is valid until
- * the last iomd_desc_complete().  Several user ranges are contiguous in
- * the kernel only when every range is whole pages.  Composites are mapped
- * the same way while held (see iomd_composite_kmap()).
- *
- * Context: may sleep.
- * Return: the address of byte 0, or ERR_PTR(-ENODATA) (not wired),
- * ERR_PTR(-EINVAL) (ranges that are not whole pages), ERR_PTR(-ENOMEM).
- */
-void *iomd_desc_kmap(struct iomd_desc *desc, struct iomd_why *why)
-{
-	struct iomd_user *u;
+	struct iomd_user *u = to_user(desc);
 	void *addr;
 	int ret;
 
-	if (desc->ops->kaddr)
-		return desc->ops->kaddr(desc, why);
-	if (desc->kind == IOMD_KIND_BUFFER) {
-		addr = iomd_buffer_vaddr(desc);
-		if (IS_ERR(addr))
-			iomd_fail(why, PTR_ERR(addr), "cannot map the buffer");
-		return addr;
-	}
-	if (desc->kind == IOMD_KIND_KERNEL)
-		return iomd_krange_vaddr(desc);
-
-	if (iomd_desc_is_composite(desc))
-		return iomd_composite_kmap(desc, why);
-
-	u = to_user(desc);
 	ret = iomd_desc_kmap_check(desc, why);
 	if (ret)
 		return ERR_PTR(ret);
@@ -504,4 +387,3 @@ void *iomd_desc_kmap(struct iomd_desc *desc, struct iomd_why *why)
 	mutex_unlock(&u->lock);
 	return addr;
 }
-EXPORT_SYMBOL_GPL(iomd_desc_kmap);

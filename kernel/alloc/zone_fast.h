@@ -15,7 +15,7 @@
 #include <linux/preempt.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "alloc.h"
 
 #define IOMD_ZONE_MAGIC		0x1d0du
 #define IOMD_ZONE_FREED		0xdeadu

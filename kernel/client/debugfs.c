@@ -5,7 +5,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
-#include "internal.h"
+#include "client.h"
 
 static struct dentry *iomd_debugfs_dir;
 

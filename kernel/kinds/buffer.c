@@ -16,7 +16,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "internal.h"
+#include "kinds.h"
 
 /**
  * struct iomd_buffer - a buffer descriptor
@@ -105,8 +105,20 @@ static void iomd_buffer_release(struct iomd_desc *desc)
 	kfree(buf);
 }
 
+static void *iomd_buffer_kmap(struct iomd_desc *desc, struct iomd_why *why)
+{
+	void *addr = iomd_buffer_vaddr(desc);
+
+	if (IS_ERR(addr))
+		iomd_fail(why, PTR_ERR(addr), "cannot map the buffer");
+	return addr;
+}
+
+/* Always wired; mapped as its own pages when made shareable. */
 static const struct iomd_desc_ops iomd_buffer_ops = {
+	.name = "buffer",
 	.release = iomd_buffer_release,
+	.vaddr = iomd_buffer_kmap,
 };
 
 /* Flags for a large run that is only nice to have: fail fast, no reclaim. */
@@ -428,7 +440,7 @@ void *iomd_buffer_vaddr(struct iomd_desc *desc)
 	struct iomd_buffer *buf;
 	void *vaddr, *old;
 
-	if (desc->kind != IOMD_KIND_BUFFER)
+	if (desc->ops != &iomd_buffer_ops)
 		return ERR_PTR(-EINVAL);
 	buf = to_buffer(desc);
 	/* Pairs with cmpxchg_release(): a seen address has its mapping. */

@@ -23,7 +23,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "client.h"
 
 #if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
 

@@ -15,8 +15,9 @@
  * wired (buffers, kernel ranges, composites of those) takes one hold at
  * creation and keeps it, so it is always wired too.
  *
- * Each part is linked into its descriptor's @parents list, so that
- * revoking a descriptor can revoke every composite that shows its memory.
+ * Each part is linked into its descriptor's @parents list (the core's,
+ * core/revoke.c), so that revoking a descriptor revokes every composite
+ * that shows its memory.
  * Composites nest at most IOMD_COMPOSITE_MAX_DEPTH deep, which bounds the
  * recursion of holds, prepares, revokes and releases; locks are taken
  * from a composite down to its parts, never back up.
@@ -32,14 +33,11 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "internal.h"
+#include "kinds.h"
 
 /* Why a composite with unwired user memory in it cannot be used. */
 static const char iomd_composite_unwired[] =
 	"the composite holds user memory that is not wired; prepare it first";
-
-/* Protects every descriptor's @parents list. */
-static DEFINE_MUTEX(iomd_composite_lock);
 
 struct iomd_composite;
 
@@ -48,15 +46,13 @@ struct iomd_composite;
  * @child:	the part's descriptor (a reference).
  * @offset:	first byte of @child the composite covers.
  * @length:	bytes of @child the composite covers.
- * @owner:	the composite.
- * @node:	entry in @child->parents.
+ * @link:	the composite's entry in @child->parents.
  */
 struct iomd_part {
 	struct iomd_desc *child;
 	u64 offset;
 	u64 length;
-	struct iomd_composite *owner;
-	struct list_head node;
+	struct iomd_parent_link link;
 };
 
 /**
@@ -105,6 +101,13 @@ static struct iomd_composite *to_composite(struct iomd_desc *desc)
 	return container_of(desc, struct iomd_composite, desc);
 }
 
+static const struct iomd_desc_ops iomd_composite_ops;
+
+static bool iomd_desc_is_composite(const struct iomd_desc *desc)
+{
+	return desc->ops == &iomd_composite_ops;
+}
+
 /*
  * A hold locks a composite and then, to hold its parts, each composite
  * part: always from a deeper composite to a shallower one.  Lockdep learns
@@ -141,7 +144,7 @@ static bool iomd_desc_always_wired(struct iomd_desc *desc)
 {
 	if (iomd_desc_is_composite(desc))
 		return to_composite(desc)->always_wired;
-	return desc->kind != IOMD_KIND_USER;
+	return !desc->ops->prepare;
 }
 
 /* Report a part's failure @pw as the composite's, naming the part. */
@@ -338,7 +341,7 @@ static void iomd_composite_unprepare(struct iomd_composite *c)
 }
 
 /**
- * iomd_composite_prepare() - prepare() of a composite
+ * iomd_composite_prepare() - ops->prepare of a composite
  * @desc:	a composite descriptor.
  * @client:	the prepare() comes from user space (IOMD_IOC_PREPARE).
  * @why:	failure reason; may be NULL.
@@ -350,8 +353,8 @@ static void iomd_composite_unprepare(struct iomd_composite *c)
  *
  * Return: 0, or the first failure, naming the part.
  */
-int iomd_composite_prepare(struct iomd_desc *desc, bool client,
-			   struct iomd_why *why)
+static int iomd_composite_prepare(struct iomd_desc *desc, bool client,
+				  struct iomd_why *why)
 {
 	struct iomd_composite *c = to_composite(desc);
 	struct iomd_why pw;
@@ -381,7 +384,7 @@ complete:
 }
 
 /**
- * iomd_composite_complete() - complete() of a composite
+ * iomd_composite_complete() - ops->complete of a composite
  * @desc:	a composite descriptor.
  * @client:	the complete() comes from user space (IOMD_IOC_COMPLETE):
  *		it may only undo a prepare() of user space.
@@ -394,8 +397,8 @@ complete:
  * complete (0 for an always-wired composite, as for the kinds it is made
  * of).
  */
-int iomd_composite_complete(struct iomd_desc *desc, bool client,
-			    struct iomd_why *why)
+static int iomd_composite_complete(struct iomd_desc *desc, bool client,
+				   struct iomd_why *why)
 {
 	struct iomd_composite *c = to_composite(desc);
 	unsigned int own;
@@ -422,12 +425,12 @@ int iomd_composite_complete(struct iomd_desc *desc, bool client,
 }
 
 /**
- * iomd_composite_wire_count() - the wire count IOMD_IOC_INFO reports
+ * iomd_composite_wire_count() - ops->wire_count of a composite
  * @desc:	a composite descriptor.
  *
  * Return: 1 if always wired, else the holds on the composite.
  */
-unsigned int iomd_composite_wire_count(struct iomd_desc *desc)
+static unsigned int iomd_composite_wire_count(struct iomd_desc *desc)
 {
 	struct iomd_composite *c = to_composite(desc);
 	unsigned int count;
@@ -441,7 +444,7 @@ unsigned int iomd_composite_wire_count(struct iomd_desc *desc)
 }
 
 /**
- * iomd_composite_kmap() - a composite's bytes as one kernel virtual range
+ * iomd_composite_kmap() - ops->vaddr of a composite
  * @desc:	a composite descriptor.
  * @why:	failure reason; may be NULL.
  *
@@ -453,7 +456,8 @@ unsigned int iomd_composite_wire_count(struct iomd_desc *desc)
  * ERR_PTR(-EINVAL) (parts that do not meet on page boundaries), or
  * ERR_PTR(-ENOMEM).
  */
-void *iomd_composite_kmap(struct iomd_desc *desc, struct iomd_why *why)
+static void *iomd_composite_kmap(struct iomd_desc *desc,
+				 struct iomd_why *why)
 {
 	struct iomd_composite *c = to_composite(desc);
 	void *addr;
@@ -480,39 +484,6 @@ unlock:
 	return addr;
 }
 
-/**
- * iomd_composite_revoke_parents() - revoke every composite containing a
- *	descriptor
- * @desc:	a descriptor just revoked.
- *
- * Their mappings show @desc's memory, so they go too (and, through this
- * function again, the composites containing them).
- */
-void iomd_composite_revoke_parents(struct iomd_desc *desc)
-{
-	struct iomd_desc *parent;
-	struct iomd_part *p;
-
-	for (;;) {
-		parent = NULL;
-		mutex_lock(&iomd_composite_lock);
-		list_for_each_entry(p, &desc->parents, node) {
-			if (READ_ONCE(p->owner->desc.revoked))
-				continue;
-			/* One being released is going anyway. */
-			if (kref_get_unless_zero(&p->owner->desc.ref)) {
-				parent = &p->owner->desc;
-				break;
-			}
-		}
-		mutex_unlock(&iomd_composite_lock);
-		if (!parent)
-			return;
-		iomd_desc_revoke(parent);
-		iomd_desc_put(parent);
-	}
-}
-
 static void iomd_composite_release(struct iomd_desc *desc)
 {
 	struct iomd_composite *c = to_composite(desc);
@@ -528,10 +499,8 @@ static void iomd_composite_release(struct iomd_desc *desc)
 		iomd_composite_unhold(desc);
 	WARN_ON_ONCE(c->holds);
 
-	mutex_lock(&iomd_composite_lock);
 	for (i = 0; i < c->nr_parts; i++)
-		list_del(&c->parts[i].node);
-	mutex_unlock(&iomd_composite_lock);
+		iomd_desc_unlink_parent(&c->parts[i].link);
 	for (i = 0; i < c->nr_parts; i++)
 		iomd_desc_put(c->parts[i].child);
 	kfree(c->src);
@@ -539,10 +508,16 @@ static void iomd_composite_release(struct iomd_desc *desc)
 	kfree(c);
 }
 
+/* Mapped as its own pages: its parts' (iomd_composite_judge()). */
 static const struct iomd_desc_ops iomd_composite_ops = {
+	.name = "composite's memory",
 	.release = iomd_composite_release,
 	.hold = iomd_composite_hold,
 	.unhold = iomd_composite_unhold,
+	.prepare = iomd_composite_prepare,
+	.complete = iomd_composite_complete,
+	.wire_count = iomd_composite_wire_count,
+	.vaddr = iomd_composite_kmap,
 };
 
 /*
@@ -673,22 +648,18 @@ static struct iomd_desc *iomd_composite_setup(struct iomd_composite *c,
 	mutex_init(&c->lock);
 
 	/*
-	 * Link under the composite lock and look at each part's revoked
-	 * flag there: a revoke either is seen now, or finds this composite
-	 * in its parents list afterwards.
+	 * Linking looks at each part's revoked flag under the parents lock:
+	 * a revoke either is seen now, or finds this composite in its
+	 * parents list afterwards.
 	 */
 	ret = 0;
-	mutex_lock(&iomd_composite_lock);
 	for (i = 0; i < c->nr_parts; i++) {
 		struct iomd_part *p = &c->parts[i];
 
-		p->owner = c;
 		iomd_desc_get(p->child);
-		list_add_tail(&p->node, &p->child->parents);
-		if (READ_ONCE(p->child->revoked))
+		if (iomd_desc_link_parent(p->child, &p->link, desc))
 			ret = -ENODEV;
 	}
-	mutex_unlock(&iomd_composite_lock);
 	if (ret) {
 		iomd_fail(why, ret, "a part was revoked by its driver");
 		goto put_desc;

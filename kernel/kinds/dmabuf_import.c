@@ -44,7 +44,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "internal.h"
+#include "kinds.h"
 
 #if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
 
@@ -96,8 +96,8 @@ static void iomd_import_release(struct iomd_desc *desc)
 	kfree(im);
 }
 
-/* ops->kaddr: the exporter's own kernel mapping, valid for our life. */
-static void *iomd_import_kaddr(struct iomd_desc *desc, struct iomd_why *why)
+/* ops->vaddr: the exporter's own kernel mapping, valid for our life. */
+static void *iomd_import_vaddr(struct iomd_desc *desc, struct iomd_why *why)
 {
 	return to_import(desc)->map.vaddr;
 }
@@ -119,8 +119,10 @@ static int iomd_import_mmap(struct iomd_desc *desc,
 }
 
 static const struct iomd_desc_ops iomd_import_ops = {
+	.name		= "dma-buf",
+	.foreign	= true,
 	.release	= iomd_import_release,
-	.kaddr		= iomd_import_kaddr,
+	.vaddr		= iomd_import_vaddr,
 	.mmap		= iomd_import_mmap,
 };
 

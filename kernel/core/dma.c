@@ -23,7 +23,7 @@
 #include <linux/scatterlist.h>
 #include <linux/uaccess.h>
 
-#include "internal.h"
+#include "core.h"
 
 /**
  * struct iomd_dma_run - a run being built by iomd_dma_walk()

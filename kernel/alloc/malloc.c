@@ -21,7 +21,7 @@
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
-#include "internal.h"
+#include "alloc.h"
 #include "zone_fast.h"
 
 /* Element sizes of the general pool's zones. */
@@ -170,19 +170,6 @@ free_addr:
 free_rec:
 	kfree(rec);
 	return NULL;
-}
-
-/* Give @n cached pages, at @addrs, back to the page allocator. */
-void iomd_pages_release(void **addrs, unsigned int n)
-{
-	struct page *page;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		page = virt_to_page(addrs[i]);
-		set_page_private(page, 0);
-		put_page(page);
-	}
 }
 
 /*

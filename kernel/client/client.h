@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The client layer's declarations (docs/design.md): what user space
+ * reaches.  Uses every layer below it.
+ */
+#ifndef _IOMD_CLIENT_H
+#define _IOMD_CLIENT_H
+
+#include "kinds/kinds.h"
+
+/* client/fs.c */
+int iomd_fs_init(void);
+void iomd_fs_exit(void);
+struct file *iomd_file_alloc(struct iomd_desc *desc,
+			     const struct file_operations *fops, void *priv);
+
+/* client/file.c */
+struct iomd_desc *iomd_file_desc(struct file *file);
+struct file *iomd_file_create(struct iomd_desc *desc);
+int iomd_reason_check(const struct iomd_reason *arg, struct iomd_why *why);
+int iomd_reason_answer(struct iomd_reason *arg, const struct iomd_why *last,
+		       struct iomd_why *why);
+
+/* client/client.c */
+int iomd_client_init(void);
+void iomd_client_exit(void);
+
+/* client/dmabuf.c */
+int iomd_dmabuf_export_fd(struct iomd_desc *desc, u32 flags,
+			  struct iomd_why *why);
+
+/* client/debugfs.c */
+void iomd_debugfs_init(void);
+void iomd_debugfs_exit(void);
+
+#endif /* _IOMD_CLIENT_H */

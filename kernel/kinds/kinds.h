@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kinds' declarations for the client layer (docs/design.md); their
+ * creators are the driver API (include/linux/iomd.h).  Uses the core and
+ * the allocators.
+ */
+#ifndef _IOMD_KINDS_H
+#define _IOMD_KINDS_H
+
+#include "alloc/alloc.h"
+#include "core/core.h"
+
+/* kinds/buffer.c */
+struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
+					 size_t alignment, gfp_t gfp,
+					 struct iomd_why *why);
+
+/* kinds/dmabuf_import.c */
+struct iomd_desc *iomd_dmabuf_import_fd(int fd, u32 direction,
+					struct iomd_why *why);
+int iomd_dmabuf_import_init(void);
+void iomd_dmabuf_import_exit(void);
+
+#endif /* _IOMD_KINDS_H */
