@@ -70,10 +70,15 @@ endif
 .PHONY: all deps lint clean help
 all: modules $(USER_TARGET)
 
-# Installs every package of every group (see scripts/deps.sh); a no-op when
-# all are installed.
+# Installs every package of every group (see scripts/deps.sh), then fetches
+# the static busybox of each foreign architecture of the kernel table (for
+# arm64: `apt-get download`, unpacked into the cache by scripts/busybox.sh,
+# never installed); a no-op when all are there.
 deps:
 	@scripts/deps.sh all
+	@set -e; for arch in $(filter-out $(HOST_ARCH),$(call kernel_archs,$(KERNEL_NAMES))); do \
+		bb=$$(scripts/busybox.sh $$arch); echo "  BUSYBOX $$arch: $$bb"; \
+	done
 
 lint:
 	@BUILD='$(BUILD)' KMOD_BUILD='$(KMOD_BUILD)' scripts/lint.sh \

@@ -23,14 +23,19 @@ static int __init iomd_init(void)
 	ret = iomd_fs_init();
 	if (ret)
 		goto exit_malloc;
-	ret = iomd_client_init();
+	ret = iomd_dmabuf_import_init();
 	if (ret)
 		goto exit_file;
+	ret = iomd_client_init();
+	if (ret)
+		goto exit_import;
 	iomd_debugfs_init();
 	pr_info("version %s (ABI %u) loaded: page size %lu, max_buffer_bytes %lu\n",
 		IOMD_VERSION, IOMD_ABI_VERSION, PAGE_SIZE, iomd_max_buffer_bytes);
 	return 0;
 
+exit_import:
+	iomd_dmabuf_import_exit();
 exit_file:
 	iomd_fs_exit();
 exit_malloc:
@@ -46,6 +51,7 @@ static void __exit iomd_exit(void)
 
 	iomd_debugfs_exit();
 	iomd_client_exit();
+	iomd_dmabuf_import_exit();
 	iomd_fs_exit();
 	descs = atomic64_read(&iomd_counters.live_descriptors);
 	elems = iomd_zone_live_elements();

@@ -356,6 +356,20 @@ int iomd_export_dmabuf(int iomd_fd, int desc_fd, uint32_t flags)
 	return (int)arg.dmabuf_fd;
 }
 
+int iomd_import_dmabuf(int iomd_fd, int dmabuf_fd, uint32_t flags)
+{
+	struct iomd_import_dmabuf arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.dmabuf_fd = iomd_fd_to_u32(dmabuf_fd);
+	arg.flags = flags;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_IMPORT_DMABUF, &arg);
+	if (ret < 0)
+		return ret;
+	return (int)arg.fd;
+}
+
 int iomd_multi_create(int iomd_fd, const int *fds, unsigned int nr,
 		      uint32_t flags)
 {

@@ -98,13 +98,14 @@ KDEPS_rt-debug := debug
 # arm64 with 16 KiB (Apple silicon's) and 64 KiB pages: a page size other
 # than 4 KiB, PMD-mapped folios of 32 and 512 MiB.  A small 6.12 built
 # from linux-source-6.12 by arm64-kernel/build.sh, booted by
-# qemu-system-aarch64 -machine virt.  Not in the default KERNELS.
+# qemu-system-aarch64 -machine virt.
 $(eval $(call arm64_kernel,arm64-16k,16))
 $(eval $(call arm64_kernel,arm64-64k,64))
 
-# Kernels `make check` runs, in this order (Debian's, then the ones built
-# here; each plain kernel before its RT one). Override: make check KERNELS=6.12
-KERNELS ?= 6.1 6.12 6.12-rt debug rt-debug
+# Kernels `make check` (and `make lint`'s sparse) runs, in this order
+# (Debian's, then the ones built here; each plain kernel before its RT one;
+# the arm64 ones last). Override: make check KERNELS=6.12
+KERNELS ?= 6.1 6.12 6.12-rt debug rt-debug arm64-16k arm64-64k
 
 # Module build script (contract with kernel/): KMOD_BUILD KDIR OUTDIR leaves
 # every module it builds as OUTDIR/*.ko.

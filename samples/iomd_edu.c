@@ -16,8 +16,9 @@
  *   - makes an iomd multi when a copy gathers several descriptors, and an
  *     iomd sub-range when it covers part of one;
  *   - wires both sides with a prepare() of its own for the whole copy,
- *     builds their sg_tables with iomd_desc_sg_table() (entries no longer
- *     than the device's max segment size), maps them with
+ *     builds their sg_tables with iomd_desc_dma_sg_table() (entries no
+ *     longer than the device's max segment size, none crossing its
+ *     segment boundary), maps them with
  *     dma_map_sgtable() (through the IOMMU when there is one), moves the
  *     bytes in transfers of one contiguous device-address run of at most
  *     4095 bytes each (see IOMD_EDU_LOAD_MAX), then unmaps, frees and
@@ -145,7 +146,7 @@ struct iomd_edu_contig {
 /**
  * struct iomd_edu_side - one side of a copy, as the device sees it
  * @desc:	exactly the bytes to move (a reference).
- * @sgt:	its sg_table, from iomd_desc_sg_table().
+ * @sgt:	its sg_table, from iomd_desc_dma_sg_table().
  * @dir:	DMA_TO_DEVICE (source) or DMA_FROM_DEVICE (destination).
  * @prepared:	the driver's own prepare() of @desc is held.
  * @built:	@sgt is allocated.
@@ -320,8 +321,8 @@ static int iomd_edu_side_map(struct iomd_edu *edu, struct iomd_edu_side *side,
 					     what, iw.msg);
 		side->prepared = true;
 	}
-	ret = iomd_desc_sg_table(side->desc, &side->sgt,
-				 dma_get_max_seg_size(dev), GFP_KERNEL, &iw);
+	ret = iomd_desc_dma_sg_table(side->desc, dev, &side->sgt, GFP_KERNEL,
+				     &iw);
 	if (ret)
 		return iomd_edu_fail(why, ret,
 				     "no sg_table of the %s: %s", what,

@@ -16,7 +16,8 @@
 #            all    every group (default; what `make deps` installs)
 #
 # The arm64 VMs' busybox is not a package installed here: scripts/busybox.sh
-# downloads and unpacks it when a VM first needs it.
+# downloads and unpacks it when a VM first needs it (`make deps` runs it
+# after this script).
 # First a quick dpkg-query check, so this is a no-op (and needs no root) when
 # everything is present. Otherwise it runs `apt-get update` once and then
 # `apt-get install -y` for the missing packages only.

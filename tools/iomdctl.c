@@ -284,7 +284,8 @@ static int cmd_version(int argc, char **argv)
 static const char *kind_name(unsigned int kind)
 {
 	static const char * const names[] = {
-		"unknown", "buffer", "kernel", "user", "subrange", "multi"
+		"unknown", "buffer", "kernel", "user", "subrange", "multi",
+		"dmabuf"
 	};
 
 	return kind < ARRAY_SIZE(names) ? names[kind] : "unknown";

@@ -16,6 +16,7 @@
 #include <linux/types.h>
 #include <uapi/linux/iomd.h>
 
+struct device;
 struct dma_buf;
 struct file;
 struct iomd_desc;
@@ -115,12 +116,17 @@ int iomd_desc_physical_segment(struct iomd_desc *desc, u64 offset,
 int iomd_desc_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
 		       unsigned int max_segment, gfp_t gfp,
 		       struct iomd_why *why);
+int iomd_desc_dma_sg_table(struct iomd_desc *desc, struct device *dev,
+			   struct sg_table *sgt, gfp_t gfp,
+			   struct iomd_why *why);
 
 int iomd_desc_export_fd(struct iomd_desc *desc, u32 flags,
 			struct iomd_why *why);
 struct iomd_desc *iomd_desc_from_fd(int fd, struct iomd_why *why);
 struct dma_buf *iomd_desc_export_dmabuf(struct iomd_desc *desc,
 					struct iomd_why *why);
+struct iomd_desc *iomd_desc_import_dmabuf(struct dma_buf *dmabuf,
+					  u32 direction, struct iomd_why *why);
 int iomd_desc_last_reason(struct iomd_desc *desc, struct iomd_why *out);
 
 /* Zones: bounded pools of fixed-size, private (never mappable) elements. */

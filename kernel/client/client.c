@@ -495,6 +495,24 @@ static noinline_for_stack int iomd_ioc_export_dmabuf(struct iomd_ucmd *ucmd,
 	return 0;
 }
 
+static noinline_for_stack int iomd_ioc_import_dmabuf(struct iomd_ucmd *ucmd,
+						     struct iomd_why *why)
+{
+	struct iomd_import_dmabuf *arg = ucmd->arg;
+	struct iomd_desc *desc;
+
+	if (arg->fd || arg->length || arg->reserved0)
+		return iomd_outputs_nonzero(why,
+					    "fd and length are outputs, and reserved fields must be zero");
+	desc = iomd_dmabuf_import_fd(arg->dmabuf_fd,
+				     arg->flags & IOMD_DIR_MASK, why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	arg->length = desc->length;
+	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_CLOEXEC,
+				   &arg->fd, why);
+}
+
 static noinline_for_stack int iomd_ioc_subrange(struct iomd_ucmd *ucmd,
 						struct iomd_why *why)
 {
@@ -630,6 +648,7 @@ union iomd_ioctl_buffer {
 	struct iomd_map_info map_info;
 	struct iomd_version version;
 	struct iomd_export_dmabuf export_dmabuf;
+	struct iomd_import_dmabuf import_dmabuf;
 };
 
 #define IOMD_IOC_FIRST	_IOC_NR(IOMD_IOC_BUFFER_CREATE)
@@ -715,6 +734,10 @@ static const struct iomd_ioctl_op iomd_ioctl_ops[] = {
 		      iomd_ioc_export_dmabuf,
 		      IOMD_FLAGS_AT(struct iomd_export_dmabuf),
 		      IOMD_CREATE_CLOEXEC),
+	IOMD_IOCTL_OP(IOMD_IOC_IMPORT_DMABUF, struct iomd_import_dmabuf,
+		      iomd_ioc_import_dmabuf,
+		      IOMD_FLAGS_AT(struct iomd_import_dmabuf),
+		      IOMD_IMPORT_DMABUF_FLAGS),
 };
 
 /*

@@ -94,19 +94,18 @@ iomd_dmabuf_map(struct dma_buf_attachment *attach,
 {
 	struct iomd_dmabuf *xb = attach->dmabuf->priv;
 	struct iomd_dmabuf_attach *a = attach->priv;
-	unsigned int max_seg = dma_get_max_seg_size(attach->dev);
 	struct sg_table *sgt;
 	int ret;
 
-	/* iomd's entries are at least a page (or the rest of one). */
-	if (max_seg < PAGE_SIZE)
-		return ERR_PTR(-EINVAL);
 	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
 	if (!sgt)
 		return ERR_PTR(-ENOMEM);
-	/* Fails once the descriptor is revoked. */
-	ret = iomd_desc_sg_table(xb->desc, sgt, max_seg & PAGE_MASK,
-				 GFP_KERNEL, NULL);
+	/*
+	 * Cut to the device's segment limits.  Fails once the descriptor is
+	 * revoked, and for a device whose segments are below a page.
+	 */
+	ret = iomd_desc_dma_sg_table(xb->desc, attach->dev, sgt, GFP_KERNEL,
+				     NULL);
 	if (ret)
 		goto free_sgt;
 	ret = dma_map_sgtable(attach->dev, sgt, dir, 0);

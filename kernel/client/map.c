@@ -136,6 +136,14 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 		iomd_desc_unhold(desc);
 		return ret;
 	}
+	/* Memory another object maps itself (dma_buf_mmap()). */
+	if (desc->ops->mmap) {
+		ret = desc->ops->mmap(desc, vma, why);
+		if (!ret && (options & IOMD_MAP_NOFORK))
+			iomd_vm_flags_set(vma, VM_DONTCOPY);
+		iomd_desc_unhold(desc);
+		return ret;
+	}
 
 	ret = iomd_file_own_vma(desc, vma);
 	if (ret) {
@@ -330,8 +338,12 @@ struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 	if ((desc->direction & IOMD_DIR_OUT) && desc->writable &&
 	    !(options & IOMD_MAP_READONLY))
 		prot |= PROT_WRITE;
-	/* A window onto an object is filled in by the core, as mmap() would. */
-	if (desc->ops->map_object && !(options & IOMD_MAP_ONDEMAND))
+	/*
+	 * A window onto an object, or a mapping the object made itself, is
+	 * filled in by the core, as mmap() would.
+	 */
+	if ((desc->ops->map_object || desc->ops->mmap) &&
+	    !(options & IOMD_MAP_ONDEMAND))
 		flags |= MAP_POPULATE;
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
@@ -369,7 +381,8 @@ struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 	mmgrab(current->mm);
 	map->mm = current->mm;
 
-	if (!(options & IOMD_MAP_ONDEMAND) && !desc->ops->map_object) {
+	if (!(options & IOMD_MAP_ONDEMAND) && !desc->ops->map_object &&
+	    !desc->ops->mmap) {
 		ret = iomd_vma_populate(desc, uaddr);
 		if (ret && ret != -EBUSY) {
 			iomd_fail(why, ret, "installing the pages failed");

@@ -40,6 +40,10 @@ struct page;
  *		pages.  @map_object fills @object with a reference to it,
  *		which the caller puts, and @base with the object's page where
  *		the descriptor's page 0 lies; called held.
+ * @mmap:	optional, for memory another object maps itself (an
+ *		imported dma-buf): hand @vma, checked by iomd as for any
+ *		mapping, to that object, which maps it with its own vm_ops;
+ *		called held.  iomd never maps such a kind's pages itself.
  *
  * Segments (&struct iomd_desc.segs) and pages are data every kind fills
  * in, not operations: the core walks them the same way for every kind
@@ -59,6 +63,8 @@ struct iomd_desc_ops {
 	void *(*vaddr)(struct iomd_desc *desc, struct iomd_why *why);
 	int (*map_object)(struct iomd_desc *desc, struct path *object,
 			  pgoff_t *base, struct iomd_why *why);
+	int (*mmap)(struct iomd_desc *desc, struct vm_area_struct *vma,
+		    struct iomd_why *why);
 };
 
 /**

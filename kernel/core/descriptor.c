@@ -56,11 +56,14 @@ void iomd_desc_set_single(struct iomd_desc *desc, size_t length,
 	desc->length = length;
 }
 
-/* The refusal to write memory that was pinned read-only. */
+/*
+ * The refusal to write memory that is read-only to iomd: user memory
+ * pinned read-only, or a dma-buf imported from a read-only file.
+ */
 int iomd_desc_read_only(struct iomd_why *why)
 {
 	return iomd_fail(why, -EACCES,
-			 "the memory was described for a device that only reads it (IOMD_DIR_OUT) and pinned read-only; describe it IOMD_DIR_IN or _INOUT to write it");
+			 "the memory is read-only here: user memory described for a device that only reads it (IOMD_DIR_OUT) is pinned read-only (describe it IOMD_DIR_IN or _INOUT to write it), and a dma-buf imported from a read-only fd stays read-only");
 }
 
 /*

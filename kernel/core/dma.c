@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
@@ -36,12 +37,13 @@ struct iomd_dma_run {
 
 /*
  * Hand each run of held @desc, at most @max_len bytes long (0: never
- * crossing a page boundary), with its index to @emit in order.  @emit
- * returns 0 to go on, a negative errno to fail, or a positive value to
- * stop.  Returns the number of runs, or what @emit returned to end the
- * walk.
+ * crossing a page boundary) and never crossing a multiple of @boundary + 1
+ * (a device's segment boundary mask; U64_MAX for none), with its index to
+ * @emit in order.  @emit returns 0 to go on, a negative errno to fail, or
+ * a positive value to stop.  Returns the number of runs, or what @emit
+ * returned to end the walk.
  */
-static long iomd_dma_walk(struct iomd_desc *desc, u64 max_len,
+static long iomd_dma_walk(struct iomd_desc *desc, u64 max_len, u64 boundary,
 			  int (*emit)(const struct iomd_dma_run *run,
 				      unsigned long index, void *ctx),
 			  void *ctx)
@@ -63,9 +65,16 @@ static long iomd_dma_walk(struct iomd_desc *desc, u64 max_len,
 							(p >> PAGE_SHIFT)];
 			phys_addr_t phys = page_to_phys(page) +
 					   offset_in_page(p);
+			u64 room = boundary - (phys & boundary);
 
+			/* A piece never crosses a boundary or passes max_len. */
+			if (room < n - 1)
+				n = room + 1;
+			if (max_len && n > max_len)
+				n = max_len;
 			if (run.seg.length &&
 			    run.seg.phys + run.seg.length == phys &&
+			    (run.seg.phys & ~boundary) == (phys & ~boundary) &&
 			    (max_len ? run.seg.length + n <= max_len :
 			     page == run.page)) {
 				run.seg.length += n;
@@ -103,7 +112,7 @@ static long iomd_dma_walk_held(struct iomd_desc *desc, u64 max_len,
 
 	if (ret)
 		return ret;
-	ret = iomd_dma_walk(desc, max_len, emit, ctx);
+	ret = iomd_dma_walk(desc, max_len, U64_MAX, emit, ctx);
 	iomd_desc_unhold(desc);
 	return ret;
 }
@@ -225,27 +234,14 @@ static int iomd_dma_emit_sg(const struct iomd_dma_run *run,
 	return 0;
 }
 
-/**
- * iomd_desc_sg_table() - an sg_table of a descriptor, for dma_map_sgtable()
- * @desc:	the descriptor; user memory must be wired.
- * @sgt:	the table to fill; free it with sg_free_table().
- * @max_segment: longest entry in bytes, at least a page (the device's
- *		dma_get_max_seg_size()); 0 for no limit but the entries'.
- * @gfp:	allocation flags of the table.
- * @why:	failure reason; may be NULL.
- *
- * One entry per run of iomd_desc_segments(), runs longer than
- * @max_segment cut into pieces.  The entries point at the descriptor's
- * pages: keep the descriptor wired (iomd_desc_prepare(), for user memory
- * and composites holding it) until the table is unmapped and freed.
- *
- * Context: may sleep if @gfp allows.
- * Return: 0, -EINVAL (@max_segment below a page), -ENODATA (not wired),
- * -ENODEV (revoked) or -ENOMEM.
+/*
+ * The body of iomd_desc_sg_table() and iomd_desc_dma_sg_table(): entries
+ * at most @max_segment bytes (0: no limit but the entries'), none crossing
+ * a multiple of @boundary + 1.
  */
-int iomd_desc_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
-		       unsigned int max_segment, gfp_t gfp,
-		       struct iomd_why *why)
+static int iomd_dma_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
+			     unsigned int max_segment, u64 boundary, gfp_t gfp,
+			     struct iomd_why *why)
 {
 	struct scatterlist *sg;
 	long count;
@@ -260,7 +256,7 @@ int iomd_desc_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
 	ret = iomd_desc_hold(desc, why);
 	if (ret)
 		return ret;
-	count = iomd_dma_walk(desc, max_segment, NULL, NULL);
+	count = iomd_dma_walk(desc, max_segment, boundary, NULL, NULL);
 	if (count > UINT_MAX) {
 		ret = iomd_fail(why, -ENOMEM, "%ld entries are too many",
 				count);
@@ -272,12 +268,72 @@ int iomd_desc_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
 		goto unhold;
 	}
 	sg = sgt->sgl;
-	iomd_dma_walk(desc, max_segment, iomd_dma_emit_sg, &sg);
+	iomd_dma_walk(desc, max_segment, boundary, iomd_dma_emit_sg, &sg);
 unhold:
 	iomd_desc_unhold(desc);
 	return ret;
 }
+
+/**
+ * iomd_desc_sg_table() - an sg_table of a descriptor, for dma_map_sgtable()
+ * @desc:	the descriptor; user memory must be wired.
+ * @sgt:	the table to fill; free it with sg_free_table().
+ * @max_segment: longest entry in bytes, at least a page; 0 for no limit
+ *		but the entries'.
+ * @gfp:	allocation flags of the table.
+ * @why:	failure reason; may be NULL.
+ *
+ * One entry per run of iomd_desc_segments(), runs longer than
+ * @max_segment cut into pieces.  The entries point at the descriptor's
+ * pages: keep the descriptor wired (iomd_desc_prepare(), for user memory
+ * and composites holding it) until the table is unmapped and freed.  For
+ * a device, iomd_desc_dma_sg_table() also keeps to its segment boundary.
+ *
+ * Context: may sleep if @gfp allows.
+ * Return: 0, -EINVAL (@max_segment below a page), -ENODATA (not wired),
+ * -ENODEV (revoked) or -ENOMEM.
+ */
+int iomd_desc_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
+		       unsigned int max_segment, gfp_t gfp,
+		       struct iomd_why *why)
+{
+	return iomd_dma_sg_table(desc, sgt, max_segment, U64_MAX, gfp, why);
+}
 EXPORT_SYMBOL_GPL(iomd_desc_sg_table);
+
+/**
+ * iomd_desc_dma_sg_table() - an sg_table of a descriptor fit for a device
+ * @desc:	the descriptor; user memory must be wired.
+ * @dev:	the device the table is for (dma_map_sgtable(@dev, ...)).
+ * @sgt:	the table to fill; free it with sg_free_table().
+ * @gfp:	allocation flags of the table.
+ * @why:	failure reason; may be NULL.
+ *
+ * iomd_desc_sg_table() with the device's limits: no entry is longer than
+ * dma_get_max_seg_size(@dev) or crosses a multiple of its segment boundary
+ * (dma_get_seg_boundary(@dev) + 1), so that mapped without an IOMMU, where
+ * entries become the device's segments as they are, every segment is one
+ * the device can take.  (An IOMMU's mapping merges and splits by the same
+ * limits itself.)  The same lifetime rules hold.
+ *
+ * Context: may sleep if @gfp allows.
+ * Return: 0, -EINVAL (a maximum segment size below a page), -ENODATA (not
+ * wired), -ENODEV (revoked) or -ENOMEM.
+ */
+int iomd_desc_dma_sg_table(struct iomd_desc *desc, struct device *dev,
+			   struct sg_table *sgt, gfp_t gfp,
+			   struct iomd_why *why)
+{
+	unsigned int max_segment = dma_get_max_seg_size(dev);
+
+	if (max_segment < PAGE_SIZE)
+		return iomd_fail(why, -EINVAL,
+				 "the device's maximum segment size %u is below a page (%lu)",
+				 max_segment, PAGE_SIZE);
+	return iomd_dma_sg_table(desc, sgt, max_segment & PAGE_MASK,
+				 dma_get_seg_boundary(dev), gfp, why);
+}
+EXPORT_SYMBOL_GPL(iomd_desc_dma_sg_table);
 
 /* Where iomd_dma_emit_user() copies runs for IOMD_IOC_SEGMENTS. */
 struct iomd_dma_user {

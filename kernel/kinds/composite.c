@@ -227,6 +227,12 @@ static void iomd_composite_judge(struct iomd_composite *c)
 		 * A composite maps its parts' pages itself, and pages of an
 		 * object are never mapped but through the object.
 		 */
+		if (p->child->ops->mmap) {
+			iomd_why_set(&desc->share_why, -EPERM,
+				     "part %u is a dma-buf's memory, which is mapped into a task only by its exporter; map that part's descriptor itself",
+				     i);
+			return;
+		}
 		if (p->child->ops->map_object) {
 			iomd_why_set(&desc->share_why, -EPERM,
 				     "part %u is application memory, which is mapped into a task only through the object it belongs to; map that part's descriptor itself",

@@ -21,4 +21,10 @@ struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 				   unsigned int nr_ranges, u32 direction,
 				   bool wire, struct iomd_why *why);
 
+/* kinds/dmabuf_import.c */
+struct iomd_desc *iomd_dmabuf_import_fd(int fd, u32 direction,
+					struct iomd_why *why);
+int iomd_dmabuf_import_init(void);
+void iomd_dmabuf_import_exit(void);
+
 #endif /* _IOMD_KINDS_H */

@@ -340,6 +340,27 @@ int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
 int iomd_export_dmabuf(int iomd_fd, int desc_fd, uint32_t flags);
 
 /**
+ * iomd_import_dmabuf() - make a dma-buf a descriptor
+ *	(IOMD_IOC_IMPORT_DMABUF)
+ * @iomd_fd: /dev/iomd file descriptor.
+ * @dmabuf_fd: a dma-buf fd: a udmabuf, a dma-heap buffer, one from
+ *	iomd_export_dmabuf(), any exporter's.
+ * @flags: an IOMD_DIR_* value (0: IOMD_DIR_INOUT for a dma-buf open for
+ *	writing, IOMD_DIR_OUT for a read-only one), optionally
+ *	IOMD_CREATE_CLOEXEC.
+ *
+ * The descriptor (kind IOMD_KIND_DMABUF) keeps the dma-buf alive after
+ * @dmabuf_fd is closed; the memory stays the exporter's.  Read and write
+ * it with iomd_kread() and iomd_kwrite(), compose it with
+ * iomd_subrange_create() and iomd_multi_create(), and map it with mmap()
+ * or iomd_map(), which the dma-buf's own mmap serves.  After
+ * iomd_revoke() kernel access and new mappings fail with ENODEV.
+ *
+ * Return: the new descriptor fd, or -errno (-EBADFD: not a dma-buf).
+ */
+int iomd_import_dmabuf(int iomd_fd, int dmabuf_fd, uint32_t flags);
+
+/**
  * iomd_subrange_create() - a descriptor of part of another
  *	(IOMD_IOC_SUBRANGE)
  * @iomd_fd: /dev/iomd file descriptor.

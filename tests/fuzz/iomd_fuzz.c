@@ -990,9 +990,31 @@ static int fz_op_segments(struct fz_thread *t)
 }
 
 /*
+ * Import a descriptor fd (often an exported dma-buf, sometimes anything
+ * else) as a dma-buf descriptor; the new fd joins the descriptor fds.
+ */
+static int fz_op_import(struct fz_thread *t)
+{
+	struct iomd_import_dmabuf x = { 0 };
+	uint64_t len;
+	int ret;
+
+	x.dmabuf_fd = fz_desc(t, &len);
+	x.flags = fz_below(t, 4);
+	if (fz_pct(t, 50))
+		x.flags |= IOMD_CREATE_CLOEXEC;
+	fz_mutate(t, &x, sizeof(x));
+	ret = fz_ioctl(fz_dev(t), IOMD_IOC_IMPORT_DMABUF, fz_argp(t, &x));
+	if (!ret)
+		fz_add_fd((int)x.fd, FZ_FD_DESC, x.length);
+	return ret;
+}
+
+/*
  * Export a descriptor as a dma-buf (its fd joins the descriptor fds, so
- * mmap, ioctls and closes reach it too), or have the sample driver import
- * one for its device: attach, DMA map, vmap and write.
+ * mmap, ioctls and closes reach it too), import one back, or have the
+ * sample driver import one for its device: attach, DMA map, vmap and
+ * write.
  */
 static int fz_op_dmabuf(struct fz_thread *t)
 {
@@ -1000,6 +1022,9 @@ static int fz_op_dmabuf(struct fz_thread *t)
 	struct iomd_sample_import im = { 0 };
 	uint64_t len;
 	int sfd, ret;
+
+	if (fz_pct(t, 35))
+		return fz_op_import(t);
 
 	if (fz_pct(t, 30)) {
 		im.dmabuf_fd = fz_desc(t, &len);

@@ -2312,6 +2312,74 @@ static void iomd_kunit_dma_contiguous(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, runs[0].length, (u64)(2 * psz));
 }
 
+/*
+ * iomd_desc_dma_sg_table() keeps to a device's limits: a physically
+ * contiguous run is cut at every multiple of the segment boundary + 1 and
+ * at the maximum segment size, whichever comes first.
+ */
+static void iomd_kunit_dma_seg_boundary(struct kunit *test)
+{
+	size_t psz = iomd_page_size(), len = 8 * psz;
+	struct device_dma_parameters *parms;
+	struct iomd_desc *buf, *sub;
+	struct scatterlist *sg;
+	struct device *dev;
+	struct sg_table sgt;
+	phys_addr_t base, want;
+	unsigned int i;
+	u64 mask, sum = 0;
+
+	dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	parms = kunit_kzalloc(test, sizeof(*parms), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_NOT_NULL(test, parms);
+	dev->dma_parms = parms;
+	mask = 2 * psz - 1;
+	parms->segment_boundary_mask = mask;
+	parms->max_segment_size = 3 * psz;
+
+	/* One run, aligned to its size, seen from 100 bytes in. */
+	buf = iomd_kunit_buffer(test, IOMD_DIR_INOUT, len, len);
+	base = virt_to_phys(iomd_buffer_vaddr(buf));
+	sub = iomd_kunit_sub(test, buf, 100, 6 * psz, 0);
+	/* Without the device: 3p - 100 (whole pieces), 3p, 100. */
+	KUNIT_ASSERT_EQ(test, iomd_desc_sg_table(sub, &sgt, 3 * psz,
+						 GFP_KERNEL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, sgt.orig_nents, 3U);
+	sg_free_table(&sgt);
+
+	/* [100, 2p), [2p, 4p), [4p, 6p), [6p, 6p + 100): four windows. */
+	KUNIT_ASSERT_EQ(test, iomd_desc_dma_sg_table(sub, dev, &sgt,
+						     GFP_KERNEL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, sgt.orig_nents, 4U);
+	want = base + 100;
+	for_each_sgtable_sg(&sgt, sg, i) {
+		KUNIT_EXPECT_EQ(test, sg_phys(sg), want);
+		KUNIT_EXPECT_LE(test, sg->length, (unsigned int)(3 * psz));
+		KUNIT_EXPECT_EQ(test, sg_phys(sg) & ~mask,
+				(sg_phys(sg) + sg->length - 1) & ~mask);
+		want += sg->length;
+		sum += sg->length;
+	}
+	KUNIT_EXPECT_EQ(test, sum, (u64)(6 * psz));
+	sg_free_table(&sgt);
+
+	/* A boundary below a page cuts inside pages. */
+	mask = psz / 2 - 1;
+	parms->segment_boundary_mask = mask;
+	KUNIT_ASSERT_EQ(test, iomd_desc_dma_sg_table(buf, dev, &sgt,
+						     GFP_KERNEL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, sgt.orig_nents, (unsigned int)(2 * len / psz));
+	for_each_sgtable_sg(&sgt, sg, i)
+		KUNIT_EXPECT_EQ(test, sg->length, (unsigned int)(psz / 2));
+	sg_free_table(&sgt);
+
+	/* A maximum segment below a page is refused. */
+	parms->max_segment_size = psz / 2;
+	KUNIT_EXPECT_EQ(test, iomd_desc_dma_sg_table(buf, dev, &sgt,
+						     GFP_KERNEL, NULL), -EINVAL);
+}
+
 static void iomd_kunit_dma_vmalloc(struct kunit *test)
 {
 	size_t psz = iomd_page_size(), npages = 16, len = npages * psz;
@@ -2359,6 +2427,7 @@ static struct kunit_case iomd_kunit_composite_cases[] = {
 	KUNIT_CASE(iomd_kunit_multi_errors),
 	KUNIT_CASE(iomd_kunit_composite_revoke),
 	KUNIT_CASE(iomd_kunit_dma_contiguous),
+	KUNIT_CASE(iomd_kunit_dma_seg_boundary),
 	KUNIT_CASE(iomd_kunit_dma_vmalloc),
 	{}
 };

@@ -346,26 +346,9 @@ static void test_import(void)
 int main(void)
 {
 	struct iomd_stats before;
-	int b, d;
 
 	page = sysconf(_SC_PAGESIZE);
-	iomd_fd = iomd_test_open();
-	iomd_tap_plan(PLAN);
-	iomd_test_stats(iomd_fd, &before);
-
-	b = iomd_buffer_create(iomd_fd, page, 0, IOMD_TEST_SHARED_INOUT);
-	d = b < 0 ? b : iomd_export_dmabuf(iomd_fd, b, 0);
-	if (d == -EOPNOTSUPP) {
-		iomd_tap_skip_to(PLAN - 2,
-				 "this kernel has no dma-buf support (CONFIG_DMA_SHARED_BUFFER)");
-		close(b);
-		iomd_test_no_leaks(iomd_fd, &before);
-		return iomd_tap_finish();
-	}
-	if (d >= 0)
-		close(d);
-	if (b >= 0)
-		close(b);
+	iomd_fd = iomd_test_dmabuf_begin(PLAN, &before);
 	test_buffer();
 	test_revoke();
 	test_user();

@@ -70,6 +70,25 @@ static inline int edu_open(unsigned int plan, bool *iommu)
 		      EDU_NODE, strerror(errno));
 }
 
+/*
+ * The start of every edu test: print the plan of @plan checks, open the
+ * device as edu_open() does (-1: every check was skipped, finish), then
+ * /dev/iomd into *@iomd_fd and its counters into *@before.
+ */
+static inline int edu_begin(unsigned int plan, bool *iommu, int *iomd_fd,
+			    struct iomd_stats *before)
+{
+	int fd;
+
+	iomd_tap_plan(plan);
+	fd = edu_open(plan, iommu);
+	if (fd < 0)
+		return fd;
+	*iomd_fd = iomd_test_open();
+	iomd_test_stats(*iomd_fd, before);
+	return fd;
+}
+
 static inline int edu_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;

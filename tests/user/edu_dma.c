@@ -301,13 +301,10 @@ int main(void)
 	struct iomd_stats before;
 	bool iommu;
 
-	iomd_tap_plan(PLAN);
-	edu_fd = edu_open(PLAN, &iommu);
+	edu_fd = edu_begin(PLAN, &iommu, &iomd_fd, &before);
 	if (edu_fd < 0)
 		return iomd_tap_finish();
-	iomd_fd = iomd_test_open();
 	page = iomd_page_size();
-	iomd_test_stats(iomd_fd, &before);
 
 	check_info(iommu);
 	test_buffers();

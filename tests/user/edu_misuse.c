@@ -316,13 +316,10 @@ int main(void)
 	bool iommu;
 	int buf;
 
-	iomd_tap_plan(PLAN);
-	edu_fd = edu_open(PLAN, &iommu);
+	edu_fd = edu_begin(PLAN, &iommu, &iomd_fd, &before);
 	if (edu_fd < 0)
 		return iomd_tap_finish();
-	iomd_fd = iomd_test_open();
 	page = iomd_page_size();
-	iomd_test_stats(iomd_fd, &before);
 	buf = iomd_buffer_create(iomd_fd, page, 0, IOMD_TEST_SHARED_INOUT);
 	if (buf < 0)
 		iomd_tap_bail("buffer: %s", strerror(-buf));

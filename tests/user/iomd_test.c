@@ -19,8 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/dma-heap.h>
 #include <linux/iomd_sample.h>
 #include <linux/loop.h>
+#include <linux/udmabuf.h>
 
 #include "iomd_test.h"
 
@@ -300,6 +302,102 @@ int iomd_test_sample_export(unsigned int memory, size_t size, size_t offset)
 	ret = ioctl(sfd, IOMD_SAMPLE_IOC_EXPORT, &e) ? -errno : (int)e.fd;
 	close(sfd);
 	return ret;
+}
+
+int iomd_test_udmabuf(size_t len, uint64_t seed, int *memfd)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC };
+	int dev, mfd, ret;
+	void *p;
+
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -errno;
+	/* udmabuf takes only memfds that cannot shrink under it. */
+	mfd = memfd_create("iomd-udmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0 || ftruncate(mfd, len) ||
+	    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+		ret = -errno;
+		goto close_dev;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		goto close_dev;
+	}
+	iomd_test_fill(p, len, seed);
+	munmap(p, len);
+	c.memfd = mfd;
+	c.size = len;
+	ret = ioctl(dev, UDMABUF_CREATE, &c);
+	if (ret < 0) {
+		ret = -errno;
+		goto close_dev;
+	}
+	*memfd = mfd;
+	close(dev);
+	return ret;
+
+close_dev:
+	if (mfd >= 0)
+		close(mfd);
+	close(dev);
+	return ret;
+}
+
+int iomd_test_dma_heap(size_t len, unsigned int fd_flags)
+{
+	struct dma_heap_allocation_data a = {
+		.len = len, .fd_flags = fd_flags | O_CLOEXEC,
+	};
+	int heap, ret;
+
+	heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+	if (heap < 0)
+		return -errno;
+	ret = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &a) ? -errno : (int)a.fd;
+	close(heap);
+	return ret;
+}
+
+int iomd_test_import(int iomd_fd, int dmabuf_fd, unsigned int checks,
+		     const char *why, const char *what)
+{
+	int fd;
+
+	if (dmabuf_fd == -ENOENT) {
+		iomd_tap_skip_to(iomd_tap_count() + checks, why);
+		return -1;
+	}
+	if (dmabuf_fd < 0)
+		iomd_tap_bail("%s: %s", what, strerror(-dmabuf_fd));
+	fd = iomd_import_dmabuf(iomd_fd, dmabuf_fd, 0);
+	iomd_tap_errno(fd, 0, "%s imports", what);
+	if (fd < 0)
+		iomd_tap_bail("import of %s: %s", what, strerror(-fd));
+	return fd;
+}
+
+int iomd_test_dmabuf_begin(unsigned int plan, struct iomd_stats *before)
+{
+	int iomd_fd = iomd_test_open();
+	int b, d;
+
+	iomd_tap_plan(plan);
+	iomd_test_stats(iomd_fd, before);
+	b = iomd_buffer_create(iomd_fd, iomd_page_size(), 0,
+			       IOMD_TEST_SHARED_INOUT);
+	d = b < 0 ? b : iomd_export_dmabuf(iomd_fd, b, 0);
+	if (d >= 0)
+		close(d);
+	if (b >= 0)
+		close(b);
+	if (d != -EOPNOTSUPP)
+		return iomd_fd;
+	iomd_tap_skip_to(plan - 2,
+			 "this kernel has no dma-buf support (CONFIG_DMA_SHARED_BUFFER)");
+	iomd_test_no_leaks(iomd_fd, before);
+	exit(iomd_tap_finish());
 }
 
 void *iomd_test_malloc(size_t len)

@@ -145,6 +145,49 @@ void iomd_test_no_leaks(int iomd_fd, const struct iomd_stats *before);
  */
 int iomd_test_sample_export(unsigned int memory, size_t size, size_t offset);
 
+/*
+ * Why a kernel cannot make udmabufs or dma-heap buffers, for skips: the
+ * device node is missing (-ENOENT from the helpers below), which is how
+ * a kernel without the option looks at run time.
+ */
+#define IOMD_TEST_NO_UDMABUF \
+	"this kernel has no /dev/udmabuf (CONFIG_UDMABUF is not set)"
+#define IOMD_TEST_NO_DMA_HEAP \
+	"this kernel has no /dev/dma_heap/system (CONFIG_DMABUF_HEAPS_SYSTEM is not set)"
+
+/*
+ * A udmabuf of a new sealed memfd of @len bytes filled with the pattern
+ * of @seed: the dma-buf fd (close-on-exec), with the memfd in *@memfd,
+ * or -errno (-ENOENT without /dev/udmabuf).
+ */
+int iomd_test_udmabuf(size_t len, uint64_t seed, int *memfd);
+
+/*
+ * A buffer of @len bytes from the system dma-heap, its fd opened with
+ * @fd_flags (O_RDWR or O_RDONLY, close-on-exec added): the dma-buf fd or
+ * -errno (-ENOENT without /dev/dma_heap/system).
+ */
+int iomd_test_dma_heap(size_t len, unsigned int fd_flags);
+
+/*
+ * Import @dmabuf_fd, the result of iomd_test_udmabuf() or
+ * iomd_test_dma_heap(): for -ENOENT (the kernel cannot make such a
+ * dma-buf), skip the next @checks checks with @why and return -1; bail
+ * out for another error; else report one check, "@what imports", and
+ * return the descriptor fd (or bail out if the import failed).
+ */
+int iomd_test_import(int iomd_fd, int dmabuf_fd, unsigned int checks,
+		     const char *why, const char *what);
+
+/*
+ * The start of a dma-buf test: open /dev/iomd (see iomd_test_open()),
+ * print the plan of @plan checks (the last two the leak checks) and read
+ * the counters into *@before.  On a kernel without dma-buf support
+ * (exporting a buffer fails with EOPNOTSUPP) every other check is skipped
+ * and the program ends.  Returns the /dev/iomd fd.
+ */
+int iomd_test_dmabuf_begin(unsigned int plan, struct iomd_stats *before);
+
 /* malloc() or bail out. */
 void *iomd_test_malloc(size_t len);
 

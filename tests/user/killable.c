@@ -3,10 +3,14 @@
  * killable: long kernel work on behalf of a process ends when the process
  * is killed, and leaves nothing behind.
  *
- * Mapping: a child maps 4 GiB (a multi descriptor of one 64 MiB buffer
- * repeated: a million page entries, without the memory for them) with
- * IOMD_IOC_MAP, every page installed before the call returns, and is
- * killed with SIGKILL a twentieth of the way in.  It must be gone in
+ * Mapping: a child maps a million pages (4 GiB with 4 KiB pages, 64 GiB
+ * with 64 KiB ones: a multi descriptor of one 64 MiB buffer repeated, in
+ * nested multis where 64 parts are not enough; the page entries without
+ * the memory for them) with IOMD_IOC_MAP, every page installed before the
+ * call returns, and is killed with SIGKILL a twentieth of the way in.
+ * The work, and the number of batches iomd installs it in (a page table's
+ * worth each), is a number of pages: counting pages, not bytes, keeps it
+ * as long at every page size.  It must be gone in
  * less than half the time a whole mapping takes (measured first, in the
  * same boot, so the bound holds however fast the machine is), never
  * having returned to user space, and the module's live counts must come
@@ -44,10 +48,11 @@
 /*
  * What is mapped: one buffer repeated in a multi descriptor, so that the
  * mapping takes long enough to be timed well without taking that much
- * memory.  4 GiB with 4 KiB pages is the default max_composite_pages.
+ * memory.  MAP_PAGES is the default max_composite_pages (8 MiB of page
+ * pointers), which is a number of pages whatever their size.
  */
 #define PART_BYTES	(64ull << 20)
-#define MAP_BYTES	(IOMD_MULTI_MAX_DESCS * PART_BYTES)
+#define MAP_PAGES	(1024ull * 1024)
 
 static int iomd_fd;
 static size_t page;
@@ -147,12 +152,38 @@ static pid_t start_map_child(int buf, int *in)
 	return pid;
 }
 
+/*
+ * A multi descriptor of @count copies of descriptor @fd: one multi of
+ * them, or where that is more than IOMD_MULTI_MAX_DESCS parts, a multi of
+ * copies of a multi of IOMD_MULTI_MAX_DESCS.  @count is at most
+ * IOMD_MULTI_MAX_DESCS or a multiple of it.  Closes @fd; the new fd or
+ * -errno.
+ */
+static int repeat_multi(int fd, unsigned long long count)
+{
+	int fds[IOMD_MULTI_MAX_DESCS], multi;
+	unsigned int i, n;
+
+	n = count > IOMD_MULTI_MAX_DESCS ? IOMD_MULTI_MAX_DESCS : count;
+	if (count % n) {
+		close(fd);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		fds[i] = fd;
+	multi = iomd_multi_create(iomd_fd, fds, n, 0);
+	close(fd);
+	if (multi < 0 || count == n)
+		return multi;
+	return repeat_multi(multi, count / n);
+}
+
 static void test_map_kill(void)
 {
+	unsigned long long map_bytes = MAP_PAGES * page;
 	double full = 0, secs, latency;
 	struct iomd_stats before, st;
-	int fds[IOMD_MULTI_MAX_DESCS], buf, multi, in, status = 0;
-	unsigned int i, n;
+	int buf, multi, in, status = 0;
 	pid_t pid;
 	ssize_t got;
 
@@ -162,12 +193,11 @@ static void test_map_kill(void)
 	if (buf < 0)
 		iomd_tap_bail("no %llu MiB buffer: %s", PART_BYTES >> 20,
 			      strerror(-buf));
-	n = MAP_BYTES / PART_BYTES;
-	for (i = 0; i < n; i++)
-		fds[i] = buf;
-	multi = iomd_multi_create(iomd_fd, fds, n, 0);
-	if (!iomd_tap_errno(multi, 0, "a multi of %u x %llu MiB (%llu MiB)",
-			    n, PART_BYTES >> 20, MAP_BYTES >> 20))
+	multi = repeat_multi(buf, map_bytes / PART_BYTES);
+	if (!iomd_tap_errno(multi, 0,
+			    "%llu x %llu MiB in multis (%llu MiB, %llu pages)",
+			    map_bytes / PART_BYTES, PART_BYTES >> 20,
+			    map_bytes >> 20, MAP_PAGES))
 		iomd_tap_bail("nothing to map");
 
 	/* A whole mapping, to know how long one takes. */
@@ -199,7 +229,6 @@ static void test_map_kill(void)
 		    "it died %.3f s after SIGKILL; a whole mapping takes %.3f s",
 		    latency, full);
 	close(multi);
-	close(buf);
 
 	iomd_test_settle(iomd_fd, before.live_descriptors, before.live_bytes,
 			 &st);

@@ -108,6 +108,7 @@
 #define IOMD_KIND_USER		3u	/* describes application memory */
 #define IOMD_KIND_SUBRANGE	4u	/* a byte range of another descriptor */
 #define IOMD_KIND_MULTI		5u	/* several descriptors end to end */
+#define IOMD_KIND_DMABUF	6u	/* an imported dma-buf's memory */
 
 /**
  * struct iomd_buffer_create - argument of IOMD_IOC_BUFFER_CREATE
@@ -751,6 +752,56 @@ struct iomd_export_dmabuf {
 	__u64 reserved[2];
 };
 
+/* Flags IOMD_IOC_IMPORT_DMABUF accepts. */
+#define IOMD_IMPORT_DMABUF_FLAGS	(IOMD_DIR_MASK | IOMD_CREATE_CLOEXEC)
+
+/**
+ * struct iomd_import_dmabuf - argument of IOMD_IOC_IMPORT_DMABUF
+ * @dmabuf_fd:	in: a dma-buf fd (a udmabuf, a dma-heap buffer, one iomd
+ *		exported, any other exporter's).
+ * @flags:	in: an IOMD_DIR_* (0: IOMD_DIR_INOUT for a dma-buf open for
+ *		writing, IOMD_DIR_OUT for a read-only one), optionally
+ *		IOMD_CREATE_CLOEXEC.
+ * @fd:		out: the new descriptor fd (IOMD_KIND_DMABUF); 0 on input.
+ * @reserved0:	must be zero.
+ * @length:	out: bytes described, the dma-buf's size; 0 on input.
+ * @reserved:	must be zero.
+ *
+ * Makes a dma-buf an iomd descriptor.  The descriptor holds a reference
+ * on the dma-buf (closing @dmabuf_fd does not end it) and never owns its
+ * memory: it attaches a device of iomd's own and maps the attachment, so
+ * a static exporter keeps the memory in place, and reads and writes it
+ * through the exporter's kernel mapping (vmap); CPU access shared with
+ * other devices is bracketed on the dma-buf (DMA_BUF_IOCTL_SYNC), as for
+ * any of its users.  It is always wired; it can be read and written
+ * (IOMD_IOC_KREAD/KWRITE), shows its DMA view (IOMD_IOC_SEGMENTS), and
+ * can be a part of sub-ranges and multis.  mmap() of it (and IOMD_IOC_MAP)
+ * is handed to the dma-buf's own mmap: the mapping is the exporter's,
+ * never one of iomd's (so IOMD_IOC_UNMAP and IOMD_IOC_MAP_INFO do not
+ * know it: munmap() it), and a composite holding it cannot be mapped (its
+ * pages would be).  A dma-buf open read-only gives a descriptor nobody
+ * writes through: IOMD_DIR_IN or _INOUT, KWRITE and writable mappings
+ * are refused with EACCES.  After IOMD_IOC_REVOKE, kernel access and new
+ * mappings fail with ENODEV; mappings already made are the exporter's
+ * and stay until unmapped.
+ *
+ * Errors: EBADF (@dmabuf_fd not open), EBADFD (not a dma-buf), EINVAL
+ * (flags, reserved, outputs, a size that is not whole pages), EACCES (a
+ * dma-buf not open for reading, or read-only with a direction that lets
+ * the device write), EOPNOTSUPP (a kernel without dma-buf support, or an
+ * exporter whose memory has no kernel mapping of struct pages, such as
+ * I/O memory), the exporter's errors of attach, map and vmap, EFAULT,
+ * ENOMEM, EMFILE.  IOMD_IOC_REASON says which step failed.
+ */
+struct iomd_import_dmabuf {
+	__u32 dmabuf_fd;
+	__u32 flags;
+	__u32 fd;
+	__u32 reserved0;
+	__u64 length;
+	__u64 reserved[2];
+};
+
 /*
  * The ABI level this header describes.  It grows by one whenever the ABI
  * changes in a way an older library or program could not cope with; new
@@ -809,6 +860,8 @@ struct iomd_version {
 #define IOMD_IOC_VERSION	_IOWR(IOMD_IOC_MAGIC, 0x12, struct iomd_version)
 #define IOMD_IOC_EXPORT_DMABUF	_IOWR(IOMD_IOC_MAGIC, 0x13, \
 				      struct iomd_export_dmabuf)
+#define IOMD_IOC_IMPORT_DMABUF	_IOWR(IOMD_IOC_MAGIC, 0x14, \
+				      struct iomd_import_dmabuf)
 
 /*
  * mmap() on a descriptor fd maps the descriptor's memory, whole pages,
