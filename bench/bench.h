@@ -112,5 +112,6 @@ size_t iomd_bench_page_size(void);
 unsigned int iomd_bench_cpus(void);
 __printf(1, 2) int iomd_bench_fail(const char *fmt, ...);
 void iomd_bench_touch(void *addr, size_t len);
+void *iomd_bench_user_mem(size_t size, bool touched);
 
 #endif /* _IOMD_BENCH_USER_H */

@@ -267,19 +267,6 @@ static int iomd_bench_floor_fd(const struct iomd_bench_case *c, size_t size,
 	return 0;
 }
 
-/* Touched private memory of @size bytes with 4 KiB pages (as case 3). */
-static void *iomd_bench_wire_mem(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	madvise(p, size, MADV_NOHUGEPAGE);
-	iomd_bench_touch(p, size);
-	return p;
-}
-
 /* c6.iomd_wire: describe + wire (one call), close (unwires). */
 static int iomd_bench_iomd_wire(const struct iomd_bench_case *c, size_t size,
 				struct iomd_bench_sample *s)
@@ -290,7 +277,7 @@ static int iomd_bench_iomd_wire(const struct iomd_bench_case *c, size_t size,
 	uint64_t t0, t1;
 
 	range.length = size;
-	range.addr = (uintptr_t)iomd_bench_wire_mem(size);
+	range.addr = (uintptr_t)iomd_bench_user_mem(size, true);
 	if (!range.addr)
 		return iomd_bench_fail("mmap %zu bytes of user memory", size);
 	dev = iomd_open();
@@ -329,7 +316,7 @@ static int iomd_bench_uring_wire(const struct iomd_bench_case *c, size_t size,
 	int ret = 0;
 
 	iov.iov_len = size;
-	iov.iov_base = iomd_bench_wire_mem(size);
+	iov.iov_base = iomd_bench_user_mem(size, true);
 	if (!iov.iov_base)
 		return iomd_bench_fail("mmap %zu bytes of user memory", size);
 	ret = io_uring_queue_init(1, &ring, 0);

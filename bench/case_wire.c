@@ -53,21 +53,6 @@ static const struct iomd_bench_wire_arg iomd_bench_untouched = {
 	.touched = false,
 };
 
-/* The user memory to wire: @size bytes, touched or not. */
-static void *iomd_bench_user_mem(size_t size, bool touched)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	/* Not fatal: only makes the page size less certain. */
-	madvise(p, size, MADV_NOHUGEPAGE);
-	if (touched)
-		iomd_bench_touch(p, size);
-	return p;
-}
-
 static int iomd_bench_wire_uring(const struct iomd_bench_case *c,
 				 size_t size, struct iomd_bench_sample *s)
 {

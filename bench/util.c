@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,4 +75,22 @@ void iomd_bench_touch(void *addr, size_t len)
 		/* One store per page, in order: none may be merged or dropped. */
 		asm volatile("" : : : "memory");
 	}
+}
+
+/*
+ * Private anonymous memory of @size bytes to wire, in small pages, written
+ * page by page if @touched: what cases 3 and 6 pin.  NULL if mmap fails.
+ */
+void *iomd_bench_user_mem(size_t size, bool touched)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Not fatal: only makes the page size less certain. */
+	madvise(p, size, MADV_NOHUGEPAGE);
+	if (touched)
+		iomd_bench_touch(p, size);
+	return p;
 }
