@@ -89,6 +89,9 @@ struct iomd_ioctl_op {
 
 #define IOMD_NO_FLAGS	UINT_MAX
 
+/* Range arrays up to this long are read onto the stack. */
+#define IOMD_USER_FEW_RANGES	4
+
 static int iomd_client_open(struct inode *inode, struct file *file)
 {
 	struct iomd_client *client;
@@ -186,7 +189,7 @@ static noinline_for_stack int iomd_ioc_user_create(struct iomd_ucmd *ucmd,
 						   struct iomd_why *why)
 {
 	struct iomd_user_create *arg = ucmd->arg;
-	struct iomd_range *ranges;
+	struct iomd_range few[IOMD_USER_FEW_RANGES], *ranges = few;
 	struct iomd_desc *desc;
 	int ret;
 
@@ -200,8 +203,13 @@ static noinline_for_stack int iomd_ioc_user_create(struct iomd_ucmd *ucmd,
 		return iomd_fail(why, -E2BIG, "%u ranges; at most %d",
 				 arg->nr_ranges, IOMD_USER_MAX_RANGES);
 
-	ranges = memdup_array_user(u64_to_user_ptr(arg->ranges),
-				   arg->nr_ranges, sizeof(*ranges));
+	/* Most callers describe one buffer: no allocation for a few ranges. */
+	if (arg->nr_ranges > ARRAY_SIZE(few))
+		ranges = memdup_array_user(u64_to_user_ptr(arg->ranges),
+					   arg->nr_ranges, sizeof(*ranges));
+	else if (copy_from_user(few, u64_to_user_ptr(arg->ranges),
+				arg->nr_ranges * sizeof(*ranges)))
+		ranges = ERR_PTR(-EFAULT);
 	if (IS_ERR(ranges))
 		return iomd_fail(why, PTR_ERR(ranges),
 				 "cannot read the range array at 0x%llx",
@@ -209,7 +217,8 @@ static noinline_for_stack int iomd_ioc_user_create(struct iomd_ucmd *ucmd,
 	desc = iomd_user_create(current->mm, ranges, arg->nr_ranges,
 				arg->flags & IOMD_DIR_MASK,
 				arg->flags & IOMD_USER_PREPARE, why);
-	kfree(ranges);
+	if (ranges != few)
+		kfree(ranges);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	if (arg->flags & IOMD_USER_PREPARE) {

@@ -267,9 +267,7 @@ struct dma_buf *iomd_desc_export_dmabuf(struct iomd_desc *desc,
 	if (ret)
 		goto put_file;
 	if (!desc->user_shareable) {
-		if (why)
-			*why = desc->share_why;
-		ret = desc->share_why.err;
+		ret = iomd_desc_share_refusal(desc, why);
 		goto complete;
 	}
 

@@ -88,10 +88,7 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 	if (ret)
 		return ret;
 	if (!desc->user_shareable) {
-		iomd_why_log(&desc->share_why);
-		if (why)
-			*why = desc->share_why;
-		ret = desc->share_why.err;
+		ret = iomd_desc_share_refusal(desc, why);
 		goto unhold;
 	}
 	ret = iomd_desc_cache_check(desc, (options & IOMD_MAP_CACHE_MASK) >>

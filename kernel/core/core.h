@@ -115,7 +115,14 @@ struct iomd_seg {
  *		may be page cache of a file the caller cannot write, sealed
  *		memory, or the shared zero page.
  * @user_shareable: may be mapped into user space.
- * @share_why:	when not @user_shareable, why, with the remedy.
+ * @share_why:	when not @user_shareable, why, with the remedy; read it
+ *		with iomd_desc_share_refusal(), since its sentence may be
+ *		left to @share_fmt.
+ * @share_fmt:	NULL, or the format of @share_why's sentence, which is
+ *		then made only when somebody asks (iomd_desc_share_defer()):
+ *		user memory is judged at every wiring, and most of it is
+ *		private memory that nobody tries to map.
+ * @share_args:	the arguments of @share_fmt.
  * @reason_lock: protects @reason.
  * @reason:	last failure of an operation on this descriptor.
  * @inode:	the descriptor's own inode, which every user mapping of its
@@ -149,6 +156,8 @@ struct iomd_desc {
 	bool writable;
 	bool user_shareable;
 	struct iomd_why share_why;
+	const char *share_fmt;
+	unsigned long share_args[4];
 	spinlock_t reason_lock;	/* protects @reason */
 	struct iomd_why reason;
 	struct inode *inode;
@@ -174,6 +183,12 @@ void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 void iomd_desc_set_single(struct iomd_desc *desc, size_t length,
 			  size_t first_offset);
 int iomd_desc_hold(struct iomd_desc *desc, struct iomd_why *why);
+void iomd_desc_share_defer(struct iomd_desc *desc, int err, const char *fmt,
+			   unsigned long a0, unsigned long a1,
+			   unsigned long a2, unsigned long a3);
+void iomd_desc_share_why(const struct iomd_desc *desc, struct iomd_why *why);
+int iomd_desc_share_refusal(const struct iomd_desc *desc,
+			    struct iomd_why *why);
 int iomd_desc_hold_pages(struct iomd_desc *desc, struct iomd_why *why);
 int iomd_desc_read_only(struct iomd_why *why);
 int iomd_revoked_check(struct iomd_desc *desc, struct iomd_why *why);

@@ -78,6 +78,51 @@ int iomd_revoked_check(struct iomd_desc *desc, struct iomd_why *why)
 			 "the descriptor was revoked by its driver (device removed?)");
 }
 
+/*
+ * Record why @desc may not be mapped into user space, as @fmt with up to
+ * four unsigned long arguments (only %lu, %lx and the like), formatted
+ * when somebody asks (iomd_desc_share_refusal()).  Whoever sets
+ * @desc->share_why another way clears @desc->share_fmt first.
+ */
+void iomd_desc_share_defer(struct iomd_desc *desc, int err, const char *fmt,
+			   unsigned long a0, unsigned long a1,
+			   unsigned long a2, unsigned long a3)
+{
+	desc->share_why.err = err;
+	desc->share_why.msg[0] = '\0';
+	desc->share_fmt = fmt;
+	desc->share_args[0] = a0;
+	desc->share_args[1] = a1;
+	desc->share_args[2] = a2;
+	desc->share_args[3] = a3;
+}
+
+/* Why @desc may not be mapped into user space, into @why. */
+void iomd_desc_share_why(const struct iomd_desc *desc, struct iomd_why *why)
+{
+	why->err = desc->share_why.err;
+	if (desc->share_fmt)
+		snprintf(why->msg, sizeof(why->msg), desc->share_fmt,
+			 desc->share_args[0], desc->share_args[1],
+			 desc->share_args[2], desc->share_args[3]);
+	else
+		strscpy(why->msg, desc->share_why.msg, sizeof(why->msg));
+}
+
+/*
+ * Refuse to map @desc into user space: why, into @why (may be NULL) and
+ * as a debug message; returns its errno.
+ */
+int iomd_desc_share_refusal(const struct iomd_desc *desc, struct iomd_why *why)
+{
+	struct iomd_why local;
+	struct iomd_why *r = why ? why : &local;
+
+	iomd_desc_share_why(desc, r);
+	iomd_why_log(r);
+	return r->err;
+}
+
 /* Keep @desc's pages valid, revoked or not; 0 or why not. */
 int iomd_desc_hold_pages(struct iomd_desc *desc, struct iomd_why *why)
 {

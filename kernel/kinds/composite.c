@@ -207,6 +207,17 @@ static unsigned int iomd_part_segs(const struct iomd_part *p, unsigned int i,
  * Decide whether user space may map the composite, and if not say why:
  * every part must be mappable and covered in whole pages.  Held.
  */
+/* @desc cannot be mapped because its part @i, @child, cannot. */
+static void iomd_composite_refuse_part(struct iomd_desc *desc, unsigned int i,
+				       const struct iomd_desc *child)
+{
+	struct iomd_why part;
+
+	iomd_desc_share_why(child, &part);
+	iomd_why_set(&desc->share_why, part.err ?: -EPERM,
+		     "part %u cannot be mapped: %s", i, part.msg);
+}
+
 static void iomd_composite_judge(struct iomd_composite *c)
 {
 	struct iomd_desc *desc = &c->desc;
@@ -217,10 +228,7 @@ static void iomd_composite_judge(struct iomd_composite *c)
 		const struct iomd_part *p = &c->parts[i];
 
 		if (!p->child->user_shareable) {
-			iomd_why_set(&desc->share_why,
-				     p->child->share_why.err ?: -EPERM,
-				     "part %u cannot be mapped: %s", i,
-				     p->child->share_why.msg);
+			iomd_composite_refuse_part(desc, i, p->child);
 			return;
 		}
 		/*

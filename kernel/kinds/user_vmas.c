@@ -112,8 +112,9 @@ int iomd_user_check_vmas(struct mm_struct *mm, unsigned int i,
 void iomd_user_unjudge(struct iomd_user *u, struct path *object)
 {
 	u->desc.user_shareable = false;
-	iomd_why_set(&u->desc.share_why, -ENODATA,
-		     "user memory is not wired; prepare it first");
+	iomd_desc_share_defer(&u->desc, -ENODATA,
+			      "user memory is not wired; prepare it first",
+			      0, 0, 0, 0);
 	if (!u->object.dentry)
 		return;
 	if (u->object_writer)
@@ -134,20 +135,20 @@ void iomd_user_unjudge(struct iomd_user *u, struct path *object)
 #define IOMD_REFUSE_PRIVATE	4	/* belongs to one process */
 #define IOMD_REFUSE_UNMAPPED	5	/* not there at all */
 
-/* Record refusal @rank with its reason, if it outranks the one so far. */
-static __printf(4, 5)
-void iomd_user_refuse(struct iomd_why *why, int *worst, int rank,
-		      const char *fmt, ...)
+/*
+ * Record refusal @rank of @desc, if it outranks the one so far: @fmt takes
+ * the range number, an address and two more numbers, all unsigned longs,
+ * and is formatted only if somebody asks why (iomd_desc_share_defer()).
+ */
+static void iomd_user_refuse(struct iomd_desc *desc, int *worst, int rank,
+			     const char *fmt, unsigned long i,
+			     unsigned long addr, unsigned long a2,
+			     unsigned long a3)
 {
-	va_list args;
-
 	if (rank <= *worst)
 		return;
 	*worst = rank;
-	va_start(args, fmt);
-	why->err = -EPERM;
-	vsnprintf(why->msg, sizeof(why->msg), fmt, args);
-	va_end(args);
+	iomd_desc_share_defer(desc, -EPERM, fmt, i, addr, a2, a3);
 }
 
 /*
@@ -159,33 +160,33 @@ void iomd_user_refuse(struct iomd_why *why, int *worst, int rank,
 static void iomd_user_judge_vma(struct vm_area_struct *vma, unsigned int i,
 				unsigned long addr, unsigned long index,
 				struct inode **inode, pgoff_t *base,
-				struct iomd_why *why, int *worst)
+				struct iomd_desc *desc, int *worst)
 {
 	struct inode *object;
 	pgoff_t pgoff;
 
 	if (!(vma->vm_flags & VM_MAYSHARE)) {
 		if (vma->vm_file)
-			iomd_user_refuse(why, worst, IOMD_REFUSE_PRIVATE,
-					 "range %u: 0x%lx is a private file mapping (MAP_PRIVATE), whose pages are copied on write and belong to one process; map the file MAP_SHARED",
-					 i, addr);
+			iomd_user_refuse(desc, worst, IOMD_REFUSE_PRIVATE,
+					 "range %lu: 0x%lx is a private file mapping (MAP_PRIVATE), whose pages are copied on write and belong to one process; map the file MAP_SHARED",
+					 i, addr, 0, 0);
 		else
-			iomd_user_refuse(why, worst, IOMD_REFUSE_PRIVATE,
-					 "range %u: 0x%lx is private memory (malloc, MAP_PRIVATE), which belongs to one process; allocate it with mmap(MAP_SHARED | MAP_ANONYMOUS) or in a memfd",
-					 i, addr);
+			iomd_user_refuse(desc, worst, IOMD_REFUSE_PRIVATE,
+					 "range %lu: 0x%lx is private memory (malloc, MAP_PRIVATE), which belongs to one process; allocate it with mmap(MAP_SHARED | MAP_ANONYMOUS) or in a memfd",
+					 i, addr, 0, 0);
 		return;
 	}
 	if (iomd_vma_desc(vma)) {
-		iomd_user_refuse(why, worst, IOMD_REFUSE_FILE,
-				 "range %u: 0x%lx became an iomd mapping after it was described; describe it again, which gives a sub-range of that mapping's descriptor",
-				 i, addr);
+		iomd_user_refuse(desc, worst, IOMD_REFUSE_FILE,
+				 "range %lu: 0x%lx became an iomd mapping after it was described; describe it again, which gives a sub-range of that mapping's descriptor",
+				 i, addr, 0, 0);
 		return;
 	}
 	object = iomd_object_inode(vma);
 	if (!object) {
-		iomd_user_refuse(why, worst, IOMD_REFUSE_FILE,
-				 "range %u: 0x%lx is memory of a file that is not shmem (page cache of a disk filesystem, hugetlbfs, SysV shared memory or a device), which iomd cannot map for another task; copy the data into a memfd or MAP_SHARED | MAP_ANONYMOUS memory",
-				 i, addr);
+		iomd_user_refuse(desc, worst, IOMD_REFUSE_FILE,
+				 "range %lu: 0x%lx is memory of a file that is not shmem (page cache of a disk filesystem, hugetlbfs, SysV shared memory or a device), which iomd cannot map for another task; copy the data into a memfd or MAP_SHARED | MAP_ANONYMOUS memory",
+				 i, addr, 0, 0);
 		return;
 	}
 	pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
@@ -193,20 +194,19 @@ static void iomd_user_judge_vma(struct vm_area_struct *vma, unsigned int i,
 		*inode = object;
 		*base = pgoff - index;
 		if (pgoff < index)
-			iomd_user_refuse(why, worst, IOMD_REFUSE_OBJECTS,
-					 "range %u: 0x%lx is at page %lu of its object, before the pages the ranges ahead of it would take; describe memory of one object, in the object's order",
-					 i, addr, (unsigned long)pgoff);
+			iomd_user_refuse(desc, worst, IOMD_REFUSE_OBJECTS,
+					 "range %lu: 0x%lx is at page %lu of its object, before the pages the ranges ahead of it would take; describe memory of one object, in the object's order",
+					 i, addr, pgoff, 0);
 		return;
 	}
 	if (object != *inode)
-		iomd_user_refuse(why, worst, IOMD_REFUSE_OBJECTS,
-				 "range %u: 0x%lx is in a different VM object than the memory before it; describe memory of one shared object",
-				 i, addr);
+		iomd_user_refuse(desc, worst, IOMD_REFUSE_OBJECTS,
+				 "range %lu: 0x%lx is in a different VM object than the memory before it; describe memory of one shared object",
+				 i, addr, 0, 0);
 	else if (pgoff != *base + index)
-		iomd_user_refuse(why, worst, IOMD_REFUSE_OBJECTS,
-				 "range %u: 0x%lx is page %lu of its object, not the page that follows the memory before it (%lu); describe one run of the object, in order",
-				 i, addr, (unsigned long)pgoff,
-				 (unsigned long)(*base + index));
+		iomd_user_refuse(desc, worst, IOMD_REFUSE_OBJECTS,
+				 "range %lu: 0x%lx is page %lu of its object, not the page that follows the memory before it (%lu); describe one run of the object, in order",
+				 i, addr, pgoff, *base + index);
 }
 
 /*
@@ -227,6 +227,7 @@ void iomd_user_judge(struct iomd_user *u)
 	int worst = 0;
 
 	u->desc.user_shareable = false;
+	u->desc.share_fmt = NULL;
 	iomd_why_clear(why);
 	for (i = 0; i < u->desc.nr_segs; i++) {
 		addr = u->ranges[i].addr;
@@ -234,24 +235,24 @@ void iomd_user_judge(struct iomd_user *u)
 		/* Only the very end may stop inside a page. */
 		if (offset_in_page(addr) ||
 		    (offset_in_page(end) && i + 1 < u->desc.nr_segs))
-			iomd_user_refuse(why, &worst, IOMD_REFUSE_BOUNDS,
-					 "range %u [0x%lx, 0x%lx) is not whole pages, and mappings are; describe page-aligned ranges (only the last may end inside a page)",
-					 i, addr, end);
+			iomd_user_refuse(&u->desc, &worst, IOMD_REFUSE_BOUNDS,
+					 "range %lu [0x%lx, 0x%lx) is not whole pages, and mappings are; describe page-aligned ranges (only the last may end inside a page)",
+					 i, addr, end, 0);
 		index = u->desc.segs[i].page_index;
 		for (; addr < end; addr = vma->vm_end) {
 			vma = find_vma(u->mm, addr);
 			if (!vma || vma->vm_start > addr) {
-				iomd_user_refuse(why, &worst,
+				iomd_user_refuse(&u->desc, &worst,
 						 IOMD_REFUSE_UNMAPPED,
-						 "range %u: 0x%lx is no longer mapped",
-						 i, addr);
+						 "range %lu: 0x%lx is no longer mapped",
+						 i, addr, 0, 0);
 				return;
 			}
 			iomd_user_judge_vma(vma, i, addr,
 					    index + ((addr & PAGE_MASK) -
 						     (u->ranges[i].addr &
 						      PAGE_MASK)) / PAGE_SIZE,
-					    &inode, &base, why, &worst);
+					    &inode, &base, &u->desc, &worst);
 			if (!file && inode)
 				file = vma->vm_file;
 		}
