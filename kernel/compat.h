@@ -43,6 +43,34 @@ static inline void iomd_vm_flags_clear(struct vm_area_struct *vma,
 #endif
 
 /*
+ * Whether @mm's mappings may have changed since iomd_mm_seq() was read
+ * under its mmap_lock: true if a write section of mmap_lock began since.
+ * Kernels that do not count those sections always say they may have.
+ */
+#ifdef HAVE_MM_LOCK_SEQCOUNT
+static inline unsigned int iomd_mm_seq(struct mm_struct *mm)
+{
+	mmap_assert_locked(mm);
+	return raw_read_seqcount(&mm->mm_lock_seq);
+}
+
+static inline bool iomd_mm_changed(struct mm_struct *mm, unsigned int seq)
+{
+	return read_seqcount_retry(&mm->mm_lock_seq, seq);
+}
+#else
+static inline unsigned int iomd_mm_seq(struct mm_struct *mm)
+{
+	return 0;
+}
+
+static inline bool iomd_mm_changed(struct mm_struct *mm, unsigned int seq)
+{
+	return true;
+}
+#endif
+
+/*
  * Long-term pin of @nr_pages of @mm from @start; mmap_lock held for read.
  * The vmas argument went away in 6.5.
  */

@@ -145,6 +145,7 @@ static int iomd_wire_pin(struct iomd_user *u, bool fast, struct page **pages,
 static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
 			       struct iomd_why *why)
 {
+	unsigned int seq;
 	bool fast;
 	int ret;
 
@@ -157,6 +158,7 @@ static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
 	iomd_user_judge(u);
 	fast = u->mm == current->mm && !u->desc.user_shareable;
 	if (fast) {
+		seq = iomd_mm_seq(u->mm);
 		mmap_read_unlock(u->mm);
 		ret = iomd_wire_pin(u, true, pages, why);
 		/*
@@ -164,9 +166,11 @@ static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
 		 * them again now that the pages are pinned, so that memory
 		 * the owner remapped to a write-combined or uncached iomd
 		 * buffer in between is not wired (a remap that comes and
-		 * goes within the window is the owner's own doing).
+		 * goes within the window is the owner's own doing).  A remap
+		 * takes mmap_lock for writing: if no write section began
+		 * meanwhile, the mappings checked are those pinned.
 		 */
-		if (!ret) {
+		if (!ret && iomd_mm_changed(u->mm, seq)) {
 			mmap_read_lock(u->mm);
 			ret = iomd_user_check_ranges(u, why);
 			mmap_read_unlock(u->mm);
@@ -267,7 +271,8 @@ int iomd_user_wire(struct iomd_desc *desc, bool client, struct iomd_why *why)
 	}
 	WRITE_ONCE(u->pinning, false);
 	mutex_unlock(&u->lock);
-	wake_up_all(&u->wait);
+	if (wq_has_sleeper(&u->wait))
+		wake_up_all(&u->wait);
 	return ret;
 }
 
