@@ -15,6 +15,7 @@
  * @ranges:	the described ranges, @desc.nr_segs of them (@range0 for one).
  * @range0:	storage of @ranges for a single range.
  * @npages:	pages the ranges span, the size of @desc.pages when wired.
+ * @page0:	storage of @desc.pages when it is one page.
  * @lock:	protects the wiring state below.
  * @wire_count:	holds on the pinned pages: @prepares, plus one for each
  *		mapping and access in progress.
@@ -40,6 +41,7 @@ struct iomd_user {
 	struct iomd_range *ranges;
 	struct iomd_range range0;
 	unsigned long npages;
+	struct page *page0;
 	struct mutex lock;	/* protects the wiring state below */
 	unsigned int wire_count;
 	unsigned int prepares;

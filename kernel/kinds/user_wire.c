@@ -190,6 +190,13 @@ static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
 	return ret;
 }
 
+/* Free @u's page array @pages, unless it is @u's own single entry. */
+static void iomd_wire_free_pages(struct iomd_user *u, struct page **pages)
+{
+	if (pages != &u->page0)
+		kvfree(pages);
+}
+
 /* Pin and charge @u's memory; the wiring state is claimed by the caller. */
 static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
 			   struct iomd_why *why)
@@ -203,8 +210,15 @@ static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
 	ret = iomd_wire_charge(u, why);
 	if (ret)
 		goto put_mm;
-	/* Not zeroed: pinning fills every entry or fails. */
-	pages = kvmalloc_array(u->npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	/*
+	 * Not zeroed: pinning fills every entry or fails.  One page needs no
+	 * array of its own (wiring is serialised by @u->pinning).
+	 */
+	if (u->npages == 1)
+		pages = &u->page0;
+	else
+		pages = kvmalloc_array(u->npages, sizeof(*pages),
+				       GFP_KERNEL_ACCOUNT);
 	if (!pages) {
 		ret = iomd_fail(why, -ENOMEM, "out of memory for %lu pages",
 				u->npages);
@@ -221,7 +235,7 @@ static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
 	return 0;
 
 free_pages:
-	kvfree(pages);
+	iomd_wire_free_pages(u, pages);
 uncharge:
 	iomd_wire_uncharge(u, u->charged);
 	u->charged = NULL;
@@ -298,7 +312,7 @@ void iomd_user_unwire(struct iomd_desc *desc)
 	struct iomd_user *u = to_user(desc);
 	struct path object = {};
 	struct user_struct *charged;
-	struct page **pages;
+	struct page **pages, *page0;
 	void *kmap;
 
 	mutex_lock(&u->lock);
@@ -308,6 +322,11 @@ void iomd_user_unwire(struct iomd_desc *desc)
 	}
 	pages = desc->pages;
 	desc->pages = NULL;
+	/* The next wiring may fill @u->page0 once the lock is dropped. */
+	if (pages == &u->page0) {
+		page0 = u->page0;
+		pages = &page0;
+	}
 	kmap = u->kmap;
 	u->kmap = NULL;
 	charged = u->charged;
@@ -323,7 +342,8 @@ void iomd_user_unwire(struct iomd_desc *desc)
 				    desc->direction & IOMD_DIR_IN);
 	iomd_wire_uncharge(u, charged);
 	atomic64_sub(u->npages, &iomd_counters.pinned_pages);
-	kvfree(pages);
+	if (pages != &page0)
+		kvfree(pages);
 }
 
 /* ops->wire_count: the holds on the pinned pages. */
