@@ -25,16 +25,25 @@
  *		pages are physically contiguous, else a vmap() made on first
  *		use; NULL until then.
  * @contiguous:	the pages are physically contiguous.
+ * @page0:	storage of @desc.pages for a one-page buffer.
  */
 struct iomd_buffer {
 	struct iomd_desc desc;
 	void *vaddr;
 	bool contiguous;
+	struct page *page0;
 };
 
 static struct iomd_buffer *to_buffer(struct iomd_desc *desc)
 {
 	return container_of(desc, struct iomd_buffer, desc);
+}
+
+/* Free @buf's page array, unless it is @buf's own single entry. */
+static void iomd_buffer_free_array(struct iomd_buffer *buf)
+{
+	if (buf->desc.pages != &buf->page0)
+		kvfree(buf->desc.pages);
 }
 
 /*
@@ -101,7 +110,7 @@ static void iomd_buffer_release(struct iomd_desc *desc)
 		pr_err("cannot make %lu %s pages write-back again; leaking them\n",
 		       desc->npages, iomd_cache_name(desc->cache));
 	atomic64_sub(desc->npages << PAGE_SHIFT, &iomd_counters.live_bytes);
-	kvfree(desc->pages);
+	iomd_buffer_free_array(buf);
 	kfree(buf);
 }
 
@@ -310,8 +319,11 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 		return ERR_PTR(iomd_fail(why, -ENOMEM,
 					 "out of memory for the descriptor"));
 	npages = rounded >> PAGE_SHIFT;
-	buf->desc.pages = kvcalloc(npages, sizeof(*buf->desc.pages),
-				   GFP_KERNEL | gfp);
+	if (npages == 1)
+		buf->desc.pages = &buf->page0;
+	else
+		buf->desc.pages = kvcalloc(npages, sizeof(*buf->desc.pages),
+					   GFP_KERNEL | gfp);
 	if (!buf->desc.pages) {
 		ret = iomd_fail(why, -ENOMEM,
 				"out of memory for the page array of %lu pages",
@@ -383,7 +395,7 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 put_pages:
 	iomd_buffer_put_pages(buf->desc.pages, npages);
 free_pages_array:
-	kvfree(buf->desc.pages);
+	iomd_buffer_free_array(buf);
 free_buf:
 	kfree(buf);
 	return ERR_PTR(ret);
