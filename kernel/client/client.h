@@ -24,12 +24,14 @@ int iomd_reason_answer(struct iomd_reason *arg, const struct iomd_why *last,
 		       struct iomd_why *why);
 
 /**
- * struct iomd_mapping - a mapping object (I/O Kit's IOMemoryMap): where a
- * map call put the mapping, which it does not hold.
+ * struct iomd_mapping - a mapping object (I/O Kit's IOMemoryMap)
  * @map_addr:	start of the whole-page mapping.
  * @map_len:	its length.
  * @offset:	first byte of the descriptor mapped.
  * @length:	bytes of the descriptor mapped, unrounded.
+ *
+ * Where a map call put the mapping; it holds neither the mapping nor the
+ * descriptor (client/map.c).
  */
 struct iomd_mapping {
 	unsigned long map_addr;

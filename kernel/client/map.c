@@ -2,7 +2,8 @@
 /*
  * User mappings of descriptors (I/O Kit's createMappingInTask and
  * IOMemoryMap): which mappings may be made (the kind's mapping policy,
- * struct iomd_desc_ops), and mapping objects.  A mapping of the memory's
+ * struct iomd_desc_ops), and mapping objects, whose options reach the
+ * descriptor file's mmap as map requests.  A mapping of the memory's
  * own pages gets the core's vm_operations (core/vma.c); one of memory
  * that belongs to an object of its own is forwarded to that object
  * through a window (core/window.c).
@@ -163,9 +164,10 @@ unhold:
  * read-only and can never be made writable.  The mapping cannot be grown
  * with mremap().  The mapping has the descriptor's cache mode
  * (iomd_desc_cache_mode()).  A mapping of the descriptor's own pages is
- * moved to a file of the descriptor's own inode (which holds a reference
- * on it), so that iomd_desc_revoke() reaches it whatever file the
- * caller's mmap() was on.
+ * moved to the one file of the descriptor's own inode that all its user
+ * mappings share (which holds a reference on it, iomd_file_user()), so
+ * that iomd_desc_revoke() reaches it whatever file the caller's mmap()
+ * was on.
  *
  * Context: mmap_lock held for writing, as in f_op->mmap.
  * Return: 0, -EINVAL (private mapping, or the range passes the end),

@@ -172,8 +172,8 @@ static bool iomd_map_pmd_capable(struct iomd_desc *desc,
 
 /*
  * Whether @vma is an iomd mapping of a descriptor's own pages: every such
- * mapping is moved to a file of the descriptor's own inode (client/file.c,
- * a mapping object's file), the only files made on that inode.
+ * mapping is on the file of the descriptor's own inode (client/file.c),
+ * the only files made on that inode.
  */
 static bool iomd_vma_is_mapping(struct vm_area_struct *vma)
 {
@@ -308,8 +308,9 @@ int iomd_vma_populate(struct iomd_desc *desc, unsigned long addr)
  * The first vma of the iomd mapping at @addr, with the mapping's extent
  * in [*@start, *@end): mprotect() and partial munmap() split a mapping
  * into several vmas, and the mapping is every adjacent vma of the same
- * file whose pages follow on.  NULL (and an empty extent) if there is
- * none.  mmap_lock held.
+ * file whose pages follow on (so two mappings of one descriptor placed
+ * so count as one: all of a descriptor's mappings share a file).  NULL
+ * (and an empty extent) if there is none.  mmap_lock held.
  */
 struct vm_area_struct *iomd_mapping_extent(struct mm_struct *mm,
 					   unsigned long addr,
