@@ -286,8 +286,7 @@ static void *mapper_run(void *arg)
 		}
 		if (iomd_map_info(iomd_fd, p, &info) ||
 		    !!(info.flags & IOMD_MAP_INFO_READONLY) != readonly ||
-		    (info.resident == len) != installed ||
-		    (!installed && info.resident) ||
+		    info.resident != (installed ? len : 0) ||
 		    info.map_length != len)
 			m->wrong++;
 		munmap(p, len);
