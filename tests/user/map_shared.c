@@ -10,10 +10,11 @@
  * after that and a read-only mmap() of the buffer each get their own
  * protections: mprotect(PROT_WRITE) fails with EACCES on the READONLY
  * ones and works on the others, a store through a READONLY one gets
- * SIGSEGV, and MAP_INFO reports READONLY on those alone.  Two threads
+ * SIGSEGV, and MAP_INFO reports READONLY on those alone.  Four threads
  * mapping the same buffer at once with different options
- * (READONLY|ONDEMAND, and none), and a third mmap()ing it, each get
- * exactly their own.  Once everything is unmapped the descriptor's fd
+ * (READONLY|ONDEMAND, and none), and a fifth mmap()ing it, each get
+ * exactly their own, while another keeps taking mmap_lock for long so
+ * that their calls queue up behind it together.  Once everything is unmapped the descriptor's fd
  * alone keeps it, and closing it frees it.
  */
 #include <errno.h>
@@ -34,7 +35,14 @@
 #define LEAK_CHECKS	2
 #define PLAN		(SAME_CHECKS + RO_CHECKS + THREAD_CHECKS + LEAK_CHECKS)
 #define SEED		0x7368617265ull	/* "share" */
-#define ROUNDS		150
+#define ROUNDS		160
+#define BATCH		8
+#define NR_MAPPERS	5
+#define BLOCKER_BYTES	(4 << 20)
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
 
 static int iomd_fd;
 static size_t page;
@@ -264,45 +272,87 @@ struct mapper {
 	unsigned int failed;	/* rounds whose map failed */
 };
 
+/* Whether @p maps the whole buffer as @m's options make it. */
+static bool mapper_right(const struct mapper *m, const void *p)
+{
+	bool readonly = m->options & IOMD_MAP_READONLY;
+	bool installed = !m->plain && !(m->options & IOMD_MAP_ONDEMAND);
+	struct iomd_map_info info;
+
+	return !iomd_map_info(iomd_fd, p, &info) &&
+	       !!(info.flags & IOMD_MAP_INFO_READONLY) == readonly &&
+	       info.resident == (installed ? len : 0) &&
+	       info.map_length == len;
+}
+
 /*
- * Map and unmap ROUNDS times, checking each mapping is what its own
- * options make: READONLY or not, installed or not.
+ * Map ROUNDS times, BATCH mappings at a time, then check each is what its
+ * own options make (READONLY or not, installed or not) and unmap it: the
+ * threads spend most of their calls mapping, so their map calls meet.
  */
 static void *mapper_run(void *arg)
 {
 	struct mapper *m = arg;
-	bool readonly = m->options & IOMD_MAP_READONLY;
-	bool installed = !m->plain && !(m->options & IOMD_MAP_ONDEMAND);
-	struct iomd_map_info info;
-	unsigned char *p;
-	unsigned int i;
+	unsigned char *p[BATCH];
+	unsigned int i, j;
 
-	for (i = 0; i < ROUNDS; i++) {
-		p = m->plain ? map_plain(m->fd, PROT_READ | PROT_WRITE) :
+	for (i = 0; i < ROUNDS; i += BATCH) {
+		for (j = 0; j < BATCH; j++)
+			p[j] = m->plain ?
+			       map_plain(m->fd, PROT_READ | PROT_WRITE) :
 			       map_call(m->fd, m->options);
-		if (!p) {
-			m->failed++;
-			continue;
+		for (j = 0; j < BATCH; j++) {
+			if (!p[j]) {
+				m->failed++;
+				continue;
+			}
+			if (!mapper_right(m, p[j]))
+				m->wrong++;
+			munmap(p[j], len);
 		}
-		if (iomd_map_info(iomd_fd, p, &info) ||
-		    !!(info.flags & IOMD_MAP_INFO_READONLY) != readonly ||
-		    info.resident != (installed ? len : 0) ||
-		    info.map_length != len)
-			m->wrong++;
-		munmap(p, len);
 	}
 	return NULL;
 }
 
-/* Maps from three threads at once keep their own options. */
+/* The blocker of test_threads(): anonymous memory and when to stop. */
+struct blocker {
+	pthread_t thread;
+	void *mem;
+	int stop;
+};
+
+/*
+ * Hold mmap_lock for reading, again and again, for long (populating
+ * BLOCKER_BYTES page by page): the mappers' map calls, their requests
+ * made, queue up behind it and then run one after another while the
+ * others' requests are there too, which is what they must not mix up.
+ */
+static void *blocker_run(void *arg)
+{
+	struct blocker *b = arg;
+
+	while (!__atomic_load_n(&b->stop, __ATOMIC_RELAXED)) {
+		madvise(b->mem, BLOCKER_BYTES, MADV_POPULATE_WRITE);
+		madvise(b->mem, BLOCKER_BYTES, MADV_DONTNEED);
+	}
+	return NULL;
+}
+
+/*
+ * Maps from four threads at once, two with READONLY|ONDEMAND and two with
+ * no option, and mmap()s from a fifth, each keep their own options.
+ */
 static void test_threads(const struct iomd_stats *before)
 {
 	unsigned int end = iomd_tap_count() + THREAD_CHECKS;
-	struct mapper m[3] = {
+	struct mapper m[NR_MAPPERS] = {
+		{ .options = IOMD_MAP_READONLY | IOMD_MAP_ONDEMAND },
+		{ .options = 0 },
 		{ .options = IOMD_MAP_READONLY | IOMD_MAP_ONDEMAND },
 		{ .options = 0 },
 		{ .plain = true },
 	};
+	struct blocker b = {};
 	bool started = true;
 	int fd, i;
 
@@ -312,27 +362,37 @@ static void test_threads(const struct iomd_stats *before)
 		iomd_tap_skip_to(end, "create failed");
 		return;
 	}
-	for (i = 0; i < 3; i++) {
+	b.mem = iomd_test_anon(BLOCKER_BYTES, MAP_PRIVATE);
+	/* Page by page: huge pages would populate it at once. */
+	madvise(b.mem, BLOCKER_BYTES, MADV_NOHUGEPAGE);
+	if (pthread_create(&b.thread, NULL, blocker_run, &b))
+		started = false;
+	for (i = 0; i < NR_MAPPERS; i++) {
 		m[i].fd = fd;
 		if (pthread_create(&m[i].thread, NULL, mapper_run, &m[i])) {
 			started = false;
 			m[i].fd = -1;
 		}
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NR_MAPPERS; i++)
 		if (m[i].fd >= 0)
 			pthread_join(m[i].thread, NULL);
-	iomd_tap_ok(started, "threads: three threads mapped %d times each",
-		    ROUNDS);
-	iomd_tap_ok(!m[0].wrong && !m[0].failed,
+	__atomic_store_n(&b.stop, 1, __ATOMIC_RELAXED);
+	if (started)
+		pthread_join(b.thread, NULL);
+	munmap(b.mem, BLOCKER_BYTES);
+	iomd_tap_ok(started,
+		    "threads: %d threads mapped %d times each, another holding mmap_lock",
+		    NR_MAPPERS, ROUNDS);
+	iomd_tap_ok(!m[0].wrong && !m[0].failed && !m[2].wrong && !m[2].failed,
 		    "threads: READONLY|ONDEMAND maps were read-only and empty (%u wrong, %u failed)",
-		    m[0].wrong, m[0].failed);
-	iomd_tap_ok(!m[1].wrong && !m[1].failed,
+		    m[0].wrong + m[2].wrong, m[0].failed + m[2].failed);
+	iomd_tap_ok(!m[1].wrong && !m[1].failed && !m[3].wrong && !m[3].failed,
 		    "threads: ordinary maps were writable and installed (%u wrong, %u failed)",
-		    m[1].wrong, m[1].failed);
-	iomd_tap_ok(!m[2].wrong && !m[2].failed,
+		    m[1].wrong + m[3].wrong, m[1].failed + m[3].failed);
+	iomd_tap_ok(!m[4].wrong && !m[4].failed,
 		    "threads: writable mmap()s were made and empty (%u wrong, %u failed)",
-		    m[2].wrong, m[2].failed);
+		    m[4].wrong, m[4].failed);
 	check_fd_alone("threads", fd, before);
 }
 
