@@ -143,7 +143,11 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 		iomd_fail(why, ret, "cannot create the descriptor's file");
 		goto unhold;
 	}
-	iomd_vma_map_pages(desc, vma, options);
+	ret = iomd_vma_map_pages(desc, vma, options);
+	if (ret) {
+		iomd_fail(why, ret, "out of memory for the mapping");
+		goto unhold;
+	}
 	return 0;
 
 unhold:

@@ -233,8 +233,8 @@ void iomd_windows_revoke(struct iomd_desc *desc);
 
 /* core/vma.c */
 struct iomd_desc *iomd_vma_desc(struct vm_area_struct *vma);
-void iomd_vma_map_pages(struct iomd_desc *desc, struct vm_area_struct *vma,
-			u32 options);
+int iomd_vma_map_pages(struct iomd_desc *desc, struct vm_area_struct *vma,
+		       u32 options);
 bool iomd_vma_is_folio(struct vm_area_struct *vma);
 struct vm_area_struct *iomd_find_mapping(struct mm_struct *mm,
 					 unsigned long addr,

@@ -14,7 +14,10 @@
  * mapping the same buffer at once with different options
  * (READONLY|ONDEMAND, and none), and a fifth mmap()ing it, each get
  * exactly their own, while another keeps taking mmap_lock for long so
- * that their calls queue up behind it together.  Once everything is unmapped the descriptor's fd
+ * that their calls queue up behind it together.  Two mappings placed
+ * side by side with their pages following on (page 1, then page 0 just
+ * below it) stay two for IOMD_IOC_MAP_INFO and IOMD_IOC_UNMAP, though
+ * they share a file.  Once everything is unmapped the descriptor's fd
  * alone keeps it, and closing it frees it.
  */
 #include <errno.h>
@@ -32,8 +35,10 @@
 #define SAME_CHECKS	16
 #define RO_CHECKS	16
 #define THREAD_CHECKS	7
+#define ADJ_CHECKS	11
 #define LEAK_CHECKS	2
-#define PLAN		(SAME_CHECKS + RO_CHECKS + THREAD_CHECKS + LEAK_CHECKS)
+#define PLAN		(SAME_CHECKS + RO_CHECKS + THREAD_CHECKS + ADJ_CHECKS + \
+			 LEAK_CHECKS)
 #define SEED		0x7368617265ull	/* "share" */
 #define ROUNDS		160
 #define BATCH		8
@@ -396,6 +401,55 @@ static void test_threads(const struct iomd_stats *before)
 	check_fd_alone("threads", fd, before);
 }
 
+/*
+ * Page 1 mapped, then page 0 fixed just below it: two mappings of one
+ * file whose pages follow on, which MAP_INFO and UNMAP keep apart.
+ */
+static void test_adjacent(const struct iomd_stats *before)
+{
+	unsigned int end = iomd_tap_count() + ADJ_CHECKS;
+	struct iomd_map_info info;
+	unsigned char *r, v = 0;
+	int fd;
+
+	fd = iomd_test_buffer_filled(iomd_fd, len, IOMD_TEST_SHARED_INOUT,
+				     ref);
+	if (!iomd_tap_ok(fd >= 0, "adjacent: a %d-page buffer", NPAGES)) {
+		iomd_tap_skip_to(end, "create failed");
+		return;
+	}
+	/* Two free pages: reserved, then given back for the fixed maps. */
+	r = mmap(NULL, 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED || munmap(r, 2 * page)) {
+		iomd_tap_skip_to(end, "no two free pages");
+		close(fd);
+		return;
+	}
+	iomd_tap_errno(iomd_map_create(iomd_fd, fd, IOMD_MAP_FIXED,
+				       (uintptr_t)r + page, page, page, NULL),
+		       0, "adjacent: page 1 mapped at %p", r + page);
+	iomd_tap_errno(iomd_map_create(iomd_fd, fd, IOMD_MAP_FIXED,
+				       (uintptr_t)r, 0, page, NULL),
+		       0, "adjacent: page 0 mapped just below it");
+	iomd_tap_ok(!iomd_map_info(iomd_fd, r, &info) &&
+		    info.map_addr == (uintptr_t)r && info.map_length == page &&
+		    info.offset == 0,
+		    "adjacent: MAP_INFO of page 0's mapping is its one page");
+	iomd_tap_ok(!iomd_map_info(iomd_fd, r + page, &info) &&
+		    info.map_addr == (uintptr_t)r + page &&
+		    info.map_length == page && info.offset == page,
+		    "adjacent: MAP_INFO of page 1's mapping is its one page");
+	iomd_tap_errno(iomd_unmap_addr(iomd_fd, r), 0,
+		       "adjacent: IOMD_IOC_UNMAP of page 0's mapping");
+	iomd_tap_eq(map_probe_read(r, &v), SIGSEGV,
+		    "adjacent: page 0's mapping is gone");
+	iomd_tap_ok(map_probe_read(r + page, &v) == 0 && v == ref[page],
+		    "adjacent: page 1's mapping is still there, with its data");
+	iomd_tap_errno(iomd_unmap_addr(iomd_fd, r + page), 0,
+		       "adjacent: IOMD_IOC_UNMAP of page 1's mapping");
+	check_fd_alone("adjacent", fd, before);
+}
+
 int main(void)
 {
 	struct iomd_stats before;
@@ -408,6 +462,7 @@ int main(void)
 	test_same_file(&before);
 	test_readonly_then_ordinary(&before);
 	test_threads(&before);
+	test_adjacent(&before);
 
 	return map_test_finish(iomd_fd, &before, ref);
 }
