@@ -246,4 +246,20 @@ static inline void iomd_dma_buf_vunmap(struct dma_buf *dmabuf,
 }
 #endif
 
+/*
+ * Take a reference on @file unless its count already reached zero (its
+ * release is under way): a file found through a plain pointer that its
+ * ->release clears.  6.13 made the count a file_ref_t.
+ */
+#include <linux/fs.h>
+
+static inline bool iomd_file_get_unless_zero(struct file *file)
+{
+#ifdef HAVE_FILE_REF
+	return file_ref_get(&file->f_ref);
+#else
+	return atomic_long_inc_not_zero(&file->f_count);
+#endif
+}
+
 #endif /* _IOMD_COMPAT_H */

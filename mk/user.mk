@@ -77,7 +77,7 @@ USER_TEST_SUPPORT_SRCS := tests/user/tap.c tests/user/iomd_test.c
 # One test program per source file.
 USER_TEST_NAMES	:= buffer_basic buffer_map buffer_errors buffer_lifetime \
 		   map_cache map_fork map_huge map_interop map_options \
-		   map_readonly map_revoke \
+		   map_readonly map_revoke map_shared \
 		   zone_sample zone_usercopy user_basic user_errors user_memlock \
 		   user_share user_object user_charge user_diskfile user_lifetime \
 		   dmabuf_export dev_access memcg_limit composite_basic \

@@ -425,8 +425,9 @@ static noinline_for_stack int iomd_ioc_map(struct iomd_ucmd *ucmd,
 					   struct iomd_why *why)
 {
 	struct iomd_map_create *arg = ucmd->arg;
-	struct iomd_mapping *map;
+	struct iomd_mapping map;
 	struct iomd_desc *desc;
+	int ret;
 
 	if (arg->map_addr || arg->map_length)
 		return iomd_outputs_nonzero(why,
@@ -434,18 +435,17 @@ static noinline_for_stack int iomd_ioc_map(struct iomd_ucmd *ucmd,
 	desc = iomd_desc_from_fd(arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	map = iomd_map_create(desc, arg->options, arg->addr, arg->offset,
-			      arg->length, why);
+	ret = iomd_map_into(&map, desc, arg->options, arg->addr, arg->offset,
+			    arg->length, why);
 	iomd_desc_put(desc);
-	if (IS_ERR(map))
-		return PTR_ERR(map);
+	if (ret)
+		return ret;
 
-	arg->addr = iomd_mapping_address(map);
-	arg->length = iomd_mapping_length(map);
+	/* The mapping stays: user space can munmap it. */
+	arg->addr = iomd_mapping_address(&map);
+	arg->length = iomd_mapping_length(&map);
 	arg->map_addr = arg->addr & PAGE_MASK;
 	arg->map_length = PAGE_ALIGN(arg->addr + arg->length) - arg->map_addr;
-	iomd_mapping_put(map);
-	/* The mapping stays either way: user space can munmap it. */
 	return 0;
 }
 

@@ -17,10 +17,34 @@ struct file *iomd_file_alloc(struct iomd_desc *desc, bool own,
 /* client/file.c */
 struct iomd_desc *iomd_file_desc(struct file *file);
 struct file *iomd_file_create(struct iomd_desc *desc);
+struct file *iomd_file_user(struct iomd_desc *desc);
 int iomd_file_own_vma(struct iomd_desc *desc, struct vm_area_struct *vma);
 int iomd_reason_check(const struct iomd_reason *arg, struct iomd_why *why);
 int iomd_reason_answer(struct iomd_reason *arg, const struct iomd_why *last,
 		       struct iomd_why *why);
+
+/**
+ * struct iomd_mapping - a mapping object (I/O Kit's IOMemoryMap)
+ * @map_addr:	start of the whole-page mapping.
+ * @map_len:	its length.
+ * @offset:	first byte of the descriptor mapped.
+ * @length:	bytes of the descriptor mapped, unrounded.
+ *
+ * Where a map call put the mapping; it holds neither the mapping nor the
+ * descriptor (client/map.c).
+ */
+struct iomd_mapping {
+	unsigned long map_addr;
+	unsigned long map_len;
+	u64 offset;
+	u64 length;
+};
+
+/* client/map.c */
+int iomd_map_file_mmap(struct iomd_desc *desc, struct vm_area_struct *vma);
+int iomd_map_into(struct iomd_mapping *map, struct iomd_desc *desc,
+		  u32 options, unsigned long addr, u64 offset, u64 length,
+		  struct iomd_why *why);
 
 /* client/client.c */
 int iomd_client_init(void);

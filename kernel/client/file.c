@@ -2,8 +2,8 @@
 /*
  * Descriptor files: how a descriptor reaches user space, as an fd that
  * mmap() maps and that can be passed to other processes (its inode is
- * the one all descriptor fds share; a mapping is moved to a file of the
- * descriptor's own inode, fs.c).
+ * the one all descriptor fds share), and the one file of the descriptor's
+ * own inode (fs.c) that its user mappings are made on or moved to.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,22 +17,36 @@
 
 #include "client.h"
 
+/*
+ * Both kinds of descriptor file end here: an fd's (of the inode all
+ * descriptor fds share), whose last one lets go of the user mappings'
+ * file, and the user mappings' file (of the descriptor's own inode),
+ * which the descriptor stops pointing at.
+ */
 static int iomd_file_release(struct inode *inode, struct file *file)
 {
-	iomd_desc_put(file->private_data);
+	struct iomd_desc *desc = file->private_data;
+	struct file *held = NULL;
+
+	spin_lock(&desc->user_lock);
+	if (inode != READ_ONCE(desc->inode)) {
+		if (!--desc->user_fds && desc->user_file_held) {
+			held = desc->user_file;
+			desc->user_file_held = false;
+		}
+	} else if (desc->user_file == file) {
+		desc->user_file = NULL;
+	}
+	spin_unlock(&desc->user_lock);
+	if (held)
+		fput(held);
+	iomd_desc_put(desc);
 	return 0;
 }
 
 static int iomd_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct iomd_desc *desc = file->private_data;
-	struct iomd_why why;
-	int ret;
-
-	ret = iomd_desc_mmap(desc, vma, &why);
-	if (ret)
-		iomd_desc_set_reason(desc, &why);
-	return ret;
+	return iomd_map_file_mmap(file->private_data, vma);
 }
 
 /* IOMD_IOC_REASON's outputs, in @arg, are zero on the way in. */
@@ -152,14 +166,89 @@ static struct file *iomd_file_create_on(struct iomd_desc *desc, bool own)
 /* A new file for an fd of @desc, holding a reference on it. */
 struct file *iomd_file_create(struct iomd_desc *desc)
 {
-	return iomd_file_create_on(desc, false);
+	struct file *file = iomd_file_create_on(desc, false);
+
+	if (!IS_ERR(file)) {
+		spin_lock(&desc->user_lock);
+		desc->user_fds++;
+		spin_unlock(&desc->user_lock);
+	}
+	return file;
 }
 
 /*
- * Make @vma, a new mapping of @desc's own pages, a mapping of a file of
- * @desc's own inode if it is not one already (as dma_buf_mmap() hands a
- * mapping to its exporter's file), so that revocation finds it in that
- * inode's address_space.
+ * While @desc has fds open, they hold its user mappings' file, so that it
+ * outlives the mappings it is made for.  user_lock held; @desc->user_file
+ * set and referenced.
+ */
+static void iomd_file_user_hold(struct iomd_desc *desc)
+{
+	if (desc->user_fds && !desc->user_file_held) {
+		get_file(desc->user_file);
+		desc->user_file_held = true;
+	}
+}
+
+/*
+ * @desc's user mappings' file, if it is there and not being released: a
+ * new reference on it.  user_lock held.
+ */
+static struct file *iomd_file_user_get(struct iomd_desc *desc)
+{
+	struct file *file = desc->user_file;
+
+	if (!file || !iomd_file_get_unless_zero(file))
+		return NULL;
+	iomd_file_user_hold(desc);
+	return file;
+}
+
+/**
+ * iomd_file_user() - the file user mappings of a descriptor's pages map
+ * @desc:	the descriptor.
+ *
+ * Every user mapping of @desc's own pages, in every process, is a mapping
+ * of a file of @desc's own inode, so that revocation finds them all in
+ * that inode's address_space.  One such file is shared by them all while
+ * it lives: made at the first mapping, held by the mappings and, while
+ * @desc has fds open, by them.  @desc only points at it (the file holds a
+ * reference on @desc): its release clears the pointer.
+ *
+ * Return: the file with a new reference, or an ERR_PTR().
+ */
+struct file *iomd_file_user(struct iomd_desc *desc)
+{
+	struct file *file, *made;
+
+	spin_lock(&desc->user_lock);
+	file = iomd_file_user_get(desc);
+	spin_unlock(&desc->user_lock);
+	if (file)
+		return file;
+
+	made = iomd_file_create_on(desc, true);
+	if (IS_ERR(made))
+		return made;
+	spin_lock(&desc->user_lock);
+	/* Another task may have made one meanwhile: the first one stays. */
+	file = iomd_file_user_get(desc);
+	if (!file) {
+		desc->user_file = made;
+		file = made;
+		made = NULL;
+		iomd_file_user_hold(desc);
+	}
+	spin_unlock(&desc->user_lock);
+	if (made)
+		fput(made);
+	return file;
+}
+
+/*
+ * Make @vma, a new mapping of @desc's own pages, a mapping of @desc's
+ * user mappings' file if it is not one of @desc's own inode already (as
+ * dma_buf_mmap() hands a mapping to its exporter's file), so that
+ * revocation finds it in that inode's address_space.
  */
 int iomd_file_own_vma(struct iomd_desc *desc, struct vm_area_struct *vma)
 {
@@ -170,7 +259,7 @@ int iomd_file_own_vma(struct iomd_desc *desc, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (inode && file_inode(vma->vm_file) == inode)
 		return 0;
-	file = iomd_file_create_on(desc, true);
+	file = iomd_file_user(desc);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	vma_set_file(vma, file);

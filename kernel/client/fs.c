@@ -3,11 +3,10 @@
  * The iomd pseudo filesystem.  Descriptor fds all share one inode on it,
  * as DRM's files share one f_mapping, so that exporting a descriptor
  * costs a file and no inode.  A descriptor whose own pages are mapped
- * into user space gets an inode of its own at its first mapping, which
- * the files its mappings are moved to share (client/file.c, its mapping
- * objects' files), so its user mappings hang off an address_space of
- * their own, which lets them be found and zapped later without touching
- * anyone else's.
+ * into user space gets an inode of its own at its first mapping, with
+ * one file that all its user mappings map (client/file.c), so its user
+ * mappings hang off an address_space of their own, which lets them be
+ * found and zapped later without touching anyone else's.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -27,7 +26,7 @@ static struct inode *iomd_shared_inode;
  * @desc's own inode, made at its first mapping: its address_space
  * collects the descriptor's user mappings in every process.  The
  * descriptor holds it until its release (core/descriptor.c); only the
- * files of those mappings are ever made on it (core/vma.c counts on that).
+ * file of those mappings is ever made on it (core/vma.c counts on that).
  */
 static struct inode *iomd_desc_inode(struct iomd_desc *desc)
 {

@@ -2,7 +2,8 @@
 /*
  * User mappings of descriptors (I/O Kit's createMappingInTask and
  * IOMemoryMap): which mappings may be made (the kind's mapping policy,
- * struct iomd_desc_ops), and mapping objects.  A mapping of the memory's
+ * struct iomd_desc_ops), and mapping objects, whose options reach the
+ * descriptor file's mmap as map requests.  A mapping of the memory's
  * own pages gets the core's vm_operations (core/vma.c); one of memory
  * that belongs to an object of its own is forwarded to that object
  * through a window (core/window.c).
@@ -10,7 +11,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/file.h>
-#include <linux/kref.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -22,27 +22,20 @@
 #include "client.h"
 
 /**
- * struct iomd_mapping - a mapping object (I/O Kit's IOMemoryMap)
- * @ref:	held by the mapping's file and by the creator.
- * @desc:	the mapped descriptor (a reference).
+ * struct iomd_map_request - a map call under way
+ * @node:	in the descriptor's @map_requests.
+ * @task:	the task making the call, inside vm_mmap().
  * @options:	IOMD_MAP_* options.
- * @why:	why the mmap failed, for the creator.
- * @mm:		the task's address space (grabbed) once mapped.
- * @map_addr:	start of the whole-page mapping.
- * @map_len:	its length.
- * @offset:	first byte of the descriptor mapped.
- * @length:	bytes of the descriptor mapped, unrounded.
+ * @why:	why the mmap failed, for the caller.
+ *
+ * How a map call's options reach the descriptor file's mmap, which
+ * vm_mmap() calls in the same task: a task is in one vm_mmap() at a time.
  */
-struct iomd_mapping {
-	struct kref ref;
-	struct iomd_desc *desc;
+struct iomd_map_request {
+	struct list_head node;
+	struct task_struct *task;
 	u32 options;
 	struct iomd_why why;
-	struct mm_struct *mm;
-	unsigned long map_addr;
-	unsigned long map_len;
-	u64 offset;
-	u64 length;
 };
 
 /*
@@ -147,7 +140,11 @@ static int iomd_map_vma(struct iomd_desc *desc, struct vm_area_struct *vma,
 		iomd_fail(why, ret, "cannot create the descriptor's file");
 		goto unhold;
 	}
-	iomd_vma_map_pages(desc, vma, options);
+	ret = iomd_vma_map_pages(desc, vma, options);
+	if (ret) {
+		iomd_fail(why, ret, "out of memory for the mapping");
+		goto unhold;
+	}
 	return 0;
 
 unhold:
@@ -168,9 +165,10 @@ unhold:
  * read-only and can never be made writable.  The mapping cannot be grown
  * with mremap().  The mapping has the descriptor's cache mode
  * (iomd_desc_cache_mode()).  A mapping of the descriptor's own pages is
- * moved to a file of the descriptor's own inode (which holds a reference
- * on it), so that iomd_desc_revoke() reaches it whatever file the
- * caller's mmap() was on.
+ * moved to the one file of the descriptor's own inode that all its user
+ * mappings share (which holds a reference on it, iomd_file_user()), so
+ * that iomd_desc_revoke() reaches it whatever file the caller's mmap()
+ * was on.
  *
  * Context: mmap_lock held for writing, as in f_op->mmap.
  * Return: 0, -EINVAL (private mapping, or the range passes the end),
@@ -188,37 +186,43 @@ int iomd_desc_mmap(struct iomd_desc *desc, struct vm_area_struct *vma,
 }
 EXPORT_SYMBOL_GPL(iomd_desc_mmap);
 
-/* f_op->mmap of a mapping object's file. */
-static int iomd_mapping_mmap(struct iomd_mapping *map,
-			     struct vm_area_struct *vma, struct iomd_why *why)
+/*
+ * f_op->mmap of @desc's files: with the options of the current task's map
+ * call (iomd_map_into()) if it is in one, else a plain mmap(), whose
+ * failure @desc remembers for IOMD_IOC_REASON.
+ */
+int iomd_map_file_mmap(struct iomd_desc *desc, struct vm_area_struct *vma)
 {
-	int ret = iomd_map_vma(map->desc, vma, map->options, &map->why);
+	struct iomd_map_request *req, *found = NULL;
+	struct iomd_why why;
+	int ret;
 
-	if (ret && why)
-		*why = map->why;
+	spin_lock(&desc->user_lock);
+	list_for_each_entry(req, &desc->map_requests, node) {
+		if (req->task == current) {
+			found = req;
+			break;
+		}
+	}
+	spin_unlock(&desc->user_lock);
+	/* Only its task removes it, after vm_mmap(): it stays meanwhile. */
+	if (found)
+		return iomd_map_vma(desc, vma, found->options, &found->why);
+	ret = iomd_desc_mmap(desc, vma, &why);
+	if (ret)
+		iomd_desc_set_reason(desc, &why);
 	return ret;
 }
 
-static void iomd_mapping_release(struct kref *ref)
-{
-	struct iomd_mapping *map = container_of(ref, struct iomd_mapping, ref);
-
-	if (map->mm)
-		mmdrop(map->mm);
-	iomd_desc_put(map->desc);
-	kfree(map);
-}
-
 /**
- * iomd_mapping_put() - drop a reference on a mapping object
+ * iomd_mapping_put() - free a mapping object
  * @map: the mapping object; NULL is ignored.
  *
  * The mapping itself lives on until it is unmapped.
  */
 void iomd_mapping_put(struct iomd_mapping *map)
 {
-	if (map)
-		kref_put(&map->ref, iomd_mapping_release);
+	kfree(map);
 }
 EXPORT_SYMBOL_GPL(iomd_mapping_put);
 
@@ -247,24 +251,129 @@ u64 iomd_mapping_length(const struct iomd_mapping *map)
 }
 EXPORT_SYMBOL_GPL(iomd_mapping_length);
 
-static int iomd_mapping_file_release(struct inode *inode, struct file *file)
+/*
+ * vm_mmap() @file, a file of @desc, with IOMD_MAP_* @options, which its
+ * mmap finds in @desc's map requests.
+ */
+static unsigned long iomd_map_request_mmap(struct iomd_desc *desc,
+					   struct file *file, u32 options,
+					   unsigned long hint,
+					   unsigned long len,
+					   unsigned long prot,
+					   unsigned long flags,
+					   unsigned long pgoff,
+					   struct iomd_why *why)
 {
-	iomd_mapping_put(file->private_data);
+	struct iomd_map_request req = {
+		.task = current,
+		.options = options,
+	};
+	unsigned long uaddr;
+
+	iomd_why_clear(&req.why);
+	spin_lock(&desc->user_lock);
+	list_add(&req.node, &desc->map_requests);
+	spin_unlock(&desc->user_lock);
+	uaddr = vm_mmap(file, hint, len, prot, flags, pgoff << PAGE_SHIFT);
+	spin_lock(&desc->user_lock);
+	list_del(&req.node);
+	spin_unlock(&desc->user_lock);
+	if (IS_ERR_VALUE(uaddr) && req.why.err && why)
+		*why = req.why;
+	else if (IS_ERR_VALUE(uaddr))
+		iomd_fail(why, (long)uaddr, (long)uaddr == -EEXIST ?
+			  "the fixed range at 0x%lx is already mapped; it is not replaced" :
+			  "mmap at 0x%lx failed", hint);
+	return uaddr;
+}
+
+/**
+ * iomd_map_into() - map a descriptor into the current task
+ * @map:	the mapping object to fill in.
+ * @desc:	the descriptor.
+ * @options:	IOMD_MAP_* options.
+ * @addr:	with IOMD_MAP_FIXED, where the first mapped byte must be.
+ * @offset:	first byte of @desc to map.
+ * @length:	bytes to map; 0 means to the end of @desc.
+ * @why:	failure reason; may be NULL.
+ *
+ * iomd_map_create() into a mapping object of the caller's.
+ *
+ * Return: 0, or iomd_map_create()'s errors.
+ */
+int iomd_map_into(struct iomd_mapping *map, struct iomd_desc *desc,
+		  u32 options, unsigned long addr, u64 offset, u64 length,
+		  struct iomd_why *why)
+{
+	unsigned long flags = MAP_SHARED, hint = 0, prot = PROT_READ, uaddr;
+	struct file *file;
+	u64 first, end;
+	int ret;
+
+	if (options & ~IOMD_MAP_OPTIONS)
+		return iomd_fail(why, -EINVAL, "unknown options 0x%x",
+				 options & ~IOMD_MAP_OPTIONS);
+	if (!length) {
+		if (offset >= desc->length)
+			return iomd_fail(why, -ERANGE,
+					 "offset %llu is past the descriptor's length %zu",
+					 offset, desc->length);
+		length = desc->length - offset;
+	}
+	ret = iomd_desc_check_range(desc, offset, length, why);
+	if (ret)
+		return ret;
+	first = offset >> PAGE_SHIFT;
+	end = (offset + length + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	if (options & IOMD_MAP_FIXED) {
+		if (offset_in_page(addr) != offset_in_page(offset))
+			return iomd_fail(why, -EINVAL,
+					 "fixed address 0x%lx is %lu bytes into its page but the data is %lu bytes into its; it is not moved",
+					 addr, offset_in_page(addr),
+					 (unsigned long)offset_in_page(offset));
+		hint = addr & PAGE_MASK;
+		flags |= MAP_FIXED_NOREPLACE;
+	}
+	if ((desc->direction & IOMD_DIR_OUT) && desc->writable &&
+	    !(options & IOMD_MAP_READONLY))
+		prot |= PROT_WRITE;
+	/*
+	 * A window onto an object, or a mapping the object made itself, is
+	 * filled in by the core, as mmap() would.
+	 */
+	if ((desc->ops->map_object || desc->ops->mmap) &&
+	    !(options & IOMD_MAP_ONDEMAND))
+		flags |= MAP_POPULATE;
+	/*
+	 * The file of @desc's own inode its user mappings share: where a
+	 * mapping of its own pages stays, and what the others start on
+	 * before their object takes the mapping over.
+	 */
+	file = iomd_file_user(desc);
+	if (IS_ERR(file))
+		return iomd_fail(why, PTR_ERR(file),
+				 "cannot create the descriptor's file");
+	map->offset = offset;
+	map->length = length;
+	map->map_len = (end - first) << PAGE_SHIFT;
+	uaddr = iomd_map_request_mmap(desc, file, options, hint, map->map_len,
+				      prot, flags, first, why);
+	fput(file);			/* the mapping has its own */
+	if (IS_ERR_VALUE(uaddr))
+		return (long)uaddr;
+	map->map_addr = uaddr;
+
+	if (!(options & IOMD_MAP_ONDEMAND) && !desc->ops->map_object &&
+	    !desc->ops->mmap) {
+		ret = iomd_vma_populate(desc, uaddr);
+		if (ret && ret != -EBUSY) {
+			iomd_fail(why, ret, "installing the pages failed");
+			vm_munmap(uaddr, map->map_len);
+			return ret;
+		}
+	}
 	return 0;
 }
-
-static int iomd_mapping_file_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	return iomd_mapping_mmap(file->private_data, vma, NULL);
-}
-
-/* Files of mapping objects: never an fd, only the mapping's vm_file. */
-static const struct file_operations iomd_mapping_fops = {
-	.owner		= THIS_MODULE,
-	.release	= iomd_mapping_file_release,
-	.mmap		= iomd_mapping_file_mmap,
-	.get_unmapped_area = thp_get_unmapped_area,
-};
 
 /**
  * iomd_map_create() - map a descriptor into the current task
@@ -288,10 +397,13 @@ static const struct file_operations iomd_mapping_fops = {
  * mapping has @desc's cache mode; IOMD_MAP_CACHE(mode) with a mode it
  * does not have is refused.  A fixed
  * mapping is never moved: a misaligned @addr or a range already mapped is
- * refused.
+ * refused.  A mapping of @desc's own pages is a mapping of the one file
+ * of @desc's own inode that all of them share (as mmap() of a descriptor
+ * fd gives); the mapping object is only a record of where it went, and
+ * holds neither the mapping nor @desc.
  *
  * Context: process context, in the task to map into; may sleep.
- * Return: the mapping object, holding a reference the caller drops with
+ * Return: the mapping object, which the caller frees with
  * iomd_mapping_put(); or ERR_PTR(-EINVAL) (bad options or fixed address,
  * and the iomd_desc_mmap() refusals), ERR_PTR(-ERANGE)/ERR_PTR(-EOVERFLOW)
  * for the range, ERR_PTR(-EEXIST) (fixed range taken), ERR_PTR(-EPERM),
@@ -302,93 +414,17 @@ struct iomd_mapping *iomd_map_create(struct iomd_desc *desc, u32 options,
 				     unsigned long addr, u64 offset,
 				     u64 length, struct iomd_why *why)
 {
-	unsigned long flags = MAP_SHARED, hint = 0, prot = PROT_READ, uaddr;
-	u64 first, end;
 	struct iomd_mapping *map;
-	struct file *file;
 	int ret;
 
-	if (options & ~IOMD_MAP_OPTIONS)
-		return ERR_PTR(iomd_fail(why, -EINVAL, "unknown options 0x%x",
-					 options & ~IOMD_MAP_OPTIONS));
-	if (!length) {
-		if (offset >= desc->length)
-			return ERR_PTR(iomd_fail(why, -ERANGE,
-						 "offset %llu is past the descriptor's length %zu",
-						 offset, desc->length));
-		length = desc->length - offset;
-	}
-	ret = iomd_desc_check_range(desc, offset, length, why);
-	if (ret)
-		return ERR_PTR(ret);
-	first = offset >> PAGE_SHIFT;
-	end = (offset + length + PAGE_SIZE - 1) >> PAGE_SHIFT;
-	if (options & IOMD_MAP_FIXED) {
-		if (offset_in_page(addr) != offset_in_page(offset))
-			return ERR_PTR(iomd_fail(why, -EINVAL,
-						 "fixed address 0x%lx is %lu bytes into its page but the data is %lu bytes into its; it is not moved",
-						 addr, offset_in_page(addr),
-						 (unsigned long)offset_in_page(offset)));
-		hint = addr & PAGE_MASK;
-		flags |= MAP_FIXED_NOREPLACE;
-	}
-	if ((desc->direction & IOMD_DIR_OUT) && desc->writable &&
-	    !(options & IOMD_MAP_READONLY))
-		prot |= PROT_WRITE;
-	/*
-	 * A window onto an object, or a mapping the object made itself, is
-	 * filled in by the core, as mmap() would.
-	 */
-	if ((desc->ops->map_object || desc->ops->mmap) &&
-	    !(options & IOMD_MAP_ONDEMAND))
-		flags |= MAP_POPULATE;
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
-	kref_init(&map->ref);
-	map->desc = iomd_desc_get(desc);
-	map->options = options;
-	map->offset = offset;
-	map->length = length;
-	file = iomd_file_alloc(desc, true, &iomd_mapping_fops, map);
-	if (IS_ERR(file)) {
-		iomd_mapping_put(map);
-		return ERR_PTR(iomd_fail(why, PTR_ERR(file),
-					 "cannot create the mapping's file"));
-	}
-	kref_get(&map->ref);		/* the file's */
-	uaddr = vm_mmap(file, hint, (end - first) << PAGE_SHIFT, prot, flags,
-			first << PAGE_SHIFT);
-	fput(file);			/* the mapping has its own */
-	if (IS_ERR_VALUE(uaddr)) {
-		ret = (long)uaddr;
-		if (map->why.err) {
-			if (why)
-				*why = map->why;
-		} else {
-			iomd_fail(why, ret, ret == -EEXIST ?
-				  "the fixed range at 0x%lx is already mapped; it is not replaced" :
-				  "mmap at 0x%lx failed", hint);
-		}
-		iomd_mapping_put(map);
+	ret = iomd_map_into(map, desc, options, addr, offset, length, why);
+	if (ret) {
+		kfree(map);
 		return ERR_PTR(ret);
-	}
-	map->map_addr = uaddr;
-	map->map_len = (end - first) << PAGE_SHIFT;
-	mmgrab(current->mm);
-	map->mm = current->mm;
-
-	if (!(options & IOMD_MAP_ONDEMAND) && !desc->ops->map_object &&
-	    !desc->ops->mmap) {
-		ret = iomd_vma_populate(desc, uaddr);
-		if (ret && ret != -EBUSY) {
-			iomd_fail(why, ret, "installing the pages failed");
-			vm_munmap(uaddr, map->map_len);
-			iomd_mapping_put(map);
-			return ERR_PTR(ret);
-		}
 	}
 	return map;
 }
 EXPORT_SYMBOL_GPL(iomd_map_create);
-

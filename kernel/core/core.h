@@ -128,6 +128,18 @@ struct iomd_seg {
  * @inode:	the descriptor's own inode, which every user mapping of its
  *		own pages maps, so that they hang off one address_space in
  *		every process; NULL until first mapped.
+ * @user_lock:	protects @user_file, @user_fds, @user_file_held and
+ *		@map_requests.
+ * @user_file:	the file of @inode that user mappings of the descriptor's
+ *		own pages map (client/file.c), or NULL.  Not a reference of
+ *		the descriptor's: that file holds one on the descriptor, and
+ *		its ->release clears this pointer.
+ * @user_fds:	descriptor fds' files open (client/file.c).
+ * @user_file_held: the fds hold a reference on @user_file, dropped with
+ *		the last of them, so that mapping and unmapping again does
+ *		not make the file again.
+ * @map_requests: map calls of the descriptor under way, with their
+ *		options (client/map.c).
  * @revoke_lock: read-held while page-table entries are installed,
  *		write-held while @revoked is set and the mappings zapped.
  * @revoked:	the driver revoked the descriptor: no new mapping or access.
@@ -161,6 +173,11 @@ struct iomd_desc {
 	spinlock_t reason_lock;	/* protects @reason */
 	struct iomd_why reason;
 	struct inode *inode;
+	spinlock_t user_lock;	/* see @user_lock */
+	struct file *user_file;
+	unsigned int user_fds;
+	bool user_file_held;
+	struct list_head map_requests;
 	struct rw_semaphore revoke_lock;	/* see @revoked */
 	bool revoked;
 	struct list_head parents;
@@ -231,8 +248,8 @@ void iomd_windows_revoke(struct iomd_desc *desc);
 
 /* core/vma.c */
 struct iomd_desc *iomd_vma_desc(struct vm_area_struct *vma);
-void iomd_vma_map_pages(struct iomd_desc *desc, struct vm_area_struct *vma,
-			u32 options);
+int iomd_vma_map_pages(struct iomd_desc *desc, struct vm_area_struct *vma,
+		       u32 options);
 bool iomd_vma_is_folio(struct vm_area_struct *vma);
 struct vm_area_struct *iomd_find_mapping(struct mm_struct *mm,
 					 unsigned long addr,

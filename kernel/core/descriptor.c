@@ -34,6 +34,8 @@ void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 	desc->direction = direction;
 	desc->options = options;
 	spin_lock_init(&desc->reason_lock);
+	spin_lock_init(&desc->user_lock);
+	INIT_LIST_HEAD(&desc->map_requests);
 	init_rwsem(&desc->revoke_lock);
 	INIT_LIST_HEAD(&desc->parents);
 	mutex_init(&desc->windows_lock);

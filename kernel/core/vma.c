@@ -17,9 +17,35 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/refcount.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 
 #include "core.h"
+
+/**
+ * struct iomd_vma_map - one user mapping of a descriptor's own pages
+ * @desc:	the descriptor; each vma of the mapping holds its pages.
+ * @vmas:	the vmas the mapping is now (a split or a fork copy adds
+ *		one); the last one to close frees it.
+ *
+ * The vmas' private data.  All of a descriptor's mappings share one file
+ * (client/file.c), so this is what tells one mapping from another: two
+ * mappings placed side by side, their pages following on, are still two
+ * (iomd_mapping_extent()).
+ */
+struct iomd_vma_map {
+	struct iomd_desc *desc;
+	refcount_t vmas;
+};
+
+/* The descriptor @vma, a mapping of its own pages, maps. */
+static struct iomd_desc *iomd_vma_to_desc(struct vm_area_struct *vma)
+{
+	struct iomd_vma_map *map = vma->vm_private_data;
+
+	return map->desc;
+}
 
 /*
  * Install the whole of @vma, a page table's worth (up to the next PMD
@@ -31,7 +57,7 @@
  */
 static int iomd_map_populate_locked(struct vm_area_struct *vma)
 {
-	struct iomd_desc *desc = vma->vm_private_data;
+	struct iomd_desc *desc = iomd_vma_to_desc(vma);
 	struct page **pages = desc->pages + vma->vm_pgoff;
 	unsigned long addr = vma->vm_start, next, left;
 	int ret;
@@ -57,7 +83,7 @@ static int iomd_map_populate_locked(struct vm_area_struct *vma)
 static vm_fault_t iomd_map_fault_common(struct vm_fault *vmf, bool whole)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct iomd_desc *desc = vma->vm_private_data;
+	struct iomd_desc *desc = iomd_vma_to_desc(vma);
 	vm_fault_t fault = VM_FAULT_NOPAGE;
 	int ret;
 
@@ -101,12 +127,19 @@ static vm_fault_t iomd_map_fault_ondemand(struct vm_fault *vmf)
  */
 static void iomd_map_open(struct vm_area_struct *vma)
 {
-	WARN_ON_ONCE(iomd_desc_hold_pages(vma->vm_private_data, NULL));
+	struct iomd_vma_map *map = vma->vm_private_data;
+
+	refcount_inc(&map->vmas);
+	WARN_ON_ONCE(iomd_desc_hold_pages(map->desc, NULL));
 }
 
 static void iomd_map_close(struct vm_area_struct *vma)
 {
-	iomd_desc_unhold(vma->vm_private_data);
+	struct iomd_vma_map *map = vma->vm_private_data;
+
+	iomd_desc_unhold(map->desc);
+	if (refcount_dec_and_test(&map->vmas))
+		kfree(map);
 }
 
 static const struct vm_operations_struct iomd_vm_ops_prefault = {
@@ -135,7 +168,7 @@ static const struct vm_operations_struct iomd_vm_ops_ondemand = {
  */
 static vm_fault_t iomd_map_fault_folio(struct vm_fault *vmf)
 {
-	struct iomd_desc *desc = vmf->vma->vm_private_data;
+	struct iomd_desc *desc = iomd_vma_to_desc(vmf->vma);
 	struct folio *folio;
 	struct page *page;
 
@@ -172,18 +205,18 @@ static bool iomd_map_pmd_capable(struct iomd_desc *desc,
 
 /*
  * Whether @vma is an iomd mapping of a descriptor's own pages: every such
- * mapping is moved to a file of the descriptor's own inode (client/file.c,
- * a mapping object's file), the only files made on that inode.
+ * mapping is on the file of the descriptor's own inode (client/file.c),
+ * the only files made on that inode.
  */
 static bool iomd_vma_is_mapping(struct vm_area_struct *vma)
 {
 	const struct vm_operations_struct *ops = vma->vm_ops;
-	struct iomd_desc *desc = vma->vm_private_data;
 
 	if (ops != &iomd_vm_ops_prefault && ops != &iomd_vm_ops_ondemand &&
 	    ops != &iomd_vm_ops_folio)
 		return false;
-	return vma->vm_file && file_inode(vma->vm_file) == READ_ONCE(desc->inode);
+	return vma->vm_file && file_inode(vma->vm_file) ==
+			       READ_ONCE(iomd_vma_to_desc(vma)->inode);
 }
 
 /**
@@ -195,7 +228,7 @@ static bool iomd_vma_is_mapping(struct vm_area_struct *vma)
  */
 struct iomd_desc *iomd_vma_desc(struct vm_area_struct *vma)
 {
-	return iomd_vma_is_mapping(vma) ? vma->vm_private_data : NULL;
+	return iomd_vma_is_mapping(vma) ? iomd_vma_to_desc(vma) : NULL;
 }
 
 /**
@@ -204,11 +237,22 @@ struct iomd_desc *iomd_vma_desc(struct vm_area_struct *vma)
  * @vma:	the new mapping.
  * @options:	IOMD_MAP_* options (NOFORK, NOHUGE, ONDEMAND).
  *
- * Nothing is installed: faults (or iomd_vma_populate()) do it.
+ * Nothing is installed: faults (or iomd_vma_populate()) do it.  The
+ * mapping holds @desc's pages from here on (the caller's hold becomes
+ * the mapping's).
+ *
+ * Return: 0, or -ENOMEM.
  */
-void iomd_vma_map_pages(struct iomd_desc *desc, struct vm_area_struct *vma,
-			u32 options)
+int iomd_vma_map_pages(struct iomd_desc *desc, struct vm_area_struct *vma,
+		       u32 options)
 {
+	struct iomd_vma_map *map;
+
+	map = kmalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	if (!map)
+		return -ENOMEM;
+	map->desc = desc;
+	refcount_set(&map->vmas, 1);
 	iomd_vm_flags_set(vma, VM_DONTEXPAND |
 			  (options & IOMD_MAP_NOFORK ? VM_DONTCOPY : 0));
 	/*
@@ -223,7 +267,8 @@ void iomd_vma_map_pages(struct iomd_desc *desc, struct vm_area_struct *vma,
 		vma->vm_ops = options & IOMD_MAP_ONDEMAND ?
 			      &iomd_vm_ops_ondemand : &iomd_vm_ops_prefault;
 	}
-	vma->vm_private_data = desc;
+	vma->vm_private_data = map;
+	return 0;
 }
 
 /* Whether @vma, an iomd mapping, maps PMD-order folios by their faults. */
@@ -246,7 +291,7 @@ struct vm_area_struct *iomd_find_mapping(struct mm_struct *mm,
 		return NULL;
 	if (!desc && iomd_file_is_window(vma->vm_file))
 		return vma;
-	if (!iomd_vma_is_mapping(vma) || (desc && vma->vm_private_data != desc))
+	if (!iomd_vma_is_mapping(vma) || (desc && iomd_vma_to_desc(vma) != desc))
 		return NULL;
 	return vma;
 }
@@ -259,8 +304,8 @@ struct vm_area_struct *iomd_find_mapping(struct mm_struct *mm,
 static int iomd_map_populate_folio(struct vm_area_struct *vma)
 {
 	const unsigned long nr = 1UL << IOMD_PMD_ORDER;
-	bool pmd = iomd_map_pmd_capable(vma->vm_private_data, vma);
-	struct iomd_desc *desc = vma->vm_private_data;
+	struct iomd_desc *desc = iomd_vma_to_desc(vma);
+	bool pmd = iomd_map_pmd_capable(desc, vma);
 	unsigned long addr = vma->vm_start, pgoff;
 	vm_fault_t fault;
 
@@ -305,10 +350,28 @@ int iomd_vma_populate(struct iomd_desc *desc, unsigned long addr)
 }
 
 /*
+ * Whether @b, next to @a, is part of the same iomd mapping: for a mapping
+ * of own pages, the same mapping object; for a window, the same window
+ * file (one per mapping).  Either way its pages follow on.
+ */
+static bool iomd_same_mapping(struct vm_area_struct *a,
+			      struct vm_area_struct *b)
+{
+	if (iomd_vma_is_mapping(a)) {
+		if (!iomd_vma_is_mapping(b) ||
+		    b->vm_private_data != a->vm_private_data)
+			return false;
+	} else if (b->vm_file != a->vm_file) {
+		return false;
+	}
+	return a->vm_pgoff + vma_pages(a) == b->vm_pgoff;
+}
+
+/*
  * The first vma of the iomd mapping at @addr, with the mapping's extent
  * in [*@start, *@end): mprotect() and partial munmap() split a mapping
  * into several vmas, and the mapping is every adjacent vma of the same
- * file whose pages follow on.  NULL (and an empty extent) if there is
+ * mapping (iomd_same_mapping()).  NULL (and an empty extent) if there is
  * none.  mmap_lock held.
  */
 struct vm_area_struct *iomd_mapping_extent(struct mm_struct *mm,
@@ -324,8 +387,7 @@ struct vm_area_struct *iomd_mapping_extent(struct mm_struct *mm,
 	*start = vma->vm_start;
 	*end = vma->vm_end;
 	for (next = find_vma(mm, *end);
-	     next && next->vm_start == *end && next->vm_file == vma->vm_file &&
-	     next->vm_pgoff == vma->vm_pgoff + vma_pages(vma);
+	     next && next->vm_start == *end && iomd_same_mapping(vma, next);
 	     next = find_vma(mm, *end)) {
 		vma = next;
 		*end = vma->vm_end;
@@ -334,8 +396,7 @@ struct vm_area_struct *iomd_mapping_extent(struct mm_struct *mm,
 	while (*start > 0) {
 		prev = find_vma(mm, *start - 1);
 		if (!prev || prev->vm_end != *start ||
-		    prev->vm_file != vma->vm_file ||
-		    prev->vm_pgoff + vma_pages(prev) != vma->vm_pgoff)
+		    !iomd_same_mapping(prev, vma))
 			break;
 		vma = prev;
 		*start = vma->vm_start;
