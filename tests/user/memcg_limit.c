@@ -61,6 +61,8 @@ struct seen {
 
 #define HOLD	(20 * MIB)
 #define HOG	(20 * MIB)
+/* How long a killed holder may take to exit (TCG, a loaded machine). */
+#define HOLDER_EXIT_MS	5000
 
 #define PLAN	(8 + 4 + 2)
 
@@ -244,6 +246,19 @@ static long long left_over(void)
 	return stock > (long long)(2 * MIB) ? stock : (long long)(2 * MIB);
 }
 
+/* Whether @h exits within HOLDER_EXIT_MS, with its status in *@st. */
+static bool holder_exited(pid_t h, int *st)
+{
+	int ms;
+
+	for (ms = 0; ms < HOLDER_EXIT_MS; ms += 10) {
+		if (waitpid(h, st, WNOHANG) == h)
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
 static void test_oom(long long *shared)
 {
 	int pipefd[2], hst, gst, kmsg;
@@ -280,8 +295,13 @@ static void test_oom(long long *shared)
 	if (!g)
 		hog(shared);
 	waitpid(g, &gst, 0);
-	/* If the hog was the victim, the holder is still there. */
-	if (waitpid(h, &hst, WNOHANG) == 0) {
+	/*
+	 * If the hog was the only victim, the holder is still there.  A
+	 * killed holder may still be exiting when the hog is done (the OOM
+	 * reaper cannot free shared memory, so the killer may take the hog
+	 * too meanwhile): give its exit time before deciding.
+	 */
+	if (!holder_exited(h, &hst)) {
 		kill(h, SIGKILL);
 		waitpid(h, &hst, 0);
 		hst = 0;
