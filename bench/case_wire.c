@@ -96,23 +96,39 @@ static int iomd_bench_wire_uring(const struct iomd_bench_case *c,
 	return 0;
 }
 
+/*
+ * The iomd side's set-up, before the clock starts: @size bytes of user
+ * memory (touched as @c says) in *@mem and /dev/iomd open in *@dev.
+ */
+static int iomd_bench_wire_setup(const struct iomd_bench_case *c, size_t size,
+				 void **mem, int *dev)
+{
+	const struct iomd_bench_wire_arg *arg = c->arg;
+
+	*mem = iomd_bench_user_mem(size, arg->touched);
+	if (!*mem)
+		return iomd_bench_fail("mmap %zu bytes of user memory", size);
+	*dev = iomd_open();
+	if (*dev < 0) {
+		errno = -*dev;
+		return iomd_bench_fail("open /dev/iomd");
+	}
+	return 0;
+}
+
 static int iomd_bench_wire_iomd(const struct iomd_bench_case *c,
 				size_t size, struct iomd_bench_sample *s)
 {
-	const struct iomd_bench_wire_arg *arg = c->arg;
 	struct iomd_range range;
 	uint64_t t0, t1;
-	int dev, fd;
+	int dev, fd, ret;
+	void *mem;
 
+	ret = iomd_bench_wire_setup(c, size, &mem, &dev);
+	if (ret)
+		return ret;
+	range.addr = (uintptr_t)mem;
 	range.length = size;
-	range.addr = (uintptr_t)iomd_bench_user_mem(size, arg->touched);
-	if (!range.addr)
-		return iomd_bench_fail("mmap %zu bytes of user memory", size);
-	dev = iomd_open();
-	if (dev < 0) {
-		errno = -dev;
-		return iomd_bench_fail("open /dev/iomd");
-	}
 
 	t0 = iomd_bench_now_ns();
 	fd = iomd_user_create(dev, &range, 1,
@@ -142,18 +158,13 @@ static int iomd_bench_wire_iomd(const struct iomd_bench_case *c,
 static int iomd_bench_wire_first(const struct iomd_bench_case *c,
 				 size_t size, struct iomd_bench_sample *s)
 {
-	const struct iomd_bench_wire_arg *arg = c->arg;
-	void *mem = iomd_bench_user_mem(size, arg->touched);
 	uint64_t t0, t1;
-	int dev;
+	int dev, ret;
+	void *mem;
 
-	if (!mem)
-		return iomd_bench_fail("mmap %zu bytes of user memory", size);
-	dev = iomd_open();
-	if (dev < 0) {
-		errno = -dev;
-		return iomd_bench_fail("open /dev/iomd");
-	}
+	ret = iomd_bench_wire_setup(c, size, &mem, &dev);
+	if (ret)
+		return ret;
 	t0 = iomd_bench_now_ns();
 	syscall(SYS_getppid);
 	t1 = iomd_bench_now_ns();
