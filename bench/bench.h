@@ -113,5 +113,11 @@ unsigned int iomd_bench_cpus(void);
 __printf(1, 2) int iomd_bench_fail(const char *fmt, ...);
 void iomd_bench_touch(void *addr, size_t len);
 void *iomd_bench_user_mem(size_t size, bool touched);
+int iomd_bench_memfd(size_t size);
+int iomd_bench_wire_setup(size_t size, bool touched, void **mem, int *dev);
+struct iovec;
+struct io_uring;
+int iomd_bench_uring_setup(size_t size, bool touched, struct iovec *iov,
+			   struct io_uring *ring);
 
 #endif /* _IOMD_BENCH_USER_H */

@@ -88,22 +88,6 @@ static int iomd_bench_check_entries(int dev, void *p, size_t size, long huge)
 	return 0;
 }
 
-/* A new memfd of @size bytes (no pages yet), or -errno. */
-static int iomd_bench_memfd(size_t size)
-{
-	int fd = memfd_create("iomd-bench", MFD_CLOEXEC);
-
-	if (fd < 0)
-		return iomd_bench_fail("memfd_create");
-	if (ftruncate(fd, size)) {
-		int ret = iomd_bench_fail("ftruncate(memfd, %zu)", size);
-
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
 /* How an iomd case maps its buffer. */
 struct iomd_bench_map_how {
 	uint32_t options;	/* IOMD_MAP_* */

@@ -140,13 +140,9 @@ static int iomd_bench_memfd_cycle(const struct iomd_bench_case *c, size_t size,
 
 	t0 = iomd_bench_now_ns();
 	for (i = 0; i < n; i++) {
-		fd = memfd_create("iomd-bench", MFD_CLOEXEC);
+		fd = iomd_bench_memfd(size);
 		if (fd < 0)
-			return iomd_bench_fail("memfd_create");
-		if (ftruncate(fd, size)) {
-			close(fd);
-			return iomd_bench_fail("ftruncate(memfd, %zu)", size);
-		}
+			return fd;
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_POPULATE, fd, 0);
 		if (p == MAP_FAILED) {
@@ -215,13 +211,9 @@ static int iomd_bench_memfd_map(const struct iomd_bench_case *c, size_t size,
 	int fd, ret = 0;
 	void *p;
 
-	fd = memfd_create("iomd-bench", MFD_CLOEXEC);
+	fd = iomd_bench_memfd(size);
 	if (fd < 0)
-		return iomd_bench_fail("memfd_create");
-	if (ftruncate(fd, size)) {
-		close(fd);
-		return iomd_bench_fail("ftruncate(memfd, %zu)", size);
-	}
+		return fd;
 	/* Allocate and write the pages once, untimed. */
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
@@ -273,18 +265,15 @@ static int iomd_bench_iomd_wire(const struct iomd_bench_case *c, size_t size,
 {
 	unsigned int i, n = iomd_bench_opts.cycles;
 	struct iomd_range range;
-	int dev, fd, ret = 0;
+	int dev, fd, ret;
 	uint64_t t0, t1;
+	void *mem;
 
+	ret = iomd_bench_wire_setup(size, true, &mem, &dev);
+	if (ret)
+		return ret;
+	range.addr = (uintptr_t)mem;
 	range.length = size;
-	range.addr = (uintptr_t)iomd_bench_user_mem(size, true);
-	if (!range.addr)
-		return iomd_bench_fail("mmap %zu bytes of user memory", size);
-	dev = iomd_open();
-	if (dev < 0) {
-		errno = -dev;
-		return iomd_bench_fail("open %s", IOMD_DEVICE_PATH);
-	}
 	t0 = iomd_bench_now_ns();
 	for (i = 0; i < n; i++) {
 		fd = iomd_user_create(dev, &range, 1,
@@ -313,17 +302,11 @@ static int iomd_bench_uring_wire(const struct iomd_bench_case *c, size_t size,
 	struct io_uring ring;
 	struct iovec iov;
 	uint64_t t0, t1;
-	int ret = 0;
+	int ret;
 
-	iov.iov_len = size;
-	iov.iov_base = iomd_bench_user_mem(size, true);
-	if (!iov.iov_base)
-		return iomd_bench_fail("mmap %zu bytes of user memory", size);
-	ret = io_uring_queue_init(1, &ring, 0);
-	if (ret < 0) {
-		errno = -ret;
-		return iomd_bench_fail("io_uring_queue_init");
-	}
+	ret = iomd_bench_uring_setup(size, true, &iov, &ring);
+	if (ret)
+		return ret;
 	t0 = iomd_bench_now_ns();
 	for (i = 0; i < n; i++) {
 		ret = io_uring_register_buffers(&ring, &iov, 1);

@@ -69,15 +69,9 @@ static int iomd_bench_wire_uring(const struct iomd_bench_case *c,
 	uint64_t t0, t1;
 	int ret;
 
-	iov.iov_len = size;
-	iov.iov_base = iomd_bench_user_mem(size, arg->touched);
-	if (!iov.iov_base)
-		return iomd_bench_fail("mmap %zu bytes of user memory", size);
-	ret = io_uring_queue_init(1, &ring, 0);
-	if (ret < 0) {
-		errno = -ret;
-		return iomd_bench_fail("io_uring_queue_init");
-	}
+	ret = iomd_bench_uring_setup(size, arg->touched, &iov, &ring);
+	if (ret)
+		return ret;
 
 	t0 = iomd_bench_now_ns();
 	ret = io_uring_register_buffers(&ring, &iov, 1);
@@ -96,35 +90,16 @@ static int iomd_bench_wire_uring(const struct iomd_bench_case *c,
 	return 0;
 }
 
-/*
- * The iomd side's set-up, before the clock starts: @size bytes of user
- * memory (touched as @c says) in *@mem and /dev/iomd open in *@dev.
- */
-static int iomd_bench_wire_setup(const struct iomd_bench_case *c, size_t size,
-				 void **mem, int *dev)
-{
-	const struct iomd_bench_wire_arg *arg = c->arg;
-
-	*mem = iomd_bench_user_mem(size, arg->touched);
-	if (!*mem)
-		return iomd_bench_fail("mmap %zu bytes of user memory", size);
-	*dev = iomd_open();
-	if (*dev < 0) {
-		errno = -*dev;
-		return iomd_bench_fail("open /dev/iomd");
-	}
-	return 0;
-}
-
 static int iomd_bench_wire_iomd(const struct iomd_bench_case *c,
 				size_t size, struct iomd_bench_sample *s)
 {
+	const struct iomd_bench_wire_arg *arg = c->arg;
 	struct iomd_range range;
 	uint64_t t0, t1;
 	int dev, fd, ret;
 	void *mem;
 
-	ret = iomd_bench_wire_setup(c, size, &mem, &dev);
+	ret = iomd_bench_wire_setup(size, arg->touched, &mem, &dev);
 	if (ret)
 		return ret;
 	range.addr = (uintptr_t)mem;
@@ -158,11 +133,12 @@ static int iomd_bench_wire_iomd(const struct iomd_bench_case *c,
 static int iomd_bench_wire_first(const struct iomd_bench_case *c,
 				 size_t size, struct iomd_bench_sample *s)
 {
+	const struct iomd_bench_wire_arg *arg = c->arg;
 	uint64_t t0, t1;
 	int dev, ret;
 	void *mem;
 
-	ret = iomd_bench_wire_setup(c, size, &mem, &dev);
+	ret = iomd_bench_wire_setup(size, arg->touched, &mem, &dev);
 	if (ret)
 		return ret;
 	t0 = iomd_bench_now_ns();

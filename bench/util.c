@@ -3,6 +3,7 @@
  * Helpers shared by the cases of iomd-bench.
  */
 #include <errno.h>
+#include <liburing.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "libiomd.h"
 #include "bench.h"
 
 struct iomd_bench_opts iomd_bench_opts = {
@@ -93,4 +95,59 @@ void *iomd_bench_user_mem(size_t size, bool touched)
 	if (touched)
 		iomd_bench_touch(p, size);
 	return p;
+}
+
+/* A new memfd of @size bytes (no pages yet), or -errno. */
+int iomd_bench_memfd(size_t size)
+{
+	int fd = memfd_create("iomd-bench", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return iomd_bench_fail("memfd_create");
+	if (ftruncate(fd, size)) {
+		int ret = iomd_bench_fail("ftruncate(memfd, %zu)", size);
+
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * The iomd side of a wiring case, before the clock starts: @size bytes of
+ * user memory (iomd_bench_user_mem()) in *@mem and /dev/iomd open in
+ * *@dev.  0 or -errno.
+ */
+int iomd_bench_wire_setup(size_t size, bool touched, void **mem, int *dev)
+{
+	*mem = iomd_bench_user_mem(size, touched);
+	if (!*mem)
+		return iomd_bench_fail("mmap %zu bytes of user memory", size);
+	*dev = iomd_open();
+	if (*dev < 0) {
+		errno = -*dev;
+		return iomd_bench_fail("open %s", IOMD_DEVICE_PATH);
+	}
+	return 0;
+}
+
+/*
+ * The io_uring side of a wiring case, before the clock starts: @size
+ * bytes of user memory in @iov and a ring of one entry.  0 or -errno.
+ */
+int iomd_bench_uring_setup(size_t size, bool touched, struct iovec *iov,
+			   struct io_uring *ring)
+{
+	int ret;
+
+	iov->iov_len = size;
+	iov->iov_base = iomd_bench_user_mem(size, touched);
+	if (!iov->iov_base)
+		return iomd_bench_fail("mmap %zu bytes of user memory", size);
+	ret = io_uring_queue_init(1, ring, 0);
+	if (ret < 0) {
+		errno = -ret;
+		return iomd_bench_fail("io_uring_queue_init");
+	}
+	return 0;
 }
