@@ -17,7 +17,8 @@
  * that their calls queue up behind it together.  Two mappings placed
  * side by side with their pages following on (page 1, then page 0 just
  * below it) stay two for IOMD_IOC_MAP_INFO and IOMD_IOC_UNMAP, though
- * they share a file.  Once everything is unmapped the descriptor's fd
+ * they share a file, for root and for uid 1000 with a small
+ * RLIMIT_MEMLOCK.  Once everything is unmapped the descriptor's fd
  * alone keeps it, and closing it frees it.
  */
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "iomd_test.h"
@@ -35,7 +37,7 @@
 #define SAME_CHECKS	16
 #define RO_CHECKS	16
 #define THREAD_CHECKS	7
-#define ADJ_CHECKS	11
+#define ADJ_CHECKS	12
 #define LEAK_CHECKS	2
 #define PLAN		(SAME_CHECKS + RO_CHECKS + THREAD_CHECKS + ADJ_CHECKS + \
 			 LEAK_CHECKS)
@@ -402,6 +404,41 @@ static void test_threads(const struct iomd_stats *before)
 }
 
 /*
+ * The adjacent case again in a child as uid 1000 with a 16-page
+ * RLIMIT_MEMLOCK (IOMD_IOC_STATS, which the other checks use, is root's):
+ * exits 0 if both mappings are made, each is its own for MAP_INFO, and
+ * unmapping one leaves the other with its data.
+ */
+static void adjacent_unprivileged(void)
+{
+	struct rlimit rl = { 16 * page, 16 * page };
+	struct iomd_map_info info;
+	unsigned char *r, v = 0;
+	int fd;
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setresgid(1000, 1000, 1000) ||
+	    setresuid(1000, 1000, 1000) || geteuid() != 1000)
+		_exit(2);
+	fd = iomd_test_buffer_filled(iomd_fd, len, IOMD_TEST_SHARED_INOUT,
+				     ref);
+	r = mmap(NULL, 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || r == MAP_FAILED || munmap(r, 2 * page))
+		_exit(3);
+	if (iomd_map_create(iomd_fd, fd, IOMD_MAP_FIXED, (uintptr_t)r + page,
+			    page, page, NULL) ||
+	    iomd_map_create(iomd_fd, fd, IOMD_MAP_FIXED, (uintptr_t)r, 0,
+			    page, NULL))
+		_exit(4);
+	if (iomd_map_info(iomd_fd, r, &info) || info.map_length != page)
+		_exit(5);
+	if (iomd_unmap_addr(iomd_fd, r) || map_probe_read(r, &v) != SIGSEGV)
+		_exit(6);
+	if (map_probe_read(r + page, &v) || v != ref[page])
+		_exit(7);
+	_exit(iomd_unmap_addr(iomd_fd, r + page) ? 8 : 0);
+}
+
+/*
  * Page 1 mapped, then page 0 fixed just below it: two mappings of one
  * file whose pages follow on, which MAP_INFO and UNMAP keep apart.
  */
@@ -410,6 +447,7 @@ static void test_adjacent(const struct iomd_stats *before)
 	unsigned int end = iomd_tap_count() + ADJ_CHECKS;
 	struct iomd_map_info info;
 	unsigned char *r, v = 0;
+	pid_t pid;
 	int fd;
 
 	fd = iomd_test_buffer_filled(iomd_fd, len, IOMD_TEST_SHARED_INOUT,
@@ -448,6 +486,11 @@ static void test_adjacent(const struct iomd_stats *before)
 	iomd_tap_errno(iomd_unmap_addr(iomd_fd, r + page), 0,
 		       "adjacent: IOMD_IOC_UNMAP of page 1's mapping");
 	check_fd_alone("adjacent", fd, before);
+
+	pid = fork();
+	if (!pid)
+		adjacent_unprivileged();
+	iomd_test_child_ok(pid, "adjacent: the same as uid 1000 with RLIMIT_MEMLOCK of 16 pages");
 }
 
 int main(void)
