@@ -136,7 +136,8 @@ size_t iomd_page_size(void)
 
 /*
  * The uAPI carries file descriptors as __u32.  A negative fd becomes a
- * large value the kernel rejects as EBADF, exactly as the raw ioctl would.
+ * large value the kernel rejects as EBADF, exactly as the raw ioctl would;
+ * a handle passed as (int)handle becomes the handle again.
  */
 static uint32_t iomd_fd_to_u32(int fd)
 {
@@ -149,6 +150,8 @@ int iomd_buffer_create(int iomd_fd, uint64_t capacity, uint64_t alignment,
 	struct iomd_buffer_create arg;
 	int ret;
 
+	if (flags & IOMD_CREATE_HANDLE)
+		return -EINVAL;
 	memset(&arg, 0, sizeof(arg));
 	arg.capacity = capacity;
 	arg.alignment = alignment;
@@ -315,11 +318,71 @@ int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
 	struct iomd_user_create arg;
 	int ret;
 
+	if (flags & IOMD_CREATE_HANDLE)
+		return -EINVAL;
 	memset(&arg, 0, sizeof(arg));
 	arg.ranges = (uint64_t)(uintptr_t)ranges;
 	arg.nr_ranges = nr;
 	arg.flags = flags;
 	ret = iomd_ioctl(iomd_fd, IOMD_IOC_USER_CREATE, &arg);
+	if (ret < 0)
+		return ret;
+	return (int)arg.fd;
+}
+
+int iomd_buffer_create_handle(int iomd_fd, uint64_t capacity,
+			      uint64_t alignment, uint32_t flags,
+			      uint32_t *handle)
+{
+	struct iomd_buffer_create arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.capacity = capacity;
+	arg.alignment = alignment;
+	arg.flags = flags | IOMD_CREATE_HANDLE;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_BUFFER_CREATE, &arg);
+	if (ret < 0)
+		return ret;
+	*handle = arg.fd;
+	return 0;
+}
+
+int iomd_user_create_handle(int iomd_fd, const struct iomd_range *ranges,
+			    unsigned int nr, uint32_t flags, uint32_t *handle)
+{
+	struct iomd_user_create arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.ranges = (uint64_t)(uintptr_t)ranges;
+	arg.nr_ranges = nr;
+	arg.flags = flags | IOMD_CREATE_HANDLE;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_USER_CREATE, &arg);
+	if (ret < 0)
+		return ret;
+	*handle = arg.fd;
+	return 0;
+}
+
+int iomd_handle_close(int iomd_fd, uint32_t handle)
+{
+	struct iomd_handle arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.handle = handle;
+	return iomd_ioctl(iomd_fd, IOMD_IOC_HANDLE_CLOSE, &arg);
+}
+
+int iomd_handle_export(int iomd_fd, uint32_t handle, uint32_t flags)
+{
+	struct iomd_handle arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.handle = handle;
+	arg.flags = flags;
+	ret = iomd_ioctl(iomd_fd, IOMD_IOC_HANDLE_EXPORT, &arg);
 	if (ret < 0)
 		return ret;
 	return (int)arg.fd;
@@ -331,6 +394,8 @@ int iomd_subrange_create(int iomd_fd, int desc_fd, uint64_t offset,
 	struct iomd_subrange_create arg;
 	int ret;
 
+	if (flags & IOMD_CREATE_HANDLE)
+		return -EINVAL;
 	memset(&arg, 0, sizeof(arg));
 	arg.fd = iomd_fd_to_u32(desc_fd);
 	arg.offset = offset;
@@ -361,6 +426,8 @@ int iomd_import_dmabuf(int iomd_fd, int dmabuf_fd, uint32_t flags)
 	struct iomd_import_dmabuf arg;
 	int ret;
 
+	if (flags & IOMD_CREATE_HANDLE)
+		return -EINVAL;
 	memset(&arg, 0, sizeof(arg));
 	arg.dmabuf_fd = iomd_fd_to_u32(dmabuf_fd);
 	arg.flags = flags;
@@ -378,6 +445,8 @@ int iomd_multi_create(int iomd_fd, const int *fds, unsigned int nr,
 	unsigned int i;
 	int ret;
 
+	if (flags & IOMD_CREATE_HANDLE)
+		return -EINVAL;
 	if (nr > IOMD_MULTI_MAX_DESCS)
 		return -E2BIG;
 	for (i = 0; i < nr; i++)

@@ -31,10 +31,12 @@
  * struct iomd_client - one open file of /dev/iomd
  * @lock:	protects @reason.
  * @reason:	last failure of an ioctl on this file.
+ * @handles:	its handles (client/handle.c), each holding a descriptor.
  */
 struct iomd_client {
 	spinlock_t lock;	/* protects @reason */
 	struct iomd_why reason;
+	struct xarray handles;
 };
 
 /**
@@ -47,6 +49,9 @@ struct iomd_client {
  * @fd:		the fd reserved for @file.
  * @installed_fd: an fd the handler installed already (a dma-buf's),
  *		which stays open if the argument cannot be copied out; or -1.
+ * @handle_desc: a descriptor the handler made, to publish as @handle once
+ *		the argument (which holds @handle) is copied out; else NULL.
+ * @handle:	the handle reserved for @handle_desc.
  */
 struct iomd_ucmd {
 	struct iomd_client *client;
@@ -55,6 +60,8 @@ struct iomd_ucmd {
 	struct file *file;
 	int fd;
 	int installed_fd;
+	struct iomd_desc *handle_desc;
+	u32 handle;
 };
 
 /**
@@ -89,6 +96,9 @@ struct iomd_ioctl_op {
 
 #define IOMD_NO_FLAGS	UINT_MAX
 
+/* The creation flags that say how a new descriptor is given. */
+#define IOMD_CREATE_GIVE	(IOMD_CREATE_CLOEXEC | IOMD_CREATE_HANDLE)
+
 /* Range arrays up to this long are read onto the stack. */
 #define IOMD_USER_FEW_RANGES	4
 
@@ -100,14 +110,30 @@ static int iomd_client_open(struct inode *inode, struct file *file)
 	if (!client)
 		return -ENOMEM;
 	spin_lock_init(&client->lock);
+	iomd_handles_init(&client->handles);
 	file->private_data = client;
 	return 0;
 }
 
 static int iomd_client_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
+	struct iomd_client *client = file->private_data;
+
+	iomd_handles_release(&client->handles);
+	kfree(client);
 	return 0;
+}
+
+/*
+ * The descriptor @ref names for this ioctl: a handle of this open file,
+ * or an fd of the calling task.
+ */
+static struct iomd_desc *iomd_ucmd_desc(struct iomd_ucmd *ucmd, u32 ref,
+					struct iomd_why *why)
+{
+	if (ref & IOMD_HANDLE_BIT)
+		return iomd_handle_get(&ucmd->client->handles, ref, why);
+	return iomd_desc_from_fd(ref, why);
 }
 
 /* The refusal of an output field, or a reserved one, that is not zero. */
@@ -118,17 +144,31 @@ static int iomd_outputs_nonzero(struct iomd_why *why, const char *what)
 
 /*
  * Give @desc (whose reference this consumes) to user space as a new fd,
- * whose number goes in *@ufd, a field of the argument: the fd goes live
- * only once the argument is copied out (iomd_ioctl_run()), so a fault
- * leaves nothing behind.
+ * or a handle with IOMD_CREATE_HANDLE in @flags, whose number goes in
+ * *@ufd, a field of the argument: it goes live only once the argument is
+ * copied out (iomd_ioctl_run()), so a fault leaves nothing behind.
  */
 static int iomd_ucmd_give_desc(struct iomd_ucmd *ucmd, struct iomd_desc *desc,
-			       bool cloexec, __u32 *ufd, struct iomd_why *why)
+			       u32 flags, __u32 *ufd, struct iomd_why *why)
 {
 	struct file *file;
 	int fd, ret;
 
-	fd = get_unused_fd_flags(O_RDWR | (cloexec ? O_CLOEXEC : 0));
+	if (flags & IOMD_CREATE_HANDLE) {
+		if (flags & IOMD_CREATE_CLOEXEC)
+			ret = iomd_fail(why, -EINVAL,
+					"IOMD_CREATE_CLOEXEC is for fds, not with IOMD_CREATE_HANDLE");
+		else
+			ret = iomd_handle_reserve(&ucmd->client->handles,
+						  &ucmd->handle, why);
+		if (ret)
+			goto put_desc;
+		*ufd = ucmd->handle;
+		ucmd->handle_desc = desc;
+		return 0;
+	}
+	fd = get_unused_fd_flags(O_RDWR |
+				 (flags & IOMD_CREATE_CLOEXEC ? O_CLOEXEC : 0));
 	if (fd < 0) {
 		ret = iomd_fail(why, fd, "no free file descriptor");
 		goto put_desc;
@@ -176,12 +216,12 @@ static noinline_for_stack int iomd_ioc_buffer_create(struct iomd_ucmd *ucmd,
 		return iomd_fail(why, -EPERM,
 				 "write-combined and uncached buffers need CAP_SYS_RAWIO");
 
-	desc = iomd_buffer_create_gfp(arg->flags & ~IOMD_CREATE_CLOEXEC,
+	desc = iomd_buffer_create_gfp(arg->flags & ~IOMD_CREATE_GIVE,
 				      arg->capacity, arg->alignment,
 				      __GFP_ACCOUNT, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_CLOEXEC,
+	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_GIVE,
 				   &arg->fd, why);
 }
 
@@ -228,7 +268,7 @@ static noinline_for_stack int iomd_ioc_user_create(struct iomd_ucmd *ucmd,
 			return ret;
 		}
 	}
-	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_CLOEXEC,
+	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_GIVE,
 				   &arg->fd, why);
 }
 
@@ -243,7 +283,7 @@ static noinline_for_stack int iomd_ioc_wire(struct iomd_ucmd *ucmd,
 	if (arg->wire_count || arg->reserved0)
 		return iomd_outputs_nonzero(why,
 					    "wire_count is an output, and reserved fields must be zero");
-	desc = iomd_desc_from_fd(arg->fd, why);
+	desc = iomd_ucmd_desc(ucmd, arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	ret = prepare ? iomd_desc_prepare_client(desc, why) :
@@ -271,7 +311,7 @@ static noinline_for_stack int iomd_ioc_info(struct iomd_ucmd *ucmd,
 	struct iomd_info *arg = ucmd->arg;
 	struct iomd_desc *desc;
 
-	desc = iomd_desc_from_fd(arg->fd, why);
+	desc = iomd_ucmd_desc(ucmd, arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	arg->length = desc->length;
@@ -331,7 +371,7 @@ static noinline_for_stack int iomd_ioc_rw(struct iomd_ucmd *ucmd, bool write,
 	void __user *ubuf;
 	int ret;
 
-	desc = iomd_desc_from_fd(arg->fd, why);
+	desc = iomd_ucmd_desc(ucmd, arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	ret = iomd_desc_cache_check(desc, (arg->flags & IOMD_RW_CACHE_MASK) >>
@@ -382,7 +422,7 @@ static noinline_for_stack int iomd_ioc_reason(struct iomd_ucmd *ucmd,
 		last = client->reason;
 		spin_unlock(&client->lock);
 	} else {
-		desc = iomd_desc_from_fd(arg->fd, why);
+		desc = iomd_ucmd_desc(ucmd, arg->fd, why);
 		if (IS_ERR(desc))
 			return PTR_ERR(desc);
 		iomd_desc_last_reason(desc, &last);
@@ -432,7 +472,7 @@ static noinline_for_stack int iomd_ioc_map(struct iomd_ucmd *ucmd,
 	if (arg->map_addr || arg->map_length)
 		return iomd_outputs_nonzero(why,
 					    "map_addr and map_length are outputs, and reserved fields must be zero");
-	desc = iomd_desc_from_fd(arg->fd, why);
+	desc = iomd_ucmd_desc(ucmd, arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	ret = iomd_map_into(&map, desc, arg->options, arg->addr, arg->offset,
@@ -473,7 +513,7 @@ static noinline_for_stack int iomd_ioc_revoke(struct iomd_ucmd *ucmd,
 	struct iomd_revoke *arg = ucmd->arg;
 	struct iomd_desc *desc;
 
-	desc = iomd_desc_from_fd(arg->fd, why);
+	desc = iomd_ucmd_desc(ucmd, arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	iomd_desc_revoke(desc);
@@ -491,7 +531,7 @@ static noinline_for_stack int iomd_ioc_export_dmabuf(struct iomd_ucmd *ucmd,
 	if (arg->dmabuf_fd || arg->reserved0)
 		return iomd_outputs_nonzero(why,
 					    "dmabuf_fd is an output, and reserved fields must be zero");
-	desc = iomd_desc_from_fd(arg->fd, why);
+	desc = iomd_ucmd_desc(ucmd, arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	fd = iomd_dmabuf_export_fd(desc, arg->flags & IOMD_CREATE_CLOEXEC, why);
@@ -518,7 +558,7 @@ static noinline_for_stack int iomd_ioc_import_dmabuf(struct iomd_ucmd *ucmd,
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	arg->length = desc->length;
-	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_CLOEXEC,
+	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_GIVE,
 				   &arg->fd, why);
 }
 
@@ -531,7 +571,7 @@ static noinline_for_stack int iomd_ioc_subrange(struct iomd_ucmd *ucmd,
 	if (arg->new_fd || arg->reserved0)
 		return iomd_outputs_nonzero(why,
 					    "new_fd is an output, and reserved fields must be zero");
-	parent = iomd_desc_from_fd(arg->fd, why);
+	parent = iomd_ucmd_desc(ucmd, arg->fd, why);
 	if (IS_ERR(parent))
 		return PTR_ERR(parent);
 	desc = iomd_subrange_create(parent, arg->offset, arg->length,
@@ -539,7 +579,7 @@ static noinline_for_stack int iomd_ioc_subrange(struct iomd_ucmd *ucmd,
 	iomd_desc_put(parent);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_CLOEXEC,
+	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_GIVE,
 				   &arg->new_fd, why);
 }
 
@@ -572,7 +612,7 @@ static noinline_for_stack int iomd_ioc_multi(struct iomd_ucmd *ucmd,
 		goto free_fds;
 	}
 	for (n = 0; n < arg->nr_fds; n++) {
-		descs[n] = iomd_desc_from_fd(fds[n], why);
+		descs[n] = iomd_ucmd_desc(ucmd, fds[n], why);
 		if (IS_ERR(descs[n])) {
 			ret = PTR_ERR(descs[n]);
 			goto put_descs;
@@ -582,7 +622,7 @@ static noinline_for_stack int iomd_ioc_multi(struct iomd_ucmd *ucmd,
 	ret = PTR_ERR_OR_ZERO(desc);
 	if (!ret)
 		ret = iomd_ucmd_give_desc(ucmd, desc,
-					  arg->flags & IOMD_CREATE_CLOEXEC,
+					  arg->flags & IOMD_CREATE_GIVE,
 					  &arg->fd, why);
 put_descs:
 	for (i = 0; i < n; i++)
@@ -603,7 +643,7 @@ static noinline_for_stack int iomd_ioc_segments(struct iomd_ucmd *ucmd,
 	if (arg->total || arg->out_flags)
 		return iomd_outputs_nonzero(why,
 					    "total and out_flags are outputs, and reserved fields must be zero");
-	desc = iomd_desc_from_fd(arg->fd, why);
+	desc = iomd_ucmd_desc(ucmd, arg->fd, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
 	ret = iomd_dma_segments_to_user(desc, arg, why);
@@ -638,6 +678,35 @@ static noinline_for_stack int iomd_ioc_zone_info(struct iomd_ucmd *ucmd,
 	return 0;
 }
 
+static noinline_for_stack int iomd_ioc_handle_close(struct iomd_ucmd *ucmd,
+						    struct iomd_why *why)
+{
+	struct iomd_handle *arg = ucmd->arg;
+
+	if (arg->fd || arg->reserved0)
+		return iomd_outputs_nonzero(why,
+					    "fd is an output, and reserved fields must be zero");
+	return iomd_handle_close(&ucmd->client->handles, arg->handle, why);
+}
+
+static noinline_for_stack int iomd_ioc_handle_export(struct iomd_ucmd *ucmd,
+						     struct iomd_why *why)
+{
+	struct iomd_handle *arg = ucmd->arg;
+	struct iomd_desc *desc;
+
+	if (arg->fd || arg->reserved0)
+		return iomd_outputs_nonzero(why,
+					    "fd is an output, and reserved fields must be zero");
+	if (!(arg->handle & IOMD_HANDLE_BIT))
+		return iomd_fail(why, -EBADF, "0x%x is not a handle",
+				 arg->handle);
+	desc = iomd_handle_get(&ucmd->client->handles, arg->handle, why);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	return iomd_ucmd_give_desc(ucmd, desc, arg->flags, &arg->fd, why);
+}
+
 /* Every argument struct: the dispatcher's copy of one is this big. */
 union iomd_ioctl_buffer {
 	struct iomd_buffer_create buffer_create;
@@ -658,6 +727,7 @@ union iomd_ioctl_buffer {
 	struct iomd_version version;
 	struct iomd_export_dmabuf export_dmabuf;
 	struct iomd_import_dmabuf import_dmabuf;
+	struct iomd_handle handle;
 };
 
 #define IOMD_IOC_FIRST	_IOC_NR(IOMD_IOC_BUFFER_CREATE)
@@ -747,11 +817,17 @@ static const struct iomd_ioctl_op iomd_ioctl_ops[] = {
 		      iomd_ioc_import_dmabuf,
 		      IOMD_FLAGS_AT(struct iomd_import_dmabuf),
 		      IOMD_IMPORT_DMABUF_FLAGS),
+	IOMD_IOCTL_OP(IOMD_IOC_HANDLE_CLOSE, struct iomd_handle,
+		      iomd_ioc_handle_close, IOMD_FLAGS_AT(struct iomd_handle),
+		      0),
+	IOMD_IOCTL_OP(IOMD_IOC_HANDLE_EXPORT, struct iomd_handle,
+		      iomd_ioc_handle_export, IOMD_FLAGS_AT(struct iomd_handle),
+		      IOMD_CREATE_CLOEXEC),
 };
 
 /*
  * Run @op for @ucmd: privilege, copy-in, the checks the table expresses,
- * the handler, copy-out, and the fd the handler made going live.
+ * the handler, copy-out, and the fd or handle the handler made going live.
  */
 static int iomd_ioctl_run(const struct iomd_ioctl_op *op,
 			  struct iomd_ucmd *ucmd, struct iomd_why *why)
@@ -791,6 +867,15 @@ static int iomd_ioctl_run(const struct iomd_ioctl_op *op,
 			put_unused_fd(ucmd->fd);
 		} else {
 			fd_install(ucmd->fd, ucmd->file);
+		}
+	}
+	if (ucmd->handle_desc) {
+		if (ret) {
+			iomd_handle_cancel(&ucmd->client->handles, ucmd->handle);
+			iomd_desc_put(ucmd->handle_desc);
+		} else {
+			iomd_handle_publish(&ucmd->client->handles,
+					    ucmd->handle, ucmd->handle_desc);
 		}
 	}
 	return ret;

@@ -6,6 +6,8 @@
 #ifndef _IOMD_CLIENT_H
 #define _IOMD_CLIENT_H
 
+#include <linux/xarray.h>
+
 #include "kinds/kinds.h"
 
 /* client/fs.c */
@@ -45,6 +47,16 @@ int iomd_map_file_mmap(struct iomd_desc *desc, struct vm_area_struct *vma);
 int iomd_map_into(struct iomd_mapping *map, struct iomd_desc *desc,
 		  u32 options, unsigned long addr, u64 offset, u64 length,
 		  struct iomd_why *why);
+
+/* client/handle.c */
+void iomd_handles_init(struct xarray *xa);
+void iomd_handles_release(struct xarray *xa);
+int iomd_handle_reserve(struct xarray *xa, u32 *handle, struct iomd_why *why);
+void iomd_handle_publish(struct xarray *xa, u32 handle, struct iomd_desc *desc);
+void iomd_handle_cancel(struct xarray *xa, u32 handle);
+struct iomd_desc *iomd_handle_get(struct xarray *xa, u32 handle,
+				  struct iomd_why *why);
+int iomd_handle_close(struct xarray *xa, u32 handle, struct iomd_why *why);
 
 /* client/client.c */
 int iomd_client_init(void);

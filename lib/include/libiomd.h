@@ -7,6 +7,12 @@
  * and never relies on the caller reading errno (errno may still be changed
  * as a side effect of the underlying system calls).  File descriptors and
  * other non-negative results are returned directly.
+ *
+ * Handles (struct iomd_handle) are returned through a uint32_t pointer,
+ * since they do not fit a non-negative int; a @desc_fd parameter that goes
+ * to an ioctl on @iomd_fd also takes a handle of that file, as
+ * (int)handle.  The functions that return a new fd refuse
+ * IOMD_CREATE_HANDLE (-EINVAL): the *_handle() variants take it.
  */
 #ifndef _LIBIOMD_H
 #define _LIBIOMD_H
@@ -323,6 +329,62 @@ int iomd_zone_info(int iomd_fd, unsigned int index,
  */
 int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
 		     unsigned int nr, uint32_t flags);
+
+/**
+ * iomd_user_create_handle() - describe memory of this process, as a handle
+ * @iomd_fd: /dev/iomd file descriptor; the handle is this file's.
+ * @ranges: the ranges, in the order their bytes appear in the descriptor.
+ * @nr: number of ranges, 1 to IOMD_USER_MAX_RANGES.
+ * @flags: one IOMD_DIR_* value, optionally IOMD_USER_PREPARE;
+ *	IOMD_CREATE_HANDLE is implied.
+ * @handle: receives the handle on success.
+ *
+ * As iomd_user_create(), without an fd: wiring and unwiring
+ * (iomd_handle_close()) cost one ioctl each.
+ *
+ * Return: 0, or -errno (-EMFILE: RLIMIT_NOFILE handles on @iomd_fd).
+ */
+int iomd_user_create_handle(int iomd_fd, const struct iomd_range *ranges,
+			    unsigned int nr, uint32_t flags, uint32_t *handle);
+
+/**
+ * iomd_buffer_create_handle() - create a buffer descriptor, as a handle
+ * @iomd_fd: /dev/iomd file descriptor; the handle is this file's.
+ * @capacity: bytes to allocate, at least 1.
+ * @alignment: power-of-two alignment in bytes, or 0 for one page.
+ * @flags: as for iomd_buffer_create(), without IOMD_CREATE_CLOEXEC;
+ *	IOMD_CREATE_HANDLE is implied.
+ * @handle: receives the handle on success.
+ *
+ * Return: 0, or -errno.
+ */
+int iomd_buffer_create_handle(int iomd_fd, uint64_t capacity,
+			      uint64_t alignment, uint32_t flags,
+			      uint32_t *handle);
+
+/**
+ * iomd_handle_close() - drop a handle (IOMD_IOC_HANDLE_CLOSE)
+ * @iomd_fd: the /dev/iomd file descriptor the handle belongs to.
+ * @handle: the handle.
+ *
+ * The descriptor lives on while fds, mappings or composites hold it.
+ *
+ * Return: 0, or -errno (-EBADF: not a handle of @iomd_fd).
+ */
+int iomd_handle_close(int iomd_fd, uint32_t handle);
+
+/**
+ * iomd_handle_export() - a new fd of a handle's descriptor
+ *	(IOMD_IOC_HANDLE_EXPORT)
+ * @iomd_fd: the /dev/iomd file descriptor the handle belongs to.
+ * @handle: the handle; it stays open.
+ * @flags: 0 or IOMD_CREATE_CLOEXEC.
+ *
+ * For mmap(), another process or a driver, which take fds only.
+ *
+ * Return: the new fd, or -errno.
+ */
+int iomd_handle_export(int iomd_fd, uint32_t handle, uint32_t flags);
 
 /**
  * iomd_export_dmabuf() - make a descriptor a dma-buf

@@ -97,10 +97,26 @@
 /* Creation flag: the returned descriptor fd is close-on-exec. */
 #define IOMD_CREATE_CLOEXEC		0x00010000u
 
+/*
+ * Creation flag: give the new descriptor as a handle of the open
+ * /dev/iomd the ioctl is made on, not as an fd (see struct iomd_handle).
+ * The handle is returned where the fd would be; it cannot be combined
+ * with IOMD_CREATE_CLOEXEC (EINVAL).
+ */
+#define IOMD_CREATE_HANDLE		0x00040000u
+
+/*
+ * Every handle has this bit set and no fd ever has, so an argument field
+ * that names a descriptor (@fd of most structs, the array of
+ * IOMD_IOC_MULTI) takes either.  IOMD_REASON_CLIENT is never a handle.
+ */
+#define IOMD_HANDLE_BIT			0x80000000u
+
 #define IOMD_BUFFER_CREATE_FLAGS	(IOMD_DIR_MASK | \
 					 IOMD_BUF_KERNEL_USER_SHARED | \
 					 IOMD_BUF_CACHE_MASK | \
-					 IOMD_CREATE_CLOEXEC)
+					 IOMD_CREATE_CLOEXEC | \
+					 IOMD_CREATE_HANDLE)
 
 /* Descriptor kinds, as reported by IOMD_IOC_INFO. */
 #define IOMD_KIND_BUFFER	1u	/* allocated its own memory */
@@ -121,8 +137,9 @@
  *		one page need one physically contiguous allocation.
  * @flags:	in: one IOMD_DIR_* value (required), optionally
  *		IOMD_BUF_KERNEL_USER_SHARED, IOMD_BUF_CACHE(IOMD_CACHE_*) and
- *		IOMD_CREATE_CLOEXEC.
- * @fd:		out: the new descriptor file descriptor; 0 on input.
+ *		IOMD_CREATE_CLOEXEC or IOMD_CREATE_HANDLE.
+ * @fd:		out: the new descriptor file descriptor, or its handle
+ *		with IOMD_CREATE_HANDLE; 0 on input.
  * @reserved:	must be zero.
  *
  * Errors: EINVAL (capacity 0, alignment not a power of two or larger than
@@ -298,7 +315,7 @@ struct iomd_range {
 #define IOMD_USER_PREPARE		0x00020000u
 
 #define IOMD_USER_CREATE_FLAGS	(IOMD_DIR_MASK | IOMD_CREATE_CLOEXEC | \
-				 IOMD_USER_PREPARE)
+				 IOMD_USER_PREPARE | IOMD_CREATE_HANDLE)
 
 /**
  * struct iomd_user_create - argument of IOMD_IOC_USER_CREATE
@@ -306,8 +323,10 @@ struct iomd_range {
  *		calling process.
  * @nr_ranges:	in: 1 to IOMD_USER_MAX_RANGES.
  * @flags:	in: one IOMD_DIR_* (required), optionally
- *		IOMD_CREATE_CLOEXEC and IOMD_USER_PREPARE.
- * @fd:		out: the new descriptor fd; 0 on input.
+ *		IOMD_CREATE_CLOEXEC or IOMD_CREATE_HANDLE, and
+ *		IOMD_USER_PREPARE.
+ * @fd:		out: the new descriptor fd, or its handle with
+ *		IOMD_CREATE_HANDLE; 0 on input.
  * @reserved0:	must be zero.
  * @reserved:	must be zero.
  *
@@ -607,16 +626,19 @@ struct iomd_map_info {
 #define IOMD_COMPOSITE_MAX_DEPTH	8	/* composites nested in composites */
 #define IOMD_COMPOSITE_MAX_RANGES	4096	/* ranges (nr_ranges) of one */
 
-#define IOMD_COMPOSITE_CREATE_FLAGS	(IOMD_DIR_MASK | IOMD_CREATE_CLOEXEC)
+#define IOMD_COMPOSITE_CREATE_FLAGS	(IOMD_DIR_MASK | IOMD_CREATE_CLOEXEC | \
+					 IOMD_CREATE_HANDLE)
 
 /**
  * struct iomd_subrange_create - argument of IOMD_IOC_SUBRANGE
  * @fd:		in: the parent descriptor fd, of any kind.
  * @flags:	in: optionally one IOMD_DIR_* (see above; 0 inherits the
- *		parent's direction) and IOMD_CREATE_CLOEXEC.
+ *		parent's direction) and IOMD_CREATE_CLOEXEC or
+ *		IOMD_CREATE_HANDLE.
  * @offset:	in: first byte of the parent covered; any alignment.
  * @length:	in: bytes covered, at least 1.
- * @new_fd:	out: the sub-range's descriptor fd; 0 on input.
+ * @new_fd:	out: the sub-range's descriptor fd (or handle); 0 on
+ *		input.
  * @reserved0:	must be zero.
  * @reserved:	must be zero.
  *
@@ -646,8 +668,8 @@ struct iomd_subrange_create {
  * @nr_fds:	in: 1 to IOMD_MULTI_MAX_DESCS.
  * @flags:	in: optionally one IOMD_DIR_* (see above; 0 for the
  *		intersection of the parts' directions) and
- *		IOMD_CREATE_CLOEXEC.
- * @fd:		out: the multi descriptor's fd; 0 on input.
+ *		IOMD_CREATE_CLOEXEC or IOMD_CREATE_HANDLE.
+ * @fd:		out: the multi descriptor's fd (or handle); 0 on input.
  * @reserved0:	must be zero.
  * @reserved:	must be zero.
  *
@@ -753,7 +775,8 @@ struct iomd_export_dmabuf {
 };
 
 /* Flags IOMD_IOC_IMPORT_DMABUF accepts. */
-#define IOMD_IMPORT_DMABUF_FLAGS	(IOMD_DIR_MASK | IOMD_CREATE_CLOEXEC)
+#define IOMD_IMPORT_DMABUF_FLAGS	(IOMD_DIR_MASK | IOMD_CREATE_CLOEXEC | \
+					 IOMD_CREATE_HANDLE)
 
 /**
  * struct iomd_import_dmabuf - argument of IOMD_IOC_IMPORT_DMABUF
@@ -761,8 +784,9 @@ struct iomd_export_dmabuf {
  *		exported, any other exporter's).
  * @flags:	in: an IOMD_DIR_* (0: IOMD_DIR_INOUT for a dma-buf open for
  *		writing, IOMD_DIR_OUT for a read-only one), optionally
- *		IOMD_CREATE_CLOEXEC.
- * @fd:		out: the new descriptor fd (IOMD_KIND_DMABUF); 0 on input.
+ *		IOMD_CREATE_CLOEXEC or IOMD_CREATE_HANDLE.
+ * @fd:		out: the new descriptor fd (IOMD_KIND_DMABUF), or its
+ *		handle; 0 on input.
  * @reserved0:	must be zero.
  * @length:	out: bytes described, the dma-buf's size; 0 on input.
  * @reserved:	must be zero.
@@ -799,6 +823,49 @@ struct iomd_import_dmabuf {
 	__u32 fd;
 	__u32 reserved0;
 	__u64 length;
+	__u64 reserved[2];
+};
+
+/**
+ * struct iomd_handle - argument of IOMD_IOC_HANDLE_CLOSE and
+ *			IOMD_IOC_HANDLE_EXPORT
+ * @handle:	in: a handle of the open /dev/iomd the ioctl is made on.
+ * @flags:	in: CLOSE: must be zero; EXPORT: optionally
+ *		IOMD_CREATE_CLOEXEC.
+ * @fd:		out (EXPORT): a new fd of the handle's descriptor; 0 on
+ *		input.
+ * @reserved0:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * A handle is a descriptor held by one open /dev/iomd instead of by an
+ * fd, for callers that make and drop descriptors often (per-request
+ * wiring, small buffers): no file is made for it, so creating and closing
+ * it costs one ioctl each, as registering and unregistering an io_uring
+ * buffer does.  Any creation ioctl makes one with IOMD_CREATE_HANDLE; it
+ * is IOMD_HANDLE_BIT plus a number, and every ioctl of that open file
+ * that names a descriptor takes it where it takes an fd.  It holds the
+ * descriptor (and the wiring of IOMD_USER_PREPARE) until
+ * IOMD_IOC_HANDLE_CLOSE or the open file's release, like an fd.  The
+ * handles of one open file are shared by every process that has that
+ * file (after fork() or SCM_RIGHTS), as its fds would be; another open of
+ * /dev/iomd does not know them.  One open file holds at most as many
+ * handles as RLIMIT_NOFILE allows fds (EMFILE past it), and the table's
+ * memory is charged to the caller's memory cgroup.
+ *
+ * IOMD_IOC_HANDLE_EXPORT gives the handle's descriptor a new fd (the
+ * handle stays open), for mmap(), for another process or for a driver,
+ * which only ever takes fds.  IOMD_IOC_HANDLE_CLOSE drops the handle; the
+ * descriptor lives on while fds, mappings or composites hold it.
+ *
+ * Errors: EBADF (@handle is not open on this file, or is not a handle),
+ * EINVAL (unknown flags, non-zero reserved fields or @fd), EMFILE and
+ * ENOMEM (EXPORT), EFAULT.
+ */
+struct iomd_handle {
+	__u32 handle;
+	__u32 flags;
+	__u32 fd;
+	__u32 reserved0;
 	__u64 reserved[2];
 };
 
@@ -862,6 +929,8 @@ struct iomd_version {
 				      struct iomd_export_dmabuf)
 #define IOMD_IOC_IMPORT_DMABUF	_IOWR(IOMD_IOC_MAGIC, 0x14, \
 				      struct iomd_import_dmabuf)
+#define IOMD_IOC_HANDLE_CLOSE	_IOW(IOMD_IOC_MAGIC, 0x15, struct iomd_handle)
+#define IOMD_IOC_HANDLE_EXPORT	_IOWR(IOMD_IOC_MAGIC, 0x16, struct iomd_handle)
 
 /*
  * mmap() on a descriptor fd maps the descriptor's memory, whole pages,
