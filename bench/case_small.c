@@ -21,6 +21,9 @@
  *    and wire) + close() (which unwires), against c6.uring_wire:
  *    io_uring_register_buffers() + io_uring_unregister_buffers(), on the
  *    same touched private memory, MADV_NOHUGEPAGE (as case 3).
+ *  - c6.iomdh_cycle and c6.iomdh_wire: the same cycles with the
+ *    descriptor a handle of /dev/iomd (IOMD_CREATE_HANDLE), dropped with
+ *    IOMD_IOC_HANDLE_CLOSE, instead of an fd dropped with close().
  *
  * The profile rows c6.prof_* run c6.iomd_cycle but report the time of
  * one of its calls alone, summed over the cycles (each call between two
@@ -53,6 +56,16 @@ enum iomd_bench_step {
 	IOMD_BENCH_STEP_CLOSE,
 };
 
+/**
+ * struct iomd_bench_cycle_arg - what an iomd cycle row measures
+ * @step:	the call timed, or the whole cycle.
+ * @handle:	the buffer is a handle, not an fd.
+ */
+struct iomd_bench_cycle_arg {
+	enum iomd_bench_step step;
+	bool handle;
+};
+
 /* Time of @step, or of the cycle, for the sample. */
 struct iomd_bench_clock {
 	enum iomd_bench_step step;
@@ -74,25 +87,42 @@ static void iomd_bench_lap(struct iomd_bench_clock *clk,
 	clk->t = now;
 }
 
-/* One c6.iomd_cycle, laps marked for the profile rows. */
-static int iomd_bench_iomd_cycle_once(int dev, size_t size,
+/* Drop a buffer made as an fd or (@handle) as a handle of @dev. */
+static void iomd_bench_drop(int dev, int ref, bool handle)
+{
+	if (handle)
+		iomd_handle_close(dev, (uint32_t)ref);
+	else
+		close(ref);
+}
+
+/* One c6.iomd_cycle (or iomdh_cycle), laps marked for the profile rows. */
+static int iomd_bench_iomd_cycle_once(int dev, size_t size, bool handle,
 				      struct iomd_bench_clock *clk)
 {
 	struct iomd_map_create m;
+	uint32_t h;
 	int fd, ret;
 	void *p;
 
-	fd = iomd_buffer_create(dev, size, 0, IOMD_BENCH_SMALL_FLAGS);
+	if (handle) {
+		ret = iomd_buffer_create_handle(dev, size, 0,
+						IOMD_BENCH_SMALL_FLAGS, &h);
+		fd = ret ? ret : (int)h;
+	} else {
+		fd = iomd_buffer_create(dev, size, 0, IOMD_BENCH_SMALL_FLAGS);
+		ret = fd;
+	}
 	iomd_bench_lap(clk, IOMD_BENCH_STEP_CREATE);
-	if (fd < 0) {
-		errno = -fd;
+	if (ret < 0) {
+		errno = -ret;
 		return iomd_bench_fail("create a %zu-byte buffer", size);
 	}
 	ret = iomd_map_create(dev, fd, 0, 0, 0, size, &m);
 	iomd_bench_lap(clk, IOMD_BENCH_STEP_MAP);
 	if (ret) {
 		errno = -ret;
-		close(fd);
+		iomd_bench_drop(dev, fd, handle);
 		return iomd_bench_fail("IOMD_IOC_MAP of %zu bytes", size);
 	}
 	p = (void *)(uintptr_t)m.map_addr;
@@ -100,7 +130,7 @@ static int iomd_bench_iomd_cycle_once(int dev, size_t size,
 	iomd_bench_lap(clk, IOMD_BENCH_STEP_TOUCH);
 	ret = munmap(p, m.map_length);
 	iomd_bench_lap(clk, IOMD_BENCH_STEP_UNMAP);
-	close(fd);
+	iomd_bench_drop(dev, fd, handle);
 	iomd_bench_lap(clk, IOMD_BENCH_STEP_CLOSE);
 	return ret ? iomd_bench_fail("munmap") : 0;
 }
@@ -108,8 +138,8 @@ static int iomd_bench_iomd_cycle_once(int dev, size_t size,
 static int iomd_bench_iomd_cycle(const struct iomd_bench_case *c, size_t size,
 				 struct iomd_bench_sample *s)
 {
-	const enum iomd_bench_step *step = c->arg;
-	struct iomd_bench_clock clk = { .step = *step };
+	const struct iomd_bench_cycle_arg *arg = c->arg;
+	struct iomd_bench_clock clk = { .step = arg->step };
 	unsigned int i, n = iomd_bench_opts.cycles;
 	uint64_t t0;
 	int dev, ret = 0;
@@ -122,7 +152,7 @@ static int iomd_bench_iomd_cycle(const struct iomd_bench_case *c, size_t size,
 	t0 = iomd_bench_now_ns();
 	clk.t = t0;
 	for (i = 0; i < n && !ret; i++)
-		ret = iomd_bench_iomd_cycle_once(dev, size, &clk);
+		ret = iomd_bench_iomd_cycle_once(dev, size, arg->handle, &clk);
 	s->ns = clk.step == IOMD_BENCH_STEP_ALL ? iomd_bench_now_ns() - t0 :
 						  clk.ns;
 	s->units = n;
@@ -259,14 +289,20 @@ static int iomd_bench_floor_fd(const struct iomd_bench_case *c, size_t size,
 	return 0;
 }
 
-/* c6.iomd_wire: describe + wire (one call), close (unwires). */
+/*
+ * c6.iomd_wire: describe + wire (one call), close (unwires); with @c->arg
+ * (c6.iomdh_wire) as a handle, closed with IOMD_IOC_HANDLE_CLOSE.
+ */
 static int iomd_bench_iomd_wire(const struct iomd_bench_case *c, size_t size,
 				struct iomd_bench_sample *s)
 {
+	const uint32_t flags = IOMD_DIR_INOUT | IOMD_USER_PREPARE;
 	unsigned int i, n = iomd_bench_opts.cycles;
+	bool handle = c->arg;
 	struct iomd_range range;
 	int dev, fd, ret;
 	uint64_t t0, t1;
+	uint32_t h = 0;
 	void *mem;
 
 	ret = iomd_bench_wire_setup(size, true, &mem, &dev);
@@ -276,15 +312,24 @@ static int iomd_bench_iomd_wire(const struct iomd_bench_case *c, size_t size,
 	range.length = size;
 	t0 = iomd_bench_now_ns();
 	for (i = 0; i < n; i++) {
-		fd = iomd_user_create(dev, &range, 1,
-				      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
-		if (fd < 0) {
-			errno = -fd;
-			ret = iomd_bench_fail("IOMD_IOC_USER_CREATE(%zu bytes, IOMD_USER_PREPARE)",
-					      size);
+		if (handle) {
+			ret = iomd_user_create_handle(dev, &range, 1, flags,
+						      &h);
+			fd = (int)h;
+		} else {
+			fd = iomd_user_create(dev, &range, 1, flags);
+			ret = fd;
+		}
+		if (ret < 0) {
+			errno = -ret;
+			ret = iomd_bench_fail("IOMD_IOC_USER_CREATE(%zu bytes, %s)",
+					      size, handle ?
+					      "IOMD_USER_PREPARE | IOMD_CREATE_HANDLE" :
+					      "IOMD_USER_PREPARE");
 			break;
 		}
-		close(fd);
+		ret = 0;
+		iomd_bench_drop(dev, fd, handle);
 	}
 	t1 = iomd_bench_now_ns();
 	close(dev);
@@ -331,14 +376,37 @@ static int iomd_bench_uring_wire(const struct iomd_bench_case *c, size_t size,
 	return ret < 0 ? ret : 0;
 }
 
-static const enum iomd_bench_step iomd_bench_step_all = IOMD_BENCH_STEP_ALL;
-static const enum iomd_bench_step iomd_bench_step_create =
-	IOMD_BENCH_STEP_CREATE;
-static const enum iomd_bench_step iomd_bench_step_map = IOMD_BENCH_STEP_MAP;
-static const enum iomd_bench_step iomd_bench_step_touch = IOMD_BENCH_STEP_TOUCH;
-static const enum iomd_bench_step iomd_bench_step_unmap = IOMD_BENCH_STEP_UNMAP;
-static const enum iomd_bench_step iomd_bench_step_close = IOMD_BENCH_STEP_CLOSE;
+static const struct iomd_bench_cycle_arg iomd_bench_step_all = {
+	.step = IOMD_BENCH_STEP_ALL,
+};
+
+static const struct iomd_bench_cycle_arg iomd_bench_step_create = {
+	.step = IOMD_BENCH_STEP_CREATE,
+};
+
+static const struct iomd_bench_cycle_arg iomd_bench_step_map = {
+	.step = IOMD_BENCH_STEP_MAP,
+};
+
+static const struct iomd_bench_cycle_arg iomd_bench_step_touch = {
+	.step = IOMD_BENCH_STEP_TOUCH,
+};
+
+static const struct iomd_bench_cycle_arg iomd_bench_step_unmap = {
+	.step = IOMD_BENCH_STEP_UNMAP,
+};
+
+static const struct iomd_bench_cycle_arg iomd_bench_step_close = {
+	.step = IOMD_BENCH_STEP_CLOSE,
+};
+
+static const struct iomd_bench_cycle_arg iomd_bench_handle_all = {
+	.step = IOMD_BENCH_STEP_ALL,
+	.handle = true,
+};
+
 static const bool iomd_bench_bare = true;
+static const bool iomd_bench_handle = true;
 
 static const struct iomd_bench_case iomd_bench_small_cases[] = {
 	{
@@ -347,6 +415,12 @@ static const struct iomd_bench_case iomd_bench_small_cases[] = {
 		.baseline = "c6.memfd_cycle",
 		.run = iomd_bench_iomd_cycle,
 		.arg = &iomd_bench_step_all,
+	}, {
+		.name = "c6.iomdh_cycle",
+		.label = "iomd create as a handle + map + touch + munmap + handle close",
+		.baseline = "c6.memfd_cycle",
+		.run = iomd_bench_iomd_cycle,
+		.arg = &iomd_bench_handle_all,
 	}, {
 		.name = "c6.memfd_cycle",
 		.label = "memfd + ftruncate + mmap(POPULATE) + touch + munmap + close (baseline)",
@@ -406,6 +480,12 @@ static const struct iomd_bench_case iomd_bench_small_cases[] = {
 		.label = "iomd describe + wire (IOMD_USER_PREPARE) + close, touched",
 		.baseline = "c6.uring_wire",
 		.run = iomd_bench_iomd_wire,
+	}, {
+		.name = "c6.iomdh_wire",
+		.label = "iomd describe + wire as a handle + handle close, touched",
+		.baseline = "c6.uring_wire",
+		.run = iomd_bench_iomd_wire,
+		.arg = &iomd_bench_handle,
 	}, {
 		.name = "c6.uring_wire",
 		.label = "io_uring register + unregister, touched (baseline)",

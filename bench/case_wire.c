@@ -15,7 +15,9 @@
  * and wires it in one call, as the baseline does (IOMD_IOC_USER_CREATE
  * with IOMD_USER_PREPARE: the same work as IOMD_IOC_USER_CREATE then
  * IOMD_IOC_PREPARE, one system call fewer); /dev/iomd is opened before
- * the clock starts, as the ring is set up.
+ * the clock starts, as the ring is set up.  The rows "c3.iomdh_*" make
+ * the descriptor a handle of that /dev/iomd (IOMD_CREATE_HANDLE) instead
+ * of an fd, as a registered buffer is an index of its ring.
  *
  * The row "c3.floor_first" times a system call that does nothing, made
  * where the wiring call is made: under TCG, the first system calls of a
@@ -47,9 +49,11 @@
 /**
  * struct iomd_bench_wire_arg - parameters of a wiring case
  * @touched:	write every page before timing.
+ * @handle:	iomd's descriptor is a handle, not an fd.
  */
 struct iomd_bench_wire_arg {
 	bool touched;
+	bool handle;
 };
 
 static const struct iomd_bench_wire_arg iomd_bench_touched = {
@@ -58,6 +62,16 @@ static const struct iomd_bench_wire_arg iomd_bench_touched = {
 
 static const struct iomd_bench_wire_arg iomd_bench_untouched = {
 	.touched = false,
+};
+
+static const struct iomd_bench_wire_arg iomd_bench_touched_handle = {
+	.touched = true,
+	.handle = true,
+};
+
+static const struct iomd_bench_wire_arg iomd_bench_untouched_handle = {
+	.touched = false,
+	.handle = true,
 };
 
 static int iomd_bench_wire_uring(const struct iomd_bench_case *c,
@@ -94,7 +108,9 @@ static int iomd_bench_wire_iomd(const struct iomd_bench_case *c,
 				size_t size, struct iomd_bench_sample *s)
 {
 	const struct iomd_bench_wire_arg *arg = c->arg;
+	const uint32_t flags = IOMD_DIR_INOUT | IOMD_USER_PREPARE;
 	struct iomd_range range;
+	uint32_t handle;
 	uint64_t t0, t1;
 	int dev, fd, ret;
 	void *mem;
@@ -106,17 +122,23 @@ static int iomd_bench_wire_iomd(const struct iomd_bench_case *c,
 	range.length = size;
 
 	t0 = iomd_bench_now_ns();
-	fd = iomd_user_create(dev, &range, 1,
-			      IOMD_DIR_INOUT | IOMD_USER_PREPARE);
+	if (arg->handle)
+		fd = iomd_user_create_handle(dev, &range, 1, flags, &handle);
+	else
+		fd = iomd_user_create(dev, &range, 1, flags);
 	t1 = iomd_bench_now_ns();
 	if (fd < 0) {
 		errno = -fd;
-		return iomd_bench_fail("IOMD_IOC_USER_CREATE(%zu bytes, IOMD_USER_PREPARE)",
-				       size);
+		return iomd_bench_fail("IOMD_IOC_USER_CREATE(%zu bytes, IOMD_USER_PREPARE%s)",
+				       size, arg->handle ? " | IOMD_CREATE_HANDLE" : "");
 	}
 
-	iomd_complete(dev, fd);
-	iomd_close(fd);
+	if (arg->handle) {
+		iomd_handle_close(dev, handle);
+	} else {
+		iomd_complete(dev, fd);
+		iomd_close(fd);
+	}
 	iomd_close(dev);
 	munmap((void *)(uintptr_t)range.addr, size);
 	s->ns = t1 - t0;
@@ -198,6 +220,18 @@ static const struct iomd_bench_case iomd_bench_wire_cases[] = {
 		.label = "io_uring_register_buffers, untouched (baseline)",
 		.run = iomd_bench_wire_uring,
 		.arg = &iomd_bench_untouched,
+	}, {
+		.name = "c3.iomdh_touched",
+		.label = "iomd describe + prepare as a handle (one call), touched",
+		.baseline = "c3.uring_touched",
+		.run = iomd_bench_wire_iomd,
+		.arg = &iomd_bench_touched_handle,
+	}, {
+		.name = "c3.iomdh_untouched",
+		.label = "iomd describe + prepare as a handle (one call), untouched",
+		.baseline = "c3.uring_untouched",
+		.run = iomd_bench_wire_iomd,
+		.arg = &iomd_bench_untouched_handle,
 	}, {
 		.name = "c3.prof_pin_touched",
 		.label = "profile: pin_user_pages_fast() alone, touched",

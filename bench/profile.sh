@@ -44,7 +44,11 @@ iomd_user_check_ranges iomd_user_unwire iomd_user_release
 iomd_subrange_create iomd_composite_setup iomd_composite_fill
 iomd_composite_hold iomd_composite_release iomd_composite_unhold
 iomd_desc_hold_pages memdup_user __x64_sys_ioctl __x64_sys_close
-__x64_sys_munmap"
+__x64_sys_munmap iomd_client_ioctl iomd_ioc_handle_close iomd_handle_reserve
+iomd_handle_publish iomd_handle_get iomd_handle_close iomd_wire_charge
+iomd_wire_uncharge iomd_wire_pin iomd_wire_judge_pin iomd_wire_pages
+iomd_user_describe_mappings iomd_desc_init iomd_desc_release security_file_ioctl
+security_capable lock_vma_under_rcu"
 MEMFD="__x64_sys_memfd_create shmem_file_setup __shmem_file_setup
 __x64_sys_ftruncate do_ftruncate __x64_sys_mmap ksys_mmap_pgoff __mm_populate
 populate_vma_page_range shmem_mmap shmem_fault shmem_get_folio_gfp
@@ -84,6 +88,7 @@ prof memfd_cycle "$MEMFD" iomd-bench --cycles "$N" one c6.memfd_cycle "$page"
 prof iomd_map "$IOMD" iomd-bench --cycles "$N" one c6.iomd_map "$page"
 prof memfd_map "$MEMFD" iomd-bench --cycles "$N" one c6.memfd_map "$page"
 prof iomd_wire "$IOMD" iomd-bench --cycles "$N" one c6.iomd_wire "$page"
+prof iomdh_wire "$IOMD" iomd-bench --cycles "$N" one c6.iomdh_wire "$page"
 prof uring_wire "$URING" iomd-bench --cycles "$N" one c6.uring_wire "$page"
 prof describe_page "$IOMD" iomd-bench --cycles "$N" one c7.iomd_describe "$page"
 prof describe_256m "$IOMD" iomd-bench --cycles "$N" one c7.iomd_describe 268435456

@@ -44,6 +44,14 @@ BEGIN {
 	       "case 6, 1/4/16 pages: iomd buffer cycle <= 0.7 x memfd cycle")
 	target("t10", "c6.iomd_wire", "c6.uring_wire", 0, 1.0,
 	       "case 6, 1/4/16 pages: iomd wire/unwire cycle <= 1.0 x io_uring register/unregister")
+	target("t5h", "c3.iomdh_touched", "c3.uring_touched", 0, 1.0,
+	       "case 3, every size, touched: iomd wire as a handle <= 1.0 x io_uring_register_buffers")
+	target("t6h", "c3.iomdh_untouched", "c3.uring_untouched", 0, 1.0,
+	       "case 3, every size, untouched: iomd wire as a handle <= 1.0 x io_uring_register_buffers")
+	target("t9h", "c6.iomdh_cycle", "c6.memfd_cycle", 0, 0.7,
+	       "case 6, 1/4/16 pages: iomd buffer cycle as a handle <= 0.7 x memfd cycle")
+	target("t10h", "c6.iomdh_wire", "c6.uring_wire", 0, 1.0,
+	       "case 6, 1/4/16 pages: iomd wire/unwire cycle as a handle <= 1.0 x io_uring register/unregister")
 	target("t11", "c7.iomd_describe", "@page", 256 * 2^20, 1.5,
 	       "case 7: describing a 256 MiB iomd mapping <= 1.5 x describing one page")
 	flat_lo = 2^20
