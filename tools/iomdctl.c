@@ -393,8 +393,44 @@ static int read_fdinfo(int pid, int fd, struct iomd_ctl_fd *d)
 	return 1;
 }
 
-/* Collect @pid's descriptor fds; the count, or -errno. */
-static int read_fds(int pid, struct iomd_ctl_fd **fdsp)
+/**
+ * struct iomd_ctl_handles - descriptors a process holds by handles
+ * @count:	handles on all its open files of /dev/iomd.
+ * @bytes:	their descriptors' lengths, summed.
+ */
+struct iomd_ctl_handles {
+	unsigned long long count;
+	unsigned long long bytes;
+};
+
+/*
+ * Add the handles of @pid's @fd to @h if it is an open /dev/iomd (its
+ * fdinfo has iomd-handles).
+ */
+static void read_handles(int pid, int fd, struct iomd_ctl_handles *h)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "iomd-handles:", 13))
+			h->count += strtoull(line + 13, NULL, 0);
+		else if (!strncmp(line, "iomd-handle-bytes:", 18))
+			h->bytes += strtoull(line + 18, NULL, 0);
+	}
+	fclose(f);
+}
+
+/*
+ * Collect @pid's descriptor fds, and the handles of its open files of
+ * /dev/iomd into @h; the count of fds, or -errno.
+ */
+static int read_fds(int pid, struct iomd_ctl_fd **fdsp,
+		    struct iomd_ctl_handles *h)
 {
 	struct iomd_ctl_fd *fds = NULL, *more, d;
 	struct dirent *e;
@@ -407,9 +443,12 @@ static int read_fds(int pid, struct iomd_ctl_fd **fdsp)
 	if (!dir)
 		return -errno;
 	while ((e = readdir(dir))) {
-		if (!isdigit((unsigned char)e->d_name[0]) ||
-		    read_fdinfo(pid, atoi(e->d_name), &d) != 1)
+		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
+		if (read_fdinfo(pid, atoi(e->d_name), &d) != 1) {
+			read_handles(pid, atoi(e->d_name), h);
+			continue;
+		}
 		more = realloc(fds, (n + 1) * sizeof(*fds));
 		if (!more)
 			break;
@@ -531,12 +570,13 @@ static void print_map(const struct iomd_ctl_map *m, int fd)
  */
 static bool ls_pid(int pid, bool always, bool first)
 {
+	struct iomd_ctl_handles h = { 0, 0 };
 	struct iomd_ctl_map *maps = NULL;
 	struct iomd_ctl_fd *fds = NULL;
 	int nfds, nmaps, i;
 	char comm[64];
 
-	nfds = read_fds(pid, &fds);
+	nfds = read_fds(pid, &fds, &h);
 	if (nfds < 0) {
 		if (always)
 			fprintf(stderr, "iomdctl: /proc/%d/fd: %s\n", pid,
@@ -546,7 +586,7 @@ static bool ls_pid(int pid, bool always, bool first)
 	nmaps = read_maps(pid, nfds ? fds[0].dev : 0, &maps);
 	if (nmaps < 0)
 		nmaps = 0;
-	if (!nfds && !nmaps && !always) {
+	if (!nfds && !nmaps && !h.count && !always) {
 		free(fds);
 		free(maps);
 		return false;
@@ -555,11 +595,17 @@ static bool ls_pid(int pid, bool always, bool first)
 	if (json) {
 		printf("%s{\"pid\":%d,\"comm\":", first ? "" : ",", pid);
 		json_str(comm);
+		printf(",\"handles\":%llu,\"handle_bytes\":%llu", h.count,
+		       h.bytes);
 		printf(",\"descriptors\":[");
 	} else {
-		printf("pid %d (%s): %d descriptor%s, %d mapping%s\n", pid,
+		printf("pid %d (%s): %d descriptor%s, %d mapping%s", pid,
 		       comm, nfds, nfds == 1 ? "" : "s", nmaps,
 		       nmaps == 1 ? "" : "s");
+		if (h.count)
+			printf(", %llu handle%s (%llu bytes)", h.count,
+			       h.count == 1 ? "" : "s", h.bytes);
+		putchar('\n');
 	}
 	for (i = 0; i < nfds; i++) {
 		if (json && i)

@@ -36,7 +36,7 @@
 struct iomd_client {
 	spinlock_t lock;	/* protects @reason */
 	struct iomd_why reason;
-	struct xarray handles;
+	struct iomd_handles handles;
 };
 
 /**
@@ -916,12 +916,20 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 	return ret;
 }
 
+static void iomd_client_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct iomd_client *client = file->private_data;
+
+	iomd_handles_show(&client->handles, m);
+}
+
 static const struct file_operations iomd_client_fops = {
 	.owner		= THIS_MODULE,
 	.open		= iomd_client_open,
 	.release	= iomd_client_release,
 	.unlocked_ioctl	= iomd_client_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= iomd_client_show_fdinfo,
 };
 
 /*

@@ -6,6 +6,7 @@
 #ifndef _IOMD_CLIENT_H
 #define _IOMD_CLIENT_H
 
+#include <linux/seq_file.h>
 #include <linux/xarray.h>
 
 #include "kinds/kinds.h"
@@ -48,15 +49,31 @@ int iomd_map_into(struct iomd_mapping *map, struct iomd_desc *desc,
 		  u32 options, unsigned long addr, u64 offset, u64 length,
 		  struct iomd_why *why);
 
+/**
+ * struct iomd_handles - the handles of one open /dev/iomd (handle.c)
+ * @xa:		index to descriptor; its lock also protects the totals.
+ * @count:	handles published.
+ * @bytes:	their descriptors' lengths, summed.
+ */
+struct iomd_handles {
+	struct xarray xa;
+	unsigned long count;
+	u64 bytes;
+};
+
 /* client/handle.c */
-void iomd_handles_init(struct xarray *xa);
-void iomd_handles_release(struct xarray *xa);
-int iomd_handle_reserve(struct xarray *xa, u32 *handle, struct iomd_why *why);
-void iomd_handle_publish(struct xarray *xa, u32 handle, struct iomd_desc *desc);
-void iomd_handle_cancel(struct xarray *xa, u32 handle);
-struct iomd_desc *iomd_handle_get(struct xarray *xa, u32 handle,
+void iomd_handles_init(struct iomd_handles *h);
+void iomd_handles_release(struct iomd_handles *h);
+void iomd_handles_show(struct iomd_handles *h, struct seq_file *m);
+int iomd_handle_reserve(struct iomd_handles *h, u32 *handle,
+			struct iomd_why *why);
+void iomd_handle_publish(struct iomd_handles *h, u32 handle,
+			 struct iomd_desc *desc);
+void iomd_handle_cancel(struct iomd_handles *h, u32 handle);
+struct iomd_desc *iomd_handle_get(struct iomd_handles *h, u32 handle,
 				  struct iomd_why *why);
-int iomd_handle_close(struct xarray *xa, u32 handle, struct iomd_why *why);
+int iomd_handle_close(struct iomd_handles *h, u32 handle,
+		      struct iomd_why *why);
 
 /* client/client.c */
 int iomd_client_init(void);

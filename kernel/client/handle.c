@@ -11,6 +11,7 @@
 
 #include <linux/minmax.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/xarray.h>
 
 #include "client.h"
@@ -20,33 +21,56 @@
 
 /**
  * iomd_handles_init() - an empty handle table
- * @xa:		the table, in the client.
+ * @h:		the table, in the client.
  *
  * Indexes start at 1; the table's nodes are charged to the memory cgroup
  * of the task that adds a handle.
  */
-void iomd_handles_init(struct xarray *xa)
+void iomd_handles_init(struct iomd_handles *h)
 {
-	xa_init_flags(xa, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	xa_init_flags(&h->xa, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	h->count = 0;
+	h->bytes = 0;
 }
 
 /**
  * iomd_handles_release() - drop every handle of a client going away
- * @xa:		the table; no ioctl can run on it any more.
+ * @h:		the table; no ioctl can run on it any more.
  */
-void iomd_handles_release(struct xarray *xa)
+void iomd_handles_release(struct iomd_handles *h)
 {
 	struct iomd_desc *desc;
 	unsigned long index;
 
-	xa_for_each(xa, index, desc)
+	xa_for_each(&h->xa, index, desc)
 		iomd_desc_put(desc);
-	xa_destroy(xa);
+	xa_destroy(&h->xa);
+}
+
+/**
+ * iomd_handles_show() - the table's totals, for the client's fdinfo
+ * @h:		the table.
+ * @m:		the fdinfo file.
+ *
+ * What fds would show in /proc/PID/fd, so that iomdctl ls can count
+ * descriptors held by handles too.
+ */
+void iomd_handles_show(struct iomd_handles *h, struct seq_file *m)
+{
+	unsigned long count;
+	u64 bytes;
+
+	xa_lock(&h->xa);
+	count = h->count;
+	bytes = h->bytes;
+	xa_unlock(&h->xa);
+	seq_printf(m, "iomd-handles:\t%lu\n", count);
+	seq_printf(m, "iomd-handle-bytes:\t%llu\n", bytes);
 }
 
 /**
  * iomd_handle_reserve() - reserve a handle number
- * @xa:		the table.
+ * @h:		the table.
  * @handle:	out: the handle.
  * @why:	failure reason.
  *
@@ -56,14 +80,16 @@ void iomd_handles_release(struct xarray *xa)
  *
  * Return: 0, -EMFILE or -ENOMEM.
  */
-int iomd_handle_reserve(struct xarray *xa, u32 *handle, struct iomd_why *why)
+int iomd_handle_reserve(struct iomd_handles *h, u32 *handle,
+			struct iomd_why *why)
 {
 	unsigned long max = min_t(unsigned long, rlimit(RLIMIT_NOFILE),
 				  IOMD_HANDLE_MAX_INDEX);
 	u32 index;
 	int ret;
 
-	ret = xa_alloc(xa, &index, NULL, XA_LIMIT(1, max), GFP_KERNEL_ACCOUNT);
+	ret = xa_alloc(&h->xa, &index, NULL, XA_LIMIT(1, max),
+		       GFP_KERNEL_ACCOUNT);
 	if (ret == -EBUSY)
 		return iomd_fail(why, -EMFILE,
 				 "no free handle: this open /dev/iomd holds its most, %lu (RLIMIT_NOFILE)",
@@ -76,27 +102,34 @@ int iomd_handle_reserve(struct xarray *xa, u32 *handle, struct iomd_why *why)
 
 /**
  * iomd_handle_publish() - make a reserved handle name its descriptor
- * @xa:		the table.
+ * @h:		the table.
  * @handle:	from iomd_handle_reserve().
  * @desc:	the descriptor; the handle takes over the caller's reference.
  */
-void iomd_handle_publish(struct xarray *xa, u32 handle, struct iomd_desc *desc)
+void iomd_handle_publish(struct iomd_handles *h, u32 handle,
+			 struct iomd_desc *desc)
 {
 	void *old;
 
+	xa_lock(&h->xa);
 	/* The reserved slot exists: storing in it allocates nothing. */
-	old = xa_store(xa, handle & ~IOMD_HANDLE_BIT, desc, GFP_KERNEL_ACCOUNT);
-	WARN_ON_ONCE(old);
+	old = __xa_store(&h->xa, handle & ~IOMD_HANDLE_BIT, desc,
+			 GFP_KERNEL_ACCOUNT);
+	if (!WARN_ON_ONCE(old)) {
+		h->count++;
+		h->bytes += desc->length;
+	}
+	xa_unlock(&h->xa);
 }
 
 /**
  * iomd_handle_cancel() - give back a reserved handle never published
- * @xa:		the table.
+ * @h:		the table.
  * @handle:	from iomd_handle_reserve().
  */
-void iomd_handle_cancel(struct xarray *xa, u32 handle)
+void iomd_handle_cancel(struct iomd_handles *h, u32 handle)
 {
-	xa_release(xa, handle & ~IOMD_HANDLE_BIT);
+	xa_release(&h->xa, handle & ~IOMD_HANDLE_BIT);
 }
 
 static int iomd_handle_unknown(u32 handle, struct iomd_why *why)
@@ -108,22 +141,22 @@ static int iomd_handle_unknown(u32 handle, struct iomd_why *why)
 
 /**
  * iomd_handle_get() - the descriptor a handle names
- * @xa:		the table.
+ * @h:		the table.
  * @handle:	a handle (IOMD_HANDLE_BIT set).
  * @why:	failure reason.
  *
  * Return: the descriptor with a new reference, or ERR_PTR(-EBADF).
  */
-struct iomd_desc *iomd_handle_get(struct xarray *xa, u32 handle,
+struct iomd_desc *iomd_handle_get(struct iomd_handles *h, u32 handle,
 				  struct iomd_why *why)
 {
 	struct iomd_desc *desc;
 
-	xa_lock(xa);
-	desc = xa_load(xa, handle & ~IOMD_HANDLE_BIT);
+	xa_lock(&h->xa);
+	desc = xa_load(&h->xa, handle & ~IOMD_HANDLE_BIT);
 	if (desc)
 		iomd_desc_get(desc);
-	xa_unlock(xa);
+	xa_unlock(&h->xa);
 	if (!desc)
 		return ERR_PTR(iomd_handle_unknown(handle, why));
 	return desc;
@@ -131,7 +164,7 @@ struct iomd_desc *iomd_handle_get(struct xarray *xa, u32 handle,
 
 /**
  * iomd_handle_close() - drop a handle
- * @xa:		the table.
+ * @h:		the table.
  * @handle:	the handle.
  * @why:	failure reason.
  *
@@ -139,17 +172,21 @@ struct iomd_desc *iomd_handle_get(struct xarray *xa, u32 handle,
  *
  * Return: 0 or -EBADF.
  */
-int iomd_handle_close(struct xarray *xa, u32 handle, struct iomd_why *why)
+int iomd_handle_close(struct iomd_handles *h, u32 handle,
+		      struct iomd_why *why)
 {
 	struct iomd_desc *desc = NULL;
 
 	if (!(handle & IOMD_HANDLE_BIT))
 		return iomd_fail(why, -EBADF, "0x%x is not a handle", handle);
-	xa_lock(xa);
-	desc = xa_load(xa, handle & ~IOMD_HANDLE_BIT);
-	if (desc)
-		__xa_erase(xa, handle & ~IOMD_HANDLE_BIT);
-	xa_unlock(xa);
+	xa_lock(&h->xa);
+	desc = xa_load(&h->xa, handle & ~IOMD_HANDLE_BIT);
+	if (desc) {
+		__xa_erase(&h->xa, handle & ~IOMD_HANDLE_BIT);
+		h->count--;
+		h->bytes -= desc->length;
+	}
+	xa_unlock(&h->xa);
 	if (!desc)
 		return iomd_handle_unknown(handle, why);
 	iomd_desc_put(desc);

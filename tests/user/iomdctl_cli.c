@@ -8,7 +8,8 @@
  * /proc/PID/maps, matched to the fd by inode), `ls` alone finds this
  * process among all, `info /proc/PID/fd/N` describes the descriptor and
  * its mapping, and refuses a file that is not one; --help works and an
- * unknown command is a usage error.
+ * unknown command is a usage error.  A buffer held by a handle of the
+ * open /dev/iomd is counted, with its bytes, by `ls` and `--json ls`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 
 #include "iomd_test.h"
 
-#define PLAN	12
+#define PLAN	15
 
 static char out[16384];
 
@@ -59,6 +60,7 @@ int main(void)
 	size_t page = iomd_page_size();
 	int iomd_fd, fd, pid = getpid();
 	void *p = MAP_FAILED;
+	uint32_t handle;
 
 	iomd_tap_plan(PLAN);
 	iomd_fd = iomd_test_open();
@@ -92,6 +94,19 @@ int main(void)
 
 	snprintf(needle, sizeof(needle), "pid %d (iomdctl_cli)", pid);
 	expect("iomdctl ls", 0, needle);
+
+	iomd_tap_ok(!iomd_buffer_create_handle(iomd_fd, 3 * page, 0,
+					       IOMD_TEST_SHARED_INOUT,
+					       &handle),
+		    "a three-page buffer held by a handle");
+	snprintf(cmd, sizeof(cmd), "iomdctl ls %d", pid);
+	snprintf(needle, sizeof(needle), "1 mapping, 1 handle (%zu bytes)",
+		 3 * page);
+	expect(cmd, 0, needle);
+	snprintf(cmd, sizeof(cmd), "iomdctl --json ls %d", pid);
+	snprintf(needle, sizeof(needle), "\"handles\":1,\"handle_bytes\":%zu",
+		 3 * page);
+	expect(cmd, 0, needle);
 
 	snprintf(cmd, sizeof(cmd), "iomdctl info /proc/%d/fd/%d", pid, fd);
 	snprintf(needle, sizeof(needle), "(fd %d)", fd);
