@@ -23,7 +23,9 @@
  *    same touched private memory, MADV_NOHUGEPAGE (as case 3).
  *  - c6.iomdh_cycle and c6.iomdh_wire: the same cycles with the
  *    descriptor a handle of /dev/iomd (IOMD_CREATE_HANDLE), dropped with
- *    IOMD_IOC_HANDLE_CLOSE, instead of an fd dropped with close().
+ *    IOMD_IOC_HANDLE_CLOSE, instead of an fd dropped with close().  The
+ *    floor row c6.floor_ioctl is two IOMD_IOC_VERSION calls: the two
+ *    system calls of a handle's wire cycle, doing nothing.
  *
  * The profile rows c6.prof_* run c6.iomd_cycle but report the time of
  * one of its calls alone, summed over the cycles (each call between two
@@ -290,6 +292,40 @@ static int iomd_bench_floor_fd(const struct iomd_bench_case *c, size_t size,
 }
 
 /*
+ * c6.floor_ioctl: two IOMD_IOC_VERSION calls, the least the two ioctls of
+ * a handle's wire cycle cost (entry, LSM hook, dispatch, copy-in and out).
+ */
+static int iomd_bench_floor_ioctl(const struct iomd_bench_case *c,
+				  size_t size, struct iomd_bench_sample *s)
+{
+	unsigned int i, n = iomd_bench_opts.cycles;
+	struct iomd_version v;
+	int dev, ret = 0;
+	uint64_t t0, t1;
+
+	dev = iomd_open();
+	if (dev < 0) {
+		errno = -dev;
+		return iomd_bench_fail("open %s", IOMD_DEVICE_PATH);
+	}
+	t0 = iomd_bench_now_ns();
+	for (i = 0; i < n && !ret; i++) {
+		ret = iomd_version(dev, &v);
+		if (!ret)
+			ret = iomd_version(dev, &v);
+	}
+	t1 = iomd_bench_now_ns();
+	close(dev);
+	if (ret) {
+		errno = -ret;
+		return iomd_bench_fail("IOMD_IOC_VERSION");
+	}
+	s->ns = t1 - t0;
+	s->units = n;
+	return 0;
+}
+
+/*
  * c6.iomd_wire: describe + wire (one call), close (unwires); with @c->arg
  * (c6.iomdh_wire) as a handle, closed with IOMD_IOC_HANDLE_CLOSE.
  */
@@ -475,6 +511,11 @@ static const struct iomd_bench_case iomd_bench_small_cases[] = {
 		.label = "floor: eventfd + close (an fd of the shared anonymous inode)",
 		.baseline = "c6.uring_wire",
 		.run = iomd_bench_floor_fd,
+	}, {
+		.name = "c6.floor_ioctl",
+		.label = "floor: two IOMD_IOC_VERSION ioctls (a handle wire cycle's calls)",
+		.baseline = "c6.uring_wire",
+		.run = iomd_bench_floor_ioctl,
 	}, {
 		.name = "c6.iomd_wire",
 		.label = "iomd describe + wire (IOMD_USER_PREPARE) + close, touched",
