@@ -94,7 +94,7 @@ check "its iomd symbols are versioned LIBIOMD_1.0" \
 	sh -c "objdump -T '$work/hello' | grep -q '(LIBIOMD_1.0) *iomd_library_version\$'"
 check "the library exports every symbol of its map, versioned" \
 	sh -c "exported=\$(objdump -T '$stage/usr/lib/libiomd.so.1' | awk '\$4 == \".text\" { print \$6 \" \" \$7 }' | sort)
-		mapped=\$(sed -n 's/^[[:space:]]*\(iomd_[a-z0-9_]*\);/LIBIOMD_1.0 \1/p' lib/libiomd.map | sort)
+		mapped=\$(awk '/^LIBIOMD_[0-9.]+ *\{/ { node = \$1 } \$1 ~ /^iomd_[a-z0-9_]*;\$/ { sub(\";\", \"\", \$1); print node \" \" \$1 }' lib/libiomd.map | sort)
 		[ -n \"\$mapped\" ] && [ \"\$exported\" = \"\$mapped\" ]"
 check "the library exports nothing else" \
 	sh -c "! objdump -T '$stage/usr/lib/libiomd.so.1' | awk '\$4 == \".text\"' | grep -v ' iomd_'"
