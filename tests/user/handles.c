@@ -72,7 +72,7 @@
 #define FAULT_CHECKS	8
 #define FORK_CHECKS	3
 #define RELEASE_CHECKS	6
-#define LIMIT_CHECKS	6
+#define LIMIT_CHECKS	7
 #define LIBRARY_CHECKS	12
 #define UNPRIV_CHECKS	3
 #define LEAK_CHECKS	2
@@ -751,6 +751,7 @@ static void test_release(const struct iomd_stats *before)
 
 /* What the child of test_limit() reports. */
 struct limit_report {
+	int zero;	/* a create with RLIMIT_NOFILE 0: 0 or -errno */
 	int made;	/* handles made before the first failure */
 	int err;	/* that failure, -errno */
 	int reason;	/* its reason's errno, -errno */
@@ -760,7 +761,7 @@ struct limit_report {
 static void limit_child(int dev, int out)
 {
 	struct limit_report rep = { .err = 0 };
-	struct rlimit rl = { NOFILE, NOFILE };
+	struct rlimit rl = { 0, NOFILE };
 	uint32_t h, first = 0;
 	char text[256];
 	int i, ret = 0;
@@ -769,6 +770,10 @@ static void limit_child(int dev, int out)
 	    setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000) ||
 	    geteuid() != 1000)
 		_exit(2);
+	rep.zero = buffer_handle(dev, page, 0, &h);
+	rl.rlim_cur = NOFILE;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		_exit(4);
 	for (i = 0; i < 4 * NOFILE; i++) {
 		ret = buffer_handle(dev, page, 0, &h);
 		if (ret)
@@ -806,6 +811,8 @@ static void test_limit(const struct iomd_stats *before)
 	close(pipefd[0]);
 	iomd_test_child_ok(pid, "limit: a uid 1000 child with RLIMIT_NOFILE %d makes handles until one fails",
 			   NOFILE);
+	iomd_tap_errno(rep.zero, EMFILE,
+		       "limit: with RLIMIT_NOFILE 0 no handle can be made");
 	iomd_tap_ok(rep.made >= 1 && rep.made <= NOFILE,
 		    "limit: it made %d handles, at most %d", rep.made, NOFILE);
 	iomd_tap_errno(rep.err, EMFILE, "limit: the next one fails with EMFILE");
