@@ -422,27 +422,25 @@ static void fz_add_handle(uint32_t handle, int dev, uint64_t len)
 	ioctl(dev, IOMD_IOC_HANDLE_CLOSE, &h);
 }
 
-/* A random tracked handle: copied, or false. */
+/*
+ * A tracked handle, the first from a random entry on (the table is
+ * small): copied, or false.
+ */
 static bool fz_pick_handle(struct fz_thread *t, struct fz_handle *out,
 			   int *index)
 {
-	int i, n = 0, want;
+	int start = fz_below(t, FZ_MAX_HANDLES), i, at = -1;
 
 	fz_lock();
-	for (i = 0; i < FZ_MAX_HANDLES; i++)
-		n += fz_p.handles[i].handle != 0;
-	want = fz_below(t, n);
-	for (i = 0; n && i < FZ_MAX_HANDLES; i++) {
-		if (fz_p.handles[i].handle && want-- == 0) {
-			*out = fz_p.handles[i];
-			if (index)
-				*index = i;
-			fz_unlock();
-			return true;
-		}
-	}
+	for (i = 0; i < FZ_MAX_HANDLES && at < 0; i++)
+		if (fz_p.handles[(start + i) % FZ_MAX_HANDLES].handle)
+			at = (start + i) % FZ_MAX_HANDLES;
+	if (at >= 0)
+		*out = fz_p.handles[at];
 	fz_unlock();
-	return false;
+	if (index)
+		*index = at;
+	return at >= 0;
 }
 
 /* Forget the tracked handle @i if it is still @h. */

@@ -203,6 +203,16 @@ static uint64_t settle_descs(uint64_t want)
 	return st.live_descriptors;
 }
 
+/*
+ * Report one check: live_descriptors comes back to @before's (waiting
+ * for it a little).
+ */
+static void check_freed(const struct iomd_stats *before, const char *what)
+{
+	iomd_tap_eq(settle_descs(before->live_descriptors),
+		    before->live_descriptors, "%s", what);
+}
+
 /* Wait until pinned_pages is @want; return what was last read. */
 static uint64_t settle_pins(uint64_t want)
 {
@@ -301,9 +311,7 @@ static void test_buffer(const struct iomd_stats *before)
 		    before->live_descriptors + 1,
 		    "buffer: unmapped, the fd alone holds the descriptor");
 	close((int)fd);
-	iomd_tap_eq(settle_descs(before->live_descriptors),
-		    before->live_descriptors,
-		    "buffer: closing the fd frees it");
+	check_freed(before, "buffer: closing the fd frees it");
 	iomd_tap_skip_to(end, "a step failed");
 	free(back);
 }
@@ -331,9 +339,7 @@ static void test_revoke(const struct iomd_stats *before)
 	if (p)
 		munmap(p, len);
 	hclose(iomd_fd, h);
-	iomd_tap_eq(settle_descs(before->live_descriptors),
-		    before->live_descriptors,
-		    "revoke: closed and unmapped, the descriptor is freed");
+	check_freed(before, "revoke: closed and unmapped, the descriptor is freed");
 }
 
 static void test_user(const struct iomd_stats *before)
@@ -460,8 +466,7 @@ out:
 		close(mfd);
 	if (a >= 0)
 		close(a);
-	iomd_tap_eq(settle_descs(before->live_descriptors),
-		    before->live_descriptors, "compose: all freed");
+	check_freed(before, "compose: all freed");
 	free(back);
 }
 
@@ -504,8 +509,7 @@ static void test_dmabuf(const struct iomd_stats *before)
 		close((int)x.dmabuf_fd);
 	hclose(iomd_fd, h);
 out:
-	iomd_tap_eq(settle_descs(before->live_descriptors),
-		    before->live_descriptors, "dma-buf: all freed");
+	check_freed(before, "dma-buf: all freed");
 }
 
 /* One refused HANDLE_CLOSE/EXPORT field: EINVAL and a reason. */
@@ -617,8 +621,7 @@ static void test_refused(const struct iomd_stats *before)
 		       "refused: the handle's own file closes it");
 	close(fd);
 	munmap(mem, len);
-	iomd_tap_eq(settle_descs(before->live_descriptors),
-		    before->live_descriptors, "refused: all freed");
+	check_freed(before, "refused: all freed");
 }
 
 /*
@@ -655,8 +658,7 @@ static void test_fault(const struct iomd_stats *before)
 	iomd_test_fails(iomd_fd, -1, dev_ioctl(iomd_fd, IOMD_IOC_USER_CREATE, u),
 			EFAULT,
 			"fault: USER_CREATE with HANDLE|USER_PREPARE, argument read-only");
-	iomd_tap_eq(settle_descs(before->live_descriptors),
-		    before->live_descriptors, "fault: no descriptor left");
+	check_freed(before, "fault: no descriptor left");
 	iomd_tap_eq(settle_pins(pin0), pin0, "fault: no page left pinned");
 	iomd_test_fails(iomd_fd, -1,
 			dev_ioctl(iomd_fd, IOMD_IOC_BUFFER_CREATE, b), EFAULT,
@@ -705,8 +707,7 @@ static void test_fork(const struct iomd_stats *before)
 	hclose(iomd_fd, h);
 	if (ch)
 		hclose(iomd_fd, ch);
-	iomd_tap_eq(settle_descs(before->live_descriptors),
-		    before->live_descriptors, "fork: all freed");
+	check_freed(before, "fork: all freed");
 }
 
 static void test_release(const struct iomd_stats *before)
@@ -753,9 +754,7 @@ static void test_release(const struct iomd_stats *before)
 	iomd_test_child_ok(pid, "release: the child exits without closing anything");
 	iomd_tap_eq(settle_pins(pin0), pin0,
 		    "release: its pages are unpinned");
-	iomd_tap_eq(settle_descs(before->live_descriptors),
-		    before->live_descriptors,
-		    "release: its descriptors are freed");
+	check_freed(before, "release: its descriptors are freed");
 }
 
 /* What the child of test_limit() reports. */
@@ -827,9 +826,7 @@ static void test_limit(const struct iomd_stats *before)
 	iomd_tap_eq(rep.reason, -EMFILE, "limit: and its reason carries EMFILE");
 	iomd_tap_errno(rep.again, 0,
 		       "limit: after closing one, a create works again");
-	iomd_tap_eq(settle_descs(before->live_descriptors),
-		    before->live_descriptors,
-		    "limit: the child gone, its handles are freed");
+	check_freed(before, "limit: the child gone, its handles are freed");
 }
 
 static void test_library(const struct iomd_stats *before)
@@ -891,8 +888,7 @@ static void test_library(const struct iomd_stats *before)
 	if (ex >= 0)
 		close(ex);
 	close(fd);
-	iomd_tap_eq(settle_descs(before->live_descriptors),
-		    before->live_descriptors, "library: all freed");
+	check_freed(before, "library: all freed");
 out:
 	munmap(mem, len);
 	free(back);
@@ -949,8 +945,7 @@ static void test_unpriv(const struct iomd_stats *before)
 	iomd_test_child_ok(pid, "uid 1000, %d-page RLIMIT_MEMLOCK: wire, export, close, ENOMEM",
 			   MEMLOCK_PAGES);
 	iomd_tap_eq(settle_pins(pin0), pin0, "uid 1000: nothing left pinned");
-	iomd_tap_eq(settle_descs(before->live_descriptors),
-		    before->live_descriptors, "uid 1000: nothing left live");
+	check_freed(before, "uid 1000: nothing left live");
 }
 
 int main(void)
