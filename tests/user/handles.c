@@ -37,6 +37,9 @@
  *   library:  the fd-returning creators refuse IOMD_CREATE_HANDLE
  *             (-EINVAL) and make nothing; the *_handle() calls,
  *             iomd_handle_export() and iomd_handle_close() work.
+ *   race:     threads creating, exporting and closing handles of one
+ *             /dev/iomd, and closing each other's, get only successes and
+ *             EBADF, and leave nothing once the survivors are closed.
  *   uid 1000: handles with IOMD_USER_PREPARE under a 16-page
  *             RLIMIT_MEMLOCK: wiring, export, close, and a wiring over
  *             the limit (ENOMEM) that leaves no handle.
@@ -44,6 +47,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,12 +79,15 @@
 #define LIMIT_CHECKS	7
 #define LIBRARY_CHECKS	12
 #define UNPRIV_CHECKS	3
+#define RACE_CHECKS	3
+#define RACE_THREADS	4
+#define RACE_ROUNDS	400
 #define LEAK_CHECKS	2
 #define PLAN		(BUFFER_CHECKS + REVOKE_CHECKS + USER_CHECKS + \
 			 COMPOSE_CHECKS + DMABUF_CHECKS + REFUSED_CHECKS + \
 			 FAULT_CHECKS + FORK_CHECKS + RELEASE_CHECKS + \
 			 LIMIT_CHECKS + LIBRARY_CHECKS + UNPRIV_CHECKS + \
-			 LEAK_CHECKS)
+			 RACE_CHECKS + LEAK_CHECKS)
 
 static int iomd_fd;
 static size_t page;
@@ -948,6 +955,94 @@ static void test_unpriv(const struct iomd_stats *before)
 	check_freed(before, "uid 1000: nothing left live");
 }
 
+/* One thread of test_race(): its random stream and what it saw. */
+struct racer {
+	pthread_t thread;
+	uint64_t rng;
+	unsigned int made;	/* handles created */
+	unsigned int odd;	/* results other than success and EBADF */
+	int first_odd;		/* the first of those */
+};
+
+static uint32_t race_next(struct racer *r)
+{
+	r->rng = r->rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(r->rng >> 33);
+}
+
+static void race_note(struct racer *r, int ret)
+{
+	if (!ret || ret == -EBADF)
+		return;
+	if (!r->odd++)
+		r->first_odd = ret;
+}
+
+/*
+ * Create a handle, use it, export it, close some handle (any thread's,
+ * by number) and then its own: with other threads doing the same, the
+ * handle numbers are reused all the time.
+ */
+static void *race_run(void *arg)
+{
+	struct racer *r = arg;
+	struct iomd_info info;
+	unsigned int i;
+	uint32_t h, fd;
+	int ret;
+
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		ret = buffer_handle(iomd_fd, page, 0, &h);
+		race_note(r, ret);
+		if (ret)
+			continue;
+		r->made++;
+		race_note(r, info_of(iomd_fd, h, &info));
+		ret = handle_op(iomd_fd, IOMD_IOC_HANDLE_EXPORT,
+				IOMD_HANDLE_BIT | (1 + race_next(r) % 8), 0, 0,
+				0, 0, &fd);
+		race_note(r, ret);
+		if (!ret)
+			close((int)fd);
+		race_note(r, hclose(iomd_fd,
+				    IOMD_HANDLE_BIT | (1 + race_next(r) % 8)));
+		if (race_next(r) % 4)
+			race_note(r, hclose(iomd_fd, h));
+	}
+	return NULL;
+}
+
+static void test_race(const struct iomd_stats *before)
+{
+	struct racer r[RACE_THREADS];
+	unsigned int i, made = 0, odd = 0;
+	int first = 0, started = 0;
+	uint32_t h;
+
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < RACE_THREADS; i++) {
+		r[i].rng = SEED_A + i;
+		if (pthread_create(&r[i].thread, NULL, race_run, &r[i]))
+			break;
+		started++;
+	}
+	for (i = 0; i < (unsigned int)started; i++) {
+		pthread_join(r[i].thread, NULL);
+		made += r[i].made;
+		if (r[i].odd && !odd)
+			first = r[i].first_odd;
+		odd += r[i].odd;
+	}
+	iomd_tap_ok(started == RACE_THREADS && made > 0,
+		    "race: %d threads made %u handles", started, made);
+	iomd_tap_ok(!odd, "race: only successes and EBADF (%u others, first %d)",
+		    odd, first);
+	/* The survivors: every number up to the most that were ever open. */
+	for (h = 1; h <= RACE_THREADS * RACE_ROUNDS; h++)
+		hclose(iomd_fd, IOMD_HANDLE_BIT | h);
+	check_freed(before, "race: the survivors closed, nothing is left");
+}
+
 int main(void)
 {
 	struct iomd_stats before;
@@ -974,6 +1069,7 @@ int main(void)
 	test_limit(&before);
 	test_library(&before);
 	test_unpriv(&before);
+	test_race(&before);
 
 	iomd_test_no_leaks(iomd_fd, &before);
 	free(ref_a);
