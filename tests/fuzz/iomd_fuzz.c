@@ -9,7 +9,8 @@
  * stream: every ioctl of the uAPI with structures that are valid most of
  * the time and mutated otherwise (bit flips, interesting values, reserved
  * fields and flags set, bad fds, fds of other kinds, kernel and
- * unaligned addresses), mixed with mmap, munmap, mremap, mprotect,
+ * unaligned addresses; descriptors made as handles of a /dev/iomd, and
+ * handles, held or made up, where fds go), mixed with mmap, munmap, mremap, mprotect,
  * madvise, memfds (ftruncate, hole punching, seals), touches of every
  * mapping, fork, SCM_RIGHTS fd passing between the processes and exits
  * in every state.  Workers live for a random number of operations and are
@@ -82,6 +83,7 @@
 #define FZ_MAX_PROCS	16
 #define FZ_MAX_THREADS	8
 #define FZ_MAX_FDS	40	/* table entries per process */
+#define FZ_MAX_HANDLES	24	/* handles tracked per process */
 #define FZ_MAX_MAPS	24	/* mappings tracked per process */
 #define FZ_MAX_FOREIGN	128
 #define FZ_MAX_CHILDREN	2	/* forked children alive per worker */
@@ -100,7 +102,7 @@ enum {
 	FZ_BAD_IOCTL, FZ_MMAP, FZ_MUNMAP, FZ_MREMAP, FZ_MPROTECT, FZ_MADVISE,
 	FZ_MEMFD, FZ_FTRUNCATE, FZ_FALLOCATE, FZ_TOUCH, FZ_CLOSE, FZ_DUP,
 	FZ_SEND_FD, FZ_RECV_FD, FZ_FORK, FZ_SAMPLE, FZ_OPEN_DEV, FZ_FILE_IO,
-	FZ_DMABUF, FZ_NR_OPS
+	FZ_DMABUF, FZ_HANDLE_CLOSE, FZ_HANDLE_EXPORT, FZ_NR_OPS
 };
 
 static const char * const fz_op_names[FZ_NR_OPS] = {
@@ -110,7 +112,7 @@ static const char * const fz_op_names[FZ_NR_OPS] = {
 	"mmap", "munmap", "mremap", "mprotect", "madvise", "memfd_create",
 	"ftruncate", "fallocate/seal", "touch", "close", "dup", "send fd",
 	"recv fd", "fork", "sample export", "open /dev/iomd", "read/write",
-	"dma-buf export/import",
+	"dma-buf export/import", "HANDLE_CLOSE", "HANDLE_EXPORT",
 };
 
 /* Relative frequency of each operation. */
@@ -126,6 +128,7 @@ static const unsigned int fz_weights[FZ_NR_OPS] = {
 	[FZ_FALLOCATE] = 2, [FZ_TOUCH] = 10, [FZ_CLOSE] = 7, [FZ_DUP] = 1,
 	[FZ_SEND_FD] = 3, [FZ_RECV_FD] = 3, [FZ_FORK] = 1, [FZ_SAMPLE] = 1,
 	[FZ_OPEN_DEV] = 1, [FZ_FILE_IO] = 2, [FZ_DMABUF] = 3,
+	[FZ_HANDLE_CLOSE] = 4, [FZ_HANDLE_EXPORT] = 3,
 };
 
 /* Counters of the whole run, in memory shared by every process. */
@@ -149,6 +152,17 @@ enum { FZ_FD_FREE, FZ_FD_DESC, FZ_FD_MEMFD, FZ_FD_DEV };
 struct fz_fd {
 	int fd;
 	int kind;
+	uint64_t len;
+};
+
+/*
+ * A handle this process made (it may have been closed since, through
+ * another copy of the table after a fork): the /dev/iomd fd it was made
+ * on, whose release drops it.
+ */
+struct fz_handle {
+	uint32_t handle;	/* 0: free entry */
+	int dev;
 	uint64_t len;
 };
 
@@ -182,6 +196,7 @@ struct fz_proc {
 	int nr_foreign;
 	struct fz_range foreign[FZ_MAX_FOREIGN];
 	struct fz_fd fds[FZ_MAX_FDS];
+	struct fz_handle handles[FZ_MAX_HANDLES];
 	struct fz_map maps[FZ_MAX_MAPS];
 };
 
@@ -384,6 +399,105 @@ static int fz_count_fds(int kind)
 	return n;
 }
 
+/*
+ * Remember @handle, made on @dev; when the table is full, close it (or
+ * leave it to @dev's release if that fails).
+ */
+static void fz_add_handle(uint32_t handle, int dev, uint64_t len)
+{
+	struct iomd_handle h = { .handle = handle };
+	int i;
+
+	fz_lock();
+	for (i = 0; i < FZ_MAX_HANDLES; i++) {
+		if (!fz_p.handles[i].handle) {
+			fz_p.handles[i].handle = handle;
+			fz_p.handles[i].dev = dev;
+			fz_p.handles[i].len = len;
+			fz_unlock();
+			return;
+		}
+	}
+	fz_unlock();
+	ioctl(dev, IOMD_IOC_HANDLE_CLOSE, &h);
+}
+
+/*
+ * A tracked handle, the first from a random entry on (the table is
+ * small): copied, or false.
+ */
+static bool fz_pick_handle(struct fz_thread *t, struct fz_handle *out,
+			   int *index)
+{
+	int start = fz_below(t, FZ_MAX_HANDLES), i, at = -1;
+
+	fz_lock();
+	for (i = 0; i < FZ_MAX_HANDLES && at < 0; i++)
+		if (fz_p.handles[(start + i) % FZ_MAX_HANDLES].handle)
+			at = (start + i) % FZ_MAX_HANDLES;
+	if (at >= 0)
+		*out = fz_p.handles[at];
+	fz_unlock();
+	if (index)
+		*index = at;
+	return at >= 0;
+}
+
+/* Forget the tracked handle @i if it is still @h. */
+static void fz_forget_handle(int i, const struct fz_handle *h)
+{
+	fz_lock();
+	if (fz_p.handles[i].handle == h->handle &&
+	    fz_p.handles[i].dev == h->dev)
+		fz_p.handles[i].handle = 0;
+	fz_unlock();
+}
+
+/*
+ * A value for a descriptor field that names no descriptor of ours as a
+ * handle: a small or random number with IOMD_HANDLE_BIT, the highest
+ * handle, or IOMD_REASON_CLIENT.
+ */
+static uint32_t fz_bad_handle(struct fz_thread *t)
+{
+	switch (fz_below(t, 4)) {
+	case 0:
+		return IOMD_HANDLE_BIT | (uint32_t)fz_rand(t);
+	case 1:
+		return fz_pct(t, 50) ? IOMD_HANDLE_BIT | 0x7ffffffe :
+		       IOMD_REASON_CLIENT;
+	default:
+		return IOMD_HANDLE_BIT | (uint32_t)fz_below(t, 64);
+	}
+}
+
+/*
+ * Remember what a creation gave: a handle (IOMD_HANDLE_BIT, made on
+ * @dev) or an fd.
+ */
+static void fz_add_made(uint32_t made, int dev, uint64_t len)
+{
+	if (made & IOMD_HANDLE_BIT)
+		fz_add_handle(made, dev, len);
+	else
+		fz_add_fd((int)made, FZ_FD_DESC, len);
+}
+
+/*
+ * How a creation gives its descriptor: an fd, close-on-exec or not, or
+ * a handle, rarely both (EINVAL).
+ */
+static uint32_t fz_give_flags(struct fz_thread *t)
+{
+	unsigned int r = fz_below(t, 100);
+
+	if (r < 30)
+		return IOMD_CREATE_HANDLE;
+	if (r < 32)
+		return IOMD_CREATE_HANDLE | IOMD_CREATE_CLOEXEC;
+	return r < 66 ? IOMD_CREATE_CLOEXEC : 0;
+}
+
 /* A random table entry of @kind (FZ_FD_FREE: any kind): copied, or false. */
 static bool fz_pick_entry(struct fz_thread *t, int kind, struct fz_fd *out,
 			  int *index)
@@ -439,16 +553,28 @@ static int fz_other_fd(struct fz_thread *t)
 	}
 }
 
-/* A descriptor fd (90%) with its length, or some other fd. */
+/*
+ * A descriptor: an fd (90%) or a handle we hold (25% of those, as
+ * (int)handle) with its length; else some other fd or a made-up handle.
+ */
 static int fz_desc(struct fz_thread *t, uint64_t *len)
 {
+	struct fz_handle h;
 	struct fz_fd e;
 
 	*len = fz_p.page;
-	if (fz_pct(t, 90) && fz_pick_entry(t, FZ_FD_DESC, &e, NULL)) {
-		*len = e.len ? e.len : fz_p.page;
-		return e.fd;
+	if (fz_pct(t, 90)) {
+		if (fz_pct(t, 25) && fz_pick_handle(t, &h, NULL)) {
+			*len = h.len ? h.len : fz_p.page;
+			return (int)h.handle;
+		}
+		if (fz_pick_entry(t, FZ_FD_DESC, &e, NULL)) {
+			*len = e.len ? e.len : fz_p.page;
+			return e.fd;
+		}
 	}
+	if (fz_pct(t, 20))
+		return (int)fz_bad_handle(t);
 	return fz_other_fd(t);
 }
 
@@ -693,7 +819,7 @@ static int fz_op_buffer_create(struct fz_thread *t)
 {
 	struct iomd_buffer_create b = { 0 };
 	uint64_t soft;
-	int ret;
+	int dev, ret;
 
 	b.capacity = fz_size(t, fz_p.page);
 	if (fz_pct(t, 15))
@@ -703,17 +829,17 @@ static int fz_op_buffer_create(struct fz_thread *t)
 		b.flags |= IOMD_BUF_KERNEL_USER_SHARED;
 	if (fz_pct(t, 15))
 		b.flags |= IOMD_BUF_CACHE(fz_below(t, 4));
-	if (fz_pct(t, 50))
-		b.flags |= IOMD_CREATE_CLOEXEC;
+	b.flags |= fz_give_flags(t);
 	fz_mutate(t, &b, sizeof(b));
 	/* Never allocate a large buffer when many bytes are live already. */
 	soft = __atomic_load_n(&fz_p.live_bytes, __ATOMIC_RELAXED) >
 	       FZ_BYTES_SOFT ? 64 << 10 : 16 << 20;
 	if (b.capacity > soft && b.capacity <= fz_p.max_buffer)
 		b.capacity = fz_p.max_buffer + 1 + fz_below(t, 1 << 20);
-	ret = fz_ioctl(fz_dev(t), IOMD_IOC_BUFFER_CREATE, fz_argp(t, &b));
+	dev = fz_dev(t);
+	ret = fz_ioctl(dev, IOMD_IOC_BUFFER_CREATE, fz_argp(t, &b));
 	if (!ret)
-		fz_add_fd((int)b.fd, FZ_FD_DESC, b.capacity);
+		fz_add_made(b.fd, dev, b.capacity);
 	return ret;
 }
 
@@ -798,7 +924,7 @@ static int fz_op_user_create(struct fz_thread *t)
 	struct iomd_user_create u = { 0 };
 	uint64_t room, want, ranges;
 	unsigned int i, n;
-	int ret;
+	int dev, ret;
 
 	memset(r, 0, sizeof(r));
 	n = fz_pct(t, 90) ? 1 + fz_below(t, 4) :
@@ -825,18 +951,18 @@ static int fz_op_user_create(struct fz_thread *t)
 	u.flags = 1 + fz_below(t, 3);
 	if (fz_pct(t, 40))
 		u.flags |= IOMD_USER_PREPARE;
-	if (fz_pct(t, 50))
-		u.flags |= IOMD_CREATE_CLOEXEC;
+	u.flags |= fz_give_flags(t);
 	fz_mutate(t, &u, sizeof(u));
 	/* Ranges read from anywhere else could describe our own image. */
 	if (u.ranges != ranges)
 		u.ranges = fz_bad_addr(t);
-	ret = fz_ioctl(fz_dev(t), IOMD_IOC_USER_CREATE, fz_argp(t, &u));
+	dev = fz_dev(t);
+	ret = fz_ioctl(dev, IOMD_IOC_USER_CREATE, fz_argp(t, &u));
 	if (!ret) {
 		room = 0;
 		for (i = 0; i < n && i < ARRAY_SIZE(r); i++)
 			room += r[i].length;
-		fz_add_fd((int)u.fd, FZ_FD_DESC, room);
+		fz_add_made(u.fd, dev, room);
 	}
 	return ret;
 }
@@ -927,7 +1053,7 @@ static int fz_op_subrange(struct fz_thread *t)
 {
 	struct iomd_subrange_create s = { 0 };
 	uint64_t len;
-	int ret;
+	int dev, ret;
 
 	s.fd = fz_desc(t, &len);
 	s.offset = fz_pct(t, 30) ? 0 : fz_below(t, len);
@@ -938,12 +1064,12 @@ static int fz_op_subrange(struct fz_thread *t)
 		s.length = len - s.offset;
 	if (fz_pct(t, 40))
 		s.flags = fz_below(t, 4);
-	if (fz_pct(t, 50))
-		s.flags |= IOMD_CREATE_CLOEXEC;
+	s.flags |= fz_give_flags(t);
 	fz_mutate(t, &s, sizeof(s));
-	ret = fz_ioctl(fz_dev(t), IOMD_IOC_SUBRANGE, fz_argp(t, &s));
+	dev = fz_dev(t);
+	ret = fz_ioctl(dev, IOMD_IOC_SUBRANGE, fz_argp(t, &s));
 	if (!ret)
-		fz_add_fd((int)s.new_fd, FZ_FD_DESC, s.length);
+		fz_add_made(s.new_fd, dev, s.length);
 	return ret;
 }
 
@@ -953,7 +1079,7 @@ static int fz_op_multi(struct fz_thread *t)
 	struct iomd_multi_create m = { 0 };
 	uint64_t len, total = 0;
 	unsigned int i, n;
-	int ret;
+	int dev, ret;
 
 	n = fz_pct(t, 90) ? 1 + fz_below(t, 6) :
 	    1 + fz_below(t, IOMD_MULTI_MAX_DESCS + 1);
@@ -966,12 +1092,12 @@ static int fz_op_multi(struct fz_thread *t)
 	m.nr_fds = n;
 	if (fz_pct(t, 40))
 		m.flags = fz_below(t, 4);
-	if (fz_pct(t, 50))
-		m.flags |= IOMD_CREATE_CLOEXEC;
+	m.flags |= fz_give_flags(t);
 	fz_mutate(t, &m, sizeof(m));
-	ret = fz_ioctl(fz_dev(t), IOMD_IOC_MULTI, fz_argp(t, &m));
+	dev = fz_dev(t);
+	ret = fz_ioctl(dev, IOMD_IOC_MULTI, fz_argp(t, &m));
 	if (!ret)
-		fz_add_fd((int)m.fd, FZ_FD_DESC, total);
+		fz_add_made(m.fd, dev, total);
 	return ret;
 }
 
@@ -997,16 +1123,16 @@ static int fz_op_import(struct fz_thread *t)
 {
 	struct iomd_import_dmabuf x = { 0 };
 	uint64_t len;
-	int ret;
+	int dev, ret;
 
 	x.dmabuf_fd = fz_desc(t, &len);
 	x.flags = fz_below(t, 4);
-	if (fz_pct(t, 50))
-		x.flags |= IOMD_CREATE_CLOEXEC;
+	x.flags |= fz_give_flags(t);
 	fz_mutate(t, &x, sizeof(x));
-	ret = fz_ioctl(fz_dev(t), IOMD_IOC_IMPORT_DMABUF, fz_argp(t, &x));
+	dev = fz_dev(t);
+	ret = fz_ioctl(dev, IOMD_IOC_IMPORT_DMABUF, fz_argp(t, &x));
 	if (!ret)
-		fz_add_fd((int)x.fd, FZ_FD_DESC, x.length);
+		fz_add_made(x.fd, dev, x.length);
 	return ret;
 }
 
@@ -1043,6 +1169,62 @@ static int fz_op_dmabuf(struct fz_thread *t)
 	ret = fz_ioctl(fz_dev(t), IOMD_IOC_EXPORT_DMABUF, fz_argp(t, &x));
 	if (!ret)
 		fz_add_fd((int)x.dmabuf_fd, FZ_FD_DESC, len);
+	return ret;
+}
+
+/*
+ * The handle to close or export: one we hold (85%, on the /dev/iomd it
+ * was made on, mostly), else a made-up one, a plain fd or a descriptor
+ * fd, on whichever /dev/iomd fz_dev() picks.
+ */
+static bool fz_handle_arg(struct fz_thread *t, struct iomd_handle *arg,
+			  int *dev, struct fz_handle *held, int *index)
+{
+	uint64_t len;
+
+	if (fz_pct(t, 85) && fz_pick_handle(t, held, index)) {
+		arg->handle = held->handle;
+		*dev = fz_pct(t, 90) ? held->dev : fz_dev(t);
+		return true;
+	}
+	arg->handle = fz_pct(t, 60) ? fz_bad_handle(t) :
+		      (uint32_t)fz_desc(t, &len);
+	*dev = fz_dev(t);
+	return false;
+}
+
+/* Close a handle; once closed, forget it. */
+static int fz_op_handle_close(struct fz_thread *t)
+{
+	struct iomd_handle arg = { 0 };
+	struct fz_handle held;
+	bool ours;
+	int dev, i, ret;
+
+	ours = fz_handle_arg(t, &arg, &dev, &held, &i);
+	fz_mutate(t, &arg, sizeof(arg));
+	ret = fz_ioctl(dev, IOMD_IOC_HANDLE_CLOSE, fz_argp(t, &arg));
+	if (ours && (!ret || ret == -EBADF) && dev == held.dev &&
+	    arg.handle == held.handle)
+		fz_forget_handle(i, &held);
+	return ret;
+}
+
+/* Give a handle's descriptor an fd, which joins the descriptor fds. */
+static int fz_op_handle_export(struct fz_thread *t)
+{
+	struct iomd_handle arg = { 0 };
+	struct fz_handle held = { 0 };
+	int dev, ret;
+
+	fz_handle_arg(t, &arg, &dev, &held, NULL);
+	if (fz_pct(t, 50))
+		arg.flags = IOMD_CREATE_CLOEXEC;
+	fz_mutate(t, &arg, sizeof(arg));
+	ret = fz_ioctl(dev, IOMD_IOC_HANDLE_EXPORT, fz_argp(t, &arg));
+	if (!ret)
+		fz_add_fd((int)arg.fd, FZ_FD_DESC,
+			  held.len ? held.len : fz_p.page);
 	return ret;
 }
 
@@ -1690,6 +1872,12 @@ static int fz_run_op(struct fz_thread *t, int op)
 		break;
 	case FZ_OPEN_DEV:
 		ret = fz_op_open_dev();
+		break;
+	case FZ_HANDLE_CLOSE:
+		ret = fz_op_handle_close(t);
+		break;
+	case FZ_HANDLE_EXPORT:
+		ret = fz_op_handle_export(t);
 		break;
 	default:
 		ret = fz_op_file_io(t);
