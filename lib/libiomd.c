@@ -505,23 +505,18 @@ int iomd_complete(int iomd_fd, int desc_fd)
 	return iomd_wire(iomd_fd, IOMD_IOC_COMPLETE, desc_fd);
 }
 
-int iomd_reason(int iomd_fd, int fd, int *err, char *buf, size_t size)
+/* IOMD_IOC_REASON on @iomd_fd about @ref (IOMD_REASON_CLIENT: itself). */
+static int iomd_reason_of(int iomd_fd, uint32_t ref, int *err, char *buf,
+			  size_t size)
 {
 	struct iomd_reason arg;
 	int ret;
 
 	memset(&arg, 0, sizeof(arg));
-	arg.fd = fd < 0 ? IOMD_REASON_CLIENT : iomd_fd_to_u32(fd);
+	arg.fd = ref;
 	/* A reason longer than 4 GiB is not plausible; just truncate. */
 	arg.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	arg.buf = (uint64_t)(uintptr_t)buf;
-	/* Without /dev/iomd, the descriptor fd answers for itself. */
-	if (iomd_fd < 0) {
-		if (fd < 0)
-			return -EBADF;
-		arg.fd = IOMD_REASON_CLIENT;
-		iomd_fd = fd;
-	}
 	ret = iomd_ioctl(iomd_fd, IOMD_IOC_REASON, &arg);
 	if (ret < 0)
 		return ret;
@@ -529,6 +524,26 @@ int iomd_reason(int iomd_fd, int fd, int *err, char *buf, size_t size)
 	if (err)
 		*err = -(int)arg.errno_value;
 	return 0;
+}
+
+int iomd_reason(int iomd_fd, int fd, int *err, char *buf, size_t size)
+{
+	/* Without /dev/iomd, the descriptor fd answers for itself. */
+	if (iomd_fd < 0) {
+		if (fd < 0)
+			return -EBADF;
+		return iomd_reason_of(fd, IOMD_REASON_CLIENT, err, buf, size);
+	}
+	return iomd_reason_of(iomd_fd, fd < 0 ? IOMD_REASON_CLIENT :
+				       iomd_fd_to_u32(fd), err, buf, size);
+}
+
+int iomd_handle_reason(int iomd_fd, uint32_t handle, int *err, char *buf,
+		       size_t size)
+{
+	if (!(handle & IOMD_HANDLE_BIT) || handle == IOMD_REASON_CLIENT)
+		return -EBADF;
+	return iomd_reason_of(iomd_fd, handle, err, buf, size);
 }
 
 int iomd_stats(int iomd_fd, struct iomd_stats *stats)

@@ -16,19 +16,21 @@
 
 #include "client.h"
 
-/* Highest index: IOMD_HANDLE_BIT | index never reaches IOMD_REASON_CLIENT. */
-#define IOMD_HANDLE_MAX_INDEX	(~IOMD_HANDLE_BIT - 1)
+/* Handles in a table: IOMD_HANDLE_BIT | index never is IOMD_REASON_CLIENT. */
+#define IOMD_HANDLE_MAX_INDEX	(~IOMD_HANDLE_BIT)
 
 /**
  * iomd_handles_init() - an empty handle table
  * @h:		the table, in the client.
  *
- * Indexes start at 1; the table's nodes are charged to the memory cgroup
- * of the task that adds a handle.
+ * Indexes start at 0, which the xarray keeps without a node of its own:
+ * one handle made and closed over and over allocates nothing.  The
+ * table's nodes are charged to the memory cgroup of the task that adds a
+ * handle.
  */
 void iomd_handles_init(struct iomd_handles *h)
 {
-	xa_init_flags(&h->xa, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	xa_init_flags(&h->xa, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
 	h->count = 0;
 	h->bytes = 0;
 }
@@ -88,8 +90,8 @@ int iomd_handle_reserve(struct iomd_handles *h, u32 *handle,
 	u32 index;
 	int ret;
 
-	ret = xa_alloc(&h->xa, &index, NULL, XA_LIMIT(1, max),
-		       GFP_KERNEL_ACCOUNT);
+	ret = max ? xa_alloc(&h->xa, &index, NULL, XA_LIMIT(0, max - 1),
+			     GFP_KERNEL_ACCOUNT) : -EBUSY;
 	if (ret == -EBUSY)
 		return iomd_fail(why, -EMFILE,
 				 "no free handle: this open /dev/iomd holds its most, %lu (RLIMIT_NOFILE)",

@@ -11,7 +11,8 @@
  * Handles (struct iomd_handle) are returned through a uint32_t pointer,
  * since they do not fit a non-negative int; a @desc_fd parameter that goes
  * to an ioctl on @iomd_fd also takes a handle of that file, as
- * (int)handle.  The functions that return a new fd refuse
+ * (int)handle, except iomd_reason()'s (iomd_handle_reason() is the one for
+ * a handle).  The functions that return a new fd refuse
  * IOMD_CREATE_HANDLE (-EINVAL): the *_handle() variants take it.
  */
 #ifndef _LIBIOMD_H
@@ -292,6 +293,22 @@ const char *iomd_cache_name(uint32_t mode);
  * fds are negative).
  */
 int iomd_reason(int iomd_fd, int fd, int *err, char *buf, size_t size);
+
+/**
+ * iomd_handle_reason() - the reason of a handle's descriptor's last failure
+ * @iomd_fd: the /dev/iomd file descriptor the handle belongs to.
+ * @handle: the handle.
+ * @err: as for iomd_reason().
+ * @buf: as for iomd_reason().
+ * @size: as for iomd_reason().
+ *
+ * iomd_reason() takes any negative @fd for the client itself, and a handle
+ * passed as an int is negative: this is the call for a handle.
+ *
+ * Return: 0, or -errno (-EBADF: not a handle of @iomd_fd).
+ */
+int iomd_handle_reason(int iomd_fd, uint32_t handle, int *err, char *buf,
+		       size_t size);
 
 /**
  * iomd_stats() - read module-wide counters (IOMD_IOC_STATS)

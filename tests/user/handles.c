@@ -36,7 +36,8 @@
  *             EMFILE with its reason; closing one makes room for one.
  *   library:  the fd-returning creators refuse IOMD_CREATE_HANDLE
  *             (-EINVAL) and make nothing; the *_handle() calls,
- *             iomd_handle_export() and iomd_handle_close() work.
+ *             iomd_handle_export(), iomd_handle_reason() and
+ *             iomd_handle_close() work.
  *   race:     threads creating, exporting and closing handles of one
  *             /dev/iomd, and closing each other's, get only successes and
  *             EBADF, and leave nothing once the survivors are closed.
@@ -77,7 +78,7 @@
 #define FORK_CHECKS	3
 #define RELEASE_CHECKS	6
 #define LIMIT_CHECKS	7
-#define LIBRARY_CHECKS	12
+#define LIBRARY_CHECKS	14
 #define UNPRIV_CHECKS	3
 #define RACE_CHECKS	3
 #define RACE_THREADS	4
@@ -184,7 +185,7 @@ static int handle_reason(int dev, uint32_t desc, int *err)
 }
 
 /*
- * Whether none of the handle numbers 1 to 8 is open on @dev: closing
+ * Whether none of the handle numbers 0 to 8 is open on @dev: closing
  * each fails with EBADF.
  */
 static bool no_handles_near(int dev)
@@ -192,7 +193,7 @@ static bool no_handles_near(int dev)
 	bool none = true;
 	uint32_t i;
 
-	for (i = 1; i <= 8; i++)
+	for (i = 0; i <= 8; i++)
 		if (hclose(dev, IOMD_HANDLE_BIT | i) != -EBADF)
 			none = false;
 	return none;
@@ -675,7 +676,7 @@ static void test_fault(const struct iomd_stats *before)
 			"fault: BUFFER_CREATE with HANDLE, argument read-only");
 	iomd_tap_ok(settle_descs(before->live_descriptors) ==
 		    before->live_descriptors && no_handles_near(iomd_fd),
-		    "fault: no descriptor left, no handle 1 to 8 to close");
+		    "fault: no descriptor left, no handle 0 to 8 to close");
 	ret = buffer_handle(iomd_fd, page, 0, &h);
 	iomd_tap_ok(!ret && !hclose(iomd_fd, h),
 		    "fault: the next create by handle works (0x%x)", h);
@@ -846,7 +847,8 @@ static void test_library(const struct iomd_stats *before)
 	struct iomd_range r = iomd_test_range(mem, len);
 	unsigned char *back = iomd_test_malloc(len);
 	uint32_t hb = 0, hu = 0;
-	int fd, ex, ret, parts[1];
+	int fd, ex, ret, err, parts[1];
+	char text[64];
 	void *p;
 
 	fd = iomd_buffer_create(iomd_fd, len, 0, IOMD_TEST_SHARED_INOUT);
@@ -888,6 +890,13 @@ static void test_library(const struct iomd_stats *before)
 	ret = ex < 0 ? ex : iomd_map(ex, 0, len, PROT_READ | PROT_WRITE, &p);
 	iomd_tap_ok(!ret,
 		    "library: iomd_handle_export() gives a mappable fd (%d)", ex);
+	err = 1;
+	ret = iomd_handle_reason(iomd_fd, hu, &err, text, sizeof(text));
+	iomd_tap_ok(!ret && !err && !text[0],
+		    "library: iomd_handle_reason(): nothing failed (%d, %d)",
+		    ret, err);
+	iomd_tap_errno(iomd_handle_reason(iomd_fd, 5, &err, NULL, 0), EBADF,
+		       "library: iomd_handle_reason() of a value that is no handle");
 	iomd_tap_ok(!iomd_handle_close(iomd_fd, hb) &&
 		    !iomd_handle_close(iomd_fd, hu),
 		    "library: iomd_handle_close() of both");
@@ -1002,13 +1011,13 @@ static void *race_run(void *arg)
 		r->made++;
 		race_note(r, info_of(iomd_fd, h, &info));
 		ret = handle_op(iomd_fd, IOMD_IOC_HANDLE_EXPORT,
-				IOMD_HANDLE_BIT | (1 + race_next(r) % 8), 0, 0,
+				IOMD_HANDLE_BIT | (race_next(r) % 9), 0, 0,
 				0, 0, &fd);
 		race_note(r, ret);
 		if (!ret)
 			close((int)fd);
 		race_note(r, hclose(iomd_fd,
-				    IOMD_HANDLE_BIT | (1 + race_next(r) % 8)));
+				    IOMD_HANDLE_BIT | (race_next(r) % 9)));
 		if (race_next(r) % 4)
 			race_note(r, hclose(iomd_fd, h));
 	}
@@ -1041,7 +1050,7 @@ static void test_race(const struct iomd_stats *before)
 	iomd_tap_ok(!odd, "race: only successes and EBADF (%u others, first %d)",
 		    odd, first);
 	/* The survivors: every number up to the most that were ever open. */
-	for (h = 1; h <= RACE_THREADS * RACE_ROUNDS; h++)
+	for (h = 0; h <= RACE_THREADS * RACE_ROUNDS; h++)
 		hclose(iomd_fd, IOMD_HANDLE_BIT | h);
 	check_freed(before, "race: the survivors closed, nothing is left");
 }
