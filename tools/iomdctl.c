@@ -347,11 +347,23 @@ struct iomd_ctl_map {
 	ino_t ino;
 };
 
-/*
- * Read /proc/@pid/fdinfo/@fd into @d.  Return: 1 for an iomd descriptor,
- * 0 for another file, -errno if it cannot be read.
+/**
+ * struct iomd_ctl_handles - descriptors a process holds by handles
+ * @count:	handles on all its open files of /dev/iomd.
+ * @bytes:	their descriptors' lengths, summed.
  */
-static int read_fdinfo(int pid, int fd, struct iomd_ctl_fd *d)
+struct iomd_ctl_handles {
+	unsigned long long count;
+	unsigned long long bytes;
+};
+
+/*
+ * Read /proc/@pid/fdinfo/@fd into @d, and add the handles of an open
+ * /dev/iomd (its iomd-handles lines) to @h unless it is NULL.  Return: 1
+ * for an iomd descriptor, 0 for another file, -errno if it cannot be read.
+ */
+static int read_fdinfo(int pid, int fd, struct iomd_ctl_fd *d,
+		       struct iomd_ctl_handles *h)
 {
 	unsigned long long ino = ULLONG_MAX;
 	char path[64], line[256];
@@ -378,6 +390,10 @@ static int read_fdinfo(int pid, int fd, struct iomd_ctl_fd *d)
 			d->options = strtoul(line + 13, NULL, 0);
 		else if (!strncmp(line, "iomd-inode:", 11))
 			ino = strtoull(line + 11, NULL, 0);
+		else if (h && !strncmp(line, "iomd-handles:", 13))
+			h->count += strtoull(line + 13, NULL, 0);
+		else if (h && !strncmp(line, "iomd-handle-bytes:", 18))
+			h->bytes += strtoull(line + 18, NULL, 0);
 		else
 			sscanf(line, "iomd-cache: %31s", d->cache);
 	}
@@ -391,38 +407,6 @@ static int read_fdinfo(int pid, int fd, struct iomd_ctl_fd *d)
 	/* A module without iomd-inode gave each descriptor file its own. */
 	d->ino = ino == ULLONG_MAX ? st.st_ino : (ino_t)ino;
 	return 1;
-}
-
-/**
- * struct iomd_ctl_handles - descriptors a process holds by handles
- * @count:	handles on all its open files of /dev/iomd.
- * @bytes:	their descriptors' lengths, summed.
- */
-struct iomd_ctl_handles {
-	unsigned long long count;
-	unsigned long long bytes;
-};
-
-/*
- * Add the handles of @pid's @fd to @h if it is an open /dev/iomd (its
- * fdinfo has iomd-handles).
- */
-static void read_handles(int pid, int fd, struct iomd_ctl_handles *h)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "iomd-handles:", 13))
-			h->count += strtoull(line + 13, NULL, 0);
-		else if (!strncmp(line, "iomd-handle-bytes:", 18))
-			h->bytes += strtoull(line + 18, NULL, 0);
-	}
-	fclose(f);
 }
 
 /*
@@ -443,12 +427,9 @@ static int read_fds(int pid, struct iomd_ctl_fd **fdsp,
 	if (!dir)
 		return -errno;
 	while ((e = readdir(dir))) {
-		if (!isdigit((unsigned char)e->d_name[0]))
+		if (!isdigit((unsigned char)e->d_name[0]) ||
+		    read_fdinfo(pid, atoi(e->d_name), &d, h) != 1)
 			continue;
-		if (read_fdinfo(pid, atoi(e->d_name), &d) != 1) {
-			read_handles(pid, atoi(e->d_name), h);
-			continue;
-		}
 		more = realloc(fds, (n + 1) * sizeof(*fds));
 		if (!more)
 			break;
@@ -702,7 +683,7 @@ static int cmd_info(int argc, char **argv)
 		fprintf(stderr, "usage: iomdctl info /proc/PID/fd/N\n");
 		return EXIT_USAGE;
 	}
-	n = read_fdinfo(pid, fd, &d);
+	n = read_fdinfo(pid, fd, &d, NULL);
 	if (n < 0) {
 		fprintf(stderr, "iomdctl: %s: %s\n", argv[1], strerror(-n));
 		return EXIT_FAILED;
