@@ -144,14 +144,14 @@ static uint32_t iomd_fd_to_u32(int fd)
 	return (uint32_t)fd;
 }
 
-int iomd_buffer_create(int iomd_fd, uint64_t capacity, uint64_t alignment,
-		       uint32_t flags)
+/* IOMD_IOC_BUFFER_CREATE; the new fd or handle in *@out.  0 or -errno. */
+static int iomd_buffer_create_to(int iomd_fd, uint64_t capacity,
+				 uint64_t alignment, uint32_t flags,
+				 uint32_t *out)
 {
 	struct iomd_buffer_create arg;
 	int ret;
 
-	if (flags & IOMD_CREATE_HANDLE)
-		return -EINVAL;
 	memset(&arg, 0, sizeof(arg));
 	arg.capacity = capacity;
 	arg.alignment = alignment;
@@ -159,7 +159,20 @@ int iomd_buffer_create(int iomd_fd, uint64_t capacity, uint64_t alignment,
 	ret = iomd_ioctl(iomd_fd, IOMD_IOC_BUFFER_CREATE, &arg);
 	if (ret < 0)
 		return ret;
-	return (int)arg.fd;
+	*out = arg.fd;
+	return 0;
+}
+
+int iomd_buffer_create(int iomd_fd, uint64_t capacity, uint64_t alignment,
+		       uint32_t flags)
+{
+	uint32_t fd;
+	int ret;
+
+	if (flags & IOMD_CREATE_HANDLE)
+		return -EINVAL;
+	ret = iomd_buffer_create_to(iomd_fd, capacity, alignment, flags, &fd);
+	return ret ? ret : (int)fd;
 }
 
 /* Round @length up to whole pages; 0 if that does not fit in a size_t. */
@@ -312,14 +325,13 @@ const char *iomd_cache_name(uint32_t mode)
 	}
 }
 
-int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
-		     unsigned int nr, uint32_t flags)
+/* IOMD_IOC_USER_CREATE; the new fd or handle in *@out.  0 or -errno. */
+static int iomd_user_create_to(int iomd_fd, const struct iomd_range *ranges,
+			       unsigned int nr, uint32_t flags, uint32_t *out)
 {
 	struct iomd_user_create arg;
 	int ret;
 
-	if (flags & IOMD_CREATE_HANDLE)
-		return -EINVAL;
 	memset(&arg, 0, sizeof(arg));
 	arg.ranges = (uint64_t)(uintptr_t)ranges;
 	arg.nr_ranges = nr;
@@ -327,42 +339,35 @@ int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
 	ret = iomd_ioctl(iomd_fd, IOMD_IOC_USER_CREATE, &arg);
 	if (ret < 0)
 		return ret;
-	return (int)arg.fd;
+	*out = arg.fd;
+	return 0;
+}
+
+int iomd_user_create(int iomd_fd, const struct iomd_range *ranges,
+		     unsigned int nr, uint32_t flags)
+{
+	uint32_t fd;
+	int ret;
+
+	if (flags & IOMD_CREATE_HANDLE)
+		return -EINVAL;
+	ret = iomd_user_create_to(iomd_fd, ranges, nr, flags, &fd);
+	return ret ? ret : (int)fd;
 }
 
 int iomd_buffer_create_handle(int iomd_fd, uint64_t capacity,
 			      uint64_t alignment, uint32_t flags,
 			      uint32_t *handle)
 {
-	struct iomd_buffer_create arg;
-	int ret;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.capacity = capacity;
-	arg.alignment = alignment;
-	arg.flags = flags | IOMD_CREATE_HANDLE;
-	ret = iomd_ioctl(iomd_fd, IOMD_IOC_BUFFER_CREATE, &arg);
-	if (ret < 0)
-		return ret;
-	*handle = arg.fd;
-	return 0;
+	return iomd_buffer_create_to(iomd_fd, capacity, alignment,
+				     flags | IOMD_CREATE_HANDLE, handle);
 }
 
 int iomd_user_create_handle(int iomd_fd, const struct iomd_range *ranges,
 			    unsigned int nr, uint32_t flags, uint32_t *handle)
 {
-	struct iomd_user_create arg;
-	int ret;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.ranges = (uint64_t)(uintptr_t)ranges;
-	arg.nr_ranges = nr;
-	arg.flags = flags | IOMD_CREATE_HANDLE;
-	ret = iomd_ioctl(iomd_fd, IOMD_IOC_USER_CREATE, &arg);
-	if (ret < 0)
-		return ret;
-	*handle = arg.fd;
-	return 0;
+	return iomd_user_create_to(iomd_fd, ranges, nr,
+				   flags | IOMD_CREATE_HANDLE, handle);
 }
 
 int iomd_handle_close(int iomd_fd, uint32_t handle)

@@ -698,9 +698,6 @@ static noinline_for_stack int iomd_ioc_handle_export(struct iomd_ucmd *ucmd,
 	if (arg->fd || arg->reserved0)
 		return iomd_outputs_nonzero(why,
 					    "fd is an output, and reserved fields must be zero");
-	if (!(arg->handle & IOMD_HANDLE_BIT))
-		return iomd_fail(why, -EBADF, "0x%x is not a handle",
-				 arg->handle);
 	desc = iomd_handle_get(&ucmd->client->handles, arg->handle, why);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);

@@ -141,10 +141,18 @@ static int iomd_handle_unknown(u32 handle, struct iomd_why *why)
 			 handle);
 }
 
+/* The refusal of a value that cannot be a handle at all; else 0. */
+static int iomd_handle_check(u32 handle, struct iomd_why *why)
+{
+	if (handle & IOMD_HANDLE_BIT)
+		return 0;
+	return iomd_fail(why, -EBADF, "0x%x is not a handle", handle);
+}
+
 /**
  * iomd_handle_get() - the descriptor a handle names
  * @h:		the table.
- * @handle:	a handle (IOMD_HANDLE_BIT set).
+ * @handle:	the handle.
  * @why:	failure reason.
  *
  * Return: the descriptor with a new reference, or ERR_PTR(-EBADF).
@@ -153,7 +161,10 @@ struct iomd_desc *iomd_handle_get(struct iomd_handles *h, u32 handle,
 				  struct iomd_why *why)
 {
 	struct iomd_desc *desc;
+	int ret = iomd_handle_check(handle, why);
 
+	if (ret)
+		return ERR_PTR(ret);
 	xa_lock(&h->xa);
 	desc = xa_load(&h->xa, handle & ~IOMD_HANDLE_BIT);
 	if (desc)
@@ -177,10 +188,11 @@ struct iomd_desc *iomd_handle_get(struct iomd_handles *h, u32 handle,
 int iomd_handle_close(struct iomd_handles *h, u32 handle,
 		      struct iomd_why *why)
 {
-	struct iomd_desc *desc = NULL;
+	struct iomd_desc *desc;
+	int ret = iomd_handle_check(handle, why);
 
-	if (!(handle & IOMD_HANDLE_BIT))
-		return iomd_fail(why, -EBADF, "0x%x is not a handle", handle);
+	if (ret)
+		return ret;
 	xa_lock(&h->xa);
 	desc = xa_load(&h->xa, handle & ~IOMD_HANDLE_BIT);
 	if (desc) {
