@@ -115,6 +115,8 @@ void iomd_bench_touch(void *addr, size_t len);
 void *iomd_bench_user_mem(size_t size, bool touched);
 int iomd_bench_memfd(size_t size);
 int iomd_bench_wire_setup(size_t size, bool touched, void **mem, int *dev);
+int iomd_bench_wire(int dev, void *mem, size_t size, bool handle, int *ref);
+void iomd_bench_drop(int dev, int ref, bool handle);
 struct iovec;
 struct io_uring;
 int iomd_bench_uring_setup(size_t size, bool touched, struct iovec *iov,

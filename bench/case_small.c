@@ -89,15 +89,6 @@ static void iomd_bench_lap(struct iomd_bench_clock *clk,
 	clk->t = now;
 }
 
-/* Drop a buffer made as an fd or (@handle) as a handle of @dev. */
-static void iomd_bench_drop(int dev, int ref, bool handle)
-{
-	if (handle)
-		iomd_handle_close(dev, (uint32_t)ref);
-	else
-		close(ref);
-}
-
 /* One c6.iomd_cycle (or iomdh_cycle), laps marked for the profile rows. */
 static int iomd_bench_iomd_cycle_once(int dev, size_t size, bool handle,
 				      struct iomd_bench_clock *clk)
@@ -332,44 +323,24 @@ static int iomd_bench_floor_ioctl(const struct iomd_bench_case *c,
 static int iomd_bench_iomd_wire(const struct iomd_bench_case *c, size_t size,
 				struct iomd_bench_sample *s)
 {
-	const uint32_t flags = IOMD_DIR_INOUT | IOMD_USER_PREPARE;
 	unsigned int i, n = iomd_bench_opts.cycles;
 	bool handle = c->arg;
-	struct iomd_range range;
-	int dev, fd, ret;
+	int dev, ref, ret;
 	uint64_t t0, t1;
-	uint32_t h = 0;
 	void *mem;
 
 	ret = iomd_bench_wire_setup(size, true, &mem, &dev);
 	if (ret)
 		return ret;
-	range.addr = (uintptr_t)mem;
-	range.length = size;
 	t0 = iomd_bench_now_ns();
-	for (i = 0; i < n; i++) {
-		if (handle) {
-			ret = iomd_user_create_handle(dev, &range, 1, flags,
-						      &h);
-			fd = (int)h;
-		} else {
-			fd = iomd_user_create(dev, &range, 1, flags);
-			ret = fd;
-		}
-		if (ret < 0) {
-			errno = -ret;
-			ret = iomd_bench_fail("IOMD_IOC_USER_CREATE(%zu bytes, %s)",
-					      size, handle ?
-					      "IOMD_USER_PREPARE | IOMD_CREATE_HANDLE" :
-					      "IOMD_USER_PREPARE");
-			break;
-		}
-		ret = 0;
-		iomd_bench_drop(dev, fd, handle);
+	for (i = 0; i < n && !ret; i++) {
+		ret = iomd_bench_wire(dev, mem, size, handle, &ref);
+		if (!ret)
+			iomd_bench_drop(dev, ref, handle);
 	}
 	t1 = iomd_bench_now_ns();
 	close(dev);
-	munmap((void *)(uintptr_t)range.addr, size);
+	munmap(mem, size);
 	s->ns = t1 - t0;
 	s->units = n;
 	return ret;

@@ -108,39 +108,23 @@ static int iomd_bench_wire_iomd(const struct iomd_bench_case *c,
 				size_t size, struct iomd_bench_sample *s)
 {
 	const struct iomd_bench_wire_arg *arg = c->arg;
-	const uint32_t flags = IOMD_DIR_INOUT | IOMD_USER_PREPARE;
-	struct iomd_range range;
-	uint32_t handle;
 	uint64_t t0, t1;
-	int dev, fd, ret;
+	int dev, ref, ret;
 	void *mem;
 
 	ret = iomd_bench_wire_setup(size, arg->touched, &mem, &dev);
 	if (ret)
 		return ret;
-	range.addr = (uintptr_t)mem;
-	range.length = size;
 
 	t0 = iomd_bench_now_ns();
-	if (arg->handle)
-		fd = iomd_user_create_handle(dev, &range, 1, flags, &handle);
-	else
-		fd = iomd_user_create(dev, &range, 1, flags);
+	ret = iomd_bench_wire(dev, mem, size, arg->handle, &ref);
 	t1 = iomd_bench_now_ns();
-	if (fd < 0) {
-		errno = -fd;
-		return iomd_bench_fail("IOMD_IOC_USER_CREATE(%zu bytes, IOMD_USER_PREPARE%s)",
-				       size, arg->handle ? " | IOMD_CREATE_HANDLE" : "");
-	}
+	if (ret)
+		return ret;
 
-	if (arg->handle) {
-		iomd_handle_close(dev, handle);
-	} else {
-		iomd_complete(dev, fd);
-		iomd_close(fd);
-	}
+	iomd_bench_drop(dev, ref, arg->handle);
 	iomd_close(dev);
-	munmap((void *)(uintptr_t)range.addr, size);
+	munmap(mem, size);
 	s->ns = t1 - t0;
 	s->units = size / iomd_bench_page_size();
 	return 0;

@@ -132,6 +132,45 @@ int iomd_bench_wire_setup(size_t size, bool touched, void **mem, int *dev)
 }
 
 /*
+ * Describe and wire @size bytes at @mem on @dev in one call, as an fd or
+ * (@handle) a handle, whose number goes in *@ref (a handle as an int);
+ * failures are reported.  0 or -errno.
+ */
+int iomd_bench_wire(int dev, void *mem, size_t size, bool handle, int *ref)
+{
+	const uint32_t flags = IOMD_DIR_INOUT | IOMD_USER_PREPARE;
+	struct iomd_range range = {
+		.addr = (uintptr_t)mem,
+		.length = size,
+	};
+	uint32_t h;
+	int ret;
+
+	if (handle) {
+		ret = iomd_user_create_handle(dev, &range, 1, flags, &h);
+		*ref = (int)h;
+	} else {
+		ret = iomd_user_create(dev, &range, 1, flags);
+		*ref = ret;
+	}
+	if (ret >= 0)
+		return 0;
+	errno = -ret;
+	return iomd_bench_fail("IOMD_IOC_USER_CREATE(%zu bytes, %s)", size,
+			       handle ? "IOMD_USER_PREPARE | IOMD_CREATE_HANDLE" :
+					"IOMD_USER_PREPARE");
+}
+
+/* Drop what iomd_bench_wire() or a creation made: an fd, or a handle. */
+void iomd_bench_drop(int dev, int ref, bool handle)
+{
+	if (handle)
+		iomd_handle_close(dev, (uint32_t)ref);
+	else
+		close(ref);
+}
+
+/*
  * The io_uring side of a wiring case, before the clock starts: @size
  * bytes of user memory in @iov and a ring of one entry.  0 or -errno.
  */
