@@ -65,6 +65,9 @@ BEGIN {
 	began = done = 0
 	init_started = 0
 	nsplat = 0
+	# The first report's own lines, for a verdict that shows its stack
+	ctx_max = 40
+	nctx = ctx_left = ctx_file = 0
 	live_lines = 0
 	iomd_loaded = iomd_unloaded = 0
 	ktap = 0
@@ -274,8 +277,20 @@ function dmesg_line(l) {
 # each); WHEN, if known, says which test program was running.
 # Lines that differ only in numbers (times, PIDs, addresses) count as one.
 function scan_log(l, when,    key) {
+	if (ctx_left && nfile == ctx_file) {
+		ctx[++nctx] = l
+		ctx_left--
+	}
 	if (l !~ splat)
 		return
+	# The first report, from the dmesg dump if the VM got that far: it
+	# holds every line, where the console may have dropped some.
+	if (!nctx || (nfile == 1 && ctx_file == 2)) {
+		nctx = 1
+		ctx[1] = l
+		ctx_left = ctx_max - 1
+		ctx_file = nfile
+	}
 	key = l
 	gsub(/0x[0-9a-f]+/, "X", key)
 	gsub(/[0-9]+/, "N", key)
@@ -389,6 +404,9 @@ END {
 		}
 		if (nsplat > 25)
 			print "         ... " nsplat - 25 " more"
+		print "         the first report, as logged:"
+		for (i = 1; i <= nctx; i++)
+			print "         | " ctx[i]
 	}
 	if (counts != "")
 		print passed, failed, skipped > counts

@@ -103,4 +103,19 @@ kmemleak init|kmemleak: Kernel memory leak detector initialized (mem pool availa
 lockdep banner|Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar
 EOF
 
+# shows_stack: the verdict quotes the lines after a report (its stack),
+# from the dmesg dump, so that a CI log alone says where it happened
+shows_stack() {
+	judge dmesg 'BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x140/0x203' &&
+		sed -i 's#^\(\[    3.500000\] BUG: KASAN.*\)$#\1\n[    3.500001] Call Trace:\n[    3.500002]  iomd_edu_irq+0x1/0x2 [iomd_edu]#' \
+			"$tmp/results" &&
+		awk -f "$top/vm/parse.awk" -v mode=check -v vm_status=0 \
+			-v vm_timeout=600 -v vm_init_timeout=180 \
+			-v counts="$tmp/counts" "$tmp/results" "$tmp/console" \
+			>"$tmp/verdict" &&
+		grep -q '^ *| Call Trace:$' "$tmp/verdict" &&
+		grep -q '^ *|  iomd_edu_irq+0x1/0x2 \[iomd_edu\]$' "$tmp/verdict"
+}
+check "the verdict quotes the first report's stack" shows_stack
+
 tap_finish splat_test
