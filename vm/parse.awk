@@ -64,6 +64,8 @@ BEGIN {
 	kf_allocs = kf_iomd = ""
 	began = done = 0
 	init_started = 0
+	# When a console line came, in words (the test program running, ...)
+	c_when = "while the kernel booted, before /init"
 	nsplat = 0
 	# The first report's own lines, for a verdict that shows its stack
 	ctx_max = 40
@@ -280,6 +282,9 @@ function scan_log(l, when,    key) {
 	if (ctx_left && nfile == ctx_file) {
 		ctx[++nctx] = l
 		ctx_left--
+		# KASAN, KFENCE and UBSAN end a report with a rule
+		if (l ~ /^=+$/)
+			ctx_left = 0
 	}
 	if (l !~ splat)
 		return
@@ -311,8 +316,10 @@ function scan_log(l, when,    key) {
 # splats seen here can be pinned to the program that was running.
 function console_line(l) {
 	# vm/init's first line (vm/retry.sh looks for the same words)
-	if (index(l, "iomdvm: /init started"))
+	if (index(l, "iomdvm: /init started")) {
 		init_started = 1
+		c_when = "in /init, before the modules were loaded"
+	}
 	if (l ~ /^iomdvm: run /)
 		c_when = "while " substr(l, 13) " ran"
 	else if (l ~ /^iomdvm: (done|rmmod|insmod) /)

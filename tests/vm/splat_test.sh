@@ -118,4 +118,18 @@ shows_stack() {
 }
 check "the verdict quotes the first report's stack" shows_stack
 
+# at_boot: a report on the console before /init started is said to come
+# from the boot, not from a test
+at_boot() {
+	judge dmesg 'BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x140/0x203' &&
+		sed -i '1i [    0.720000] BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x140/0x203' \
+			"$tmp/console" &&
+		awk -f "$top/vm/parse.awk" -v mode=check -v vm_status=0 \
+			-v vm_timeout=600 -v vm_init_timeout=180 \
+			-v counts="$tmp/counts" "$tmp/results" "$tmp/console" \
+			>"$tmp/verdict" &&
+		grep -q '(while the kernel booted, before /init)' "$tmp/verdict"
+}
+check "a report from the boot says so" at_boot
+
 tap_finish splat_test
