@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +24,7 @@
 #include <linux/dma-heap.h>
 #include <linux/iomd_sample.h>
 #include <linux/loop.h>
+#include <linux/userfaultfd.h>
 #include <linux/udmabuf.h>
 
 #include "iomd_test.h"
@@ -588,4 +591,73 @@ void iomd_test_loop_detach(int loop)
 {
 	ioctl(loop, LOOP_CLR_FD, 0);
 	close(loop);
+}
+
+static void *iomd_test_wire_thread(void *arg)
+{
+	struct iomd_test_wirer *w = arg;
+
+	w->ret = iomd_prepare(w->iomd_fd, w->fd);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+void iomd_test_wire_start(struct iomd_test_wirer *w, int iomd_fd, int fd)
+{
+	w->iomd_fd = iomd_fd;
+	w->fd = fd;
+	w->ret = 0;
+	w->done = 0;
+	if (pthread_create(&w->thread, NULL, iomd_test_wire_thread, w))
+		iomd_tap_bail("pthread_create failed");
+}
+
+bool iomd_test_wire_done(struct iomd_test_wirer *w)
+{
+	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
+}
+
+int iomd_test_wire_join(struct iomd_test_wirer *w)
+{
+	pthread_join(w->thread, NULL);
+	return w->ret;
+}
+
+int iomd_test_uffd_watch(void *addr, size_t len)
+{
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd;
+
+	/* Non-blocking: poll() of a blocking userfaultfd is POLLERR. */
+	fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	reg.range.start = (uintptr_t)addr;
+	reg.range.len = len;
+	if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+int iomd_test_uffd_fault(int uffd, struct iomd_test_wirer *w, int timeout_ms,
+			 uint64_t *addr)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	int waited;
+
+	for (waited = 0; waited < timeout_ms; waited += 10) {
+		if (poll(&pfd, 1, 10) == 1 &&
+		    read(uffd, &msg, sizeof(msg)) == sizeof(msg) &&
+		    msg.event == UFFD_EVENT_PAGEFAULT) {
+			*addr = msg.arg.pagefault.address;
+			return 1;
+		}
+		if (w && iomd_test_wire_done(w))
+			return 0;
+	}
+	return -1;
 }

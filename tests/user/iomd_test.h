@@ -11,6 +11,7 @@
 #define _IOMD_TEST_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -242,5 +243,47 @@ int iomd_test_loop_attach(int file, char *path, size_t size);
 
 /* Detach and close a loop device from iomd_test_loop_attach(). */
 void iomd_test_loop_detach(int loop);
+
+/**
+ * struct iomd_test_wirer - IOMD_IOC_PREPARE run by a thread of its own
+ * @thread:	the thread.
+ * @iomd_fd:	the open /dev/iomd.
+ * @fd:		the descriptor to wire.
+ * @ret:	iomd_prepare()'s result, once @done.
+ * @done:	set (atomically) when the call returned.
+ *
+ * For tests that act while a wiring waits, e.g. in a userfaultfd fault.
+ */
+struct iomd_test_wirer {
+	pthread_t thread;
+	int iomd_fd;
+	int fd;
+	int ret;
+	int done;
+};
+
+/* Start iomd_prepare(@iomd_fd, @fd) in a new thread; bails on failure. */
+void iomd_test_wire_start(struct iomd_test_wirer *w, int iomd_fd, int fd);
+
+/* Whether the wiring thread's call has returned. */
+bool iomd_test_wire_done(struct iomd_test_wirer *w);
+
+/* Wait for the wiring thread: iomd_prepare()'s result. */
+int iomd_test_wire_join(struct iomd_test_wirer *w);
+
+/*
+ * A non-blocking userfaultfd watching @len bytes at @addr for missing
+ * pages (never touched yet), or -errno: ENOSYS without CONFIG_USERFAULTFD.
+ * It catches the kernel's own faults too (GUP's), which needs root.
+ */
+int iomd_test_uffd_watch(void *addr, size_t len);
+
+/*
+ * Wait up to @timeout_ms for a missing-page fault on @uffd, or for @w
+ * (if not NULL) to return: 1 for a fault, its address in *@addr; 0 if
+ * @w returned first; -1 on timeout.
+ */
+int iomd_test_uffd_fault(int uffd, struct iomd_test_wirer *w, int timeout_ms,
+			 uint64_t *addr);
 
 #endif /* _IOMD_TEST_H */

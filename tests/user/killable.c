@@ -24,15 +24,12 @@
  * wait for userfaultfd (6.1) or that have no userfaultfd skip this part.
  */
 #include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,76 +234,16 @@ static void test_map_kill(void)
 	iomd_tap_eq(st.live_bytes, before.live_bytes, "no live bytes left");
 }
 
-/* The owner's prepare(), run by a thread: its result and an end flag. */
-struct wire_job {
-	int fd;
-	int ret;
-	int done;
-};
-
-static void *wire_thread(void *arg)
-{
-	struct wire_job *job = arg;
-
-	job->ret = iomd_prepare(iomd_fd, job->fd);
-	__atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-/* A userfaultfd watching @len bytes at @addr for missing pages, or -errno. */
-static int uffd_watch(void *addr, size_t len)
-{
-	struct uffdio_register reg;
-	struct uffdio_api api;
-	int fd;
-
-	fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	memset(&api, 0, sizeof(api));
-	api.api = UFFD_API;
-	memset(&reg, 0, sizeof(reg));
-	reg.range.start = (uintptr_t)addr;
-	reg.range.len = len;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg)) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
-/*
- * Wait up to five seconds for a page fault on @uffd, or for @job to end.
- * Return 1 for a fault, 0 if the job ended first, -1 on timeout.
- */
-static int uffd_wait_fault(int uffd, struct wire_job *job)
-{
-	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
-	struct uffd_msg msg;
-	double start = now();
-
-	while (now() - start < 5) {
-		if (poll(&pfd, 1, 50) == 1 &&
-		    read(uffd, &msg, sizeof(msg)) == sizeof(msg) &&
-		    msg.event == UFFD_EVENT_PAGEFAULT)
-			return 1;
-		if (__atomic_load_n(&job->done, __ATOMIC_ACQUIRE))
-			return 0;
-	}
-	return -1;
-}
-
 static void test_wire_kill(void)
 {
 	unsigned int start = iomd_tap_count();
-	struct wire_job job = { .fd = -1 };
+	struct iomd_test_wirer job = { .fd = -1 };
 	struct uffdio_zeropage zero;
 	struct iomd_stats before, st;
 	struct iomd_info info;
 	struct iomd_range r;
 	int uffd, go[2], status = 0, waiting, ret;
-	pthread_t thread;
+	uint64_t fault;
 	double latency;
 	char state = '?';
 	void *mem;
@@ -317,7 +254,7 @@ static void test_wire_kill(void)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		iomd_tap_bail("mmap: %s", strerror(errno));
-	uffd = uffd_watch(mem, page);
+	uffd = iomd_test_uffd_watch(mem, page);
 	if (uffd < 0) {
 		iomd_tap_diag("userfaultfd: %s", strerror(-uffd));
 		iomd_tap_skip_to(start + WIRE_CHECKS, "no userfaultfd");
@@ -347,9 +284,8 @@ static void test_wire_kill(void)
 	}
 	close(go[0]);
 
-	if (pthread_create(&thread, NULL, wire_thread, &job))
-		iomd_tap_bail("pthread_create failed");
-	waiting = uffd_wait_fault(uffd, &job);
+	iomd_test_wire_start(&job, iomd_fd, job.fd);
+	waiting = iomd_test_uffd_fault(uffd, &job, 5000, &fault);
 	if (waiting == 0) {
 		iomd_tap_diag("the pin ended at once (%s): long-term pins %s",
 			      iomd_errno_name(job.ret),
@@ -358,7 +294,7 @@ static void test_wire_kill(void)
 				 "pins do not wait for userfaultfd");
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		pthread_join(thread, NULL);
+		iomd_test_wire_join(&job);
 		goto close_fds;
 	}
 	iomd_tap_ok(waiting == 1,
@@ -380,7 +316,7 @@ static void test_wire_kill(void)
 	latency = wait_dead(pid, 2, &status);
 	iomd_tap_ok(latency >= 0 && WIFSIGNALED(status) &&
 		    WTERMSIG(status) == SIGKILL &&
-		    !__atomic_load_n(&job.done, __ATOMIC_ACQUIRE),
+		    !iomd_test_wire_done(&job),
 		    "SIGKILL ends the waiting child (%.3f s) while the pin still waits",
 		    latency);
 
@@ -390,7 +326,7 @@ static void test_wire_kill(void)
 	zero.range.len = page;
 	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero))
 		iomd_tap_diag("UFFDIO_ZEROPAGE: %s", strerror(errno));
-	pthread_join(thread, NULL);
+	iomd_test_wire_join(&job);
 	if (latency < 0)
 		waitpid(pid, &status, 0);
 	iomd_tap_errno(job.ret, 0, "the owner's prepare() then succeeds");
