@@ -27,6 +27,13 @@
  *   fault:    an argument the kernel cannot write back (read-only page)
  *             fails with EFAULT and leaves no handle, no descriptor and
  *             no pin.
+ *   window:   a creation held at its copy-out (its argument's page
+ *             write-protected with userfaultfd): the number it reserved
+ *             names nothing meanwhile (CLOSE, INFO, EXPORT: EBADF), another
+ *             creation gets another number; let go, it gets the number;
+ *             failing there (the page unmapped), the number is free again
+ *             and nothing is left.  Skipped without userfaultfd's
+ *             write-protection (the debug kernels have no userfaultfd).
  *   fork:     a child sees the parent's handles through the inherited
  *             /dev/iomd and the parent sees the child's.
  *   release:  a child that wires memory by handle on its own /dev/iomd
@@ -47,6 +54,7 @@
  * Every section ends with the module's counters where they started.
  */
 #include <errno.h>
+#include <linux/userfaultfd.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -75,6 +83,7 @@
 #define DMABUF_CHECKS	3
 #define REFUSED_CHECKS	44
 #define FAULT_CHECKS	8
+#define WINDOW_CHECKS	12
 #define FORK_CHECKS	3
 #define RELEASE_CHECKS	6
 #define LIMIT_CHECKS	7
@@ -86,7 +95,8 @@
 #define LEAK_CHECKS	2
 #define PLAN		(BUFFER_CHECKS + REVOKE_CHECKS + USER_CHECKS + \
 			 COMPOSE_CHECKS + DMABUF_CHECKS + REFUSED_CHECKS + \
-			 FAULT_CHECKS + FORK_CHECKS + RELEASE_CHECKS + \
+			 FAULT_CHECKS + WINDOW_CHECKS + FORK_CHECKS + \
+			 RELEASE_CHECKS + \
 			 LIMIT_CHECKS + LIBRARY_CHECKS + UNPRIV_CHECKS + \
 			 RACE_CHECKS + LEAK_CHECKS)
 
@@ -685,6 +695,112 @@ out:
 	munmap(mem, len);
 }
 
+/*
+ * BUFFER_CREATE by handle on a fresh /dev/iomd @dev whose argument @b is
+ * in a write-protected page that @uffd watches: started in @c, held at
+ * its copy-out.  1 if held, 0 if it returned, -1 if neither came.
+ */
+static int create_held(int dev, int uffd, struct iomd_buffer_create *b,
+		       struct iomd_test_call *c)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (uintptr_t)b & ~(uintptr_t)(page - 1),
+			   .len = page },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+	uint64_t addr;
+
+	*b = (struct iomd_buffer_create) {
+		.capacity = page,
+		.flags = IOMD_TEST_SHARED_INOUT | IOMD_CREATE_HANDLE,
+	};
+	if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
+		iomd_tap_bail("UFFDIO_WRITEPROTECT: %s", strerror(errno));
+	iomd_test_ioctl_start(c, dev, IOMD_IOC_BUFFER_CREATE, b);
+	return iomd_test_uffd_fault(uffd, c, 20000, &addr);
+}
+
+/*
+ * A creation held between reserving its handle and telling user space,
+ * where a handle number exists that must name nothing yet.
+ */
+static void test_window(const struct iomd_stats *before)
+{
+	unsigned int end = iomd_tap_count() + WINDOW_CHECKS;
+	const uint32_t first = IOMD_HANDLE_BIT;
+	struct uffdio_writeprotect off = { .mode = 0 };
+	struct iomd_buffer_create *b;
+	struct uffdio_range all;
+	struct iomd_test_call c;
+	struct iomd_info info;
+	uint32_t other = 0;
+	int dev, uffd, ret;
+	unsigned char *arg;
+
+	arg = iomd_test_anon(page, MAP_PRIVATE);
+	memset(arg, 0, page);
+	uffd = iomd_test_uffd_watch(arg, page, UFFDIO_REGISTER_MODE_WP);
+	if (uffd < 0) {
+		iomd_tap_diag("userfaultfd write-protection: %s",
+			      strerror(-uffd));
+		iomd_tap_skip_to(end, "no userfaultfd write-protection here");
+		munmap(arg, page);
+		return;
+	}
+	b = (struct iomd_buffer_create *)arg;
+	all = (struct uffdio_range) { .start = (uintptr_t)arg, .len = page };
+	off.range = all;
+
+	/* Let go: the creation gets the number it reserved. */
+	dev = iomd_test_open();
+	ret = create_held(dev, uffd, b, &c);
+	iomd_tap_eq(ret, 1,
+		    "window: BUFFER_CREATE by handle waits to write its result back");
+	iomd_tap_errno(hclose(dev, first), EBADF,
+		       "window: its reserved handle cannot be closed");
+	iomd_tap_errno(info_of(dev, first, &info), EBADF,
+		       "window: nor named (INFO)");
+	iomd_tap_errno(handle_op(dev, IOMD_IOC_HANDLE_EXPORT, first, 0, 0, 0,
+				 0, NULL), EBADF,
+		       "window: nor exported");
+	ret = buffer_handle(dev, page, 0, &other);
+	iomd_tap_ok(!ret && other != first,
+		    "window: another creation meanwhile gets another number (0x%x)",
+		    other);
+	iomd_tap_ok(!iomd_test_call_done(&c),
+		    "window: the first creation is still held");
+	if (ioctl(uffd, UFFDIO_WRITEPROTECT, &off))
+		iomd_tap_bail("UFFDIO_WRITEPROTECT off: %s", strerror(errno));
+	ret = iomd_test_call_join(&c);
+	iomd_tap_ok(!ret && b->fd == first,
+		    "window: let go, it returns the number it reserved (%s, 0x%x)",
+		    ret ? iomd_errno_name(-ret) : "0", b->fd);
+	iomd_tap_ok(!info_of(dev, first, &info) && info.length == page,
+		    "window: which now names its buffer");
+	iomd_tap_ok(!hclose(dev, first) && !hclose(dev, other),
+		    "window: both handles close");
+	iomd_close(dev);
+
+	/* Fail the write-back: the number is free again, nothing is left. */
+	dev = iomd_test_open();
+	ret = create_held(dev, uffd, b, &c);
+	iomd_tap_eq(ret, 1, "window: held again");
+	munmap(arg, page);
+	if (ioctl(uffd, UFFDIO_WAKE, &all))
+		iomd_tap_bail("UFFDIO_WAKE: %s", strerror(errno));
+	ret = iomd_test_call_join(&c);
+	iomd_tap_errno(ret, EFAULT,
+		       "window: with its argument unmapped meanwhile, the creation fails");
+	ret = buffer_handle(dev, page, 0, &other);
+	iomd_tap_ok(!ret && other == first && !hclose(dev, other) &&
+		    settle_descs(before->live_descriptors) ==
+		    before->live_descriptors,
+		    "window: its number is free again (0x%x) and no descriptor is left",
+		    other);
+	iomd_close(dev);
+	close(uffd);
+}
+
 static void test_fork(const struct iomd_stats *before)
 {
 	unsigned int end = iomd_tap_count() + FORK_CHECKS;
@@ -1076,6 +1192,7 @@ int main(void)
 	test_dmabuf(&before);
 	test_refused(&before);
 	test_fault(&before);
+	test_window(&before);
 	test_fork(&before);
 	test_release(&before);
 	test_limit(&before);

@@ -593,39 +593,59 @@ void iomd_test_loop_detach(int loop)
 	close(loop);
 }
 
-static void *iomd_test_wire_thread(void *arg)
+static void *iomd_test_call_thread(void *arg)
 {
-	struct iomd_test_wirer *w = arg;
+	struct iomd_test_call *c = arg;
 
-	w->ret = iomd_prepare(w->iomd_fd, w->fd);
-	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	if (c->cmd)
+		c->ret = iomd_ioctl(c->iomd_fd, c->cmd, c->arg);
+	else
+		c->ret = iomd_prepare(c->iomd_fd, c->fd);
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-void iomd_test_wire_start(struct iomd_test_wirer *w, int iomd_fd, int fd)
+static void iomd_test_call_start(struct iomd_test_call *c)
 {
-	w->iomd_fd = iomd_fd;
-	w->fd = fd;
-	w->ret = 0;
-	w->done = 0;
-	if (pthread_create(&w->thread, NULL, iomd_test_wire_thread, w))
+	c->ret = 0;
+	c->done = 0;
+	if (pthread_create(&c->thread, NULL, iomd_test_call_thread, c))
 		iomd_tap_bail("pthread_create failed");
 }
 
-bool iomd_test_wire_done(struct iomd_test_wirer *w)
+void iomd_test_wire_start(struct iomd_test_call *c, int iomd_fd, int fd)
 {
-	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
+	c->iomd_fd = iomd_fd;
+	c->fd = fd;
+	c->cmd = 0;
+	c->arg = NULL;
+	iomd_test_call_start(c);
 }
 
-int iomd_test_wire_join(struct iomd_test_wirer *w)
+void iomd_test_ioctl_start(struct iomd_test_call *c, int iomd_fd,
+			   unsigned long cmd, void *arg)
 {
-	pthread_join(w->thread, NULL);
-	return w->ret;
+	c->iomd_fd = iomd_fd;
+	c->fd = -1;
+	c->cmd = cmd;
+	c->arg = arg;
+	iomd_test_call_start(c);
 }
 
-int iomd_test_uffd_watch(void *addr, size_t len)
+bool iomd_test_call_done(struct iomd_test_call *c)
 {
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	return __atomic_load_n(&c->done, __ATOMIC_ACQUIRE);
+}
+
+int iomd_test_call_join(struct iomd_test_call *c)
+{
+	pthread_join(c->thread, NULL);
+	return c->ret;
+}
+
+int iomd_test_uffd_watch(void *addr, size_t len, uint64_t mode)
+{
+	struct uffdio_register reg = { .mode = mode };
 	struct uffdio_api api = { .api = UFFD_API };
 	int fd;
 
@@ -642,7 +662,7 @@ int iomd_test_uffd_watch(void *addr, size_t len)
 	return fd;
 }
 
-int iomd_test_uffd_fault(int uffd, struct iomd_test_wirer *w, int timeout_ms,
+int iomd_test_uffd_fault(int uffd, struct iomd_test_call *c, int timeout_ms,
 			 uint64_t *addr)
 {
 	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
@@ -656,7 +676,7 @@ int iomd_test_uffd_fault(int uffd, struct iomd_test_wirer *w, int timeout_ms,
 			*addr = msg.arg.pagefault.address;
 			return 1;
 		}
-		if (w && iomd_test_wire_done(w))
+		if (c && iomd_test_call_done(c))
 			return 0;
 	}
 	return -1;

@@ -245,45 +245,56 @@ int iomd_test_loop_attach(int file, char *path, size_t size);
 void iomd_test_loop_detach(int loop);
 
 /**
- * struct iomd_test_wirer - IOMD_IOC_PREPARE run by a thread of its own
+ * struct iomd_test_call - an iomd call run by a thread of its own
  * @thread:	the thread.
  * @iomd_fd:	the open /dev/iomd.
- * @fd:		the descriptor to wire.
- * @ret:	iomd_prepare()'s result, once @done.
+ * @fd:		iomd_test_wire_start(): the descriptor to wire.
+ * @cmd:	iomd_test_ioctl_start(): the ioctl.
+ * @arg:	iomd_test_ioctl_start(): its argument.
+ * @ret:	the call's result (0 or more, or -errno), once @done.
  * @done:	set (atomically) when the call returned.
  *
- * For tests that act while a wiring waits, e.g. in a userfaultfd fault.
+ * For tests that act while a call waits, e.g. in a userfaultfd fault.
  */
-struct iomd_test_wirer {
+struct iomd_test_call {
 	pthread_t thread;
 	int iomd_fd;
 	int fd;
+	unsigned long cmd;
+	void *arg;
 	int ret;
 	int done;
 };
 
 /* Start iomd_prepare(@iomd_fd, @fd) in a new thread; bails on failure. */
-void iomd_test_wire_start(struct iomd_test_wirer *w, int iomd_fd, int fd);
+void iomd_test_wire_start(struct iomd_test_call *c, int iomd_fd, int fd);
 
-/* Whether the wiring thread's call has returned. */
-bool iomd_test_wire_done(struct iomd_test_wirer *w);
+/* Start iomd_ioctl(@iomd_fd, @cmd, @arg) in a new thread; bails on failure. */
+void iomd_test_ioctl_start(struct iomd_test_call *c, int iomd_fd,
+			   unsigned long cmd, void *arg);
 
-/* Wait for the wiring thread: iomd_prepare()'s result. */
-int iomd_test_wire_join(struct iomd_test_wirer *w);
+/* Whether the thread's call has returned. */
+bool iomd_test_call_done(struct iomd_test_call *c);
 
-/*
- * A non-blocking userfaultfd watching @len bytes at @addr for missing
- * pages (never touched yet), or -errno: ENOSYS without CONFIG_USERFAULTFD.
- * It catches the kernel's own faults too (GUP's), which needs root.
- */
-int iomd_test_uffd_watch(void *addr, size_t len);
+/* Wait for the thread: its call's result. */
+int iomd_test_call_join(struct iomd_test_call *c);
 
 /*
- * Wait up to @timeout_ms for a missing-page fault on @uffd, or for @w
- * (if not NULL) to return: 1 for a fault, its address in *@addr; 0 if
- * @w returned first; -1 on timeout.
+ * A non-blocking userfaultfd watching @len bytes at @addr, or -errno
+ * (ENOSYS without CONFIG_USERFAULTFD, EINVAL for a @mode the kernel does
+ * not have): @mode UFFDIO_REGISTER_MODE_MISSING for pages never touched,
+ * UFFDIO_REGISTER_MODE_WP for writes once UFFDIO_WRITEPROTECT is on.  It
+ * catches the kernel's own faults too (GUP's, copy_to_user()'s), which
+ * needs root.
  */
-int iomd_test_uffd_fault(int uffd, struct iomd_test_wirer *w, int timeout_ms,
+int iomd_test_uffd_watch(void *addr, size_t len, uint64_t mode);
+
+/*
+ * Wait up to @timeout_ms for a page fault on @uffd, or for @c (if not
+ * NULL) to return: 1 for a fault, its address in *@addr; 0 if @c
+ * returned first; -1 on timeout.
+ */
+int iomd_test_uffd_fault(int uffd, struct iomd_test_call *c, int timeout_ms,
 			 uint64_t *addr);
 
 #endif /* _IOMD_TEST_H */

@@ -237,7 +237,7 @@ static void test_map_kill(void)
 static void test_wire_kill(void)
 {
 	unsigned int start = iomd_tap_count();
-	struct iomd_test_wirer job = { .fd = -1 };
+	struct iomd_test_call job = { .fd = -1 };
 	struct uffdio_zeropage zero;
 	struct iomd_stats before, st;
 	struct iomd_info info;
@@ -254,7 +254,7 @@ static void test_wire_kill(void)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		iomd_tap_bail("mmap: %s", strerror(errno));
-	uffd = iomd_test_uffd_watch(mem, page);
+	uffd = iomd_test_uffd_watch(mem, page, UFFDIO_REGISTER_MODE_MISSING);
 	if (uffd < 0) {
 		iomd_tap_diag("userfaultfd: %s", strerror(-uffd));
 		iomd_tap_skip_to(start + WIRE_CHECKS, "no userfaultfd");
@@ -294,7 +294,7 @@ static void test_wire_kill(void)
 				 "pins do not wait for userfaultfd");
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		iomd_test_wire_join(&job);
+		iomd_test_call_join(&job);
 		goto close_fds;
 	}
 	iomd_tap_ok(waiting == 1,
@@ -316,7 +316,7 @@ static void test_wire_kill(void)
 	latency = wait_dead(pid, 2, &status);
 	iomd_tap_ok(latency >= 0 && WIFSIGNALED(status) &&
 		    WTERMSIG(status) == SIGKILL &&
-		    !iomd_test_wire_done(&job),
+		    !iomd_test_call_done(&job),
 		    "SIGKILL ends the waiting child (%.3f s) while the pin still waits",
 		    latency);
 
@@ -326,7 +326,7 @@ static void test_wire_kill(void)
 	zero.range.len = page;
 	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero))
 		iomd_tap_diag("UFFDIO_ZEROPAGE: %s", strerror(errno));
-	iomd_test_wire_join(&job);
+	iomd_test_call_join(&job);
 	if (latency < 0)
 		waitpid(pid, &status, 0);
 	iomd_tap_errno(job.ret, 0, "the owner's prepare() then succeeds");

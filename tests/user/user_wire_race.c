@@ -91,7 +91,7 @@ static unsigned char *uffd_memory(void)
 	madvise(mem, len, MADV_NOHUGEPAGE);
 	if (uffd >= 0)
 		close(uffd);
-	uffd = iomd_test_uffd_watch(mem, len);
+	uffd = iomd_test_uffd_watch(mem, len, UFFDIO_REGISTER_MODE_MISSING);
 	if (uffd < 0)
 		iomd_tap_bail("userfaultfd: %s", strerror(-uffd));
 	return mem;
@@ -101,7 +101,7 @@ static unsigned char *uffd_memory(void)
  * Wait for the next missing-page fault in @mem: its page offset, or -1
  * if none came (@w returned, or nothing for FAULT_WAIT_MS).
  */
-static long next_fault(unsigned char *mem, struct iomd_test_wirer *w)
+static long next_fault(unsigned char *mem, struct iomd_test_call *w)
 {
 	uint64_t addr;
 
@@ -150,7 +150,7 @@ static bool test_control(void)
 	unsigned char *mem = uffd_memory(), *got = malloc(len);
 	int desc = user_desc(mem), faults = 0, ret;
 	struct uffdio_copy copy;
-	struct iomd_test_wirer w;
+	struct iomd_test_call w;
 	long off;
 
 	if (desc < 0 || !got)
@@ -166,7 +166,7 @@ static bool test_control(void)
 			iomd_tap_bail("UFFDIO_COPY: %s", strerror(errno));
 		faults++;
 	}
-	ret = iomd_test_wire_join(&w);
+	ret = iomd_test_call_join(&w);
 	if (!pins_wait_on_faults()) {
 		iomd_tap_ok(!faults && ret == -EFAULT,
 			    "the pin of IOMD_IOC_PREPARE fails at once (%s) on a userfaultfd page, after %d fault(s)",
@@ -202,7 +202,7 @@ static int wire_while_remapped(unsigned char **memp, int *descp,
 {
 	unsigned char *mem = uffd_memory();
 	int desc = user_desc(mem);
-	struct iomd_test_wirer w;
+	struct iomd_test_call w;
 
 	if (desc < 0)
 		iomd_tap_bail("user descriptor: %s", strerror(-desc));
@@ -213,7 +213,7 @@ static int wire_while_remapped(unsigned char **memp, int *descp,
 	uffd_wake(mem);
 	*memp = mem;
 	*descp = desc;
-	return iomd_test_wire_join(&w);
+	return iomd_test_call_join(&w);
 }
 
 /* mmap() of the buffer, which takes its mode; IOMD_MAP_FIXED never replaces. */
