@@ -33,7 +33,7 @@
  *             creation gets another number; let go, it gets the number;
  *             failing there (the page unmapped), the number is free again
  *             and nothing is left.  Skipped without userfaultfd's
- *             write-protection (the debug kernels have no userfaultfd).
+ *             write-protection.
  *   fork:     a child sees the parent's handles through the inherited
  *             /dev/iomd and the parent sees the child's.
  *   release:  a child that wires memory by handle on its own /dev/iomd

@@ -25,8 +25,8 @@
  *     check after the pin passes and the memory is wired, as it would
  *     have been had the remap come first.
  *
- * Skipped where the kernel has no userfaultfd (the debug kernel's
- * configuration); on 6.1, whose long-term pins cannot wait on userfaultfd
+ * Skipped where the kernel has no userfaultfd (CONFIG_USERFAULTFD).  On
+ * 6.1, whose long-term pins cannot wait on userfaultfd
  * (pins_wait_on_faults()), the test checks that the pin fails at once and
  * skips the rest (6.1 checks the ranges again after every pin anyway);
  * the write-combined part is skipped where the architecture has no
@@ -310,7 +310,6 @@ int main(void)
 	iomd_fd = iomd_test_open();
 	probe = syscall(SYS_userfaultfd, O_CLOEXEC);
 	if (probe < 0) {
-		/* The debug kernel is built without CONFIG_USERFAULTFD. */
 		snprintf(why, sizeof(why),
 			 "no userfaultfd to hold the window open: %s",
 			 strerror(errno));
