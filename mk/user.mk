@@ -83,7 +83,8 @@ USER_TEST_NAMES	:= buffer_basic buffer_map buffer_errors buffer_lifetime \
 		   dmabuf_export dev_access memcg_limit composite_basic \
 		   composite_errors dma_segments fault_inject quiet_log killable \
 		   version reason_fd iomdctl_cli edu_dma edu_misuse \
-		   dmabuf_import edu_dmabuf handles user_wire_race
+		   dmabuf_import edu_dmabuf handles user_wire_race \
+		   copy_stall
 USER_UNIT_BINS	:= $(addprefix $(USER_BUILD)/tests/,$(USER_TEST_NAMES))
 # The fuzzer (tests/fuzz/), one more test program, named fuzz in the VM.
 USER_FUZZ_BIN	:= $(USER_BUILD)/tests/fuzz
