@@ -20,6 +20,14 @@ TAP_LOG=$tmp/log
 . "$top/scripts/tap.sh"
 
 
+# parse: vm/parse.awk on $tmp/results and $tmp/console as they are now
+parse() {
+	awk -f "$top/vm/parse.awk" -v mode=check -v vm_status=0 \
+		-v vm_timeout=600 -v vm_init_timeout=180 \
+		-v counts="$tmp/counts" "$tmp/results" "$tmp/console" \
+		>"$tmp/verdict"
+}
+
 # judge WHERE LINE: vm/parse.awk on a good run with LINE in the dmesg dump
 # (WHERE=dmesg) or on the console while the test ran (WHERE=console);
 # the verdict goes to $tmp/verdict, "PASSED FAILED SKIPPED" to $tmp/counts
@@ -38,10 +46,7 @@ judge() {
 		${d:+"[    3.500000] $d"} \
 		'[    4.000000] iomd: exit: live_objects=0' 'IOMDVM-DMESG-END' \
 		'IOMDVM-DONE' >"$tmp/results"
-	awk -f "$top/vm/parse.awk" -v mode=check -v vm_status=0 \
-		-v vm_timeout=600 -v vm_init_timeout=180 \
-		-v counts="$tmp/counts" "$tmp/results" "$tmp/console" \
-		>"$tmp/verdict"
+	parse
 }
 
 # caught WHERE LINE: the run fails on LINE and the verdict quotes it
@@ -109,10 +114,7 @@ shows_stack() {
 	judge dmesg 'BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x140/0x203' &&
 		sed -i 's#^\(\[    3.500000\] BUG: KASAN.*\)$#\1\n[    3.500001] Call Trace:\n[    3.500002]  iomd_edu_irq+0x1/0x2 [iomd_edu]#' \
 			"$tmp/results" &&
-		awk -f "$top/vm/parse.awk" -v mode=check -v vm_status=0 \
-			-v vm_timeout=600 -v vm_init_timeout=180 \
-			-v counts="$tmp/counts" "$tmp/results" "$tmp/console" \
-			>"$tmp/verdict" &&
+		parse &&
 		grep -q '^ *| Call Trace:$' "$tmp/verdict" &&
 		grep -q '^ *|  iomd_edu_irq+0x1/0x2 \[iomd_edu\]$' "$tmp/verdict"
 }
@@ -124,10 +126,7 @@ at_boot() {
 	judge dmesg 'BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x140/0x203' &&
 		sed -i '1i [    0.720000] BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x140/0x203' \
 			"$tmp/console" &&
-		awk -f "$top/vm/parse.awk" -v mode=check -v vm_status=0 \
-			-v vm_timeout=600 -v vm_init_timeout=180 \
-			-v counts="$tmp/counts" "$tmp/results" "$tmp/console" \
-			>"$tmp/verdict" &&
+		parse &&
 		grep -q '(while the kernel booted, before /init)' "$tmp/verdict"
 }
 check "a report from the boot says so" at_boot
