@@ -231,7 +231,6 @@ static noinline_for_stack int iomd_ioc_user_create(struct iomd_ucmd *ucmd,
 	struct iomd_user_create *arg = ucmd->arg;
 	struct iomd_range few[IOMD_USER_FEW_RANGES], *ranges = few;
 	struct iomd_desc *desc;
-	int ret;
 
 	if (arg->fd)
 		return iomd_outputs_nonzero(why, "fd is an output and must be 0");
@@ -243,11 +242,17 @@ static noinline_for_stack int iomd_ioc_user_create(struct iomd_ucmd *ucmd,
 		return iomd_fail(why, -E2BIG, "%u ranges; at most %d",
 				 arg->nr_ranges, IOMD_USER_MAX_RANGES);
 
-	/* Most callers describe one buffer: no allocation for a few ranges. */
+	/*
+	 * Most callers describe one buffer: no allocation for a few ranges,
+	 * and a copy of constant size (no object-size check) for one.
+	 */
 	if (arg->nr_ranges > ARRAY_SIZE(few))
 		ranges = memdup_array_user(u64_to_user_ptr(arg->ranges),
 					   arg->nr_ranges, sizeof(*ranges));
-	else if (copy_from_user(few, u64_to_user_ptr(arg->ranges),
+	else if (arg->nr_ranges == 1 ?
+		 copy_from_user(&few[0], u64_to_user_ptr(arg->ranges),
+				sizeof(few[0])) :
+		 copy_from_user(few, u64_to_user_ptr(arg->ranges),
 				arg->nr_ranges * sizeof(*ranges)))
 		ranges = ERR_PTR(-EFAULT);
 	if (IS_ERR(ranges))
@@ -261,13 +266,6 @@ static noinline_for_stack int iomd_ioc_user_create(struct iomd_ucmd *ucmd,
 		kfree(ranges);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	if (arg->flags & IOMD_USER_PREPARE) {
-		ret = iomd_desc_prepare_client(desc, why);
-		if (ret) {
-			iomd_desc_put(desc);
-			return ret;
-		}
-	}
 	return iomd_ucmd_give_desc(ucmd, desc, arg->flags & IOMD_CREATE_GIVE,
 				   &arg->fd, why);
 }

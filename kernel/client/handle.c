@@ -6,6 +6,11 @@
  * holds one reference on its descriptor.  A creation reserves an index,
  * publishes it only once user space has been told its number, and
  * releases the reservation otherwise, as an fd is installed only then.
+ *
+ * A reserved index holds IOMD_HANDLE_RESERVED, a value entry, rather than
+ * the xarray's own reservation (a zero entry): a value entry, like a
+ * pointer, can live at index 0 in the array's head, so one handle made
+ * and closed over and over allocates no node and frees none through RCU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,6 +23,15 @@
 
 /* Handles in a table: IOMD_HANDLE_BIT | index never is IOMD_REASON_CLIENT. */
 #define IOMD_HANDLE_MAX_INDEX	(~IOMD_HANDLE_BIT)
+
+/* What a reserved, not yet published, index holds. */
+#define IOMD_HANDLE_RESERVED	xa_mk_value(0)
+
+/* The descriptor an entry of the table names: none for a reservation. */
+static struct iomd_desc *iomd_handle_entry(void *entry)
+{
+	return xa_is_value(entry) ? NULL : entry;
+}
 
 /**
  * iomd_handles_init() - an empty handle table
@@ -44,8 +58,10 @@ void iomd_handles_release(struct iomd_handles *h)
 	struct iomd_desc *desc;
 	unsigned long index;
 
+	/* No creation is running: there is no reservation left. */
 	xa_for_each(&h->xa, index, desc)
-		iomd_desc_put(desc);
+		if (!WARN_ON_ONCE(xa_is_value(desc)))
+			iomd_desc_put(desc);
 	xa_destroy(&h->xa);
 }
 
@@ -90,8 +106,8 @@ int iomd_handle_reserve(struct iomd_handles *h, u32 *handle,
 	u32 index;
 	int ret;
 
-	ret = max ? xa_alloc(&h->xa, &index, NULL, XA_LIMIT(0, max - 1),
-			     GFP_KERNEL_ACCOUNT) : -EBUSY;
+	ret = max ? xa_alloc(&h->xa, &index, IOMD_HANDLE_RESERVED,
+			     XA_LIMIT(0, max - 1), GFP_KERNEL_ACCOUNT) : -EBUSY;
 	if (ret == -EBUSY)
 		return iomd_fail(why, -EMFILE,
 				 "no free handle: this open /dev/iomd holds its most, %lu (RLIMIT_NOFILE)",
@@ -117,7 +133,7 @@ void iomd_handle_publish(struct iomd_handles *h, u32 handle,
 	/* The reserved slot exists: storing in it allocates nothing. */
 	old = __xa_store(&h->xa, handle & ~IOMD_HANDLE_BIT, desc,
 			 GFP_KERNEL_ACCOUNT);
-	if (!WARN_ON_ONCE(old)) {
+	if (!WARN_ON_ONCE(old != IOMD_HANDLE_RESERVED)) {
 		h->count++;
 		h->bytes += desc->length;
 	}
@@ -131,7 +147,10 @@ void iomd_handle_publish(struct iomd_handles *h, u32 handle,
  */
 void iomd_handle_cancel(struct iomd_handles *h, u32 handle)
 {
-	xa_release(&h->xa, handle & ~IOMD_HANDLE_BIT);
+	void *old;
+
+	old = xa_erase(&h->xa, handle & ~IOMD_HANDLE_BIT);
+	WARN_ON_ONCE(old != IOMD_HANDLE_RESERVED);
 }
 
 static int iomd_handle_unknown(u32 handle, struct iomd_why *why)
@@ -166,7 +185,7 @@ struct iomd_desc *iomd_handle_get(struct iomd_handles *h, u32 handle,
 	if (ret)
 		return ERR_PTR(ret);
 	xa_lock(&h->xa);
-	desc = xa_load(&h->xa, handle & ~IOMD_HANDLE_BIT);
+	desc = iomd_handle_entry(xa_load(&h->xa, handle & ~IOMD_HANDLE_BIT));
 	if (desc)
 		iomd_desc_get(desc);
 	xa_unlock(&h->xa);
@@ -194,7 +213,7 @@ int iomd_handle_close(struct iomd_handles *h, u32 handle,
 	if (ret)
 		return ret;
 	xa_lock(&h->xa);
-	desc = xa_load(&h->xa, handle & ~IOMD_HANDLE_BIT);
+	desc = iomd_handle_entry(xa_load(&h->xa, handle & ~IOMD_HANDLE_BIT));
 	if (desc) {
 		__xa_erase(&h->xa, handle & ~IOMD_HANDLE_BIT);
 		h->count--;

@@ -33,8 +33,9 @@ static int iomd_desc_prepare_as(struct iomd_desc *desc, bool client,
  * For user memory: pins every page for the long term (with write access
  * when the direction lets the device write), charged to the calling user's
  * locked memory (all of that user's processes together) within the
- * caller's RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK, and counted
- * in the owner's VmPin.  The charge stays until the last complete().  A
+ * caller's RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK (which lifts
+ * the limit, not the charge, as for mlock()), and counted in the owner's
+ * VmPin.  The charge stays until the last complete().  A
  * pin that cannot be completed is undone whole.  Calls nest; each needs an
  * iomd_desc_complete().  Other kinds are always wired.
  *

@@ -147,7 +147,7 @@ partly:
  * revokes.  Return NULL when no range is such memory, after checking the
  * ranges (iomd_user_check_vmas()) in the same hold of mmap_lock when
  * @check; without it the caller wires the memory at once, which checks
- * them (iomd_user_check_ranges()) where it pins.
+ * them where it pins, and mmap_lock is left held for that.
  */
 static struct iomd_desc *
 iomd_user_describe_mappings(struct mm_struct *mm,
@@ -181,6 +181,9 @@ iomd_user_describe_mappings(struct mm_struct *mm,
 			desc = ERR_PTR(ret);
 		goto put_parts;
 	}
+	/* Left held for the caller, who wires the memory under it. */
+	if (ret >= 0 && !found)
+		goto put_parts;
 	mmap_read_unlock(mm);
 	if (ret < 0) {
 		desc = ERR_PTR(iomd_fail(why, ret,
@@ -222,7 +225,8 @@ iomd_user_describe_mappings(struct mm_struct *mm,
 	kfree(subs);
 put_parts:
 	for (i = 0; i < nr_ranges; i++)
-		iomd_desc_put(parts[i].desc);
+		if (parts[i].desc)
+			iomd_desc_put(parts[i].desc);
 	if (parts != &part0)
 		kfree(parts);
 	return desc;
@@ -276,9 +280,10 @@ struct iomd_desc *iomd_desc_create_user(struct mm_struct *mm,
 EXPORT_SYMBOL_GPL(iomd_desc_create_user);
 
 /*
- * iomd_desc_create_user(); with @wire, the caller wires the descriptor
- * right away (IOMD_USER_PREPARE), and the checks of the ranges are left
- * to the wiring, which makes them under mmap_lock anyway: one pass.
+ * iomd_desc_create_user(); with @wire (IOMD_USER_PREPARE, @mm the
+ * caller's own), the descriptor comes wired by a prepare() of user space,
+ * and the checks of the ranges are left to the wiring, which makes them
+ * in the same hold of mmap_lock that looked for iomd mappings: one pass.
  */
 struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 				   const struct iomd_range *ranges,
@@ -330,18 +335,32 @@ struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 					 npages,
 					 INT_MAX / sizeof(struct page *)));
 
-	if (!mmget_not_zero(mm))
+	if (WARN_ON_ONCE(wire && mm != current->mm))
+		return ERR_PTR(iomd_fail(why, -EINVAL,
+					 "only the caller's own memory is wired as it is described"));
+	if (!iomd_user_mmget(mm))
 		return ERR_PTR(iomd_fail(why, -ESRCH,
 					 "the address space has exited"));
 	desc = iomd_user_describe_mappings(mm, ranges, nr_ranges, direction,
 					   !wire, why);
-	mmput(mm);
-	if (desc)
+	if (desc) {
+		iomd_user_mmput(mm);
+		if (IS_ERR(desc) || !wire)
+			return desc;
+		ret = iomd_desc_prepare_client(desc, why);
+		if (ret) {
+			iomd_desc_put(desc);
+			return ERR_PTR(ret);
+		}
 		return desc;
+	}
 
+	/* With @wire, mmap_lock is held from the description. */
 	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
-	if (!u)
-		return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
+	if (!u) {
+		ret = iomd_fail(why, -ENOMEM, "out of memory");
+		goto unlock;
+	}
 	/* One range, the common case, is kept in the descriptor itself. */
 	if (nr_ranges == 1) {
 		u->range0 = ranges[0];
@@ -381,11 +400,25 @@ struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 	u->mm = mm;
 	mutex_init(&u->lock);
 	init_waitqueue_head(&u->wait);
+	if (wire) {
+		ret = iomd_user_wire_new(u, why);
+		iomd_user_mmput(mm);
+		if (ret) {
+			iomd_desc_put(&u->desc);
+			return ERR_PTR(ret);
+		}
+		return &u->desc;
+	}
+	iomd_user_mmput(mm);
 	return &u->desc;
 
 free_u:
 	kfree(u->desc.segs);
 	kfree(u->ranges);
 	kfree(u);
+unlock:
+	if (wire)
+		mmap_read_unlock(mm);
+	iomd_user_mmput(mm);
 	return ERR_PTR(ret);
 }

@@ -6,6 +6,9 @@
 #ifndef _IOMD_USER_H
 #define _IOMD_USER_H
 
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+
 #include "kinds.h"
 
 /**
@@ -33,7 +36,7 @@
  *		mapping (it can give writable mappings), so the object
  *		cannot be sealed against writing meanwhile.
  * @charged:	the user whose locked memory the wired pages are charged
- *		to (held), NULL when not wired or wired with CAP_IPC_LOCK.
+ *		to (held), NULL when not wired.
  */
 struct iomd_user {
 	struct iomd_desc desc;
@@ -55,8 +58,27 @@ struct iomd_user {
 	struct user_struct *charged;
 };
 
+/*
+ * Keep @mm's address space alive while it is used: a process's own mm
+ * lives as long as the process does, so a caller working on its own
+ * memory (the usual case: an ioctl) needs no reference of its own.
+ */
+static inline bool iomd_user_mmget(struct mm_struct *mm)
+{
+	if (mm == current->mm && !(current->flags & PF_KTHREAD))
+		return true;
+	return mmget_not_zero(mm);
+}
+
+/* Undo iomd_user_mmget(). */
+static inline void iomd_user_mmput(struct mm_struct *mm)
+{
+	if (mm != current->mm || (current->flags & PF_KTHREAD))
+		mmput(mm);
+}
+
 /* kinds/user_vmas.c: the mappings user memory lies in */
-void iomd_user_judge(struct iomd_user *u);
+int iomd_user_check_judge(struct iomd_user *u, struct iomd_why *why);
 int iomd_user_check_ranges(struct iomd_user *u, struct iomd_why *why);
 int iomd_user_check_vmas(struct mm_struct *mm, unsigned int i,
 			 const struct iomd_range *r, u32 direction,
@@ -65,6 +87,7 @@ void iomd_user_unjudge(struct iomd_user *u, struct path *object);
 
 /* kinds/user_wire.c: the user kind's wiring operations */
 int iomd_user_wire(struct iomd_desc *desc, bool client, struct iomd_why *why);
+int iomd_user_wire_new(struct iomd_user *u, struct iomd_why *why);
 int iomd_user_complete(struct iomd_desc *desc, bool client,
 		       struct iomd_why *why);
 int iomd_user_hold(struct iomd_desc *desc, struct iomd_why *why);

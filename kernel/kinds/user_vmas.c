@@ -210,25 +210,28 @@ static void iomd_user_judge_vma(struct vm_area_struct *vma, unsigned int i,
 }
 
 /*
- * Decide whether the ranges may be mapped into a task, and if not say
- * why; when they may, take a reference on the object that user mappings
- * will map.  mmap_lock held; called each time the memory is wired, since
- * the owner may have remapped it in between.
+ * Check the ranges (as iomd_user_check_ranges()) and, in the same walk of
+ * their mappings, decide whether they may be mapped into a task, and if
+ * not say why; when they may, take a reference on the object that user
+ * mappings will map.  mmap_lock held; called each time the memory is
+ * wired, since the owner may have remapped it in between.  Return: 0, or
+ * the check's -errno, with the judgement left for the caller to undo.
  */
-void iomd_user_judge(struct iomd_user *u)
+int iomd_user_check_judge(struct iomd_user *u, struct iomd_why *why)
 {
-	struct iomd_why *why = &u->desc.share_why;
-	struct vm_area_struct *vma = NULL;
+	struct iomd_why *share_why = &u->desc.share_why;
+	struct vm_area_struct *vma;
 	struct inode *inode = NULL;
 	unsigned long addr, end, index;
 	struct file *file = NULL;
+	bool judging = true;
 	pgoff_t base = 0;
 	unsigned int i;
-	int worst = 0;
+	int worst = 0, ret;
 
 	u->desc.user_shareable = false;
 	u->desc.share_fmt = NULL;
-	iomd_why_clear(why);
+	iomd_why_clear(share_why);
 	for (i = 0; i < u->desc.nr_segs; i++) {
 		addr = u->ranges[i].addr;
 		end = addr + u->ranges[i].length;
@@ -242,12 +245,23 @@ void iomd_user_judge(struct iomd_user *u)
 		for (; addr < end; addr = vma->vm_end) {
 			vma = find_vma(u->mm, addr);
 			if (!vma || vma->vm_start > addr) {
-				iomd_user_refuse(&u->desc, &worst,
-						 IOMD_REFUSE_UNMAPPED,
-						 "range %lu: 0x%lx is no longer mapped",
-						 i, addr, 0, 0);
-				return;
+				/* A hole: left to the pin, which fails on it. */
+				if (judging)
+					iomd_user_refuse(&u->desc, &worst,
+							 IOMD_REFUSE_UNMAPPED,
+							 "range %lu: 0x%lx is no longer mapped",
+							 i, addr, 0, 0);
+				judging = false;
+				if (!vma || vma->vm_start >= end)
+					break;
+				addr = vma->vm_start;
 			}
+			ret = iomd_user_check_vma(vma, i, addr,
+						  u->desc.direction, why);
+			if (ret)
+				return ret;
+			if (!judging)
+				continue;
 			iomd_user_judge_vma(vma, i, addr,
 					    index + ((addr & PAGE_MASK) -
 						     (u->ranges[i].addr &
@@ -258,7 +272,7 @@ void iomd_user_judge(struct iomd_user *u)
 		}
 	}
 	if (worst)
-		return;
+		return 0;
 	/*
 	 * A descriptor that can give writable mappings counts as a writable
 	 * mapping of the object, as the owner's own does: the object cannot
@@ -266,9 +280,9 @@ void iomd_user_judge(struct iomd_user *u)
 	 */
 	if ((u->desc.direction & IOMD_DIR_INOUT) == IOMD_DIR_INOUT) {
 		if (mapping_map_writable(inode->i_mapping)) {
-			iomd_why_set(why, -EPERM,
+			iomd_why_set(share_why, -EPERM,
 				     "the memory's object is sealed against writing (F_SEAL_WRITE); describe it IOMD_DIR_IN or _OUT to share it read-only");
-			return;
+			return 0;
 		}
 		u->object_writer = true;
 	}
@@ -276,5 +290,5 @@ void iomd_user_judge(struct iomd_user *u)
 	path_get(&u->object);
 	u->object_base = base;
 	u->desc.user_shareable = true;
+	return 0;
 }
-

@@ -7,7 +7,8 @@
  *
  * Pins are charged twice, as io_uring does.  The limit is on the *user*
  * that wires (user->locked_vm, shared by all of that user's processes,
- * within the caller's RLIMIT_MEMLOCK), so passing a wired descriptor to
+ * within the caller's RLIMIT_MEMLOCK; CAP_IPC_LOCK lifts the limit, not
+ * the charge, as for mlock()), so passing a wired descriptor to
  * another process, forking or exiting cannot shed the charge: it stays
  * until the last complete(), whoever makes it.  For /proc, the pages also
  * count in the owner's mm->pinned_vm (VmPin).  Neither needs mmap_lock,
@@ -34,46 +35,47 @@ static struct iomd_user *to_user(struct iomd_desc *desc)
 }
 
 /*
- * Charge @u's pages to the calling user within RLIMIT_MEMLOCK (callers
- * with CAP_IPC_LOCK are not limited, nor charged, as in io_uring and
- * iommufd) and to the owner's VmPin.
+ * Charge @u's pages to the calling user and to the owner's VmPin.  The
+ * user's total may exceed RLIMIT_MEMLOCK only with CAP_IPC_LOCK, which,
+ * as for mlock(), lifts the limit but not the accounting, and is asked
+ * only of a wiring that would go over the limit (as mlock() does), so
+ * that wiring within the limit makes no capability check at all.
  */
 static int iomd_wire_charge(struct iomd_user *u, struct iomd_why *why)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	struct user_struct *user;
+	struct user_struct *user = get_uid(current_user());
 	unsigned long cur, next;
+	bool lifted = false;
 
-	if (!capable(CAP_IPC_LOCK)) {
-		user = get_uid(current_user());
-		cur = atomic_long_read(&user->locked_vm);
-		do {
-			if (check_add_overflow(cur, u->npages, &next) ||
-			    next > limit) {
-				free_uid(user);
-				return iomd_fail(why, -ENOMEM,
-						 "wiring %lu pages would lock %lu of this user's pages (all processes of uid %u), above RLIMIT_MEMLOCK (%lu pages); raise the limit or use CAP_IPC_LOCK",
-						 u->npages, cur + u->npages,
-						 from_kuid(&init_user_ns,
-							   current_uid()),
-						 limit);
-			}
-		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur,
-						  next));
-		u->charged = user;
-	}
+	cur = atomic_long_read(&user->locked_vm);
+	do {
+		if (check_add_overflow(cur, u->npages, &next))
+			goto refuse;
+		if (next > limit && !lifted) {
+			if (!capable(CAP_IPC_LOCK))
+				goto refuse;
+			lifted = true;
+		}
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, next));
+	u->charged = user;
 	atomic64_add(u->npages, &u->mm->pinned_vm);
 	return 0;
+
+refuse:
+	free_uid(user);
+	return iomd_fail(why, -ENOMEM,
+			 "wiring %lu pages would lock %lu of this user's pages (all processes of uid %u), above RLIMIT_MEMLOCK (%lu pages); raise the limit or use CAP_IPC_LOCK",
+			 u->npages, cur + u->npages,
+			 from_kuid(&init_user_ns, current_uid()), limit);
 }
 
 /* Undo iomd_wire_charge(); @user is what it left in @u->charged. */
 static void iomd_wire_uncharge(struct iomd_user *u, struct user_struct *user)
 {
 	atomic64_sub(u->npages, &u->mm->pinned_vm);
-	if (user) {
-		atomic_long_sub(u->npages, &user->locked_vm);
-		free_uid(user);
-	}
+	atomic_long_sub(u->npages, &user->locked_vm);
+	free_uid(user);
 }
 
 /*
@@ -140,24 +142,23 @@ static int iomd_wire_pin(struct iomd_user *u, bool fast, struct page **pages,
  * under one hold of mmap_lock.  Memory judged private stays unshareable
  * whatever the owner remaps meanwhile, so the owner's own memory (the
  * common case: an application wiring its buffers) is pinned after the
- * lock is dropped, by GUP's lockless page-table walk.
+ * lock is dropped, by GUP's lockless page-table walk.  @locked: the
+ * caller holds mmap_lock for read already.  It is dropped either way.
  */
 static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
-			       struct iomd_why *why)
+			       bool locked, struct iomd_why *why)
 {
 	unsigned int seq;
 	bool fast;
 	int ret;
 
-	mmap_read_lock(u->mm);
-	ret = iomd_user_check_ranges(u, why);
+	if (!locked)
+		mmap_read_lock(u->mm);
+	ret = iomd_user_check_judge(u, why);
+	fast = u->mm == current->mm && !u->desc.user_shareable;
 	if (ret) {
 		mmap_read_unlock(u->mm);
-		return ret;
-	}
-	iomd_user_judge(u);
-	fast = u->mm == current->mm && !u->desc.user_shareable;
-	if (fast) {
+	} else if (fast) {
 		seq = iomd_mm_seq(u->mm);
 		mmap_read_unlock(u->mm);
 		ret = iomd_wire_pin(u, true, pages, why);
@@ -185,7 +186,8 @@ static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
 		struct path object = {};
 
 		iomd_user_unjudge(u, &object);
-		path_put(&object);
+		if (object.dentry)
+			path_put(&object);
 	}
 	return ret;
 }
@@ -197,19 +199,24 @@ static void iomd_wire_free_pages(struct iomd_user *u, struct page **pages)
 		kvfree(pages);
 }
 
-/* Pin and charge @u's memory; the wiring state is claimed by the caller. */
+/*
+ * Pin and charge @u's memory; the wiring state is claimed by the caller.
+ * @locked: the caller holds mmap_lock of its own address space, @u->mm,
+ * for read (and so keeps it alive); it is dropped either way.
+ */
 static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
-			   struct iomd_why *why)
+			   bool locked, struct iomd_why *why)
 {
+	bool own_mm = !locked;
 	struct page **pages;
 	int ret;
 
-	if (!mmget_not_zero(u->mm))
+	if (own_mm && !iomd_user_mmget(u->mm))
 		return iomd_fail(why, -ESRCH,
 				 "the process that owns the memory has exited");
 	ret = iomd_wire_charge(u, why);
 	if (ret)
-		goto put_mm;
+		goto unlock;
 	/*
 	 * Not zeroed: pinning fills every entry or fails.  One page needs no
 	 * array of its own (wiring is serialised by @u->pinning).
@@ -225,12 +232,14 @@ static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
 		goto uncharge;
 	}
 
-	ret = iomd_wire_judge_pin(u, pages, why);
+	ret = iomd_wire_judge_pin(u, pages, locked, why);
+	locked = false;
 	if (ret)
 		goto free_pages;
 
 	atomic64_add(u->npages, &iomd_counters.pinned_pages);
-	mmput(u->mm);
+	if (own_mm)
+		iomd_user_mmput(u->mm);
 	*pagesp = pages;
 	return 0;
 
@@ -239,9 +248,39 @@ free_pages:
 uncharge:
 	iomd_wire_uncharge(u, u->charged);
 	u->charged = NULL;
-put_mm:
-	mmput(u->mm);
+unlock:
+	if (locked)
+		mmap_read_unlock(u->mm);
+	if (own_mm)
+		iomd_user_mmput(u->mm);
 	return ret;
+}
+
+/**
+ * iomd_user_wire_new() - wire a user descriptor just made
+ * @u:		the descriptor, which nobody else can reach yet.
+ * @why:	failure reason.
+ *
+ * IOMD_USER_PREPARE: a prepare() of user space, made in the hold of
+ * mmap_lock (of the caller's own address space, @u->mm) that described
+ * the memory, so the ranges are looked up once.  The lock is dropped.
+ *
+ * Return: 0 or -errno, as iomd_user_wire(); on failure @u is not wired.
+ */
+int iomd_user_wire_new(struct iomd_user *u, struct iomd_why *why)
+{
+	struct page **pages;
+	int ret;
+
+	mmap_assert_locked(u->mm);
+	ret = iomd_wire_pages(u, &pages, true, why);
+	if (ret)
+		return ret;
+	u->desc.pages = pages;
+	u->wire_count = 1;
+	u->prepares = 1;
+	u->client_prepares = 1;
+	return 0;
 }
 
 /* ops->prepare of a user descriptor; @client: from user space. */
@@ -274,7 +313,7 @@ int iomd_user_wire(struct iomd_desc *desc, bool client, struct iomd_why *why)
 	u->pinning = true;
 	mutex_unlock(&u->lock);
 
-	ret = iomd_wire_pages(u, &pages, why);
+	ret = iomd_wire_pages(u, &pages, false, why);
 
 	mutex_lock(&u->lock);
 	if (!ret) {
@@ -334,7 +373,8 @@ void iomd_user_unwire(struct iomd_desc *desc)
 	iomd_user_unjudge(u, &object);
 	mutex_unlock(&u->lock);
 
-	path_put(&object);
+	if (object.dentry)
+		path_put(&object);
 	if (kmap)
 		vunmap(kmap);
 	/* Pages the device may have written are dirty. */

@@ -11,7 +11,10 @@
  * charged twice, complete() returns the charge, and raising the limit lets
  * the 5 pages wire.  A child with CAP_IPC_LOCK and a limit of 0 wires 4
  * pages (still counted in VmPin), and fails again once it drops the
- * capability.
+ * capability.  As for mlock(), the capability lifts the limit, not the
+ * charge: a child with CAP_IPC_LOCK and a limit of 4 pages wires 4 (within
+ * the limit), drops the capability, and cannot wire 1 more until it
+ * completes the 4.
  *
  * The capability is dropped with raw capget/capset in forked children, so
  * the rest of the run keeps root's.  The children store what they saw in
@@ -58,12 +61,18 @@ enum {
 	B_PREP1,		/* prepare 1 page without it: -ENOMEM */
 	B_COMPLETE4,		/* complete the 4: 0 */
 	B_VM_END,		/* VmPin change: 0 */
+	C_PREP4,		/* with CAP_IPC_LOCK, limit 4: 1 */
+	C_DROP,			/* dropping CAP_IPC_LOCK: 0 */
+	C_PREP1,		/* prepare 1 page without it: -ENOMEM */
+	C_COMPLETE4,		/* complete the 4: 0 */
+	C_PREP1_AGAIN,		/* prepare 1 page: 1 */
 	NR_RESULTS
 };
 
 #define LIMIT_CHECKS	(L_PIN_END - L_DROP + 1 + 1)
 #define BYPASS_CHECKS	(B_VM_END - B_PREP4 + 1 + 1)
-#define PLAN		(LIMIT_CHECKS + BYPASS_CHECKS + 1)
+#define CHARGED_CHECKS	(C_PREP1_AGAIN - C_PREP4 + 1 + 1)
+#define PLAN		(LIMIT_CHECKS + BYPASS_CHECKS + CHARGED_CHECKS + 1)
 
 #define UNSET		LLONG_MIN
 
@@ -213,6 +222,38 @@ static int bypass_child(void)
 	return 0;
 }
 
+/*
+ * The child with CAP_IPC_LOCK wiring within its limit; returns its exit
+ * status.
+ */
+static int charged_child(void)
+{
+	long long *v = res->v;
+	unsigned char *mem;
+	int d4, d1;
+
+	if (set_memlock(4 * page))
+		return 1;
+	mem = mmap(NULL, 5 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return 1;
+	memset(mem, 1, 5 * page);
+	d4 = describe(mem, 4, 0);
+	d1 = describe(mem + 4 * page, 1, 0);
+	if (d4 < 0 || d1 < 0)
+		return 2;
+	v[C_PREP4] = iomd_prepare(iomd_fd, d4);
+	v[C_DROP] = drop_ipc_lock();
+	v[C_PREP1] = iomd_prepare(iomd_fd, d1);
+	v[C_COMPLETE4] = iomd_complete(iomd_fd, d4);
+	v[C_PREP1_AGAIN] = iomd_prepare(iomd_fd, d1);
+	iomd_complete(iomd_fd, d1);
+	iomd_close(d4);
+	iomd_close(d1);
+	return 0;
+}
+
 static void run_child(int (*child)(void), const char *what)
 {
 	pid_t pid;
@@ -290,6 +331,19 @@ static void test_bypass(void)
 	expect(B_VM_END, 0, "CAP_IPC_LOCK: VmPin back to where it started");
 }
 
+static void test_charged(void)
+{
+	run_child(charged_child, "the charged CAP_IPC_LOCK");
+	expect(C_PREP4, 1,
+	       "CAP_IPC_LOCK, limit 4 pages: prepare of 4 pages succeeds");
+	expect(C_DROP, 0, "charged: CAP_IPC_LOCK dropped");
+	expect(C_PREP1, -ENOMEM,
+	       "charged: the 4 pages wired with CAP_IPC_LOCK count; 1 more fails with ENOMEM");
+	expect(C_COMPLETE4, 0, "charged: complete the 4 -> 0");
+	expect(C_PREP1_AGAIN, 1,
+	       "charged: the returned charge makes room for 1 page");
+}
+
 int main(void)
 {
 	struct iomd_stats before, st;
@@ -308,6 +362,7 @@ int main(void)
 
 	test_limit();
 	test_bypass();
+	test_charged();
 
 	iomd_test_settle(iomd_fd, before.live_descriptors, before.live_bytes,
 			 &st);

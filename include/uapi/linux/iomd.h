@@ -362,8 +362,9 @@ struct iomd_user_create {
  *
  * PREPARE wires a user descriptor (I/O Kit's prepare()): its pages are
  * pinned for the long term, with write access when the direction is IN or
- * INOUT, and charged to the owner's pinned memory (VmPin), limited by
- * RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK.  Calls nest; each
+ * INOUT, and charged to the owner's pinned memory (VmPin) and the
+ * caller's user, limited by RLIMIT_MEMLOCK unless the caller has
+ * CAP_IPC_LOCK (which lifts the limit, not the charge).  Calls nest; each
  * COMPLETE (complete()) undoes one, and the last unpins and uncharges.  A
  * pin that cannot be completed is undone whole.  Kernel reads and writes,
  * kernel mappings and mmap() of a user descriptor need it wired; a mapping
