@@ -337,7 +337,7 @@ struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 
 	if (WARN_ON_ONCE(wire && mm != current->mm))
 		return ERR_PTR(iomd_fail(why, -EINVAL,
-					 "only the caller's own memory is wired as it is described"));
+					 "only the caller's own memory is wired at creation"));
 	if (!iomd_user_mmget(mm))
 		return ERR_PTR(iomd_fail(why, -ESRCH,
 					 "the address space has exited"));
