@@ -126,6 +126,18 @@ static int describe(unsigned char *mem, size_t pages, uint32_t flags)
 	return iomd_user_create(iomd_fd, &r, 1, IOMD_DIR_INOUT | flags);
 }
 
+/* @n private pages, written so that they exist; NULL if mmap() fails. */
+static unsigned char *touched_pages(size_t n)
+{
+	unsigned char *mem = mmap(NULL, n * page, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED)
+		return NULL;
+	memset(mem, 1, n * page);
+	return mem;
+}
+
 /* The child without CAP_IPC_LOCK; returns its exit status. */
 static int limit_child(void)
 {
@@ -138,11 +150,9 @@ static int limit_child(void)
 	v[L_DROP] = drop_ipc_lock();
 	if (v[L_DROP] || set_memlock(4 * page))
 		return 1;
-	mem = mmap(NULL, 9 * page, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	mem = touched_pages(9);
+	if (!mem)
 		return 1;
-	memset(mem, 1, 9 * page);
 	vm0 = iomd_test_vm_pin();
 	pin0 = iomd_test_pinned_pages(iomd_fd);
 	live0 = iomd_test_live_descriptors(iomd_fd);
@@ -199,11 +209,9 @@ static int bypass_child(void)
 
 	if (set_memlock(0))
 		return 1;
-	mem = mmap(NULL, 5 * page, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	mem = touched_pages(5);
+	if (!mem)
 		return 1;
-	memset(mem, 1, 5 * page);
 	vm0 = iomd_test_vm_pin();
 	pin0 = iomd_test_pinned_pages(iomd_fd);
 	d4 = describe(mem, 4, 0);
@@ -234,11 +242,9 @@ static int charged_child(void)
 
 	if (set_memlock(4 * page))
 		return 1;
-	mem = mmap(NULL, 5 * page, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	mem = touched_pages(5);
+	if (!mem)
 		return 1;
-	memset(mem, 1, 5 * page);
 	d4 = describe(mem, 4, 0);
 	d1 = describe(mem + 4 * page, 1, 0);
 	if (d4 < 0 || d1 < 0)
