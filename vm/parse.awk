@@ -72,6 +72,7 @@ BEGIN {
 	nctx = ctx_left = ctx_file = 0
 	live_lines = 0
 	iomd_loaded = iomd_unloaded = 0
+	setup_failed = 0
 	ktap = 0
 	k_pass = k_fail = k_skip = 0
 	nk_fail = 0
@@ -96,19 +97,33 @@ function results_line(l,    w) {
 		if (w[1] == "IOMDVM-DONE") { done = 1; return }
 		if (w[1] == "IOMDVM-TEST-BEGIN") { test_begin(w[2]); return }
 		if (w[1] == "IOMDVM-TEST-END") {
+			ended[w[2]] = 1
+			# Its TEST-BEGIN never came: the output before this
+			# line cannot be told apart, so none of it counts.
+			if (!in_test || w[2] != t_name) {
+				in_test = 0
+				check_fail("the results channel lost the start of " \
+					w[2] "'s output (no IOMDVM-TEST-BEGIN " w[2] \
+					"); its results are not counted")
+				return
+			}
 			test_end(field(l, "rc"), field(l, "secs"), field(l, "timeout"))
 			return
 		}
 		if (w[1] == "IOMDVM-INSMOD") {
-			if (field(l, "rc") != 0)
+			if (field(l, "rc") != 0) {
 				check_fail("insmod " w[2] ".ko failed (status " field(l, "rc") ")")
+				setup_failed = 1
+			}
 			else if (w[2] == "iomd")
 				iomd_loaded = 1
 			return
 		}
 		if (w[1] == "IOMDVM-DEVNODE") {
-			if (w[2] != "ok")
+			if (w[2] != "ok") {
 				check_fail("/dev/iomd does not exist after insmod iomd.ko")
+				setup_failed = 1
+			}
 			return
 		}
 		if (w[1] == "IOMDVM-RMMOD") {
@@ -376,13 +391,16 @@ END {
 			(kf_iomd == "" ? "?" : kf_iomd) \
 			" slots last held iomd zone objects"
 	# Programs the VM never got to (it died, was killed, or the module did not
-	# load).
+	# load): each of those fails the run already.  In a run that finished
+	# as it should, a program that never ran fails it.
 	if (tests_list != "" && (mode == "check" || mode == "fuzz")) {
 		notrun = ""
 		while ((getline name < tests_list) > 0)
-			if (!(name in started))
+			if (!(name in started) && !(name in ended))
 				notrun = notrun " " name
-		if (notrun != "")
+		if (notrun != "" && done && !setup_failed)
+			check_fail("the VM finished but never ran:" notrun)
+		else if (notrun != "")
 			print "    not run:" notrun
 	}
 	if (vm_status == 124)

@@ -21,9 +21,12 @@ TAP_LOG=$tmp/log
 
 
 # parse: vm/parse.awk on $tmp/results and $tmp/console as they are now
+# (and on $tmp/tests.list, the programs the VM was to run, if it exists)
 parse() {
+	list=
+	[ -f "$tmp/tests.list" ] && list=$tmp/tests.list
 	awk -f "$top/vm/parse.awk" -v mode=check -v vm_status=0 \
-		-v vm_timeout=600 -v vm_init_timeout=180 \
+		-v vm_timeout=600 -v vm_init_timeout=180 -v tests_list="$list" \
 		-v counts="$tmp/counts" "$tmp/results" "$tmp/console" \
 		>"$tmp/verdict"
 }
@@ -130,5 +133,33 @@ at_boot() {
 		grep -q '(while the kernel booted, before /init)' "$tmp/verdict"
 }
 check "a report from the boot says so" at_boot
+
+# lost_begin: a program whose TEST-BEGIN marker the results channel lost
+# fails the run, and neither its output nor the program before it is
+# counted twice
+lost_begin() {
+	judge dmesg 'iomd: loaded' &&
+		sed -i 's#^IOMDVM-TEST-END t1 .*$#&\n1..2\nok 1 - a\nok 2 - b\nIOMDVM-TEST-END t2 rc=0 secs=0.10 timeout=0#' \
+			"$tmp/results" &&
+		parse &&
+		grep -q '^1 1 0$' "$tmp/counts" &&
+		grep -q "FAIL the results channel lost the start of t2's output" \
+			"$tmp/verdict"
+}
+check "a lost TEST-BEGIN fails the run, and nothing is counted twice" lost_begin
+
+# never_ran: a run that finished without running a program of its list
+# fails; one that ran them all passes
+never_ran() {
+	printf '%s\n' t1 t2 >"$tmp/tests.list" &&
+		judge dmesg 'iomd: loaded' &&
+		grep -q '^1 1 0$' "$tmp/counts" &&
+		grep -q 'FAIL the VM finished but never ran: t2' "$tmp/verdict" &&
+		printf '%s\n' t1 >"$tmp/tests.list" &&
+		judge dmesg 'iomd: loaded' &&
+		grep -q '^1 0 0$' "$tmp/counts"
+}
+check "a finished run that never ran a listed program fails" never_ran
+rm -f "$tmp/tests.list"
 
 tap_finish splat_test
