@@ -10,9 +10,15 @@
 # call costs one hook (about 1 us under TCG, which is included in the
 # times shown: compare paths with each other, not with untraced runs).
 #
-# Environment: N cycles per case (default 20).
+# Environment: N cycles per case (default 20); FULL=1 traces every kernel
+# function instead of the list below (each call then costs its hook, so
+# compare call counts and shapes, not times; docs/benchmarks.md, "The wire
+# path again"), and CASES picks the cases to run (default all; names as
+# below, e.g. CASES="iomdh_wire uring_wire").
 T=/sys/kernel/tracing
 N=${N:-20}
+FULL=${FULL:-0}
+CASES=${CASES:-}
 
 mount -t tracefs nodev "$T" 2>/dev/null
 if [ ! -e "$T/current_tracer" ]; then
@@ -20,7 +26,12 @@ if [ ! -e "$T/current_tracer" ]; then
 	exit 1
 fi
 echo 0 >"$T/tracing_on"
-echo 16384 >"$T/buffer_size_kb"
+# A full trace of a whole process (exec, start-up, the cycles) is larger.
+if [ "$FULL" = 1 ]; then
+	echo 65536 >"$T/buffer_size_kb"
+else
+	echo 16384 >"$T/buffer_size_kb"
+fi
 echo nofuncgraph-irqs >"$T/trace_options" 2>/dev/null
 echo nofunction-fork >"$T/trace_options" 2>/dev/null
 
@@ -63,9 +74,12 @@ prof() {
 	name=$1
 	funcs=$2
 	shift 2
+	if [ -n "$CASES" ]; then
+		case " $CASES " in *" $name "*) ;; *) return 0 ;; esac
+	fi
 	echo nop >"$T/current_tracer"
 	echo >"$T/set_ftrace_filter"
-	for f in $funcs $COMMON; do
+	[ "$FULL" = 1 ] || for f in $funcs $COMMON; do
 		# Functions a kernel does not have (or inlined) are skipped.
 		echo "$f" >>"$T/set_ftrace_filter" 2>/dev/null
 	done
