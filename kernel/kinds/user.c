@@ -400,16 +400,12 @@ struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 	u->mm = mm;
 	mutex_init(&u->lock);
 	init_waitqueue_head(&u->wait);
-	if (wire) {
-		ret = iomd_user_wire_new(u, why);
-		iomd_user_mmput(mm);
-		if (ret) {
-			iomd_desc_put(&u->desc);
-			return ERR_PTR(ret);
-		}
-		return &u->desc;
-	}
+	ret = wire ? iomd_user_wire_new(u, why) : 0;
 	iomd_user_mmput(mm);
+	if (ret) {
+		iomd_desc_put(&u->desc);
+		return ERR_PTR(ret);
+	}
 	return &u->desc;
 
 free_u:
