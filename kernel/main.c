@@ -20,7 +20,7 @@ static int __init iomd_init(void)
 	ret = iomd_malloc_init();
 	if (ret)
 		goto exit_zone;
-	ret = iomd_fs_init();
+	ret = iomd_fs_init(&iomd_desc_fops);
 	if (ret)
 		goto exit_malloc;
 	ret = iomd_dmabuf_import_init();

@@ -12,12 +12,13 @@
 #include "kinds/kinds.h"
 
 /* client/fs.c */
-int iomd_fs_init(void);
+int iomd_fs_init(const struct file_operations *fd_fops);
 void iomd_fs_exit(void);
 struct file *iomd_file_alloc(struct iomd_desc *desc, bool own,
 			     const struct file_operations *fops, void *priv);
 
 /* client/file.c */
+extern const struct file_operations iomd_desc_fops;
 struct iomd_desc *iomd_file_desc(struct file *file);
 struct file *iomd_file_create(struct iomd_desc *desc);
 struct file *iomd_file_user(struct iomd_desc *desc);

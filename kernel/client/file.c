@@ -133,7 +133,7 @@ static void iomd_file_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "iomd-inode:\t%lu\n", inode ? inode->i_ino : 0);
 }
 
-static const struct file_operations iomd_desc_fops = {
+const struct file_operations iomd_desc_fops = {
 	.owner		= THIS_MODULE,
 	.release	= iomd_file_release,
 	.mmap		= iomd_file_mmap,
