@@ -25,7 +25,10 @@
  *    descriptor a handle of /dev/iomd (IOMD_CREATE_HANDLE), dropped with
  *    IOMD_IOC_HANDLE_CLOSE, instead of an fd dropped with close().  The
  *    floor row c6.floor_ioctl is two IOMD_IOC_VERSION calls: the two
- *    system calls of a handle's wire cycle, doing nothing.
+ *    system calls of a handle's wire cycle, doing nothing; c6.floor_syscall
+ *    is two getppid() calls, the least io_uring's two system calls cost,
+ *    so that the part of c6.uring_wire that is io_uring's own work is
+ *    c6.uring_wire - c6.floor_syscall.
  *
  * The profile rows c6.prof_* run c6.iomd_cycle but report the time of
  * one of its calls alone, summed over the cycles (each call between two
@@ -40,6 +43,7 @@
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -285,7 +289,11 @@ static int iomd_bench_floor_fd(const struct iomd_bench_case *c, size_t size,
 /*
  * c6.floor_ioctl: two IOMD_IOC_VERSION calls, the least the two ioctls of
  * a handle's wire cycle cost (entry, LSM hook, dispatch, copy-in and out).
+ * With @c->arg (c6.floor_syscall), two getppid() calls: the least any two
+ * system calls cost, such as io_uring's register and unregister.
  */
+static const bool iomd_bench_syscall = true;
+
 static int iomd_bench_floor_ioctl(const struct iomd_bench_case *c,
 				  size_t size, struct iomd_bench_sample *s)
 {
@@ -301,6 +309,11 @@ static int iomd_bench_floor_ioctl(const struct iomd_bench_case *c,
 	}
 	t0 = iomd_bench_now_ns();
 	for (i = 0; i < n && !ret; i++) {
+		if (c->arg) {
+			syscall(SYS_getppid);
+			syscall(SYS_getppid);
+			continue;
+		}
 		ret = iomd_version(dev, &v);
 		if (!ret)
 			ret = iomd_version(dev, &v);
@@ -487,6 +500,12 @@ static const struct iomd_bench_case iomd_bench_small_cases[] = {
 		.label = "floor: two IOMD_IOC_VERSION ioctls (a handle wire cycle's calls)",
 		.baseline = "c6.uring_wire",
 		.run = iomd_bench_floor_ioctl,
+	}, {
+		.name = "c6.floor_syscall",
+		.label = "floor: two getppid() calls (any two system calls, io_uring's too)",
+		.baseline = "c6.uring_wire",
+		.run = iomd_bench_floor_ioctl,
+		.arg = &iomd_bench_syscall,
 	}, {
 		.name = "c6.iomd_wire",
 		.label = "iomd describe + wire (IOMD_USER_PREPARE) + close, touched",

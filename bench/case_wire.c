@@ -21,9 +21,10 @@
  *
  * The row "c3.floor_first" times a system call that does nothing, made
  * where the wiring call is made: under TCG, the first system calls of a
- * fresh process cost tens of microseconds whatever they do (the first
- * after start-up most), which both sides pay and which dilutes their ratio
- * at small sizes.
+ * fresh process cost several microseconds whatever they do, which both
+ * sides pay and which dilutes their ratio at small sizes.
+ * "c3.floor_first_ioctl" is an IOMD_IOC_VERSION ioctl made there instead:
+ * the least iomd's first call costs (ioctl entry, LSM hooks, dispatch).
  *
  * The profile rows "c3.prof_pin_*" time pin_user_pages_fast() alone on
  * the same kind of range, inside the kernel (IOMD_BENCH_IOC_PIN of
@@ -134,12 +135,15 @@ static int iomd_bench_wire_iomd(const struct iomd_bench_case *c,
  * Floor: what the first timed system call of a fresh process costs when it
  * does nothing (getppid()), after the same set-up as the iomd side.  Under
  * TCG the first calls after a process starts are far slower than later
- * ones whatever they do, and both sides of this case pay it.
+ * ones whatever they do, and both sides of this case pay it.  With the
+ * handle argument (c3.floor_first_ioctl), an IOMD_IOC_VERSION ioctl
+ * instead: iomd's own first call, doing nothing.
  */
 static int iomd_bench_wire_first(const struct iomd_bench_case *c,
 				 size_t size, struct iomd_bench_sample *s)
 {
 	const struct iomd_bench_wire_arg *arg = c->arg;
+	struct iomd_version v;
 	uint64_t t0, t1;
 	int dev, ret;
 	void *mem;
@@ -148,10 +152,17 @@ static int iomd_bench_wire_first(const struct iomd_bench_case *c,
 	if (ret)
 		return ret;
 	t0 = iomd_bench_now_ns();
-	syscall(SYS_getppid);
+	if (arg->handle)
+		ret = iomd_version(dev, &v);
+	else
+		syscall(SYS_getppid);
 	t1 = iomd_bench_now_ns();
 	iomd_close(dev);
 	munmap(mem, size);
+	if (ret) {
+		errno = -ret;
+		return iomd_bench_fail("IOMD_IOC_VERSION");
+	}
 	s->ns = t1 - t0;
 	s->units = size / iomd_bench_page_size();
 	return 0;
@@ -234,6 +245,12 @@ static const struct iomd_bench_case iomd_bench_wire_cases[] = {
 		.baseline = "c3.uring_touched",
 		.run = iomd_bench_wire_first,
 		.arg = &iomd_bench_touched,
+	}, {
+		.name = "c3.floor_first_ioctl",
+		.label = "floor: a bare IOMD_IOC_VERSION as a fresh process's first timed call",
+		.baseline = "c3.uring_touched",
+		.run = iomd_bench_wire_first,
+		.arg = &iomd_bench_touched_handle,
 	},
 	{ }
 };

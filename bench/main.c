@@ -37,7 +37,7 @@
 #define IOMD_BENCH_MAX_SIZES	32
 #define IOMD_BENCH_MIN_PASSES	7
 /* Most cases in one group. */
-#define IOMD_BENCH_MAX_CASES	16
+#define IOMD_BENCH_MAX_CASES	20
 
 static const struct iomd_bench_group *const iomd_bench_groups[] = {
 	&iomd_bench_map_group,
@@ -239,6 +239,13 @@ static int iomd_bench_one(const char *name, const char *size_arg)
 			name, size_arg);
 		return 2;
 	}
+	/*
+	 * The first clock reads of a process cost tens of microseconds
+	 * under TCG, and the first read after t0 would charge them to the
+	 * call timed: read the clock before the case does.
+	 */
+	for (ret = 0; ret < 3; ret++)
+		iomd_bench_now_ns();
 	ret = c->run(c, size, &s);
 	if (ret)
 		return 1;
@@ -436,6 +443,16 @@ static int iomd_bench_run(const struct iomd_bench_plan *plan)
 	unsigned int pass, g, i, k, nsizes, runnable, failed = 0, n = 0;
 	const size_t *sizes;
 
+	for (g = 0; g < IOMD_BENCH_NGROUPS; g++) {
+		for (k = 0, c = iomd_bench_groups[g]->cases; c->name; k++, c++)
+			;
+		if (k > IOMD_BENCH_MAX_CASES) {
+			fprintf(stderr, "iomd-bench: group %u has %u cases, more than %u\n",
+				iomd_bench_groups[g]->group, k,
+				IOMD_BENCH_MAX_CASES);
+			return 2;
+		}
+	}
 	memset(tally, 0, sizeof(tally));
 	printf("TAP version 13\n");
 	runnable = iomd_bench_describe(plan);
