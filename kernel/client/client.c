@@ -728,6 +728,56 @@ union iomd_ioctl_buffer {
 #define IOMD_IOC_FIRST	_IOC_NR(IOMD_IOC_BUFFER_CREATE)
 
 /*
+ * sizeof(@type), which the build checks is whole u64s (as the uAPI's
+ * structs are) and fits union iomd_ioctl_buffer: the copies below count
+ * on both.
+ */
+#define IOMD_ARG_SIZE(type)						\
+	(sizeof(type) +							\
+	 BUILD_BUG_ON_ZERO(sizeof(type) % sizeof(u64)) +		\
+	 BUILD_BUG_ON_ZERO(sizeof(type) > sizeof(union iomd_ioctl_buffer)))
+
+/*
+ * Copy an argument of @size bytes (IOMD_ARG_SIZE()) in from @src, in one
+ * user-access window.  copy_from_user() of a size known only at run time
+ * checks the kernel object on every call (hardened usercopy), which the
+ * build has done once for every size here; under emulation that check
+ * cost more than the copy.
+ */
+static int iomd_arg_copy_in(u64 *dst, const u64 __user *src, size_t size)
+{
+	size_t i;
+
+	if (!user_read_access_begin(src, size))
+		return -EFAULT;
+	for (i = 0; i < size / sizeof(u64); i++)
+		unsafe_get_user(dst[i], &src[i], fault);
+	user_read_access_end();
+	return 0;
+
+fault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
+/* Copy an argument of @size bytes (IOMD_ARG_SIZE()) out to @dst. */
+static int iomd_arg_copy_out(u64 __user *dst, const u64 *src, size_t size)
+{
+	size_t i;
+
+	if (!user_write_access_begin(dst, size))
+		return -EFAULT;
+	for (i = 0; i < size / sizeof(u64); i++)
+		unsafe_put_user(src[i], &dst[i], fault);
+	user_write_access_end();
+	return 0;
+
+fault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
+/*
  * An entry of iomd_ioctl_ops: @_ioctl, whose argument is @type with its
  * reserved array named reserved, handled by @_fn, its flags at @_flags
  * (IOMD_NO_FLAGS) knowing @_valid, then any more fields of the entry.
@@ -735,7 +785,7 @@ union iomd_ioctl_buffer {
 #define IOMD_IOCTL_OP(_ioctl, type, _fn, _flags, _valid, ...)		\
 	{								\
 		.cmd = _ioctl,						\
-		.size = sizeof(type),					\
+		.size = IOMD_ARG_SIZE(type),				\
 		.name = #_ioctl,					\
 		.flags_at = _flags,					\
 		.valid_flags = _valid,					\
@@ -770,7 +820,7 @@ static const struct iomd_ioctl_op iomd_ioctl_ops[] = {
 	/* Its reserved fields are scattered: the handler checks them. */
 	{
 		.cmd = IOMD_IOC_ZONE_INFO,
-		.size = sizeof(struct iomd_zone_info),
+		.size = IOMD_ARG_SIZE(struct iomd_zone_info),
 		.name = "IOMD_IOC_ZONE_INFO",
 		.flags_at = IOMD_FLAGS_AT(struct iomd_zone_info),
 		.valid_flags = 0,
@@ -833,9 +883,9 @@ static int iomd_ioctl_run(const struct iomd_ioctl_op *op,
 	if (op->admin && !capable(CAP_SYS_ADMIN))
 		return iomd_fail(why, -EPERM, "%s needs CAP_SYS_ADMIN",
 				 op->name);
-	memset(ucmd->arg, 0, op->size);
-	if ((_IOC_DIR(op->cmd) & _IOC_WRITE) &&
-	    copy_from_user(ucmd->arg, ucmd->ubuf, op->size))
+	if (!(_IOC_DIR(op->cmd) & _IOC_WRITE))
+		memset(ucmd->arg, 0, op->size);
+	else if (iomd_arg_copy_in(ucmd->arg, ucmd->ubuf, op->size))
 		return -EFAULT;
 	if (op->flags_at != IOMD_NO_FLAGS) {
 		memcpy(&flags, ucmd->arg + op->flags_at, sizeof(flags));
@@ -849,7 +899,7 @@ static int iomd_ioctl_run(const struct iomd_ioctl_op *op,
 
 	ret = op->execute(ucmd, why);
 	if (!ret && (_IOC_DIR(op->cmd) & _IOC_READ) &&
-	    copy_to_user(ucmd->ubuf, ucmd->arg, op->size)) {
+	    iomd_arg_copy_out(ucmd->ubuf, ucmd->arg, op->size)) {
 		ret = -EFAULT;
 		if (ucmd->installed_fd >= 0)
 			iomd_fail(why, ret,
@@ -880,7 +930,14 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
 	struct iomd_client *client = file->private_data;
-	union iomd_ioctl_buffer buf;
+	/*
+	 * Not zeroed by the kernel's automatic stack initialisation (half a
+	 * KiB per call): the argument is copied in or zeroed to its size
+	 * before anything reads it, and only its size is copied out; a
+	 * reason is read up to its NUL, which iomd_why_clear() sets.
+	 */
+	union iomd_ioctl_buffer buf __uninitialized;
+	struct iomd_why why __uninitialized;
 	struct iomd_ucmd ucmd = {
 		.client = client,
 		.ubuf = (void __user *)arg,
@@ -889,7 +946,6 @@ static long iomd_client_ioctl(struct file *file, unsigned int cmd,
 	};
 	const struct iomd_ioctl_op *op = NULL;
 	unsigned int nr = _IOC_NR(cmd);
-	struct iomd_why why;
 	long ret;
 
 	iomd_why_clear(&why);

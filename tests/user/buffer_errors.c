@@ -22,9 +22,10 @@
 #define TRUNCATE_CHECKS		5
 #define UNKNOWN_CHECKS		(4 * 2 + 1)
 #define NULL_ARG_CHECKS		(2 * 2)
+#define STRADDLE_CHECKS		(3 * 2 + 2 + 2)
 #define PLAN	(SETUP_CHECKS + CREATE_CHECKS + INFO_CHECKS + RW_CHECKS + \
 		 REASON_CHECKS + TRUNCATE_CHECKS + UNKNOWN_CHECKS + \
-		 NULL_ARG_CHECKS)
+		 NULL_ARG_CHECKS + STRADDLE_CHECKS)
 
 #define CLIENT	(-1)	/* iomd_test_fails(): check the client's reason */
 
@@ -388,6 +389,68 @@ static void test_null_arg(void)
 			"IOMD_IOC_STATS with a NULL argument");
 }
 
+/*
+ * Arguments that cross a page boundary are copied whole or fail whole:
+ * the kernel reads and writes them in one pass, which must fault
+ * cleanly in the middle of a struct, in either direction, and leave
+ * nothing made behind when only the copy out fails.
+ */
+static void test_straddling_arg(void)
+{
+	struct iomd_buffer_create *create;
+	struct iomd_version *version;
+	struct iomd_stats st;
+	char *two;
+
+	two = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (two == MAP_FAILED)
+		iomd_tap_bail("mmap: %s", strerror(errno));
+	version = (void *)(two + page - 16);
+	create = (void *)(two + page - 16);
+
+	/* Across two writable pages: copied whole both ways. */
+	memset(version, 0, sizeof(*version));
+	iomd_tap_errno(iomd_ioctl(iomd_fd, IOMD_IOC_VERSION, version), 0,
+		       "IOMD_IOC_VERSION with its argument across two pages");
+	iomd_tap_eq(version->abi, IOMD_ABI_VERSION,
+		    "the ABI level is written across the page boundary");
+
+	/* The second page read-only: read in whole, written back in part. */
+	memset(create, 0, sizeof(*create));
+	create->capacity = page;
+	create->flags = IOMD_TEST_SHARED_INOUT;
+	if (mprotect(two + page, page, PROT_READ))
+		iomd_tap_bail("mprotect: %s", strerror(errno));
+	iomd_test_fails(iomd_fd, CLIENT,
+			iomd_ioctl(iomd_fd, IOMD_IOC_BUFFER_CREATE, create),
+			EFAULT,
+			"IOMD_IOC_BUFFER_CREATE whose argument ends in a read-only page");
+	iomd_test_stats(iomd_fd, &st);
+	iomd_tap_eq(st.live_descriptors, initial.live_descriptors + 1,
+		    "the buffer whose fd could not be written back is gone");
+	iomd_tap_eq(dup(desc_fd), closed_fd,
+		    "no fd was left behind by the failed creation");
+	close(closed_fd);
+
+	if (mprotect(two + page, page, PROT_READ | PROT_WRITE))
+		iomd_tap_bail("mprotect: %s", strerror(errno));
+	memset(version, 0, sizeof(*version));
+	if (mprotect(two + page, page, PROT_READ))
+		iomd_tap_bail("mprotect: %s", strerror(errno));
+	iomd_test_fails(iomd_fd, CLIENT,
+			iomd_ioctl(iomd_fd, IOMD_IOC_VERSION, version), EFAULT,
+			"IOMD_IOC_VERSION whose argument ends in a read-only page");
+
+	/* The second page inaccessible: the copy in faults part-way. */
+	if (mprotect(two + page, page, PROT_NONE))
+		iomd_tap_bail("mprotect: %s", strerror(errno));
+	iomd_test_fails(iomd_fd, CLIENT,
+			iomd_ioctl(iomd_fd, IOMD_IOC_VERSION, version), EFAULT,
+			"IOMD_IOC_VERSION whose argument ends in a PROT_NONE page");
+	munmap(two, 2 * page);
+}
+
 static void setup(void)
 {
 	int fds[2];
@@ -431,6 +494,7 @@ int main(void)
 	test_truncate();
 	test_unknown_ioctl();
 	test_null_arg();
+	test_straddling_arg();
 
 	iomd_close(desc_fd);
 	iomd_close(iomd_fd);
