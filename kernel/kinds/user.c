@@ -280,10 +280,74 @@ struct iomd_desc *iomd_desc_create_user(struct mm_struct *mm,
 EXPORT_SYMBOL_GPL(iomd_desc_create_user);
 
 /*
+ * A new descriptor of @nr_ranges @ranges of @mm (checked by the caller),
+ * not wired and not judged, with one reference.
+ */
+static struct iomd_user *iomd_user_alloc(struct mm_struct *mm,
+					 const struct iomd_range *ranges,
+					 unsigned int nr_ranges, u32 direction,
+					 struct iomd_why *why)
+{
+	unsigned long npages = 0;
+	struct iomd_user *u;
+	size_t total = 0;
+	unsigned int i;
+
+	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
+	if (!u)
+		return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
+	/* One range, the common case, is kept in the descriptor itself. */
+	if (nr_ranges == 1) {
+		u->range0 = ranges[0];
+		u->ranges = &u->range0;
+		u->desc.segs = &u->desc.seg0;
+	} else {
+		u->ranges = kmemdup(ranges, nr_ranges * sizeof(*ranges),
+				    GFP_KERNEL_ACCOUNT);
+		u->desc.segs = kcalloc(nr_ranges, sizeof(*u->desc.segs),
+				       GFP_KERNEL_ACCOUNT);
+		if (!u->ranges || !u->desc.segs) {
+			kfree(u->desc.segs);
+			kfree(u->ranges);
+			kfree(u);
+			return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
+		}
+	}
+
+	iomd_desc_init(&u->desc, &iomd_user_ops, IOMD_KIND_USER, direction, 0);
+	/* Pinned with FOLL_WRITE only when the device writes (IN). */
+	u->desc.writable = direction & IOMD_DIR_IN;
+	for (i = 0; i < nr_ranges; i++) {
+		struct iomd_seg *seg = &u->desc.segs[i];
+
+		seg->start = total;
+		seg->length = ranges[i].length;
+		seg->first_offset = offset_in_page(ranges[i].addr);
+		seg->page_index = npages;
+		total += ranges[i].length;
+		npages += iomd_span_pages(ranges[i].addr, ranges[i].length);
+	}
+	u->desc.nr_segs = nr_ranges;
+	u->desc.length = total;
+	u->desc.capacity = total;
+	u->desc.npages = npages;
+	u->npages = npages;
+	iomd_user_unjudge(u, NULL);
+	mmgrab(mm);
+	u->mm = mm;
+	mutex_init(&u->lock);
+	init_waitqueue_head(&u->wait);
+	return u;
+}
+
+/*
  * iomd_desc_create_user(); with @wire (IOMD_USER_PREPARE, @mm the
- * caller's own), the descriptor comes wired by a prepare() of user space,
- * and the checks of the ranges are left to the wiring, which makes them
- * in the same hold of mmap_lock that looked for iomd mappings: one pass.
+ * caller's own), the descriptor comes wired by a prepare() of user space.
+ * Private anonymous memory, the common case, is pinned and judged by its
+ * pages without mmap_lock (iomd_user_wire_anon()); other memory is looked
+ * up as without @wire, and the checks of the ranges are left to the
+ * wiring, which makes them in the same hold of mmap_lock that looked for
+ * iomd mappings: one pass.
  */
 struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 				   const struct iomd_range *ranges,
@@ -292,8 +356,8 @@ struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 {
 	size_t total = 0, end;
 	unsigned long npages = 0;
+	struct iomd_user *u = NULL;
 	struct iomd_desc *desc;
-	struct iomd_user *u;
 	unsigned int i;
 	int ret;
 
@@ -338,13 +402,24 @@ struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 	if (WARN_ON_ONCE(wire && mm != current->mm))
 		return ERR_PTR(iomd_fail(why, -EINVAL,
 					 "only the caller's own memory is wired at creation"));
-	if (!iomd_user_mmget(mm))
-		return ERR_PTR(iomd_fail(why, -ESRCH,
-					 "the address space has exited"));
+	/* The caller's own private memory is wired without mmap_lock. */
+	if (wire) {
+		u = iomd_user_alloc(mm, ranges, nr_ranges, direction, why);
+		if (IS_ERR(u))
+			return ERR_CAST(u);
+		if (!iomd_user_wire_anon(u))
+			return &u->desc;
+	}
+	if (!iomd_user_mmget(mm)) {
+		ret = iomd_fail(why, -ESRCH, "the address space has exited");
+		goto put_u;
+	}
 	desc = iomd_user_describe_mappings(mm, ranges, nr_ranges, direction,
 					   !wire, why);
 	if (desc) {
 		iomd_user_mmput(mm);
+		if (u)
+			iomd_desc_put(&u->desc);
 		if (IS_ERR(desc) || !wire)
 			return desc;
 		ret = iomd_desc_prepare_client(desc, why);
@@ -354,67 +429,21 @@ struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 		}
 		return desc;
 	}
-
-	/* With @wire, mmap_lock is held from the description. */
-	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
-	if (!u) {
-		ret = iomd_fail(why, -ENOMEM, "out of memory");
-		goto unlock;
-	}
-	/* One range, the common case, is kept in the descriptor itself. */
-	if (nr_ranges == 1) {
-		u->range0 = ranges[0];
-		u->ranges = &u->range0;
-		u->desc.segs = &u->desc.seg0;
-	} else {
-		u->ranges = kmemdup(ranges, nr_ranges * sizeof(*ranges),
-				    GFP_KERNEL_ACCOUNT);
-		u->desc.segs = kcalloc(nr_ranges, sizeof(*u->desc.segs),
-				       GFP_KERNEL_ACCOUNT);
-		if (!u->ranges || !u->desc.segs) {
-			ret = iomd_fail(why, -ENOMEM, "out of memory");
-			goto free_u;
-		}
+	if (!wire) {
+		iomd_user_mmput(mm);
+		u = iomd_user_alloc(mm, ranges, nr_ranges, direction, why);
+		return IS_ERR(u) ? ERR_CAST(u) : &u->desc;
 	}
 
-	iomd_desc_init(&u->desc, &iomd_user_ops, IOMD_KIND_USER, direction, 0);
-	/* Pinned with FOLL_WRITE only when the device writes (IN). */
-	u->desc.writable = direction & IOMD_DIR_IN;
-	for (i = 0, total = 0, npages = 0; i < nr_ranges; i++) {
-		struct iomd_seg *seg = &u->desc.segs[i];
-
-		seg->start = total;
-		seg->length = ranges[i].length;
-		seg->first_offset = offset_in_page(ranges[i].addr);
-		seg->page_index = npages;
-		total += ranges[i].length;
-		npages += iomd_span_pages(ranges[i].addr, ranges[i].length);
-	}
-	u->desc.nr_segs = nr_ranges;
-	u->desc.length = total;
-	u->desc.capacity = total;
-	u->desc.npages = npages;
-	u->npages = npages;
-	iomd_user_unjudge(u, NULL);
-	mmgrab(mm);
-	u->mm = mm;
-	mutex_init(&u->lock);
-	init_waitqueue_head(&u->wait);
-	ret = wire ? iomd_user_wire_new(u, why) : 0;
+	/* mmap_lock is held from the description. */
+	ret = iomd_user_wire_new(u, why);
 	iomd_user_mmput(mm);
-	if (ret) {
-		iomd_desc_put(&u->desc);
-		return ERR_PTR(ret);
-	}
+	if (ret)
+		goto put_u;
 	return &u->desc;
 
-free_u:
-	kfree(u->desc.segs);
-	kfree(u->ranges);
-	kfree(u);
-unlock:
-	if (wire)
-		mmap_read_unlock(mm);
-	iomd_user_mmput(mm);
+put_u:
+	if (u)
+		iomd_desc_put(&u->desc);
 	return ERR_PTR(ret);
 }

@@ -84,10 +84,12 @@ int iomd_user_check_vmas(struct mm_struct *mm, unsigned int i,
 			 const struct iomd_range *r, u32 direction,
 			 struct iomd_why *why);
 void iomd_user_unjudge(struct iomd_user *u, struct path *object);
+void iomd_user_judge_private(struct iomd_user *u);
 
 /* kinds/user_wire.c: the user kind's wiring operations */
 int iomd_user_wire(struct iomd_desc *desc, bool client, struct iomd_why *why);
 int iomd_user_wire_new(struct iomd_user *u, struct iomd_why *why);
+int iomd_user_wire_anon(struct iomd_user *u);
 int iomd_user_complete(struct iomd_desc *desc, bool client,
 		       struct iomd_why *why);
 int iomd_user_hold(struct iomd_desc *desc, struct iomd_why *why);

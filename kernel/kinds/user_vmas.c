@@ -152,6 +152,20 @@ static void iomd_user_refuse(struct iomd_desc *desc, int *worst, int rank,
 }
 
 /*
+ * The verdict on memory that is all anonymous pages of its owner, judged
+ * by its pinned pages rather than its mappings (user_wire.c): private.
+ */
+void iomd_user_judge_private(struct iomd_user *u)
+{
+	int worst = 0;
+
+	u->desc.user_shareable = false;
+	iomd_user_refuse(&u->desc, &worst, IOMD_REFUSE_PRIVATE,
+			 "range %lu: 0x%lx is private memory (malloc, MAP_PRIVATE, or the written pages of a private file mapping), which belongs to one process; allocate it with mmap(MAP_SHARED | MAP_ANONYMOUS) or in a memfd",
+			 0, u->ranges[0].addr, 0, 0);
+}
+
+/*
  * Judge the part of range @i that @vma maps from @addr, at descriptor
  * page @index: it must be shared memory of the one object the rest is
  * in, at the object's next pages.  Sets *@inode and *@base from the first

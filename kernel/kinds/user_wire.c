@@ -256,6 +256,102 @@ unlock:
 	return ret;
 }
 
+/*
+ * Whether @u's pages, pinned in @pages up to @done, are all anonymous:
+ * private memory of the owner (CoW copies of a private file mapping's
+ * pages too), which another task can never map.
+ */
+static bool iomd_wire_all_anon(struct page **pages, unsigned long done)
+{
+	unsigned long i;
+
+	for (i = 0; i < done; i++)
+		if (!PageAnon(pages[i]))
+			return false;
+	return true;
+}
+
+/**
+ * iomd_user_wire_anon() - wire a new descriptor of private memory, unlocked
+ * @u:		the descriptor, just made of the caller's own memory; nobody
+ *		else can reach it yet.
+ *
+ * IOMD_USER_PREPARE of the common case, an application wiring its own
+ * private buffers, without mmap_lock: the pages are pinned first (GUP
+ * walks the page tables locklessly and takes the lock only to fault pages
+ * in), and judged by what they are.  Anonymous pages are private memory
+ * of the caller, which the vma walk would judge unshareable and find
+ * nothing else wrong with (GUP refuses I/O and PFN mappings, and writes
+ * to read-only ones).  Memory of any other kind (shared memory, files,
+ * iomd mappings), or any failure, is left to the full path, which says
+ * why: only the first page is pinned before giving up on other memory.
+ *
+ * Return: 0 if @u is wired, or -EAGAIN with @u untouched.
+ */
+int iomd_user_wire_anon(struct iomd_user *u)
+{
+	unsigned int gup = FOLL_LONGTERM;
+	unsigned long done = 0, n, addr;
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct page **pages;
+	unsigned int i;
+	long got;
+
+	if (u->desc.direction & IOMD_DIR_IN)
+		gup |= FOLL_WRITE;
+	/* Over the limit: the full path asks for CAP_IPC_LOCK, or says why. */
+	if (atomic_long_read(&current_user()->locked_vm) + u->npages > limit ||
+	    iomd_wire_charge(u, NULL))
+		return -EAGAIN;
+	if (u->npages == 1)
+		pages = &u->page0;
+	else
+		pages = kvmalloc_array(u->npages, sizeof(*pages),
+				       GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		goto uncharge;
+
+	for (i = 0; i < u->desc.nr_segs; i++) {
+		addr = u->ranges[i].addr & PAGE_MASK;
+		n = iomd_seg_npages(&u->desc, i);
+		/* One page first: other memory gives up at its first page. */
+		if (!done) {
+			if (pin_user_pages_fast(addr, 1, gup, pages) != 1)
+				goto free_pages;
+			done = 1;
+			if (!PageAnon(pages[0]))
+				goto unpin;
+			addr += PAGE_SIZE;
+			n--;
+		}
+		got = n ? iomd_wire_pin_range(u->mm, true, addr, n, gup,
+					      pages + done) : 0;
+		if (got > 0)
+			done += got;
+		if (got != n)
+			goto unpin;
+	}
+	if (!iomd_wire_all_anon(pages, done))
+		goto unpin;
+
+	atomic64_add(u->npages, &iomd_counters.pinned_pages);
+	iomd_user_judge_private(u);
+	u->desc.pages = pages;
+	u->wire_count = 1;
+	u->prepares = 1;
+	u->client_prepares = 1;
+	return 0;
+
+unpin:
+	unpin_user_pages(pages, done);
+free_pages:
+	iomd_wire_free_pages(u, pages);
+uncharge:
+	iomd_wire_uncharge(u, u->charged);
+	u->charged = NULL;
+	return -EAGAIN;
+}
+
 /**
  * iomd_user_wire_new() - wire a user descriptor just made
  * @u:		the descriptor, which nobody else can reach yet.

@@ -474,6 +474,85 @@ static void test_reasons(void)
 	free(heap);
 }
 
+/*
+ * Wiring judges the caller's private memory by its pinned pages, without
+ * looking up its mappings; any other memory in a range, even after a
+ * private first page, is judged by its mappings as before: 13 checks.
+ */
+static void judged(const void *addr, size_t len, uint32_t dir,
+		   const char *needle, const char *what)
+{
+	int fd = describe(addr, len, dir);
+	int ret;
+	void *v;
+
+	iomd_tap_ok(fd >= 0, "%s: wired", what);
+	ret = fd < 0 ? fd : iomd_map(fd, 0, len, PROT_READ, &v);
+	iomd_tap_errno(ret, EPERM, "%s: not mapped for another task", what);
+	reason_has(fd, needle, what);
+	if (fd >= 0)
+		iomd_close(fd);
+}
+
+static void test_judged_by_pages(void)
+{
+	unsigned char *p, *q;
+	int memfd, buf;
+
+	/* Private, then shared anonymous memory, in one range. */
+	p = iomd_test_mmap(2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1);
+	memset(p, 1, page);
+	if (mmap(p + page, page, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+		iomd_tap_bail("mmap: %s", strerror(errno));
+	memset(p + page, 2, page);
+	judged(p, 2 * page, IOMD_DIR_INOUT, "private memory",
+	       "private then shared memory");
+	/* Shared, then private. */
+	q = iomd_test_mmap(2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, -1);
+	if (mmap(q + page, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+		iomd_tap_bail("mmap: %s", strerror(errno));
+	memset(q, 3, 2 * page);
+	judged(q, 2 * page, IOMD_DIR_INOUT, "private memory",
+	       "shared then private memory");
+	munmap(p, 2 * page);
+	munmap(q, 2 * page);
+
+	/*
+	 * A private file mapping: the pages a device may write are the
+	 * process's own copies (anonymous), and the ones it only reads are
+	 * the file's; either way they belong to one process.
+	 */
+	memfd = memfd_create("iomd-test", MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, 2 * page))
+		iomd_tap_bail("memfd: %s", strerror(errno));
+	p = iomd_test_mmap(2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+			   memfd);
+	judged(p, 2 * page, IOMD_DIR_OUT, "private file mapping",
+	       "a private file mapping, read");
+	memset(p, 4, 2 * page);
+	judged(p, 2 * page, IOMD_DIR_INOUT, "private file mapping",
+	       "a private file mapping, written");
+	munmap(p, 2 * page);
+	close(memfd);
+
+	/*
+	 * Private memory, then an iomd mapping: a range partly in an iomd
+	 * mapping is refused, however private its first page.
+	 */
+	buf = iomd_buffer_create(iomd_fd, page, 0, IOMD_TEST_SHARED_INOUT);
+	p = iomd_test_mmap(2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1);
+	memset(p, 5, page);
+	if (buf < 0 || mmap(p + page, page, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_FIXED, buf, 0) == MAP_FAILED)
+		iomd_tap_bail("cannot map a buffer after anonymous memory");
+	iomd_tap_errno(describe(p, 2 * page, IOMD_DIR_INOUT), EINVAL,
+		       "private memory, then an iomd mapping: refused");
+	munmap(p, 2 * page);
+	iomd_close(buf);
+}
+
 /* Zone memory of every size is never shared: 7 checks (root). */
 static void test_zone(void)
 {
@@ -591,7 +670,7 @@ static void test_iomd_mapping_partly(void)
  * zone, uid, listing 2, 13 owner cases, window, seal, reasons, iomd,
  * iomd partly, leaks
  */
-#define PLAN	(7 + 1 + 11 + 13 * 8 + 5 + 3 + 8 + 9 + 3 + 2)
+#define PLAN	(7 + 1 + 11 + 13 * 8 + 5 + 3 + 8 + 9 + 3 + 2 + 13)
 
 int main(void)
 {
@@ -624,6 +703,7 @@ int main(void)
 	test_window();
 	test_seal();
 	test_reasons();
+	test_judged_by_pages();
 	test_iomd_mapping();
 	test_iomd_mapping_partly();
 	if (setresuid(0, 0, 0) || setresgid(0, 0, 0))
