@@ -28,6 +28,8 @@ static int iomd_file_release(struct inode *inode, struct file *file)
 	struct iomd_desc *desc = file->private_data;
 	struct file *held = NULL;
 
+	if (!desc)
+		return 0;
 	spin_lock(&desc->user_lock);
 	if (inode != READ_ONCE(desc->inode)) {
 		if (!--desc->user_fds && desc->user_file_held) {
@@ -44,8 +46,23 @@ static int iomd_file_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * Descriptor fds are opened only by iomd_file_alloc(), which asks for
+ * FMODE_NONOTIFY, as open(2) cannot: a reopen through /proc/PID/fd names
+ * the dentry all descriptor fds share and so no descriptor, and is
+ * refused, as reopening an anonymous inode's file is.  A file another
+ * kernel path opens with that flag (fanotify's event files) has no
+ * descriptor either, and every operation refuses it.
+ */
+static int iomd_file_open(struct inode *inode, struct file *file)
+{
+	return file->f_mode & FMODE_NONOTIFY ? 0 : -ENXIO;
+}
+
 static int iomd_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	if (!file->private_data)
+		return -ENXIO;
 	return iomd_map_file_mmap(file->private_data, vma);
 }
 
@@ -114,6 +131,8 @@ static long iomd_file_ioctl(struct file *file, unsigned int cmd,
 {
 	if (cmd != IOMD_IOC_REASON)
 		return -ENOTTY;
+	if (!file->private_data)
+		return -ENXIO;
 	return iomd_file_reason(file->private_data, (void __user *)arg);
 }
 
@@ -122,6 +141,8 @@ static void iomd_file_show_fdinfo(struct seq_file *m, struct file *file)
 	struct iomd_desc *desc = file->private_data;
 	struct inode *inode;
 
+	if (!desc)
+		return;
 	seq_printf(m, "iomd-kind:\t%u\n", desc->kind);
 	seq_printf(m, "iomd-length:\t%zu\n", desc->length);
 	seq_printf(m, "iomd-capacity:\t%zu\n", desc->capacity);
@@ -135,6 +156,7 @@ static void iomd_file_show_fdinfo(struct seq_file *m, struct file *file)
 
 const struct file_operations iomd_desc_fops = {
 	.owner		= THIS_MODULE,
+	.open		= iomd_file_open,
 	.release	= iomd_file_release,
 	.mmap		= iomd_file_mmap,
 	.unlocked_ioctl	= iomd_file_ioctl,

@@ -94,8 +94,14 @@ struct file *iomd_file_alloc(struct iomd_desc *desc, bool own,
 		return iomd_file_alloc_own(desc, fops, priv);
 	if (WARN_ON_ONCE(fops != d_inode(iomd_fd_path.dentry)->i_fop))
 		return ERR_PTR(-EINVAL);
-	/* The fops' module reference is taken by the open. */
-	file = dentry_open(&iomd_fd_path, O_RDWR, current_cred());
+	/*
+	 * The fops' module reference is taken by the open.  FMODE_NONOTIFY
+	 * (no fsnotify events on the file, whose filesystem nobody can
+	 * watch) is what tells the fops' open that iomd opens it: open(2)
+	 * cannot ask for it.
+	 */
+	file = dentry_open(&iomd_fd_path, O_RDWR | __FMODE_NONOTIFY,
+			   current_cred());
 	if (!IS_ERR(file))
 		file->private_data = priv;
 	return file;

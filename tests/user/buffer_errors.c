@@ -6,6 +6,8 @@
  * Each case starts from a valid argument and breaks exactly one thing, so
  * the errno can only come from that one thing.
  */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -23,9 +25,10 @@
 #define UNKNOWN_CHECKS		(4 * 2 + 1)
 #define NULL_ARG_CHECKS		(2 * 2)
 #define STRADDLE_CHECKS		(3 * 2 + 2 + 2)
+#define REOPEN_CHECKS		3
 #define PLAN	(SETUP_CHECKS + CREATE_CHECKS + INFO_CHECKS + RW_CHECKS + \
 		 REASON_CHECKS + TRUNCATE_CHECKS + UNKNOWN_CHECKS + \
-		 NULL_ARG_CHECKS + STRADDLE_CHECKS)
+		 NULL_ARG_CHECKS + STRADDLE_CHECKS + REOPEN_CHECKS)
 
 #define CLIENT	(-1)	/* iomd_test_fails(): check the client's reason */
 
@@ -451,6 +454,35 @@ static void test_straddling_arg(void)
 	munmap(two, 2 * page);
 }
 
+/*
+ * A descriptor fd cannot be reopened through /proc/self/fd: every
+ * descriptor fd is a file of one shared dentry, which names no
+ * descriptor, so the open is refused as for an anonymous inode's file,
+ * and the fd itself keeps working.
+ */
+static void test_reopen(void)
+{
+	char path[64];
+	void *v;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", desc_fd);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	iomd_tap_errno(fd < 0 ? -errno : 0, ENXIO,
+		       "reopening a descriptor fd read-write fails with ENXIO");
+	if (fd >= 0)
+		close(fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	iomd_tap_errno(fd < 0 ? -errno : 0, ENXIO,
+		       "reopening a descriptor fd read-only fails with ENXIO");
+	if (fd >= 0)
+		close(fd);
+	v = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, desc_fd, 0);
+	iomd_tap_ok(v != MAP_FAILED, "the descriptor fd still maps");
+	if (v != MAP_FAILED)
+		munmap(v, page);
+}
+
 static void setup(void)
 {
 	int fds[2];
@@ -495,6 +527,7 @@ int main(void)
 	test_unknown_ioctl();
 	test_null_arg();
 	test_straddling_arg();
+	test_reopen();
 
 	iomd_close(desc_fd);
 	iomd_close(iomd_fd);
