@@ -106,24 +106,36 @@ static long iomd_wire_pin_range(struct mm_struct *mm, bool fast,
 	return done;
 }
 
-/* Pin every range of @u into @pages; all or nothing. */
-static int iomd_wire_pin(struct iomd_user *u, bool fast, struct page **pages,
-			 struct iomd_why *why)
+/* The GUP flags of pinning @u: IN and INOUT let the device write it. */
+static unsigned int iomd_wire_gup_flags(struct iomd_user *u)
 {
-	unsigned int gup = FOLL_LONGTERM;
-	unsigned long done = 0, n;
+	return FOLL_LONGTERM |
+	       (u->desc.direction & IOMD_DIR_IN ? FOLL_WRITE : 0);
+}
+
+/*
+ * Pin every range of @u into @pages, but the first @first pages of the
+ * first range, which the caller pinned there already; all or nothing
+ * (those included).
+ */
+static int iomd_wire_pin(struct iomd_user *u, bool fast, struct page **pages,
+			 unsigned long first, struct iomd_why *why)
+{
+	unsigned int gup = iomd_wire_gup_flags(u);
+	unsigned long done = first, n;
 	unsigned int i;
 	long got;
 
-	/* IN and INOUT let the device write the memory. */
-	if (u->desc.direction & IOMD_DIR_IN)
-		gup |= FOLL_WRITE;
 	for (i = 0; i < u->desc.nr_segs; i++) {
 		unsigned long addr = u->ranges[i].addr & PAGE_MASK;
 
 		n = iomd_seg_npages(&u->desc, i);
-		got = iomd_wire_pin_range(u->mm, fast, addr, n, gup,
-					  pages + done);
+		if (!i) {
+			addr += first << PAGE_SHIFT;
+			n -= first;
+		}
+		got = n ? iomd_wire_pin_range(u->mm, fast, addr, n, gup,
+					      pages + done) : 0;
 		if (got > 0)
 			done += got;
 		if (got != n) {
@@ -161,7 +173,7 @@ static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
 	} else if (fast) {
 		seq = iomd_mm_seq(u->mm);
 		mmap_read_unlock(u->mm);
-		ret = iomd_wire_pin(u, true, pages, why);
+		ret = iomd_wire_pin(u, true, pages, 0, why);
 		/*
 		 * The ranges were checked before the lock was dropped; check
 		 * them again now that the pages are pinned, so that memory
@@ -179,7 +191,7 @@ static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
 				unpin_user_pages(pages, u->npages);
 		}
 	} else {
-		ret = iomd_wire_pin(u, false, pages, why);
+		ret = iomd_wire_pin(u, false, pages, 0, why);
 		mmap_read_unlock(u->mm);
 	}
 	if (ret) {
@@ -190,6 +202,18 @@ static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
 			path_put(&object);
 	}
 	return ret;
+}
+
+/*
+ * An array for @u's pages, not zeroed: pinning fills every entry or
+ * fails.  One page needs no array of its own (wiring is serialised).
+ */
+static struct page **iomd_wire_alloc_pages(struct iomd_user *u)
+{
+	if (u->npages == 1)
+		return &u->page0;
+	return kvmalloc_array(u->npages, sizeof(struct page *),
+			      GFP_KERNEL_ACCOUNT);
 }
 
 /* Free @u's page array @pages, unless it is @u's own single entry. */
@@ -217,15 +241,7 @@ static int iomd_wire_pages(struct iomd_user *u, struct page ***pagesp,
 	ret = iomd_wire_charge(u, why);
 	if (ret)
 		goto unlock;
-	/*
-	 * Not zeroed: pinning fills every entry or fails.  One page needs no
-	 * array of its own (wiring is serialised by @u->pinning).
-	 */
-	if (u->npages == 1)
-		pages = &u->page0;
-	else
-		pages = kvmalloc_array(u->npages, sizeof(*pages),
-				       GFP_KERNEL_ACCOUNT);
+	pages = iomd_wire_alloc_pages(u);
 	if (!pages) {
 		ret = iomd_fail(why, -ENOMEM, "out of memory for %lu pages",
 				u->npages);
@@ -256,8 +272,18 @@ unlock:
 	return ret;
 }
 
+/* @u, new, is wired with @pages by one prepare() of user space. */
+static void iomd_user_wired_by_client(struct iomd_user *u,
+				      struct page **pages)
+{
+	u->desc.pages = pages;
+	u->wire_count = 1;
+	u->prepares = 1;
+	u->client_prepares = 1;
+}
+
 /*
- * Whether @u's pages, pinned in @pages up to @done, are all anonymous:
+ * Whether the @done pages pinned in @pages are all anonymous:
  * private memory of the owner (CoW copies of a private file mapping's
  * pages too), which another task can never map.
  */
@@ -290,60 +316,36 @@ static bool iomd_wire_all_anon(struct page **pages, unsigned long done)
  */
 int iomd_user_wire_anon(struct iomd_user *u)
 {
-	unsigned int gup = FOLL_LONGTERM;
-	unsigned long done = 0, n, addr;
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	unsigned long addr0 = u->ranges[0].addr & PAGE_MASK;
 	struct page **pages;
-	unsigned int i;
-	long got;
 
-	if (u->desc.direction & IOMD_DIR_IN)
-		gup |= FOLL_WRITE;
 	/* Over the limit: the full path asks for CAP_IPC_LOCK, or says why. */
 	if (atomic_long_read(&current_user()->locked_vm) + u->npages > limit ||
 	    iomd_wire_charge(u, NULL))
 		return -EAGAIN;
-	if (u->npages == 1)
-		pages = &u->page0;
-	else
-		pages = kvmalloc_array(u->npages, sizeof(*pages),
-				       GFP_KERNEL_ACCOUNT);
+	pages = iomd_wire_alloc_pages(u);
 	if (!pages)
 		goto uncharge;
-
-	for (i = 0; i < u->desc.nr_segs; i++) {
-		addr = u->ranges[i].addr & PAGE_MASK;
-		n = iomd_seg_npages(&u->desc, i);
-		/* One page first: other memory gives up at its first page. */
-		if (!done) {
-			if (pin_user_pages_fast(addr, 1, gup, pages) != 1)
-				goto free_pages;
-			done = 1;
-			if (!PageAnon(pages[0]))
-				goto unpin;
-			addr += PAGE_SIZE;
-			n--;
-		}
-		got = n ? iomd_wire_pin_range(u->mm, true, addr, n, gup,
-					      pages + done) : 0;
-		if (got > 0)
-			done += got;
-		if (got != n)
-			goto unpin;
+	/* One page first: other memory gives up at its first page. */
+	if (pin_user_pages_fast(addr0, 1, iomd_wire_gup_flags(u), pages) != 1)
+		goto free_pages;
+	if (!PageAnon(pages[0])) {
+		unpin_user_page(pages[0]);
+		goto free_pages;
 	}
-	if (!iomd_wire_all_anon(pages, done))
-		goto unpin;
+	if (iomd_wire_pin(u, true, pages, 1, NULL))
+		goto free_pages;
+	if (!iomd_wire_all_anon(pages, u->npages)) {
+		unpin_user_pages(pages, u->npages);
+		goto free_pages;
+	}
 
 	atomic64_add(u->npages, &iomd_counters.pinned_pages);
 	iomd_user_judge_private(u);
-	u->desc.pages = pages;
-	u->wire_count = 1;
-	u->prepares = 1;
-	u->client_prepares = 1;
+	iomd_user_wired_by_client(u, pages);
 	return 0;
 
-unpin:
-	unpin_user_pages(pages, done);
 free_pages:
 	iomd_wire_free_pages(u, pages);
 uncharge:
@@ -370,13 +372,9 @@ int iomd_user_wire_new(struct iomd_user *u, struct iomd_why *why)
 
 	mmap_assert_locked(u->mm);
 	ret = iomd_wire_pages(u, &pages, true, why);
-	if (ret)
-		return ret;
-	u->desc.pages = pages;
-	u->wire_count = 1;
-	u->prepares = 1;
-	u->client_prepares = 1;
-	return 0;
+	if (!ret)
+		iomd_user_wired_by_client(u, pages);
+	return ret;
 }
 
 /* ops->prepare of a user descriptor; @client: from user space. */
