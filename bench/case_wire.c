@@ -51,10 +51,12 @@
  * struct iomd_bench_wire_arg - parameters of a wiring case
  * @touched:	write every page before timing.
  * @handle:	iomd's descriptor is a handle, not an fd.
+ * @ioctl:	the floor row times an IOMD_IOC_VERSION, not a getppid().
  */
 struct iomd_bench_wire_arg {
 	bool touched;
 	bool handle;
+	bool ioctl;
 };
 
 static const struct iomd_bench_wire_arg iomd_bench_touched = {
@@ -73,6 +75,11 @@ static const struct iomd_bench_wire_arg iomd_bench_touched_handle = {
 static const struct iomd_bench_wire_arg iomd_bench_untouched_handle = {
 	.touched = false,
 	.handle = true,
+};
+
+static const struct iomd_bench_wire_arg iomd_bench_touched_ioctl = {
+	.touched = true,
+	.ioctl = true,
 };
 
 static int iomd_bench_wire_uring(const struct iomd_bench_case *c,
@@ -135,9 +142,9 @@ static int iomd_bench_wire_iomd(const struct iomd_bench_case *c,
  * Floor: what the first timed system call of a fresh process costs when it
  * does nothing (getppid()), after the same set-up as the iomd side.  Under
  * TCG the first calls after a process starts are far slower than later
- * ones whatever they do, and both sides of this case pay it.  With the
- * handle argument (c3.floor_first_ioctl), an IOMD_IOC_VERSION ioctl
- * instead: iomd's own first call, doing nothing.
+ * ones whatever they do, and both sides of this case pay it.  With
+ * @ioctl (c3.floor_first_ioctl), an IOMD_IOC_VERSION ioctl instead:
+ * iomd's own first call, doing nothing.
  */
 static int iomd_bench_wire_first(const struct iomd_bench_case *c,
 				 size_t size, struct iomd_bench_sample *s)
@@ -152,7 +159,7 @@ static int iomd_bench_wire_first(const struct iomd_bench_case *c,
 	if (ret)
 		return ret;
 	t0 = iomd_bench_now_ns();
-	if (arg->handle)
+	if (arg->ioctl)
 		ret = iomd_version(dev, &v);
 	else
 		syscall(SYS_getppid);
@@ -250,7 +257,7 @@ static const struct iomd_bench_case iomd_bench_wire_cases[] = {
 		.label = "floor: a bare IOMD_IOC_VERSION as a fresh process's first timed call",
 		.baseline = "c3.uring_touched",
 		.run = iomd_bench_wire_first,
-		.arg = &iomd_bench_touched_handle,
+		.arg = &iomd_bench_touched_ioctl,
 	},
 	{ }
 };
