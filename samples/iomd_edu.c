@@ -321,8 +321,8 @@ static int iomd_edu_side_map(struct iomd_edu *edu, struct iomd_edu_side *side,
 					     what, iw.msg);
 		side->prepared = true;
 	}
-	ret = iomd_desc_dma_sg_table(side->desc, dev, &side->sgt, GFP_KERNEL,
-				     &iw);
+	ret = iomd_desc_dma_sg_table(side->desc, dev, side->dir, &side->sgt,
+				     GFP_KERNEL, &iw);
 	if (ret)
 		return iomd_edu_fail(why, ret,
 				     "no sg_table of the %s: %s", what,

@@ -180,6 +180,13 @@ static struct platform_device *iomd_sample_pdev;
 #if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
 MODULE_IMPORT_NS(DMA_BUF);
 
+/*
+ * The device has one DMA engine: one import maps at a time.  Two imports
+ * of the same memory mapped at once, both for a device that writes, would
+ * be the overlapping mappings the DMA API forbids.
+ */
+static DEFINE_MUTEX(iomd_sample_import_lock);
+
 /* Attach, map for DMA and vmap @dmabuf, recording each step in @arg. */
 static void iomd_sample_import_steps(struct dma_buf *dmabuf,
 				     struct iomd_sample_import *arg)
@@ -234,7 +241,12 @@ static int iomd_sample_import(struct iomd_sample_import __user *uarg)
 	dmabuf = dma_buf_get(arg.dmabuf_fd);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
+	if (mutex_lock_killable(&iomd_sample_import_lock)) {
+		dma_buf_put(dmabuf);
+		return -EINTR;
+	}
 	iomd_sample_import_steps(dmabuf, &arg);
+	mutex_unlock(&iomd_sample_import_lock);
 	dma_buf_put(dmabuf);
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }

@@ -12,6 +12,7 @@
 #ifndef _LINUX_IOMD_H
 #define _LINUX_IOMD_H
 
+#include <linux/dma-direction.h>
 #include <linux/gfp.h>
 #include <linux/types.h>
 #include <uapi/linux/iomd.h>
@@ -117,8 +118,8 @@ int iomd_desc_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
 		       unsigned int max_segment, gfp_t gfp,
 		       struct iomd_why *why);
 int iomd_desc_dma_sg_table(struct iomd_desc *desc, struct device *dev,
-			   struct sg_table *sgt, gfp_t gfp,
-			   struct iomd_why *why);
+			   enum dma_data_direction dir, struct sg_table *sgt,
+			   gfp_t gfp, struct iomd_why *why);
 
 int iomd_desc_export_fd(struct iomd_desc *desc, u32 flags,
 			struct iomd_why *why);

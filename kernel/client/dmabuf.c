@@ -94,6 +94,7 @@ iomd_dmabuf_map(struct dma_buf_attachment *attach,
 {
 	struct iomd_dmabuf *xb = attach->dmabuf->priv;
 	struct iomd_dmabuf_attach *a = attach->priv;
+	struct iomd_why why = { };
 	struct sg_table *sgt;
 	int ret;
 
@@ -102,12 +103,16 @@ iomd_dmabuf_map(struct dma_buf_attachment *attach,
 		return ERR_PTR(-ENOMEM);
 	/*
 	 * Cut to the device's segment limits.  Fails once the descriptor is
-	 * revoked, and for a device whose segments are below a page.
+	 * revoked, for a device whose segments are below a page, and for a
+	 * device that writes memory the descriptor holds twice; the importer
+	 * sees only the errno, the descriptor's reason says why.
 	 */
-	ret = iomd_desc_dma_sg_table(xb->desc, attach->dev, sgt, GFP_KERNEL,
-				     NULL);
-	if (ret)
+	ret = iomd_desc_dma_sg_table(xb->desc, attach->dev, dir, sgt,
+				     GFP_KERNEL, &why);
+	if (ret) {
+		iomd_desc_set_reason(xb->desc, &why);
 		goto free_sgt;
+	}
 	ret = dma_map_sgtable(attach->dev, sgt, dir, 0);
 	if (ret)
 		goto free_table;

@@ -21,6 +21,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 
 #include "core.h"
@@ -234,13 +235,93 @@ static int iomd_dma_emit_sg(const struct iomd_dma_run *run,
 	return 0;
 }
 
+/* One entry of a table, widened to whole cache lines, for the overlap check. */
+struct iomd_dma_span {
+	phys_addr_t start;
+	phys_addr_t end;
+	unsigned int index;
+};
+
+static int iomd_dma_span_cmp(const void *a, const void *b)
+{
+	const struct iomd_dma_span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Whether two entries of @sgt reach the same cache line.  A device that
+ * writes memory must reach each line once: on a non-coherent system the
+ * cache maintenance of one entry would undo the device's writes through
+ * the other, and dma-debug refuses such mappings.  A descriptor can
+ * repeat memory (a composite naming a part twice, user memory mapping one
+ * page at two addresses); reading it twice is harmless, so only writing
+ * directions are checked.  Tables in address order, the common case, are
+ * checked in one pass; others are sorted first.
+ */
+static int iomd_dma_check_disjoint(struct sg_table *sgt,
+				   enum dma_data_direction dir,
+				   struct iomd_why *why)
+{
+	phys_addr_t align = max_t(phys_addr_t, dma_get_cache_alignment(),
+				  L1_CACHE_BYTES);
+	unsigned int n = sgt->orig_nents, i, a, b;
+	struct iomd_dma_span *spans;
+	struct scatterlist *sg;
+	phys_addr_t end = 0;
+	int ret = 0;
+
+	if (dir == DMA_TO_DEVICE || n < 2)
+		return 0;
+	for_each_sgtable_sg(sgt, sg, i) {
+		phys_addr_t start = round_down(sg_phys(sg), align);
+
+		if (i && start < end)
+			break;
+		end = round_up(sg_phys(sg) + sg->length, align);
+	}
+	if (i == n)
+		return 0;
+
+	spans = kvmalloc_array(n, sizeof(*spans), GFP_KERNEL);
+	if (!spans)
+		return iomd_fail(why, -ENOMEM,
+				 "no memory to check %u DMA entries for overlap",
+				 n);
+	for_each_sgtable_sg(sgt, sg, i) {
+		spans[i].start = round_down(sg_phys(sg), align);
+		spans[i].end = round_up(sg_phys(sg) + sg->length, align);
+		spans[i].index = i;
+	}
+	sort(spans, n, sizeof(*spans), iomd_dma_span_cmp, NULL);
+	b = 0;
+	for (i = 1; i < n; i++) {
+		if (spans[i].start < spans[b].end) {
+			a = min(spans[i].index, spans[b].index);
+			ret = iomd_fail(why, -EINVAL,
+					"entries %u and %u of the DMA table reach the same memory, which a device may not write twice (%s); only DMA_TO_DEVICE may map it, or name each part once",
+					a, max(spans[i].index, spans[b].index),
+					dir == DMA_FROM_DEVICE ?
+					"DMA_FROM_DEVICE" : "DMA_BIDIRECTIONAL");
+			break;
+		}
+		if (spans[i].end > spans[b].end)
+			b = i;
+	}
+	kvfree(spans);
+	return ret;
+}
+
 /*
  * The body of iomd_desc_sg_table() and iomd_desc_dma_sg_table(): entries
  * at most @max_segment bytes (0: no limit but the entries'), none crossing
  * a multiple of @boundary + 1.
  */
 static int iomd_dma_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
-			     unsigned int max_segment, u64 boundary, gfp_t gfp,
+			     unsigned int max_segment, u64 boundary,
+			     enum dma_data_direction dir, gfp_t gfp,
 			     struct iomd_why *why)
 {
 	struct scatterlist *sg;
@@ -269,6 +350,9 @@ static int iomd_dma_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
 	}
 	sg = sgt->sgl;
 	iomd_dma_walk(desc, max_segment, boundary, iomd_dma_emit_sg, &sg);
+	ret = iomd_dma_check_disjoint(sgt, dir, why);
+	if (ret)
+		sg_free_table(sgt);
 unhold:
 	iomd_desc_unhold(desc);
 	return ret;
@@ -287,7 +371,9 @@ unhold:
  * @max_segment cut into pieces.  The entries point at the descriptor's
  * pages: keep the descriptor wired (iomd_desc_prepare(), for user memory
  * and composites holding it) until the table is unmapped and freed.  For
- * a device, iomd_desc_dma_sg_table() also keeps to its segment boundary.
+ * a device, iomd_desc_dma_sg_table() also keeps to its segment boundary
+ * and refuses memory held twice when the device writes; entries here may
+ * reach the same memory twice.
  *
  * Context: may sleep if @gfp allows.
  * Return: 0, -EINVAL (@max_segment below a page), -ENODATA (not wired),
@@ -297,7 +383,8 @@ int iomd_desc_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
 		       unsigned int max_segment, gfp_t gfp,
 		       struct iomd_why *why)
 {
-	return iomd_dma_sg_table(desc, sgt, max_segment, U64_MAX, gfp, why);
+	return iomd_dma_sg_table(desc, sgt, max_segment, U64_MAX,
+				 DMA_TO_DEVICE, gfp, why);
 }
 EXPORT_SYMBOL_GPL(iomd_desc_sg_table);
 
@@ -305,6 +392,7 @@ EXPORT_SYMBOL_GPL(iomd_desc_sg_table);
  * iomd_desc_dma_sg_table() - an sg_table of a descriptor fit for a device
  * @desc:	the descriptor; user memory must be wired.
  * @dev:	the device the table is for (dma_map_sgtable(@dev, ...)).
+ * @dir:	the direction it will be mapped with.
  * @sgt:	the table to fill; free it with sg_free_table().
  * @gfp:	allocation flags of the table.
  * @why:	failure reason; may be NULL.
@@ -314,15 +402,20 @@ EXPORT_SYMBOL_GPL(iomd_desc_sg_table);
  * (dma_get_seg_boundary(@dev) + 1), so that mapped without an IOMMU, where
  * entries become the device's segments as they are, every segment is one
  * the device can take.  (An IOMMU's mapping merges and splits by the same
- * limits itself.)  The same lifetime rules hold.
+ * limits itself.)  For a device that writes (@dir other than
+ * DMA_TO_DEVICE), no two entries may reach the same cache line: a
+ * descriptor that holds memory twice (a composite naming a part twice,
+ * user memory with one page at two addresses) can only be read by a
+ * device.  The same lifetime rules hold.
  *
  * Context: may sleep if @gfp allows.
- * Return: 0, -EINVAL (a maximum segment size below a page), -ENODATA (not
- * wired), -ENODEV (revoked) or -ENOMEM.
+ * Return: 0, -EINVAL (a maximum segment size below a page, or memory a
+ * writing device would reach twice), -ENODATA (not wired), -ENODEV
+ * (revoked) or -ENOMEM.
  */
 int iomd_desc_dma_sg_table(struct iomd_desc *desc, struct device *dev,
-			   struct sg_table *sgt, gfp_t gfp,
-			   struct iomd_why *why)
+			   enum dma_data_direction dir, struct sg_table *sgt,
+			   gfp_t gfp, struct iomd_why *why)
 {
 	unsigned int max_segment = dma_get_max_seg_size(dev);
 
@@ -330,8 +423,11 @@ int iomd_desc_dma_sg_table(struct iomd_desc *desc, struct device *dev,
 		return iomd_fail(why, -EINVAL,
 				 "the device's maximum segment size %u is below a page (%lu)",
 				 max_segment, PAGE_SIZE);
+	if (!valid_dma_direction(dir))
+		return iomd_fail(why, -EINVAL, "DMA direction %d is not one",
+				 dir);
 	return iomd_dma_sg_table(desc, sgt, max_segment & PAGE_MASK,
-				 dma_get_seg_boundary(dev), gfp, why);
+				 dma_get_seg_boundary(dev), dir, gfp, why);
 }
 EXPORT_SYMBOL_GPL(iomd_desc_dma_sg_table);
 

@@ -2349,8 +2349,9 @@ static void iomd_kunit_dma_seg_boundary(struct kunit *test)
 	sg_free_table(&sgt);
 
 	/* [100, 2p), [2p, 4p), [4p, 6p), [6p, 6p + 100): four windows. */
-	KUNIT_ASSERT_EQ(test, iomd_desc_dma_sg_table(sub, dev, &sgt,
-						     GFP_KERNEL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, iomd_desc_dma_sg_table(sub, dev, DMA_FROM_DEVICE,
+						     &sgt, GFP_KERNEL, NULL),
+			0);
 	KUNIT_EXPECT_EQ(test, sgt.orig_nents, 4U);
 	want = base + 100;
 	for_each_sgtable_sg(&sgt, sg, i) {
@@ -2367,8 +2368,9 @@ static void iomd_kunit_dma_seg_boundary(struct kunit *test)
 	/* A boundary below a page cuts inside pages. */
 	mask = psz / 2 - 1;
 	parms->segment_boundary_mask = mask;
-	KUNIT_ASSERT_EQ(test, iomd_desc_dma_sg_table(buf, dev, &sgt,
-						     GFP_KERNEL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, iomd_desc_dma_sg_table(buf, dev, DMA_FROM_DEVICE,
+						     &sgt, GFP_KERNEL, NULL),
+			0);
 	KUNIT_EXPECT_EQ(test, sgt.orig_nents, (unsigned int)(2 * len / psz));
 	for_each_sgtable_sg(&sgt, sg, i)
 		KUNIT_EXPECT_EQ(test, sg->length, (unsigned int)(psz / 2));
@@ -2376,8 +2378,68 @@ static void iomd_kunit_dma_seg_boundary(struct kunit *test)
 
 	/* A maximum segment below a page is refused. */
 	parms->max_segment_size = psz / 2;
-	KUNIT_EXPECT_EQ(test, iomd_desc_dma_sg_table(buf, dev, &sgt,
-						     GFP_KERNEL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iomd_desc_dma_sg_table(buf, dev, DMA_FROM_DEVICE,
+						     &sgt, GFP_KERNEL, NULL),
+			-EINVAL);
+}
+
+/*
+ * A device may read memory a descriptor holds twice, but not write it:
+ * iomd_desc_dma_sg_table() refuses a composite naming a part twice for
+ * every direction but DMA_TO_DEVICE, wherever the repeat sits, and takes
+ * the same parts named once.
+ */
+static void iomd_kunit_dma_overlap(struct kunit *test)
+{
+	size_t psz = iomd_page_size();
+	struct iomd_desc *a, *b, *parts[3];
+	struct iomd_why why = { };
+	struct device *dev;
+	struct sg_table sgt;
+
+	dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	a = iomd_kunit_buffer(test, IOMD_DIR_INOUT, 2 * psz, 0);
+	b = iomd_kunit_buffer(test, IOMD_DIR_INOUT, psz, 0);
+
+	parts[0] = a;
+	parts[1] = b;
+	parts[2] = a;
+	KUNIT_ASSERT_EQ(test, iomd_desc_dma_sg_table(iomd_kunit_multi(test,
+								      parts, 3),
+						     dev, DMA_TO_DEVICE, &sgt,
+						     GFP_KERNEL, NULL), 0);
+	sg_free_table(&sgt);
+	KUNIT_EXPECT_EQ(test, iomd_desc_dma_sg_table(iomd_kunit_multi(test,
+								      parts, 3),
+						     dev, DMA_FROM_DEVICE,
+						     &sgt, GFP_KERNEL, &why),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, why.err, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why.msg, "reach the same memory"));
+	KUNIT_EXPECT_EQ(test, iomd_desc_dma_sg_table(iomd_kunit_multi(test,
+								      parts, 3),
+						     dev, DMA_BIDIRECTIONAL,
+						     &sgt, GFP_KERNEL, NULL),
+			-EINVAL);
+	/* Adjacent repeats, in address order. */
+	parts[1] = a;
+	KUNIT_EXPECT_EQ(test, iomd_desc_dma_sg_table(iomd_kunit_multi(test,
+								      parts, 2),
+						     dev, DMA_FROM_DEVICE,
+						     &sgt, GFP_KERNEL, NULL),
+			-EINVAL);
+	/* Each named once, in either order. */
+	parts[0] = b;
+	KUNIT_ASSERT_EQ(test, iomd_desc_dma_sg_table(iomd_kunit_multi(test,
+								      parts, 2),
+						     dev, DMA_FROM_DEVICE,
+						     &sgt, GFP_KERNEL, NULL), 0);
+	KUNIT_EXPECT_GE(test, sgt.orig_nents, 2U);
+	sg_free_table(&sgt);
+	KUNIT_EXPECT_EQ(test, iomd_desc_dma_sg_table(a, dev, DMA_NONE, &sgt,
+						     GFP_KERNEL, NULL),
+			-EINVAL);
 }
 
 static void iomd_kunit_dma_vmalloc(struct kunit *test)
@@ -2428,6 +2490,7 @@ static struct kunit_case iomd_kunit_composite_cases[] = {
 	KUNIT_CASE(iomd_kunit_composite_revoke),
 	KUNIT_CASE(iomd_kunit_dma_contiguous),
 	KUNIT_CASE(iomd_kunit_dma_seg_boundary),
+	KUNIT_CASE(iomd_kunit_dma_overlap),
 	KUNIT_CASE(iomd_kunit_dma_vmalloc),
 	{}
 };

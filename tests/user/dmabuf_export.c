@@ -39,7 +39,7 @@
 #include "iomd_test.h"
 
 #define NPAGES	4
-#define PLAN	(8 + 3 + 5 + 2 * 7 + 1 + 6 + 2)
+#define PLAN	(8 + 3 + 5 + 2 * 7 + 1 + 6 + 4 + 2)
 
 static int iomd_fd;
 static size_t page;
@@ -343,6 +343,51 @@ static void test_import(void)
 	free(bytes);
 }
 
+/*
+ * A composite that names a buffer twice holds its memory twice: a device
+ * may read it (DMA_TO_DEVICE) but not write it, so the sample driver's
+ * DMA_BIDIRECTIONAL map is refused and the descriptor says why.  Named
+ * once, the same memory maps.
+ */
+static void test_import_repeat(void)
+{
+	char why[256] = "";
+	struct iomd_sample_import im;
+	int a, m, d, ret, err = 0;
+	int parts[2];
+
+	a = iomd_buffer_create(iomd_fd, page, 0, IOMD_TEST_SHARED_INOUT);
+	parts[0] = a;
+	parts[1] = a;
+	m = a < 0 ? a : iomd_multi_create(iomd_fd, parts, 2, IOMD_DIR_INOUT);
+	d = m < 0 ? m : iomd_export_dmabuf(iomd_fd, m, 0);
+	if (d < 0)
+		iomd_tap_bail("export of a repeating multi: %s", strerror(-d));
+	ret = sample_import(d, &im);
+	iomd_tap_ok(!ret && !im.attach_err && im.map_err == EINVAL,
+		    "import repeat: a device may not write memory held twice (map %s)",
+		    iomd_errno_name(im.map_err));
+	ret = iomd_reason(iomd_fd, m, &err, why, sizeof(why));
+	iomd_tap_ok(!ret && err == -EINVAL &&
+		    strstr(why, "reach the same memory"),
+		    "import repeat: the descriptor says why: %s", why);
+	iomd_tap_ok(!im.vmap_err && im.size == 2 * page,
+		    "import repeat: the CPU still reaches it through vmap");
+	close(d);
+	close(m);
+	m = iomd_multi_create(iomd_fd, parts, 1, IOMD_DIR_INOUT);
+	d = m < 0 ? m : iomd_export_dmabuf(iomd_fd, m, 0);
+	if (d < 0)
+		iomd_tap_bail("export of a multi: %s", strerror(-d));
+	ret = sample_import(d, &im);
+	iomd_tap_ok(!ret && !im.map_err && im.dma_bytes == page,
+		    "import repeat: named once, it maps (%s)",
+		    iomd_errno_name(im.map_err));
+	close(d);
+	close(m);
+	close(a);
+}
+
 int main(void)
 {
 	struct iomd_stats before;
@@ -355,6 +400,7 @@ int main(void)
 	test_refusals();
 	test_limit();
 	test_import();
+	test_import_repeat();
 	iomd_test_no_leaks(iomd_fd, &before);
 	return iomd_tap_finish();
 }

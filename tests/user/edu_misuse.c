@@ -28,7 +28,7 @@
 
 #include "edu_common.h"
 
-#define PLAN	61
+#define PLAN	64
 /* Pages of the long copies: two transfers of 100 ms each per page. */
 #define LONG_PAGES	8
 
@@ -206,6 +206,30 @@ static void test_revoked(void)
 	close(d);
 }
 
+/*
+ * A composite naming a buffer twice: the device may read it, but writing
+ * memory it reaches twice is refused before anything is mapped.
+ */
+static void test_repeat(void)
+{
+	int a = iomd_buffer_create(iomd_fd, page, 0, IOMD_TEST_SHARED_INOUT);
+	int b = iomd_buffer_create(iomd_fd, 2 * page, 0,
+				   IOMD_TEST_SHARED_INOUT);
+	int parts[2] = { a, a };
+	int m = a < 0 ? a : iomd_multi_create(iomd_fd, parts, 2,
+					       IOMD_DIR_INOUT);
+
+	if (m < 0 || b < 0)
+		iomd_tap_bail("a repeating multi: %s", strerror(-m));
+	iomd_tap_errno(edu_copy(edu_fd, m, 0, b, 0, 2 * page, 0, NULL), 0,
+		       "DMA from memory a composite holds twice");
+	edu_fails(edu_fd, edu_copy(edu_fd, b, 0, m, 0, 2 * page, 0, NULL),
+		  EINVAL, "DMA into memory a composite holds twice");
+	close(m);
+	close(b);
+	close(a);
+}
+
 static void test_masks(void)
 {
 	edu_fails(edu_fd, edu_alloc(edu_fd, IOMD_EDU_MEM_CONTIGUOUS, 2 * page,
@@ -328,6 +352,7 @@ int main(void)
 	test_directions(buf);
 	test_unwired(buf);
 	test_revoked();
+	test_repeat();
 	test_masks();
 	test_complete_during_dma();
 	test_revoke_kill_during_dma();
