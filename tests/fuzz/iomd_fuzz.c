@@ -110,7 +110,7 @@ static const char * const fz_op_names[FZ_NR_OPS] = {
 	"ZONE_INFO", "USER_CREATE", "PREPARE", "COMPLETE", "MAP", "UNMAP",
 	"REVOKE", "SUBRANGE", "MULTI", "SEGMENTS", "MAP_INFO", "bad ioctl",
 	"mmap", "munmap", "mremap", "mprotect", "madvise", "memfd_create",
-	"ftruncate", "fallocate/seal", "touch", "close", "dup", "send fd",
+	"ftruncate", "fallocate/seal", "touch", "close", "dup/reopen", "send fd",
 	"recv fd", "fork", "sample export", "open /dev/iomd", "read/write",
 	"dma-buf export/import", "HANDLE_CLOSE", "HANDLE_EXPORT",
 };
@@ -1548,14 +1548,26 @@ static int fz_op_close(struct fz_thread *t)
 	return close(e.fd) ? -errno : 0;
 }
 
+/*
+ * A second fd of an entry: a dup, or a reopen through /proc/self/fd,
+ * which makes a new file of a memfd or of /dev/iomd and is refused for
+ * descriptor and dma-buf fds (their files name no object to reopen).
+ */
 static int fz_op_dup(struct fz_thread *t)
 {
+	char path[32];
 	struct fz_fd e;
 	int fd;
 
 	if (!fz_pick_entry(t, FZ_FD_FREE, &e, NULL))
 		return -ENOENT;
-	fd = fcntl(e.fd, F_DUPFD_CLOEXEC, 0);
+	if (fz_pct(t, 50)) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", e.fd);
+		fd = open(path, (fz_pct(t, 50) ? O_RDWR : O_RDONLY) |
+			  O_CLOEXEC);
+	} else {
+		fd = fcntl(e.fd, F_DUPFD_CLOEXEC, 0);
+	}
 	if (fd < 0)
 		return -errno;
 	fz_add_fd(fd, e.kind, e.len);
