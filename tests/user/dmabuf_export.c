@@ -344,6 +344,26 @@ static void test_import(void)
 }
 
 /*
+ * A multi of the first @nr of @parts, exported as a dma-buf and imported
+ * by the sample driver into @im: the multi's fd (the dma-buf is closed).
+ */
+static int import_multi(const int *parts, unsigned int nr,
+			struct iomd_sample_import *im)
+{
+	int m, d, ret;
+
+	m = iomd_multi_create(iomd_fd, parts, nr, IOMD_DIR_INOUT);
+	d = m < 0 ? m : iomd_export_dmabuf(iomd_fd, m, 0);
+	if (d < 0)
+		iomd_tap_bail("export of a multi of %u: %s", nr, strerror(-d));
+	ret = sample_import(d, im);
+	if (ret)
+		iomd_tap_bail("sample import: %s", strerror(-ret));
+	close(d);
+	return m;
+}
+
+/*
  * A composite that names a buffer twice holds its memory twice: a device
  * may read it (DMA_TO_DEVICE) but not write it, so the sample driver's
  * DMA_BIDIRECTIONAL map is refused and the descriptor says why.  Named
@@ -353,18 +373,16 @@ static void test_import_repeat(void)
 {
 	char why[256] = "";
 	struct iomd_sample_import im;
-	int a, m, d, ret, err = 0;
+	int a, m, ret, err = 0;
 	int parts[2];
 
 	a = iomd_buffer_create(iomd_fd, page, 0, IOMD_TEST_SHARED_INOUT);
+	if (a < 0)
+		iomd_tap_bail("buffer: %s", strerror(-a));
 	parts[0] = a;
 	parts[1] = a;
-	m = a < 0 ? a : iomd_multi_create(iomd_fd, parts, 2, IOMD_DIR_INOUT);
-	d = m < 0 ? m : iomd_export_dmabuf(iomd_fd, m, 0);
-	if (d < 0)
-		iomd_tap_bail("export of a repeating multi: %s", strerror(-d));
-	ret = sample_import(d, &im);
-	iomd_tap_ok(!ret && !im.attach_err && im.map_err == EINVAL,
+	m = import_multi(parts, 2, &im);
+	iomd_tap_ok(!im.attach_err && im.map_err == EINVAL,
 		    "import repeat: a device may not write memory held twice (map %s)",
 		    iomd_errno_name(im.map_err));
 	ret = iomd_reason(iomd_fd, m, &err, why, sizeof(why));
@@ -373,17 +391,11 @@ static void test_import_repeat(void)
 		    "import repeat: the descriptor says why: %s", why);
 	iomd_tap_ok(!im.vmap_err && im.size == 2 * page,
 		    "import repeat: the CPU still reaches it through vmap");
-	close(d);
 	close(m);
-	m = iomd_multi_create(iomd_fd, parts, 1, IOMD_DIR_INOUT);
-	d = m < 0 ? m : iomd_export_dmabuf(iomd_fd, m, 0);
-	if (d < 0)
-		iomd_tap_bail("export of a multi: %s", strerror(-d));
-	ret = sample_import(d, &im);
-	iomd_tap_ok(!ret && !im.map_err && im.dma_bytes == page,
+	m = import_multi(parts, 1, &im);
+	iomd_tap_ok(!im.map_err && im.dma_bytes == page,
 		    "import repeat: named once, it maps (%s)",
 		    iomd_errno_name(im.map_err));
-	close(d);
 	close(m);
 	close(a);
 }
