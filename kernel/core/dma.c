@@ -262,7 +262,7 @@ static int iomd_dma_span_cmp(const void *a, const void *b)
  * checked in one pass; others are sorted first.
  */
 static int iomd_dma_check_disjoint(struct sg_table *sgt,
-				   enum dma_data_direction dir,
+				   enum dma_data_direction dir, gfp_t gfp,
 				   struct iomd_why *why)
 {
 	phys_addr_t align = max_t(phys_addr_t, dma_get_cache_alignment(),
@@ -285,7 +285,7 @@ static int iomd_dma_check_disjoint(struct sg_table *sgt,
 	if (i == n)
 		return 0;
 
-	spans = kvmalloc_array(n, sizeof(*spans), GFP_KERNEL);
+	spans = kvmalloc_array(n, sizeof(*spans), gfp);
 	if (!spans)
 		return iomd_fail(why, -ENOMEM,
 				 "no memory to check %u DMA entries for overlap",
@@ -350,7 +350,7 @@ static int iomd_dma_sg_table(struct iomd_desc *desc, struct sg_table *sgt,
 	}
 	sg = sgt->sgl;
 	iomd_dma_walk(desc, max_segment, boundary, iomd_dma_emit_sg, &sg);
-	ret = iomd_dma_check_disjoint(sgt, dir, why);
+	ret = iomd_dma_check_disjoint(sgt, dir, gfp, why);
 	if (ret)
 		sg_free_table(sgt);
 unhold:

@@ -28,7 +28,7 @@
 
 #include "edu_common.h"
 
-#define PLAN	64
+#define PLAN	67
 /* Pages of the long copies: two transfers of 100 ms each per page. */
 #define LONG_PAGES	8
 
@@ -230,6 +230,38 @@ static void test_repeat(void)
 	close(a);
 }
 
+/*
+ * User memory with one memfd page at two addresses: the device may read
+ * the range, not write it.
+ */
+static void test_alias(void)
+{
+	int b = iomd_buffer_create(iomd_fd, 2 * page, 0,
+				   IOMD_TEST_SHARED_INOUT);
+	int mfd = memfd_create("edu_alias", MFD_CLOEXEC);
+	unsigned char *mem;
+	int u;
+
+	mem = mmap(NULL, 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
+	if (b < 0 || mfd < 0 || ftruncate(mfd, page) || mem == MAP_FAILED ||
+	    mmap(mem, page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 mfd, 0) == MAP_FAILED ||
+	    mmap(mem + page, page, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, mfd, 0) == MAP_FAILED)
+		iomd_tap_bail("one memfd page at two addresses: %s",
+			      strerror(errno));
+	u = describe(mem, 2 * page, IOMD_DIR_INOUT);
+	iomd_tap_errno(edu_copy(edu_fd, u, 0, b, 0, 2 * page, 0, NULL), 0,
+		       "DMA from one page at two addresses");
+	edu_fails(edu_fd, edu_copy(edu_fd, b, 0, u, 0, 2 * page, 0, NULL),
+		  EINVAL, "DMA into one page at two addresses");
+	close(u);
+	munmap(mem, 2 * page);
+	close(mfd);
+	close(b);
+}
+
 static void test_masks(void)
 {
 	edu_fails(edu_fd, edu_alloc(edu_fd, IOMD_EDU_MEM_CONTIGUOUS, 2 * page,
@@ -353,6 +385,7 @@ int main(void)
 	test_unwired(buf);
 	test_revoked();
 	test_repeat();
+	test_alias();
 	test_masks();
 	test_complete_during_dma();
 	test_revoke_kill_during_dma();
