@@ -92,6 +92,7 @@ static int iomd_bench_check_entries(int dev, void *p, size_t size, long huge)
 struct iomd_bench_map_how {
 	uint32_t options;	/* IOMD_MAP_* */
 	bool huge;		/* must get PMD entries (from the PMD size on) */
+	bool handle;		/* case 1: the buffer is a handle, not an fd */
 };
 
 /*
@@ -138,6 +139,7 @@ static int iomd_bench_new_iomd(const struct iomd_bench_case *c, size_t size,
 	const struct iomd_bench_map_how *how = c->arg;
 	uint64_t t0, t1;
 	int dev, fd, ret;
+	uint32_t h;
 	void *p;
 
 	dev = iomd_open();
@@ -146,7 +148,13 @@ static int iomd_bench_new_iomd(const struct iomd_bench_case *c, size_t size,
 		return iomd_bench_fail("open %s", IOMD_DEVICE_PATH);
 	}
 	t0 = iomd_bench_now_ns();
-	fd = iomd_buffer_create(dev, size, 0, IOMD_BENCH_BUF_FLAGS);
+	if (how->handle) {
+		ret = iomd_buffer_create_handle(dev, size, 0,
+						IOMD_BENCH_BUF_FLAGS, &h);
+		fd = ret ? ret : (int)h;
+	} else {
+		fd = iomd_buffer_create(dev, size, 0, IOMD_BENCH_BUF_FLAGS);
+	}
 	if (fd < 0) {
 		errno = -fd;
 		return iomd_bench_fail("create a %zu-byte buffer", size);
@@ -156,7 +164,7 @@ static int iomd_bench_new_iomd(const struct iomd_bench_case *c, size_t size,
 	if (!ret)
 		ret = iomd_bench_map_done(dev, p, size, how);
 
-	close(fd);
+	iomd_bench_drop(dev, fd, how->handle);
 	close(dev);
 	s->ns = t1 - t0;
 	s->units = size / iomd_bench_page_size();
@@ -305,6 +313,11 @@ static const struct iomd_bench_map_how iomd_bench_prefault = {
 	.huge = true,
 };
 
+static const struct iomd_bench_map_how iomd_bench_prefault_handle = {
+	.huge = true,
+	.handle = true,
+};
+
 static const struct iomd_bench_map_how iomd_bench_ondemand = {
 	.options = IOMD_MAP_ONDEMAND,
 	.huge = true,
@@ -325,6 +338,12 @@ static const struct iomd_bench_case iomd_bench_map_cases[] = {
 		.baseline = "c1.memfd_populate",
 		.run = iomd_bench_new_iomd,
 		.arg = &iomd_bench_prefault,
+	}, {
+		.name = "c1.iomdh_prefault",
+		.label = "iomd buffer as a handle of /dev/iomd, IOMD_IOC_MAP prefaults",
+		.baseline = "c1.memfd_populate",
+		.run = iomd_bench_new_iomd,
+		.arg = &iomd_bench_prefault_handle,
 	}, {
 		.name = "c1.iomd_ondemand",
 		.label = "iomd buffer, mapped on demand (huge from the PMD size)",

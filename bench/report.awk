@@ -48,6 +48,8 @@ BEGIN {
 	       "case 3, every size, touched: iomd wire as a handle <= 1.0 x io_uring_register_buffers")
 	target("t6h", "c3.iomdh_untouched", "c3.uring_untouched", 0, 1.0,
 	       "case 3, every size, untouched: iomd wire as a handle <= 1.0 x io_uring_register_buffers")
+	target("t7h", "c1.iomdh_prefault", "c1.memfd_populate", "page", 0.5,
+	       "case 1, one page: iomd create as a handle + map + touch <= 0.5 x memfd MAP_POPULATE")
 	target("t9h", "c6.iomdh_cycle", "c6.memfd_cycle", 0, 0.7,
 	       "case 6, 1/4/16 pages: iomd buffer cycle as a handle <= 0.7 x memfd cycle")
 	target("t10h", "c6.iomdh_wire", "c6.uring_wire", 0, 1.0,
