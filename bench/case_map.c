@@ -148,15 +148,17 @@ static int iomd_bench_new_iomd(const struct iomd_bench_case *c, size_t size,
 		return iomd_bench_fail("open %s", IOMD_DEVICE_PATH);
 	}
 	t0 = iomd_bench_now_ns();
+	/* A handle is a negative int (its top bit set): check ret. */
 	if (how->handle) {
 		ret = iomd_buffer_create_handle(dev, size, 0,
 						IOMD_BENCH_BUF_FLAGS, &h);
-		fd = ret ? ret : (int)h;
+		fd = (int)h;
 	} else {
 		fd = iomd_buffer_create(dev, size, 0, IOMD_BENCH_BUF_FLAGS);
+		ret = fd < 0 ? fd : 0;
 	}
-	if (fd < 0) {
-		errno = -fd;
+	if (ret) {
+		errno = -ret;
 		return iomd_bench_fail("create a %zu-byte buffer", size);
 	}
 	ret = iomd_bench_map_touch(dev, fd, size, how, true, &p);
