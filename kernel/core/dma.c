@@ -252,7 +252,8 @@ static int iomd_dma_span_cmp(const void *a, const void *b)
 }
 
 /*
- * Whether two entries of @sgt reach the same cache line.  A device that
+ * Refuse, for a device that writes (@dir other than DMA_TO_DEVICE), a
+ * table two of whose entries reach the same cache line.  A device that
  * writes memory must reach each line once: on a non-coherent system the
  * cache maintenance of one entry would undo the device's writes through
  * the other, and dma-debug refuses such mappings.  A descriptor can
