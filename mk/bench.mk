@@ -63,6 +63,9 @@ VM_TOOL_BINS_arm64 ?= $(call user_tool_bins,arm64) \
 		      $(call bench_dir,arm64)/iomd-bench
 user: $(BENCH_BIN) $(BENCH_SMOKE)
 
+# -DIOMD_VERSION is on the command line, as for mk/user.mk's objects.
+$(BENCH_OBJS): VERSION
+
 $(BENCH_OBJS): $(BENCH_OBJ)/%.o: bench/%.c
 	@mkdir -p $(@D)
 	$(USER_CC) $(USER_CPPFLAGS) $(USER_BASE_CFLAGS) $(BENCH_CFLAGS) \
