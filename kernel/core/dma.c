@@ -242,6 +242,16 @@ struct iomd_dma_span {
 	unsigned int index;
 };
 
+/* @sg, entry @i of its table, widened to whole lines of @align bytes. */
+static void iomd_dma_span_of(struct iomd_dma_span *span,
+			     struct scatterlist *sg, unsigned int i,
+			     phys_addr_t align)
+{
+	span->start = round_down(sg_phys(sg), align);
+	span->end = round_up(sg_phys(sg) + sg->length, align);
+	span->index = i;
+}
+
 static int iomd_dma_span_cmp(const void *a, const void *b)
 {
 	const struct iomd_dma_span *x = a, *y = b;
@@ -269,19 +279,17 @@ static int iomd_dma_check_disjoint(struct sg_table *sgt,
 	phys_addr_t align = max_t(phys_addr_t, dma_get_cache_alignment(),
 				  L1_CACHE_BYTES);
 	unsigned int n = sgt->orig_nents, i, a, b;
-	struct iomd_dma_span *spans;
+	struct iomd_dma_span *spans, cur, prev = { };
 	struct scatterlist *sg;
-	phys_addr_t end = 0;
 	int ret = 0;
 
 	if (dir == DMA_TO_DEVICE || n < 2)
 		return 0;
 	for_each_sgtable_sg(sgt, sg, i) {
-		phys_addr_t start = round_down(sg_phys(sg), align);
-
-		if (i && start < end)
+		iomd_dma_span_of(&cur, sg, i, align);
+		if (i && cur.start < prev.end)
 			break;
-		end = round_up(sg_phys(sg) + sg->length, align);
+		prev = cur;
 	}
 	if (i == n)
 		return 0;
@@ -291,11 +299,8 @@ static int iomd_dma_check_disjoint(struct sg_table *sgt,
 		return iomd_fail(why, -ENOMEM,
 				 "no memory to check %u DMA entries for overlap",
 				 n);
-	for_each_sgtable_sg(sgt, sg, i) {
-		spans[i].start = round_down(sg_phys(sg), align);
-		spans[i].end = round_up(sg_phys(sg) + sg->length, align);
-		spans[i].index = i;
-	}
+	for_each_sgtable_sg(sgt, sg, i)
+		iomd_dma_span_of(&spans[i], sg, i, align);
 	sort(spans, n, sizeof(*spans), iomd_dma_span_cmp, NULL);
 	b = 0;
 	for (i = 1; i < n; i++) {
