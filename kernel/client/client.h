@@ -7,7 +7,7 @@
 #define _IOMD_CLIENT_H
 
 #include <linux/seq_file.h>
-#include <linux/xarray.h>
+#include <linux/spinlock.h>
 
 #include "kinds/kinds.h"
 
@@ -52,12 +52,20 @@ int iomd_map_into(struct iomd_mapping *map, struct iomd_desc *desc,
 
 /**
  * struct iomd_handles - the handles of one open /dev/iomd (handle.c)
- * @xa:		index to descriptor; its lock also protects the totals.
+ * @lock:	protects everything below.
+ * @slots:	index to descriptor, IOMD_HANDLE_RESERVED, or NULL if free.
+ * @used:	a bit per slot, set unless the slot is free.
+ * @size:	slots in @slots and bits in @used, a multiple of BITS_PER_LONG.
+ * @next:	no slot below this one is free.
  * @count:	handles published.
  * @bytes:	their descriptors' lengths, summed.
  */
 struct iomd_handles {
-	struct xarray xa;
+	spinlock_t lock;	/* the table and its totals */
+	void **slots;
+	unsigned long *used;
+	unsigned int size;
+	unsigned int next;
 	unsigned long count;
 	u64 bytes;
 };

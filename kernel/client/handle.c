@@ -7,44 +7,48 @@
  * publishes it only once user space has been told its number, and
  * releases the reservation otherwise, as an fd is installed only then.
  *
- * A reserved index holds IOMD_HANDLE_RESERVED, a value entry, rather than
- * the xarray's own reservation (a zero entry): a value entry, like a
- * pointer, can live at index 0 in the array's head, so one handle made
- * and closed over and over allocates no node and frees none through RCU.
+ * The table is an array and a bitmap of the slots in use, as a task's fd
+ * table is, and the lowest free index is given out, as for fds.  Making
+ * and closing a handle takes the table's lock once each and allocates
+ * nothing; the array doubles when it is full.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/minmax.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
-#include <linux/xarray.h>
+#include <linux/slab.h>
 
 #include "client.h"
 
 /* Handles in a table: IOMD_HANDLE_BIT | index never is IOMD_REASON_CLIENT. */
 #define IOMD_HANDLE_MAX_INDEX	(~IOMD_HANDLE_BIT)
 
-/* What a reserved, not yet published, index holds. */
-#define IOMD_HANDLE_RESERVED	xa_mk_value(0)
+/* The most slots a table has: its array stays within kvmalloc()'s reach. */
+#define IOMD_HANDLES_MAX_SLOTS	\
+	round_down(INT_MAX / sizeof(void *), BITS_PER_LONG)
 
-/* The descriptor an entry of the table names: none for a reservation. */
-static struct iomd_desc *iomd_handle_entry(void *entry)
-{
-	return xa_is_value(entry) ? NULL : entry;
-}
+/* The slots of a table's first array. */
+#define IOMD_HANDLES_FIRST_SLOTS	BITS_PER_LONG
+
+/* What a reserved, not yet published, slot holds. */
+#define IOMD_HANDLE_RESERVED	((void *)1UL)
 
 /**
  * iomd_handles_init() - an empty handle table
  * @h:		the table, in the client.
  *
- * Indexes start at 0, which the xarray keeps without a node of its own:
- * one handle made and closed over and over allocates nothing.  The
- * table's nodes are charged to the memory cgroup of the task that adds a
- * handle.
+ * The table's arrays are made by its first handle and charged to the
+ * memory cgroup of the task that makes or grows them.
  */
 void iomd_handles_init(struct iomd_handles *h)
 {
-	xa_init_flags(&h->xa, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	spin_lock_init(&h->lock);
+	h->slots = NULL;
+	h->used = NULL;
+	h->size = 0;
+	h->next = 0;
 	h->count = 0;
 	h->bytes = 0;
 }
@@ -55,14 +59,14 @@ void iomd_handles_init(struct iomd_handles *h)
  */
 void iomd_handles_release(struct iomd_handles *h)
 {
-	struct iomd_desc *desc;
-	unsigned long index;
+	unsigned int i;
 
 	/* No creation is running: there is no reservation left. */
-	xa_for_each(&h->xa, index, desc)
-		if (!WARN_ON_ONCE(xa_is_value(desc)))
-			iomd_desc_put(desc);
-	xa_destroy(&h->xa);
+	for_each_set_bit(i, h->used, h->size)
+		if (!WARN_ON_ONCE(h->slots[i] == IOMD_HANDLE_RESERVED))
+			iomd_desc_put(h->slots[i]);
+	kvfree(h->slots);
+	kvfree(h->used);
 }
 
 /**
@@ -78,12 +82,72 @@ void iomd_handles_show(struct iomd_handles *h, struct seq_file *m)
 	unsigned long count;
 	u64 bytes;
 
-	xa_lock(&h->xa);
+	spin_lock(&h->lock);
 	count = h->count;
 	bytes = h->bytes;
-	xa_unlock(&h->xa);
+	spin_unlock(&h->lock);
 	seq_printf(m, "iomd-handles:\t%lu\n", count);
 	seq_printf(m, "iomd-handle-bytes:\t%llu\n", bytes);
+}
+
+/*
+ * Make @h's arrays twice the @seen slots they had (the first ones for
+ * none), up to @max slots rounded up to a whole bitmap word.  If another
+ * task grew the table meanwhile, its arrays stay.  Called and returns
+ * without the lock.
+ */
+static int iomd_handles_grow(struct iomd_handles *h, unsigned int seen,
+			     unsigned long max)
+{
+	unsigned int size = seen ? seen * 2 : IOMD_HANDLES_FIRST_SLOTS;
+	unsigned long *used, *old_used;
+	void **slots, **old_slots;
+
+	size = min_t(unsigned long, size, round_up(max, BITS_PER_LONG));
+	slots = kvcalloc(size, sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	used = kvcalloc(BITS_TO_LONGS(size), sizeof(*used), GFP_KERNEL_ACCOUNT);
+	if (!slots || !used) {
+		kvfree(slots);
+		kvfree(used);
+		return -ENOMEM;
+	}
+
+	spin_lock(&h->lock);
+	if (h->size != seen) {
+		/* Grown by another task: free ours below. */
+		old_slots = slots;
+		old_used = used;
+	} else {
+		old_slots = h->slots;
+		old_used = h->used;
+		if (seen) {
+			memcpy(slots, old_slots, seen * sizeof(*slots));
+			bitmap_copy(used, old_used, seen);
+		}
+		h->slots = slots;
+		h->used = used;
+		h->size = size;
+	}
+	spin_unlock(&h->lock);
+	kvfree(old_slots);
+	kvfree(old_used);
+	return 0;
+}
+
+/* Free slot @index of @h, whose lock is held. */
+static void iomd_handles_free_slot(struct iomd_handles *h, unsigned int index)
+{
+	h->slots[index] = NULL;
+	__clear_bit(index, h->used);
+	h->next = min(h->next, index);
+}
+
+/* What @handle's slot holds, if @h, whose lock is held, has it; else NULL. */
+static void *iomd_handles_slot(struct iomd_handles *h, u32 handle)
+{
+	u32 index = handle & ~IOMD_HANDLE_BIT;
+
+	return index < h->size ? h->slots[index] : NULL;
 }
 
 /**
@@ -94,26 +158,41 @@ void iomd_handles_show(struct iomd_handles *h, struct seq_file *m)
  *
  * The number names nothing until iomd_handle_publish(): lookups and
  * closes of it fail.  A table holds at most RLIMIT_NOFILE handles, the
- * fds the same descriptors would have taken.
+ * fds the same descriptors would have taken; the lowest free number is
+ * given out.
  *
  * Return: 0, -EMFILE or -ENOMEM.
  */
 int iomd_handle_reserve(struct iomd_handles *h, u32 *handle,
 			struct iomd_why *why)
 {
-	unsigned long max = min_t(unsigned long, rlimit(RLIMIT_NOFILE),
-				  IOMD_HANDLE_MAX_INDEX);
-	u32 index;
-	int ret;
+	unsigned long max = min3(rlimit(RLIMIT_NOFILE),
+				 (unsigned long)IOMD_HANDLE_MAX_INDEX + 1,
+				 (unsigned long)IOMD_HANDLES_MAX_SLOTS);
+	unsigned int index, seen;
 
-	ret = max ? xa_alloc(&h->xa, &index, IOMD_HANDLE_RESERVED,
-			     XA_LIMIT(0, max - 1), GFP_KERNEL_ACCOUNT) : -EBUSY;
-	if (ret == -EBUSY)
+	spin_lock(&h->lock);
+	for (;;) {
+		index = h->size ? find_next_zero_bit(h->used, h->size, h->next) :
+				  0;
+		if (index < h->size || index >= max)
+			break;
+		seen = h->size;
+		spin_unlock(&h->lock);
+		if (iomd_handles_grow(h, seen, max))
+			return iomd_fail(why, -ENOMEM, "no memory for a handle");
+		spin_lock(&h->lock);
+	}
+	if (index >= max) {
+		spin_unlock(&h->lock);
 		return iomd_fail(why, -EMFILE,
 				 "no free handle: this open /dev/iomd holds its most, %lu (RLIMIT_NOFILE)",
 				 max);
-	if (ret)
-		return iomd_fail(why, ret, "no memory for a handle");
+	}
+	__set_bit(index, h->used);
+	h->slots[index] = IOMD_HANDLE_RESERVED;
+	h->next = index + 1;
+	spin_unlock(&h->lock);
 	*handle = IOMD_HANDLE_BIT | index;
 	return 0;
 }
@@ -127,17 +206,14 @@ int iomd_handle_reserve(struct iomd_handles *h, u32 *handle,
 void iomd_handle_publish(struct iomd_handles *h, u32 handle,
 			 struct iomd_desc *desc)
 {
-	void *old;
-
-	xa_lock(&h->xa);
-	/* The reserved slot exists: storing in it allocates nothing. */
-	old = __xa_store(&h->xa, handle & ~IOMD_HANDLE_BIT, desc,
-			 GFP_KERNEL_ACCOUNT);
-	if (!WARN_ON_ONCE(old != IOMD_HANDLE_RESERVED)) {
+	spin_lock(&h->lock);
+	if (!WARN_ON_ONCE(iomd_handles_slot(h, handle) !=
+			  IOMD_HANDLE_RESERVED)) {
+		h->slots[handle & ~IOMD_HANDLE_BIT] = desc;
 		h->count++;
 		h->bytes += desc->length;
 	}
-	xa_unlock(&h->xa);
+	spin_unlock(&h->lock);
 }
 
 /**
@@ -147,10 +223,11 @@ void iomd_handle_publish(struct iomd_handles *h, u32 handle,
  */
 void iomd_handle_cancel(struct iomd_handles *h, u32 handle)
 {
-	void *old;
-
-	old = xa_erase(&h->xa, handle & ~IOMD_HANDLE_BIT);
-	WARN_ON_ONCE(old != IOMD_HANDLE_RESERVED);
+	spin_lock(&h->lock);
+	if (!WARN_ON_ONCE(iomd_handles_slot(h, handle) !=
+			  IOMD_HANDLE_RESERVED))
+		iomd_handles_free_slot(h, handle & ~IOMD_HANDLE_BIT);
+	spin_unlock(&h->lock);
 }
 
 static int iomd_handle_unknown(u32 handle, struct iomd_why *why)
@@ -166,6 +243,14 @@ static int iomd_handle_check(u32 handle, struct iomd_why *why)
 	if (handle & IOMD_HANDLE_BIT)
 		return 0;
 	return iomd_fail(why, -EBADF, "0x%x is not a handle", handle);
+}
+
+/* The descriptor @handle names in @h, whose lock is held; else NULL. */
+static struct iomd_desc *iomd_handles_desc(struct iomd_handles *h, u32 handle)
+{
+	void *entry = iomd_handles_slot(h, handle);
+
+	return entry == IOMD_HANDLE_RESERVED ? NULL : entry;
 }
 
 /**
@@ -184,11 +269,11 @@ struct iomd_desc *iomd_handle_get(struct iomd_handles *h, u32 handle,
 
 	if (ret)
 		return ERR_PTR(ret);
-	xa_lock(&h->xa);
-	desc = iomd_handle_entry(xa_load(&h->xa, handle & ~IOMD_HANDLE_BIT));
+	spin_lock(&h->lock);
+	desc = iomd_handles_desc(h, handle);
 	if (desc)
 		iomd_desc_get(desc);
-	xa_unlock(&h->xa);
+	spin_unlock(&h->lock);
 	if (!desc)
 		return ERR_PTR(iomd_handle_unknown(handle, why));
 	return desc;
@@ -212,14 +297,14 @@ int iomd_handle_close(struct iomd_handles *h, u32 handle,
 
 	if (ret)
 		return ret;
-	xa_lock(&h->xa);
-	desc = iomd_handle_entry(xa_load(&h->xa, handle & ~IOMD_HANDLE_BIT));
+	spin_lock(&h->lock);
+	desc = iomd_handles_desc(h, handle);
 	if (desc) {
-		__xa_erase(&h->xa, handle & ~IOMD_HANDLE_BIT);
+		iomd_handles_free_slot(h, handle & ~IOMD_HANDLE_BIT);
 		h->count--;
 		h->bytes -= desc->length;
 	}
-	xa_unlock(&h->xa);
+	spin_unlock(&h->lock);
 	if (!desc)
 		return iomd_handle_unknown(handle, why);
 	iomd_desc_put(desc);

@@ -45,6 +45,12 @@
  *             (-EINVAL) and make nothing; the *_handle() calls,
  *             iomd_handle_export(), iomd_handle_reason() and
  *             iomd_handle_close() work.
+ *   table:    TABLE_HANDLES handles on a new open of /dev/iomd (past the
+ *             table's first array, so it grows), numbered from 0 in
+ *             order, each naming its own descriptor; closed ones are
+ *             reused lowest first and name nothing meanwhile; with
+ *             RLIMIT_NOFILE lowered below the numbers in use, a creation
+ *             fails with EMFILE until a lower number is free.
  *   race:     threads creating, exporting and closing handles of one
  *             /dev/iomd, and closing each other's, get only successes and
  *             EBADF, and leave nothing once the survivors are closed.
@@ -89,6 +95,8 @@
 #define LIMIT_CHECKS	7
 #define LIBRARY_CHECKS	14
 #define UNPRIV_CHECKS	3
+#define TABLE_CHECKS	8
+#define TABLE_HANDLES	200
 #define RACE_CHECKS	3
 #define RACE_THREADS	4
 #define RACE_ROUNDS	400
@@ -98,7 +106,7 @@
 			 FAULT_CHECKS + WINDOW_CHECKS + FORK_CHECKS + \
 			 RELEASE_CHECKS + \
 			 LIMIT_CHECKS + LIBRARY_CHECKS + UNPRIV_CHECKS + \
-			 RACE_CHECKS + LEAK_CHECKS)
+			 TABLE_CHECKS + RACE_CHECKS + LEAK_CHECKS)
 
 static int iomd_fd;
 static size_t page;
@@ -1171,6 +1179,84 @@ static void test_race(const struct iomd_stats *before)
 	check_freed(before, "race: the survivors closed, nothing is left");
 }
 
+/* Handles of a new open whose lengths are 1..TABLE_HANDLES bytes. */
+static void test_table(const struct iomd_stats *before)
+{
+	static const unsigned int gone[] = { 70, 5, 150 };
+	unsigned int end = iomd_tap_count() + TABLE_CHECKS;
+	uint32_t h[TABLE_HANDLES], again[3], low = 0;
+	unsigned char *mem = anon_filled(page, ref_a);
+	unsigned int i, made = 0, ordered = 0, named = 0;
+	struct rlimit rl, lowered;
+	struct iomd_info info;
+	int dev = iomd_test_open();
+	int ret = 0;
+
+	for (i = 0; i < TABLE_HANDLES && !ret; i++) {
+		ret = user_desc(dev, mem, i + 1,
+				IOMD_DIR_INOUT | IOMD_CREATE_HANDLE, &h[i]);
+		made += !ret;
+		ordered += !ret && h[i] == (IOMD_HANDLE_BIT | i);
+	}
+	if (!iomd_tap_ok(made == TABLE_HANDLES && ordered == made,
+			 "table: %u handles made on a new open, %u numbered in order from 0",
+			 made, ordered)) {
+		iomd_tap_skip_to(end, "no table");
+		goto out;
+	}
+	for (i = 0; i < TABLE_HANDLES; i++)
+		named += !info_of(dev, h[i], &info) && info.length == i + 1;
+	iomd_tap_eq(named, TABLE_HANDLES,
+		    "table: each names its own descriptor");
+
+	for (i = 0; i < 3; i++)
+		ret |= hclose(dev, h[gone[i]]);
+	iomd_tap_ok(!ret && info_of(dev, h[70], &info) == -EBADF &&
+		    !info_of(dev, h[71], &info) && info.length == 72,
+		    "table: a closed handle names nothing, its neighbour still does");
+	for (i = 0; i < 3; i++)
+		if (user_desc(dev, mem, page, IOMD_DIR_INOUT |
+			      IOMD_CREATE_HANDLE, &again[i]))
+			again[i] = 0;
+	iomd_tap_ok(again[0] == (IOMD_HANDLE_BIT | 5) &&
+		    again[1] == (IOMD_HANDLE_BIT | 70) &&
+		    again[2] == (IOMD_HANDLE_BIT | 150),
+		    "table: new handles take the closed numbers, lowest first (0x%x 0x%x 0x%x)",
+		    again[0], again[1], again[2]);
+	iomd_tap_ok(!info_of(dev, again[1], &info) && info.length == page,
+		    "table: a reused number names the new descriptor");
+	iomd_tap_errno(info_of(dev, IOMD_HANDLE_BIT | 100000, &info), EBADF,
+		       "table: a number past the table is refused");
+
+	/* Every number below TABLE_HANDLES is in use. */
+	if (getrlimit(RLIMIT_NOFILE, &rl)) {
+		iomd_tap_skip_to(end - 1, "no RLIMIT_NOFILE");
+		goto close;
+	}
+	lowered = rl;
+	lowered.rlim_cur = TABLE_HANDLES / 2;
+	if (setrlimit(RLIMIT_NOFILE, &lowered)) {
+		iomd_tap_skip_to(end - 1, "cannot lower RLIMIT_NOFILE");
+		goto close;
+	}
+	ret = user_desc(dev, mem, page, IOMD_DIR_INOUT | IOMD_CREATE_HANDLE,
+			&low);
+	if (!hclose(dev, h[60]) &&
+	    user_desc(dev, mem, page, IOMD_DIR_INOUT | IOMD_CREATE_HANDLE,
+		      &low))
+		low = 0;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		iomd_tap_diag("table: cannot restore RLIMIT_NOFILE");
+	iomd_tap_ok(ret == -EMFILE && low == (IOMD_HANDLE_BIT | 60),
+		    "table: with RLIMIT_NOFILE %d, no handle until one below it is free (%d, then 0x%x)",
+		    TABLE_HANDLES / 2, ret, low);
+close:
+	close(dev);
+	check_freed(before, "table: closing the open frees every descriptor");
+out:
+	munmap(mem, page);
+}
+
 int main(void)
 {
 	struct iomd_stats before;
@@ -1198,6 +1284,7 @@ int main(void)
 	test_limit(&before);
 	test_library(&before);
 	test_unpriv(&before);
+	test_table(&before);
 	test_race(&before);
 
 	iomd_test_no_leaks(iomd_fd, &before);

@@ -843,8 +843,9 @@ struct iomd_import_dmabuf {
  * wiring, small buffers): no file is made for it, so creating and closing
  * it costs one ioctl each, as registering and unregistering an io_uring
  * buffer does.  Any creation ioctl makes one with IOMD_CREATE_HANDLE; it
- * is IOMD_HANDLE_BIT plus a number, and every ioctl of that open file
- * that names a descriptor takes it where it takes an fd.  It holds the
+ * is IOMD_HANDLE_BIT plus a number, the lowest free one as for fds, and
+ * every ioctl of that open file that names a descriptor takes it where
+ * it takes an fd.  It holds the
  * descriptor (and the wiring of IOMD_USER_PREPARE) until
  * IOMD_IOC_HANDLE_CLOSE or the open file's release, like an fd.  The
  * handles of one open file are shared by every process that has that
