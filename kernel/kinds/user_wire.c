@@ -297,6 +297,14 @@ static bool iomd_wire_all_anon(struct page **pages, unsigned long done)
 	return true;
 }
 
+/*
+ * The pages at the start of the first range that iomd_user_wire_anon()
+ * pins in one call and judges before pinning the rest: a small buffer
+ * takes one call, and memory that is not private costs at most this many
+ * pins before the full path takes over.
+ */
+#define IOMD_WIRE_PROBE_PAGES	16UL
+
 /**
  * iomd_user_wire_anon() - wire a new descriptor of private memory, unlocked
  * @u:		the descriptor, just made of the caller's own memory; nobody
@@ -310,7 +318,8 @@ static bool iomd_wire_all_anon(struct page **pages, unsigned long done)
  * nothing else wrong with (GUP refuses I/O and PFN mappings, and writes
  * to read-only ones).  Memory of any other kind (shared memory, files,
  * iomd mappings), or any failure, is left to the full path, which says
- * why: only the first page is pinned before giving up on other memory.
+ * why: at most IOMD_WIRE_PROBE_PAGES are pinned before giving up on
+ * other memory.
  *
  * Return: 0 if @u is wired, or -EAGAIN with @u untouched.
  */
@@ -318,7 +327,10 @@ int iomd_user_wire_anon(struct iomd_user *u)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 	unsigned long addr0 = u->ranges[0].addr & PAGE_MASK;
+	unsigned long first = min(iomd_seg_npages(&u->desc, 0),
+				  IOMD_WIRE_PROBE_PAGES);
 	struct page **pages;
+	int got;
 
 	/* Over the limit: the full path asks for CAP_IPC_LOCK, or says why. */
 	if (atomic_long_read(&current_user()->locked_vm) + u->npages > limit ||
@@ -327,16 +339,15 @@ int iomd_user_wire_anon(struct iomd_user *u)
 	pages = iomd_wire_alloc_pages(u);
 	if (!pages)
 		goto uncharge;
-	/* One page first: other memory gives up at its first page. */
-	if (pin_user_pages_fast(addr0, 1, iomd_wire_gup_flags(u), pages) != 1)
-		goto free_pages;
-	if (!PageAnon(pages[0])) {
-		unpin_user_page(pages[0]);
+	got = pin_user_pages_fast(addr0, first, iomd_wire_gup_flags(u), pages);
+	if (got != first || !iomd_wire_all_anon(pages, first)) {
+		if (got > 0)
+			unpin_user_pages(pages, got);
 		goto free_pages;
 	}
-	if (iomd_wire_pin(u, true, pages, 1, NULL))
+	if (iomd_wire_pin(u, true, pages, first, NULL))
 		goto free_pages;
-	if (!iomd_wire_all_anon(pages, u->npages)) {
+	if (!iomd_wire_all_anon(pages + first, u->npages - first)) {
 		unpin_user_pages(pages, u->npages);
 		goto free_pages;
 	}
