@@ -50,6 +50,9 @@ int iomd_map_into(struct iomd_mapping *map, struct iomd_desc *desc,
 		  u32 options, unsigned long addr, u64 offset, u64 length,
 		  struct iomd_why *why);
 
+/* The slots of a handle table's first arrays, kept in the table itself. */
+#define IOMD_HANDLES_FIRST_SLOTS	BITS_PER_LONG
+
 /**
  * struct iomd_handles - the handles of one open /dev/iomd (handle.c)
  * @lock:	protects everything below.
@@ -59,6 +62,8 @@ int iomd_map_into(struct iomd_mapping *map, struct iomd_desc *desc,
  * @next:	no slot below this one is free.
  * @count:	handles published.
  * @bytes:	their descriptors' lengths, summed.
+ * @first_slots: @slots until the table first grows.
+ * @first_used:	@used until then.
  */
 struct iomd_handles {
 	spinlock_t lock;	/* the table and its totals */
@@ -68,6 +73,8 @@ struct iomd_handles {
 	unsigned int next;
 	unsigned long count;
 	u64 bytes;
+	void *first_slots[IOMD_HANDLES_FIRST_SLOTS];
+	unsigned long first_used[BITS_TO_LONGS(IOMD_HANDLES_FIRST_SLOTS)];
 };
 
 /* client/handle.c */

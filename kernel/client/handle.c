@@ -10,7 +10,8 @@
  * The table is an array and a bitmap of the slots in use, as a task's fd
  * table is, and the lowest free index is given out, as for fds.  Making
  * and closing a handle takes the table's lock once each and allocates
- * nothing; the array doubles when it is full.
+ * nothing; the first arrays are part of the table, as a task's first fds
+ * are part of its files_struct, and the arrays double when full.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,9 +30,6 @@
 #define IOMD_HANDLES_MAX_SLOTS	\
 	round_down(INT_MAX / sizeof(void *), BITS_PER_LONG)
 
-/* The slots of a table's first array. */
-#define IOMD_HANDLES_FIRST_SLOTS	BITS_PER_LONG
-
 /* What a reserved, not yet published, slot holds. */
 #define IOMD_HANDLE_RESERVED	((void *)1UL)
 
@@ -39,18 +37,30 @@
  * iomd_handles_init() - an empty handle table
  * @h:		the table, in the client.
  *
- * The table's arrays are made by its first handle and charged to the
- * memory cgroup of the task that makes or grows them.
+ * Its first IOMD_HANDLES_FIRST_SLOTS slots are in @h; larger arrays are
+ * charged to the memory cgroup of the task that grows the table.
  */
 void iomd_handles_init(struct iomd_handles *h)
 {
 	spin_lock_init(&h->lock);
-	h->slots = NULL;
-	h->used = NULL;
-	h->size = 0;
+	memset(h->first_slots, 0, sizeof(h->first_slots));
+	bitmap_zero(h->first_used, IOMD_HANDLES_FIRST_SLOTS);
+	h->slots = h->first_slots;
+	h->used = h->first_used;
+	h->size = IOMD_HANDLES_FIRST_SLOTS;
 	h->next = 0;
 	h->count = 0;
 	h->bytes = 0;
+}
+
+/* Free @h's arrays @slots and @used unless they are its first ones. */
+static void iomd_handles_free_arrays(struct iomd_handles *h, void **slots,
+				     unsigned long *used)
+{
+	if (slots != h->first_slots)
+		kvfree(slots);
+	if (used != h->first_used)
+		kvfree(used);
 }
 
 /**
@@ -65,8 +75,7 @@ void iomd_handles_release(struct iomd_handles *h)
 	for_each_set_bit(i, h->used, h->size)
 		if (!WARN_ON_ONCE(h->slots[i] == IOMD_HANDLE_RESERVED))
 			iomd_desc_put(h->slots[i]);
-	kvfree(h->slots);
-	kvfree(h->used);
+	iomd_handles_free_arrays(h, h->slots, h->used);
 }
 
 /**
@@ -91,15 +100,14 @@ void iomd_handles_show(struct iomd_handles *h, struct seq_file *m)
 }
 
 /*
- * Make @h's arrays twice the @seen slots they had (the first ones for
- * none), up to @max slots rounded up to a whole bitmap word.  If another
- * task grew the table meanwhile, its arrays stay.  Called and returns
- * without the lock.
+ * Make @h's arrays twice the @seen slots they had, up to @max slots
+ * rounded up to a whole bitmap word.  If another task grew the table
+ * meanwhile, its arrays stay.  Called and returns without the lock.
  */
 static int iomd_handles_grow(struct iomd_handles *h, unsigned int seen,
 			     unsigned long max)
 {
-	unsigned int size = seen ? seen * 2 : IOMD_HANDLES_FIRST_SLOTS;
+	unsigned int size = seen * 2;
 	unsigned long *used, *old_used;
 	void **slots, **old_slots;
 
@@ -120,17 +128,14 @@ static int iomd_handles_grow(struct iomd_handles *h, unsigned int seen,
 	} else {
 		old_slots = h->slots;
 		old_used = h->used;
-		if (seen) {
-			memcpy(slots, old_slots, seen * sizeof(*slots));
-			bitmap_copy(used, old_used, seen);
-		}
+		memcpy(slots, old_slots, seen * sizeof(*slots));
+		bitmap_copy(used, old_used, seen);
 		h->slots = slots;
 		h->used = used;
 		h->size = size;
 	}
 	spin_unlock(&h->lock);
-	kvfree(old_slots);
-	kvfree(old_used);
+	iomd_handles_free_arrays(h, old_slots, old_used);
 	return 0;
 }
 
@@ -173,8 +178,7 @@ int iomd_handle_reserve(struct iomd_handles *h, u32 *handle,
 
 	spin_lock(&h->lock);
 	for (;;) {
-		index = h->size ? find_next_zero_bit(h->used, h->size, h->next) :
-				  0;
+		index = find_next_zero_bit(h->used, h->size, h->next);
 		if (index < h->size || index >= max)
 			break;
 		seen = h->size;
