@@ -147,11 +147,15 @@ static void iomd_handles_free_slot(struct iomd_handles *h, unsigned int index)
 	h->next = min(h->next, index);
 }
 
-/* What @handle's slot holds, if @h, whose lock is held, has it; else NULL. */
-static void *iomd_handles_slot(struct iomd_handles *h, u32 handle)
+/* The index of @handle in its table. */
+static u32 iomd_handle_index(u32 handle)
 {
-	u32 index = handle & ~IOMD_HANDLE_BIT;
+	return handle & ~IOMD_HANDLE_BIT;
+}
 
+/* What slot @index holds, if @h, whose lock is held, has it; else NULL. */
+static void *iomd_handles_slot(struct iomd_handles *h, u32 index)
+{
 	return index < h->size ? h->slots[index] : NULL;
 }
 
@@ -210,10 +214,12 @@ int iomd_handle_reserve(struct iomd_handles *h, u32 *handle,
 void iomd_handle_publish(struct iomd_handles *h, u32 handle,
 			 struct iomd_desc *desc)
 {
+	u32 index = iomd_handle_index(handle);
+
 	spin_lock(&h->lock);
-	if (!WARN_ON_ONCE(iomd_handles_slot(h, handle) !=
+	if (!WARN_ON_ONCE(iomd_handles_slot(h, index) !=
 			  IOMD_HANDLE_RESERVED)) {
-		h->slots[handle & ~IOMD_HANDLE_BIT] = desc;
+		h->slots[index] = desc;
 		h->count++;
 		h->bytes += desc->length;
 	}
@@ -227,10 +233,12 @@ void iomd_handle_publish(struct iomd_handles *h, u32 handle,
  */
 void iomd_handle_cancel(struct iomd_handles *h, u32 handle)
 {
+	u32 index = iomd_handle_index(handle);
+
 	spin_lock(&h->lock);
-	if (!WARN_ON_ONCE(iomd_handles_slot(h, handle) !=
+	if (!WARN_ON_ONCE(iomd_handles_slot(h, index) !=
 			  IOMD_HANDLE_RESERVED))
-		iomd_handles_free_slot(h, handle & ~IOMD_HANDLE_BIT);
+		iomd_handles_free_slot(h, index);
 	spin_unlock(&h->lock);
 }
 
@@ -249,10 +257,10 @@ static int iomd_handle_check(u32 handle, struct iomd_why *why)
 	return iomd_fail(why, -EBADF, "0x%x is not a handle", handle);
 }
 
-/* The descriptor @handle names in @h, whose lock is held; else NULL. */
-static struct iomd_desc *iomd_handles_desc(struct iomd_handles *h, u32 handle)
+/* The descriptor slot @index of @h, whose lock is held, names; else NULL. */
+static struct iomd_desc *iomd_handles_desc(struct iomd_handles *h, u32 index)
 {
-	void *entry = iomd_handles_slot(h, handle);
+	void *entry = iomd_handles_slot(h, index);
 
 	return entry == IOMD_HANDLE_RESERVED ? NULL : entry;
 }
@@ -274,7 +282,7 @@ struct iomd_desc *iomd_handle_get(struct iomd_handles *h, u32 handle,
 	if (ret)
 		return ERR_PTR(ret);
 	spin_lock(&h->lock);
-	desc = iomd_handles_desc(h, handle);
+	desc = iomd_handles_desc(h, iomd_handle_index(handle));
 	if (desc)
 		iomd_desc_get(desc);
 	spin_unlock(&h->lock);
@@ -296,15 +304,16 @@ struct iomd_desc *iomd_handle_get(struct iomd_handles *h, u32 handle,
 int iomd_handle_close(struct iomd_handles *h, u32 handle,
 		      struct iomd_why *why)
 {
+	u32 index = iomd_handle_index(handle);
 	struct iomd_desc *desc;
 	int ret = iomd_handle_check(handle, why);
 
 	if (ret)
 		return ret;
 	spin_lock(&h->lock);
-	desc = iomd_handles_desc(h, handle);
+	desc = iomd_handles_desc(h, index);
 	if (desc) {
-		iomd_handles_free_slot(h, handle & ~IOMD_HANDLE_BIT);
+		iomd_handles_free_slot(h, index);
 		h->count--;
 		h->bytes -= desc->length;
 	}
