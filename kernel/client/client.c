@@ -261,7 +261,8 @@ static noinline_for_stack int iomd_ioc_user_create(struct iomd_ucmd *ucmd,
 				 arg->ranges);
 	desc = iomd_user_create(current->mm, ranges, arg->nr_ranges,
 				arg->flags & IOMD_DIR_MASK,
-				arg->flags & IOMD_USER_PREPARE, why);
+				arg->flags & IOMD_USER_PREPARE,
+				&ucmd->client->handles.spare, why);
 	if (ranges != few)
 		kfree(ranges);
 	if (IS_ERR(desc))
@@ -790,7 +791,9 @@ fault:
 		.flags_at = _flags,					\
 		.valid_flags = _valid,					\
 		.reserved_at = offsetof(type, reserved),		\
-		.reserved_size = sizeof_field(type, reserved),		\
+		.reserved_size = sizeof_field(type, reserved) +		\
+			BUILD_BUG_ON_ZERO(offsetof(type, reserved) % 8 ||	\
+					  sizeof_field(type, reserved) % 8), \
 		.execute = _fn,						\
 		__VA_ARGS__						\
 	}
@@ -871,6 +874,23 @@ static const struct iomd_ioctl_op iomd_ioctl_ops[] = {
 };
 
 /*
+ * Whether any of the @size bytes at @offset of the argument @arg are set;
+ * reserved arrays are whole __u64 words (IOMD_IOCTL_OP() checks), so no
+ * byte-wise memchr_inv() on every call.
+ */
+static bool iomd_arg_nonzero(const u64 *arg, unsigned int offset,
+			     unsigned int size)
+{
+	const u64 *word = arg + offset / sizeof(u64);
+	u64 any = 0;
+	unsigned int i;
+
+	for (i = 0; i < size / sizeof(u64); i++)
+		any |= word[i];
+	return any;
+}
+
+/*
  * Run @op for @ucmd: privilege, copy-in, the checks the table expresses,
  * the handler, copy-out, and the fd or handle the handler made going live.
  */
@@ -893,8 +913,7 @@ static int iomd_ioctl_run(const struct iomd_ioctl_op *op,
 			return iomd_fail(why, -EINVAL, "unknown flags 0x%x",
 					 flags & ~op->valid_flags);
 	}
-	if (op->reserved_size &&
-	    memchr_inv(ucmd->arg + op->reserved_at, 0, op->reserved_size))
+	if (iomd_arg_nonzero(ucmd->arg, op->reserved_at, op->reserved_size))
 		return iomd_fail(why, -EINVAL, "reserved fields must be zero");
 
 	ret = op->execute(ucmd, why);

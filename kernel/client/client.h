@@ -62,6 +62,9 @@ int iomd_map_into(struct iomd_mapping *map, struct iomd_desc *desc,
  * @next:	no slot below this one is free.
  * @count:	handles published.
  * @bytes:	their descriptors' lengths, summed.
+ * @spare:	the memory of the last user descriptor a closed handle let go
+ *		of, for the next one this file makes (iomd_desc_put_spare()),
+ *		or NULL; taken and filled atomically, not under @lock.
  * @first_slots: @slots until the table first grows.
  * @first_used:	@used until then.
  */
@@ -73,6 +76,7 @@ struct iomd_handles {
 	unsigned int next;
 	unsigned long count;
 	u64 bytes;
+	struct iomd_desc *spare;
 	void *first_slots[IOMD_HANDLES_FIRST_SLOTS];
 	unsigned long first_used[BITS_TO_LONGS(IOMD_HANDLES_FIRST_SLOTS)];
 };

@@ -76,6 +76,7 @@ void iomd_handles_release(struct iomd_handles *h)
 		if (!WARN_ON_ONCE(h->slots[i] == IOMD_HANDLE_RESERVED))
 			iomd_desc_put(h->slots[i]);
 	iomd_handles_free_arrays(h, h->slots, h->used);
+	iomd_user_spare_free(h->spare);
 }
 
 /**
@@ -320,6 +321,6 @@ int iomd_handle_close(struct iomd_handles *h, u32 handle,
 	spin_unlock(&h->lock);
 	if (!desc)
 		return iomd_handle_unknown(handle, why);
-	iomd_desc_put(desc);
+	iomd_desc_put_spare(desc, &h->spare);
 	return 0;
 }

@@ -19,6 +19,9 @@ struct page;
  *		application's): its cache mode is not iomd's to change.
  * @release:	free the kind's memory; called once, when the last
  *		reference is dropped.
+ * @release_spare: optional; as @release, but the memory may be kept in
+ *		an empty *@spare for the kind's next creation instead of
+ *		being freed (iomd_desc_put_spare()).
  * @hold:	optional: keep @pages valid until @unhold, or fail (for
  *		kinds whose pages come and go, such as unwired user memory).
  * @unhold:	optional: undo @hold.
@@ -53,6 +56,8 @@ struct iomd_desc_ops {
 	const char *name;
 	bool foreign;
 	void (*release)(struct iomd_desc *desc);
+	void (*release_spare)(struct iomd_desc *desc,
+			      struct iomd_desc **spare);
 	int (*hold)(struct iomd_desc *desc, struct iomd_why *why);
 	void (*unhold)(struct iomd_desc *desc);
 	int (*prepare)(struct iomd_desc *desc, bool client,
@@ -195,6 +200,7 @@ static inline unsigned long iomd_seg_npages(const struct iomd_desc *desc,
 }
 
 /* core/descriptor.c */
+void iomd_desc_put_spare(struct iomd_desc *desc, struct iomd_desc **spare);
 void iomd_desc_init(struct iomd_desc *desc, const struct iomd_desc_ops *ops,
 		    u32 kind, u32 direction, u32 options);
 void iomd_desc_set_single(struct iomd_desc *desc, size_t length,

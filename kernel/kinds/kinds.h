@@ -19,7 +19,9 @@ struct iomd_desc *iomd_buffer_create_gfp(u32 options, size_t capacity,
 struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 				   const struct iomd_range *ranges,
 				   unsigned int nr_ranges, u32 direction,
-				   bool wire, struct iomd_why *why);
+				   bool wire, struct iomd_desc **spare,
+				   struct iomd_why *why);
+void iomd_user_spare_free(struct iomd_desc *spare);
 
 /* kinds/dmabuf_import.c */
 struct iomd_desc *iomd_dmabuf_import_fd(int fd, u32 direction,

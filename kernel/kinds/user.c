@@ -21,23 +21,53 @@
 
 #include "user.h"
 
-static void iomd_user_release(struct iomd_desc *desc)
+/* Everything release does but free @u itself. */
+static void iomd_user_teardown(struct iomd_user *u)
 {
-	struct iomd_user *u = container_of(desc, struct iomd_user, desc);
-
 	/* Mappings and accesses hold the descriptor: only prepares are left. */
 	WARN_ON_ONCE(u->wire_count != u->prepares);
 	while (u->prepares) {
 		u->prepares--;
-		iomd_user_unwire(desc);
+		iomd_user_unwire(&u->desc);
 	}
 	u->client_prepares = 0;
 	mmdrop(u->mm);
 	if (u->ranges != &u->range0)
 		kfree(u->ranges);
-	if (desc->segs != &desc->seg0)
-		kfree(desc->segs);
+	if (u->desc.segs != &u->desc.seg0)
+		kfree(u->desc.segs);
+}
+
+static void iomd_user_release(struct iomd_desc *desc)
+{
+	struct iomd_user *u = container_of(desc, struct iomd_user, desc);
+
+	iomd_user_teardown(u);
 	kfree(u);
+}
+
+/*
+ * ops->release_spare: a /dev/iomd client keeps one descriptor's memory
+ * for its next one, which a wire/unwire cycle of handles then takes.
+ */
+static void iomd_user_release_spare(struct iomd_desc *desc,
+				    struct iomd_desc **spare)
+{
+	struct iomd_user *u = container_of(desc, struct iomd_user, desc);
+
+	iomd_user_teardown(u);
+	if (cmpxchg(spare, NULL, desc))
+		kfree(u);
+}
+
+/**
+ * iomd_user_spare_free() - free the memory iomd_desc_put_spare() kept
+ * @spare:	what it left in the owner's spare; NULL is ignored.
+ */
+void iomd_user_spare_free(struct iomd_desc *spare)
+{
+	if (spare)
+		kfree(container_of(spare, struct iomd_user, desc));
 }
 
 static int iomd_user_map_object(struct iomd_desc *desc, struct path *object,
@@ -48,6 +78,7 @@ static const struct iomd_desc_ops iomd_user_ops = {
 	.name = "user",
 	.foreign = true,
 	.release = iomd_user_release,
+	.release_spare = iomd_user_release_spare,
 	.hold = iomd_user_hold,
 	.unhold = iomd_user_unwire,
 	.prepare = iomd_user_wire,
@@ -275,7 +306,8 @@ struct iomd_desc *iomd_desc_create_user(struct mm_struct *mm,
 					unsigned int nr_ranges, u32 direction,
 					struct iomd_why *why)
 {
-	return iomd_user_create(mm, ranges, nr_ranges, direction, false, why);
+	return iomd_user_create(mm, ranges, nr_ranges, direction, false, NULL,
+				why);
 }
 EXPORT_SYMBOL_GPL(iomd_desc_create_user);
 
@@ -286,16 +318,24 @@ EXPORT_SYMBOL_GPL(iomd_desc_create_user);
 static struct iomd_user *iomd_user_alloc(struct mm_struct *mm,
 					 const struct iomd_range *ranges,
 					 unsigned int nr_ranges, u32 direction,
+					 struct iomd_desc **spare,
 					 struct iomd_why *why)
 {
+	struct iomd_desc *kept = spare ? xchg(spare, NULL) : NULL;
 	unsigned long npages = 0;
 	struct iomd_user *u;
 	size_t total = 0;
 	unsigned int i;
 
-	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
-	if (!u)
-		return ERR_PTR(iomd_fail(why, -ENOMEM, "out of memory"));
+	if (kept) {
+		u = container_of(kept, struct iomd_user, desc);
+		memset(u, 0, sizeof(*u));
+	} else {
+		u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
+		if (!u)
+			return ERR_PTR(iomd_fail(why, -ENOMEM,
+						 "out of memory"));
+	}
 	/* One range, the common case, is kept in the descriptor itself. */
 	if (nr_ranges == 1) {
 		u->range0 = ranges[0];
@@ -352,7 +392,8 @@ static struct iomd_user *iomd_user_alloc(struct mm_struct *mm,
 struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 				   const struct iomd_range *ranges,
 				   unsigned int nr_ranges, u32 direction,
-				   bool wire, struct iomd_why *why)
+				   bool wire, struct iomd_desc **spare,
+				   struct iomd_why *why)
 {
 	size_t total = 0, end;
 	unsigned long npages = 0;
@@ -404,7 +445,8 @@ struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 					 "only the caller's own memory is wired at creation"));
 	/* The caller's own private memory is wired without mmap_lock. */
 	if (wire) {
-		u = iomd_user_alloc(mm, ranges, nr_ranges, direction, why);
+		u = iomd_user_alloc(mm, ranges, nr_ranges, direction, spare,
+				    why);
 		if (IS_ERR(u))
 			return ERR_CAST(u);
 		if (!iomd_user_wire_anon(u))
@@ -431,7 +473,8 @@ struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 	}
 	if (!wire) {
 		iomd_user_mmput(mm);
-		u = iomd_user_alloc(mm, ranges, nr_ranges, direction, why);
+		u = iomd_user_alloc(mm, ranges, nr_ranges, direction, spare,
+				    why);
 		return IS_ERR(u) ? ERR_CAST(u) : &u->desc;
 	}
 

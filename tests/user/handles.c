@@ -97,6 +97,7 @@
 #define UNPRIV_CHECKS	3
 #define TABLE_CHECKS	8
 #define TABLE_HANDLES	200
+#define SPARE_CHECKS	6
 #define RACE_CHECKS	3
 #define RACE_THREADS	4
 #define RACE_ROUNDS	400
@@ -106,7 +107,8 @@
 			 FAULT_CHECKS + WINDOW_CHECKS + FORK_CHECKS + \
 			 RELEASE_CHECKS + \
 			 LIMIT_CHECKS + LIBRARY_CHECKS + UNPRIV_CHECKS + \
-			 TABLE_CHECKS + RACE_CHECKS + LEAK_CHECKS)
+			 TABLE_CHECKS + SPARE_CHECKS + RACE_CHECKS + \
+			 LEAK_CHECKS)
 
 static int iomd_fd;
 static size_t page;
@@ -1257,6 +1259,71 @@ out:
 	munmap(mem, page);
 }
 
+/*
+ * A closed handle's descriptor leaves its memory to the open file's next
+ * user descriptor: what that one describes must be its own ranges only,
+ * and a descriptor something else still holds must never be taken.
+ */
+static void test_spare(const struct iomd_stats *before)
+{
+	unsigned int end = iomd_tap_count() + SPARE_CHECKS;
+	unsigned char *a = anon_filled(len, ref_a);
+	unsigned char *b = anon_filled(len, ref_b);
+	unsigned char *back = iomd_test_malloc(len);
+	uint64_t pin0 = iomd_test_pinned_pages(iomd_fd);
+	struct iomd_range two[2] = {
+		iomd_test_range(a + 2 * page, 2 * page),
+		iomd_test_range(a, 2 * page),
+	};
+	struct iomd_user_create u = {
+		.ranges = (uintptr_t)two,
+		.nr_ranges = 2,
+		.flags = IOMD_DIR_INOUT | IOMD_CREATE_HANDLE |
+			 IOMD_USER_PREPARE,
+	};
+	struct iomd_info info;
+	int dev = iomd_test_open();
+	uint32_t h = 0, fd = 0;
+	int ret;
+
+	if (!iomd_tap_ok(!dev_ioctl(dev, IOMD_IOC_USER_CREATE, &u) &&
+			 !hclose(dev, u.fd) && settle_pins(pin0) == pin0,
+			 "spare: a wired handle of two ranges, closed, unpinned")) {
+		iomd_tap_skip_to(end, "no handle");
+		goto out;
+	}
+	ret = user_desc(dev, b + page, page, IOMD_DIR_INOUT |
+			IOMD_CREATE_HANDLE | IOMD_USER_PREPARE, &h);
+	iomd_tap_ok(!ret && !info_of(dev, h, &info) &&
+		    info.kind == IOMD_KIND_USER && info.length == page &&
+		    info.wire_count == 1 &&
+		    iomd_test_pinned_pages(iomd_fd) - pin0 == 1,
+		    "spare: the next one is one wired page, one page pinned");
+	iomd_test_mem(iomd_kread(dev, (int)h, 0, back, page), back,
+		      ref_b + page, page,
+		      "spare: it reads its own range, not the closed one's");
+	ret = hclose(dev, h);
+	ret |= user_desc(dev, a, len, IOMD_DIR_INOUT | IOMD_CREATE_HANDLE |
+			 IOMD_USER_PREPARE, &h);
+	ret |= handle_op(dev, IOMD_IOC_HANDLE_EXPORT, h, 0, 0, 0, 0, &fd);
+	ret |= hclose(dev, h);
+	ret |= user_desc(dev, b, len, IOMD_DIR_INOUT | IOMD_CREATE_HANDLE |
+			 IOMD_USER_PREPARE, &h);
+	iomd_tap_ok(!ret, "spare: a handle closed while an fd holds its descriptor, another made");
+	iomd_test_mem(iomd_kread(dev, (int)fd, 0, back, len), back, ref_a,
+		      len, "spare: the fd still reads its own memory");
+	if (!ret) {
+		close((int)fd);
+		hclose(dev, h);
+	}
+out:
+	close(dev);
+	check_freed(before, "spare: closing the open frees every descriptor");
+	munmap(a, len);
+	munmap(b, len);
+	free(back);
+}
+
 int main(void)
 {
 	struct iomd_stats before;
@@ -1285,6 +1352,7 @@ int main(void)
 	test_library(&before);
 	test_unpriv(&before);
 	test_table(&before);
+	test_spare(&before);
 	test_race(&before);
 
 	iomd_test_no_leaks(iomd_fd, &before);
