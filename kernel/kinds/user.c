@@ -56,8 +56,12 @@ static void iomd_user_release_spare(struct iomd_desc *desc,
 	struct iomd_user *u = container_of(desc, struct iomd_user, desc);
 
 	iomd_user_teardown(u);
-	if (cmpxchg(spare, NULL, desc))
-		kfree(u);
+	if (iomd_kasan_keep(u)) {
+		if (!cmpxchg(spare, NULL, desc))
+			return;
+		iomd_kasan_reuse(u, sizeof(*u));
+	}
+	kfree(u);
 }
 
 /**
@@ -66,8 +70,13 @@ static void iomd_user_release_spare(struct iomd_desc *desc,
  */
 void iomd_user_spare_free(struct iomd_desc *spare)
 {
-	if (spare)
-		kfree(container_of(spare, struct iomd_user, desc));
+	struct iomd_user *u;
+
+	if (!spare)
+		return;
+	u = container_of(spare, struct iomd_user, desc);
+	iomd_kasan_reuse(u, sizeof(*u));
+	kfree(u);
 }
 
 static int iomd_user_map_object(struct iomd_desc *desc, struct path *object,
@@ -329,6 +338,7 @@ static struct iomd_user *iomd_user_alloc(struct mm_struct *mm,
 
 	if (kept) {
 		u = container_of(kept, struct iomd_user, desc);
+		iomd_kasan_reuse(u, sizeof(*u));
 		memset(u, 0, sizeof(*u));
 	} else {
 		u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
