@@ -262,29 +262,4 @@ static inline bool iomd_file_get_unless_zero(struct file *file)
 #endif
 }
 
-/*
- * An object kept for reuse instead of freed (a spare descriptor) is out
- * of bounds to KASAN until it is reused, as mempools and io_uring's
- * caches make theirs (6.8+); before 6.8 it is not checked.
- * iomd_kasan_keep() returns false if KASAN found the object bad: it is
- * then freed, not kept.  iomd_kasan_reuse() before it is used or freed.
- */
-#include <linux/kasan.h>
-
-static inline bool iomd_kasan_keep(void *obj)
-{
-#ifdef HAVE_KASAN_MEMPOOL
-	return kasan_mempool_poison_object(obj);
-#else
-	return true;
-#endif
-}
-
-static inline void iomd_kasan_reuse(void *obj, size_t size)
-{
-#ifdef HAVE_KASAN_MEMPOOL
-	kasan_mempool_unpoison_object(obj, size);
-#endif
-}
-
 #endif /* _IOMD_COMPAT_H */

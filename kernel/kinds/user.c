@@ -56,12 +56,14 @@ static void iomd_user_release_spare(struct iomd_desc *desc,
 	struct iomd_user *u = container_of(desc, struct iomd_user, desc);
 
 	iomd_user_teardown(u);
-	if (iomd_kasan_keep(u)) {
-		if (!cmpxchg(spare, NULL, desc))
-			return;
-		iomd_kasan_reuse(u, sizeof(*u));
-	}
-	kfree(u);
+	/*
+	 * Under KASAN the memory is freed, so that a stale pointer to a
+	 * released descriptor is still caught: kasan_mempool_poison_object(),
+	 * with which mempools and io_uring hide what they keep, is not
+	 * exported to modules.
+	 */
+	if (IS_ENABLED(CONFIG_KASAN) || cmpxchg(spare, NULL, desc))
+		kfree(u);
 }
 
 /**
@@ -70,13 +72,8 @@ static void iomd_user_release_spare(struct iomd_desc *desc,
  */
 void iomd_user_spare_free(struct iomd_desc *spare)
 {
-	struct iomd_user *u;
-
-	if (!spare)
-		return;
-	u = container_of(spare, struct iomd_user, desc);
-	iomd_kasan_reuse(u, sizeof(*u));
-	kfree(u);
+	if (spare)
+		kfree(container_of(spare, struct iomd_user, desc));
 }
 
 static int iomd_user_map_object(struct iomd_desc *desc, struct path *object,
@@ -338,7 +335,6 @@ static struct iomd_user *iomd_user_alloc(struct mm_struct *mm,
 
 	if (kept) {
 		u = container_of(kept, struct iomd_user, desc);
-		iomd_kasan_reuse(u, sizeof(*u));
 		memset(u, 0, sizeof(*u));
 	} else {
 		u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
