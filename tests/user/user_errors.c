@@ -22,9 +22,10 @@
 #define WIRE_ARG_CHECKS		(7 * 2 + 3)
 #define RW_CHECKS		3
 #define PIN_FAIL_CHECKS		15
+#define RANGE_ARRAY_CHECKS	(2 * 2 + 2)
 #define LEFTOVER_CHECKS		2
-#define PLAN	(DESCRIBE_CHECKS + WIRE_ARG_CHECKS + RW_CHECKS + \
-		 PIN_FAIL_CHECKS + LEFTOVER_CHECKS)
+#define PLAN	(DESCRIBE_CHECKS + RANGE_ARRAY_CHECKS + WIRE_ARG_CHECKS + \
+		 RW_CHECKS + PIN_FAIL_CHECKS + LEFTOVER_CHECKS)
 
 #define CLIENT	(-1)	/* iomd_test_fails(): check the client's reason */
 
@@ -117,6 +118,42 @@ static void test_too_many_pages(void)
 	if (got >= 0)
 		iomd_close(got);
 	munmap(big, len);
+}
+
+/*
+ * The dispatcher reads a short range array with the argument: an array it
+ * cannot read is read again by the handler, which says why, and arrays on
+ * either side of the short limit (4 ranges) describe the same way.
+ */
+static void test_range_array(void)
+{
+	struct iomd_range r[5], *edge;
+	struct iomd_user_create arg;
+	struct iomd_info info;
+	unsigned int i, nr;
+	int fd;
+
+	for (i = 0; i < 5; i++)
+		r[i] = iomd_test_range(rw_mem + 8 * i, 3);
+	arg = good_create(r, 1);
+	arg.ranges = kernel_addr();
+	iomd_test_fails(iomd_fd, CLIENT, create_raw(&arg), EFAULT,
+			"a range array at a kernel address");
+	/* Two ranges: the first ends its page, the second is unmapped. */
+	edge = (struct iomd_range *)(holey + page) - 1;
+	*edge = r[0];
+	arg = good_create(edge, 2);
+	iomd_test_fails(iomd_fd, CLIENT, create_raw(&arg), EFAULT,
+			"a range array whose second range is unmapped");
+	for (nr = 4; nr <= 5; nr++) {
+		fd = iomd_user_create(iomd_fd, r, nr, IOMD_DIR_INOUT);
+		iomd_tap_ok(fd >= 0 && !iomd_info(iomd_fd, fd, &info) &&
+			    info.length == 3 * nr,
+			    "%u ranges of 3 bytes describe %u bytes", nr,
+			    3 * nr);
+		if (fd >= 0)
+			iomd_close(fd);
+	}
 }
 
 static void test_describe(void)
@@ -397,6 +434,7 @@ int main(void)
 	iomd_test_stats(iomd_fd, &initial);
 
 	test_describe();
+	test_range_array();
 	test_wire_args();
 	test_rw();
 	test_pin_fail();
