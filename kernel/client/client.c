@@ -20,6 +20,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
@@ -786,6 +787,8 @@ static int iomd_arg_copy_in(struct iomd_ucmd *ucmd,
 		if (words > ARRAY_SIZE(ucmd->array) ||
 		    !access_ok(array, words * sizeof(u64)))
 			words = 0;
+		/* That check holds for the loads below, speculated or not. */
+		barrier_nospec();
 		for (i = 0; i < words; i++)
 			unsafe_get_user(ucmd->array[i], &array[i], no_array);
 	}
