@@ -23,9 +23,12 @@ static int __init iomd_init(void)
 	ret = iomd_fs_init(&iomd_desc_fops);
 	if (ret)
 		goto exit_malloc;
-	ret = iomd_dmabuf_import_init();
+	ret = iomd_user_init();
 	if (ret)
 		goto exit_file;
+	ret = iomd_dmabuf_import_init();
+	if (ret)
+		goto exit_user;
 	ret = iomd_client_init();
 	if (ret)
 		goto exit_import;
@@ -36,6 +39,8 @@ static int __init iomd_init(void)
 
 exit_import:
 	iomd_dmabuf_import_exit();
+exit_user:
+	iomd_user_exit();
 exit_file:
 	iomd_fs_exit();
 exit_malloc:
@@ -58,6 +63,7 @@ static void __exit iomd_exit(void)
 	if (descs)
 		pr_err("%lld descriptors (%lld bytes) leaked\n", descs,
 		       atomic64_read(&iomd_counters.live_bytes));
+	iomd_user_exit();
 	iomd_malloc_exit();
 	iomd_zone_exit();
 	pr_info("exit: live_objects=%lld\n", descs + elems);

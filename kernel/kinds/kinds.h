@@ -22,6 +22,8 @@ struct iomd_desc *iomd_user_create(struct mm_struct *mm,
 				   bool wire, struct iomd_desc **spare,
 				   struct iomd_why *why);
 void iomd_user_spare_free(struct iomd_desc *spare);
+int iomd_user_init(void);
+void iomd_user_exit(void);
 
 /* kinds/dmabuf_import.c */
 struct iomd_desc *iomd_dmabuf_import_fd(int fd, u32 direction,

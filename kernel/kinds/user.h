@@ -11,6 +11,13 @@
 
 #include "kinds.h"
 
+/*
+ * Pages of a user descriptor's page array kept in the descriptor itself:
+ * those of a 64 KiB buffer of 4 KiB pages, as many as the unlocked wiring
+ * of private memory pins in its first call (user_wire.c).
+ */
+#define IOMD_USER_FEW_PAGES	16
+
 /**
  * struct iomd_user - a descriptor of application memory
  * @desc:	the common descriptor; @desc.pages is set while wired.
@@ -18,7 +25,8 @@
  * @ranges:	the described ranges, @desc.nr_segs of them (@range0 for one).
  * @range0:	storage of @ranges for a single range.
  * @npages:	pages the ranges span, the size of @desc.pages when wired.
- * @page0:	storage of @desc.pages when it is one page.
+ * @page_few:	storage of @desc.pages for up to IOMD_USER_FEW_PAGES pages,
+ *		which a small buffer then wires without an allocation.
  * @lock:	protects the wiring state below.
  * @wire_count:	holds on the pinned pages: @prepares, plus one for each
  *		mapping and access in progress.
@@ -44,7 +52,7 @@ struct iomd_user {
 	struct iomd_range *ranges;
 	struct iomd_range range0;
 	unsigned long npages;
-	struct page *page0;
+	struct page *page_few[IOMD_USER_FEW_PAGES];
 	struct mutex lock;	/* protects the wiring state below */
 	unsigned int wire_count;
 	unsigned int prepares;

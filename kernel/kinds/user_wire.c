@@ -206,12 +206,12 @@ static int iomd_wire_judge_pin(struct iomd_user *u, struct page **pages,
 
 /*
  * An array for @u's pages, not zeroed: pinning fills every entry or
- * fails.  One page needs no array of its own (wiring is serialised).
+ * fails.  A few pages need no array of their own (wiring is serialised).
  */
 static struct page **iomd_wire_alloc_pages(struct iomd_user *u)
 {
-	if (u->npages == 1)
-		return &u->page0;
+	if (u->npages <= ARRAY_SIZE(u->page_few))
+		return u->page_few;
 	return kvmalloc_array(u->npages, sizeof(struct page *),
 			      GFP_KERNEL_ACCOUNT);
 }
@@ -219,7 +219,7 @@ static struct page **iomd_wire_alloc_pages(struct iomd_user *u)
 /* Free @u's page array @pages, unless it is @u's own single entry. */
 static void iomd_wire_free_pages(struct iomd_user *u, struct page **pages)
 {
-	if (pages != &u->page0)
+	if (pages != u->page_few)
 		kvfree(pages);
 }
 
@@ -303,7 +303,7 @@ static bool iomd_wire_all_anon(struct page **pages, unsigned long done)
  * takes one call, and memory that is not private costs at most this many
  * pins before the full path takes over.
  */
-#define IOMD_WIRE_PROBE_PAGES	16UL
+#define IOMD_WIRE_PROBE_PAGES	((unsigned long)IOMD_USER_FEW_PAGES)
 
 /**
  * iomd_user_wire_anon() - wire a new descriptor of private memory, unlocked
@@ -456,7 +456,7 @@ void iomd_user_unwire(struct iomd_desc *desc)
 	struct iomd_user *u = to_user(desc);
 	struct path object = {};
 	struct user_struct *charged;
-	struct page **pages, *page0;
+	struct page **pages, *few[IOMD_USER_FEW_PAGES];
 	void *kmap;
 
 	mutex_lock(&u->lock);
@@ -466,10 +466,10 @@ void iomd_user_unwire(struct iomd_desc *desc)
 	}
 	pages = desc->pages;
 	desc->pages = NULL;
-	/* The next wiring may fill @u->page0 once the lock is dropped. */
-	if (pages == &u->page0) {
-		page0 = u->page0;
-		pages = &page0;
+	/* The next wiring may fill @u->page_few once the lock is dropped. */
+	if (pages == u->page_few) {
+		memcpy(few, pages, u->npages * sizeof(*pages));
+		pages = few;
 	}
 	kmap = u->kmap;
 	u->kmap = NULL;
@@ -487,7 +487,7 @@ void iomd_user_unwire(struct iomd_desc *desc)
 				    desc->direction & IOMD_DIR_IN);
 	iomd_wire_uncharge(u, charged);
 	atomic64_sub(u->npages, &iomd_counters.pinned_pages);
-	if (pages != &page0)
+	if (pages != few)
 		kvfree(pages);
 }
 
