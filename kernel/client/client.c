@@ -20,7 +20,6 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
@@ -40,9 +39,6 @@ struct iomd_client {
 	struct iomd_handles handles;
 };
 
-/* Words of an argument's array read with it (struct iomd_ucmd): 4 ranges. */
-#define IOMD_ARG_ARRAY_WORDS	8
-
 /**
  * struct iomd_ucmd - one ioctl call, as its handler sees it
  * @client:	the open file of /dev/iomd.
@@ -56,10 +52,6 @@ struct iomd_client {
  * @handle_desc: a descriptor the handler made, to publish as @handle once
  *		the argument (which holds @handle) is copied out; else NULL.
  * @handle:	the handle reserved for @handle_desc.
- * @array:	the start of the array the argument points to, read with the
- *		argument (&struct iomd_ioctl_op.elem_words) when it is short.
- * @array_words: words of @array read; 0 if none were, and the handler
- *		reads the array itself.
  */
 struct iomd_ucmd {
 	struct iomd_client *client;
@@ -70,8 +62,6 @@ struct iomd_ucmd {
 	int installed_fd;
 	struct iomd_desc *handle_desc;
 	u32 handle;
-	u64 array[IOMD_ARG_ARRAY_WORDS];
-	unsigned int array_words;
 };
 
 /**
@@ -89,11 +79,6 @@ struct iomd_ucmd {
  *		users' activity), checked before anything else.
  * @keep_reason: a failure leaves the file's reason alone (asking why
  *		must not overwrite the answer).
- * @array_at:	offset of the argument's __u64 pointer to an array of
- *		@count_at elements (a __u32) of @elem_words words each, which
- *		is read with the argument when it fits @ucmd->array.
- * @count_at:	see @array_at.
- * @elem_words:	see @array_at; 0 if the argument points to no array.
  * @execute:	the handler; 0 or -errno, with the reason in @why.
  */
 struct iomd_ioctl_op {
@@ -106,9 +91,6 @@ struct iomd_ioctl_op {
 	unsigned int reserved_size;
 	bool admin;
 	bool keep_reason;
-	unsigned int array_at;
-	unsigned int count_at;
-	unsigned int elem_words;
 	int (*execute)(struct iomd_ucmd *ucmd, struct iomd_why *why);
 };
 
@@ -261,14 +243,10 @@ static noinline_for_stack int iomd_ioc_user_create(struct iomd_ucmd *ucmd,
 				 arg->nr_ranges, IOMD_USER_MAX_RANGES);
 
 	/*
-	 * Most callers describe one buffer: the dispatcher read a few
-	 * ranges with the argument, no allocation for a few ranges, and a
-	 * copy of constant size (no object-size check) for one.
+	 * Most callers describe one buffer: no allocation for a few ranges,
+	 * and a copy of constant size (no object-size check) for one.
 	 */
-	BUILD_BUG_ON(sizeof(ucmd->array) > sizeof(few));
-	if (ucmd->array_words)
-		memcpy(few, ucmd->array, ucmd->array_words * sizeof(u64));
-	else if (arg->nr_ranges > ARRAY_SIZE(few))
+	if (arg->nr_ranges > ARRAY_SIZE(few))
 		ranges = memdup_array_user(u64_to_user_ptr(arg->ranges),
 					   arg->nr_ranges, sizeof(*ranges));
 	else if (arg->nr_ranges == 1 ?
@@ -761,39 +739,20 @@ union iomd_ioctl_buffer {
 	 BUILD_BUG_ON_ZERO(sizeof(type) > sizeof(union iomd_ioctl_buffer)))
 
 /*
- * Copy @op's argument in from @ucmd->ubuf, and the array it points to
- * when that is short (IOMD_ARG_ARRAY_WORDS), in one user-access window:
- * a window's opening and closing cost more than a few words' copy.
- * copy_from_user() of a size known only at run time checks the kernel
- * object on every call (hardened usercopy), which the build has done
- * once for every size here.  An array that cannot be read is left to
- * the handler, which reads it again and says why.
+ * Copy an argument of @size bytes (IOMD_ARG_SIZE()) in from @src, in one
+ * user-access window.  copy_from_user() of a size known only at run time
+ * checks the kernel object on every call (hardened usercopy), which the
+ * build has done once for every size here; under emulation that check
+ * cost more than the copy.
  */
-static int iomd_arg_copy_in(struct iomd_ucmd *ucmd,
-			    const struct iomd_ioctl_op *op)
+static int iomd_arg_copy_in(u64 *dst, const u64 __user *src, size_t size)
 {
-	const u64 __user *src = ucmd->ubuf, *array;
-	u64 *dst = ucmd->arg, words = 0;
-	unsigned int i;
+	size_t i;
 
-	if (!user_read_access_begin(src, op->size))
+	if (!user_read_access_begin(src, size))
 		return -EFAULT;
-	for (i = 0; i < op->size / sizeof(u64); i++)
+	for (i = 0; i < size / sizeof(u64); i++)
 		unsafe_get_user(dst[i], &src[i], fault);
-	if (op->elem_words) {
-		words = (u64)*(u32 *)((void *)dst + op->count_at) *
-			op->elem_words;
-		array = u64_to_user_ptr(dst[op->array_at / sizeof(u64)]);
-		if (words > ARRAY_SIZE(ucmd->array) ||
-		    !access_ok(array, words * sizeof(u64)))
-			words = 0;
-		/* That check holds for the loads below, speculated or not. */
-		barrier_nospec();
-		for (i = 0; i < words; i++)
-			unsafe_get_user(ucmd->array[i], &array[i], no_array);
-	}
-	ucmd->array_words = words;
-no_array:
 	user_read_access_end();
 	return 0;
 
@@ -874,10 +833,7 @@ static const struct iomd_ioctl_op iomd_ioctl_ops[] = {
 	IOMD_IOCTL_OP(IOMD_IOC_USER_CREATE, struct iomd_user_create,
 		      iomd_ioc_user_create,
 		      IOMD_FLAGS_AT(struct iomd_user_create),
-		      IOMD_USER_CREATE_FLAGS,
-		      .array_at = offsetof(struct iomd_user_create, ranges),
-		      .count_at = offsetof(struct iomd_user_create, nr_ranges),
-		      .elem_words = sizeof(struct iomd_range) / sizeof(u64)),
+		      IOMD_USER_CREATE_FLAGS),
 	IOMD_IOCTL_OP(IOMD_IOC_PREPARE, struct iomd_wire, iomd_ioc_prepare,
 		      IOMD_FLAGS_AT(struct iomd_wire), 0),
 	IOMD_IOCTL_OP(IOMD_IOC_COMPLETE, struct iomd_wire, iomd_ioc_complete,
@@ -949,7 +905,7 @@ static int iomd_ioctl_run(const struct iomd_ioctl_op *op,
 				 op->name);
 	if (!(_IOC_DIR(op->cmd) & _IOC_WRITE))
 		memset(ucmd->arg, 0, op->size);
-	else if (iomd_arg_copy_in(ucmd, op))
+	else if (iomd_arg_copy_in(ucmd->arg, ucmd->ubuf, op->size))
 		return -EFAULT;
 	if (op->flags_at != IOMD_NO_FLAGS) {
 		memcpy(&flags, ucmd->arg + op->flags_at, sizeof(flags));

@@ -121,9 +121,9 @@ static void test_too_many_pages(void)
 }
 
 /*
- * The dispatcher reads a short range array with the argument: an array it
- * cannot read is read again by the handler, which says why, and arrays on
- * either side of the short limit (4 ranges) describe the same way.
+ * The range array itself: one iomd cannot read fails with a reason, and
+ * arrays on either side of the handler's stack copy (4 ranges) describe
+ * the same way.
  */
 static void test_range_array(void)
 {
