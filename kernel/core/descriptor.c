@@ -160,15 +160,25 @@ struct iomd_desc *iomd_desc_get(struct iomd_desc *desc)
 }
 EXPORT_SYMBOL_GPL(iomd_desc_get);
 
-static void iomd_desc_release(struct kref *ref)
+/*
+ * Free @desc, whose last reference is gone; into @spare instead if its
+ * kind can keep it there (iomd_desc_put_spare()).
+ */
+static void iomd_desc_free(struct iomd_desc *desc, struct iomd_desc **spare)
 {
-	struct iomd_desc *desc = container_of(ref, struct iomd_desc, ref);
-
 	/* Its own inode (client/fs.c), if its pages were ever mapped. */
 	if (desc->inode)
 		iput(desc->inode);
-	desc->ops->release(desc);
+	if (spare && desc->ops->release_spare)
+		desc->ops->release_spare(desc, spare);
+	else
+		desc->ops->release(desc);
 	atomic64_dec(&iomd_counters.live_descriptors);
+}
+
+static void iomd_desc_release(struct kref *ref)
+{
+	iomd_desc_free(container_of(ref, struct iomd_desc, ref), NULL);
 }
 
 /**
@@ -193,16 +203,8 @@ EXPORT_SYMBOL_GPL(iomd_desc_put);
  */
 void iomd_desc_put_spare(struct iomd_desc *desc, struct iomd_desc **spare)
 {
-	if (!desc->ops->release_spare) {
-		iomd_desc_put(desc);
-		return;
-	}
-	if (!refcount_dec_and_test(&desc->ref.refcount))
-		return;
-	if (desc->inode)
-		iput(desc->inode);
-	atomic64_dec(&iomd_counters.live_descriptors);
-	desc->ops->release_spare(desc, spare);
+	if (refcount_dec_and_test(&desc->ref.refcount))
+		iomd_desc_free(desc, spare);
 }
 
 /**

@@ -216,7 +216,7 @@ static struct page **iomd_wire_alloc_pages(struct iomd_user *u)
 			      GFP_KERNEL_ACCOUNT);
 }
 
-/* Free @u's page array @pages, unless it is @u's own single entry. */
+/* Free @u's page array @pages, unless it is @u's own @page_few. */
 static void iomd_wire_free_pages(struct iomd_user *u, struct page **pages)
 {
 	if (pages != u->page_few)
