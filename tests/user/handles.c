@@ -97,7 +97,8 @@
 #define UNPRIV_CHECKS	3
 #define TABLE_CHECKS	8
 #define TABLE_HANDLES	200
-#define SPARE_CHECKS	6
+#define SPARE_CHECKS	7
+#define FEW_PAGES	16	/* IOMD_USER_FEW_PAGES: kept in the descriptor */
 #define RACE_CHECKS	3
 #define RACE_THREADS	4
 #define RACE_ROUNDS	400
@@ -1053,6 +1054,7 @@ static void unpriv_child(void)
 	unsigned char back[64];
 	struct iomd_info info;
 	uint32_t h = 0, x;
+	unsigned int i;
 	int fd;
 
 	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
@@ -1071,6 +1073,12 @@ static void unpriv_child(void)
 	    info_of(iomd_fd, (uint32_t)fd, &info) || info.wire_count != 1)
 		_exit(5);
 	close(fd);
+	/* The limit itself, again and again: each close gives the charge back. */
+	for (i = 0; i < 4; i++)
+		if (user_desc(iomd_fd, huge_mem, MEMLOCK_PAGES * page,
+			      IOMD_DIR_INOUT | IOMD_CREATE_HANDLE |
+			      IOMD_USER_PREPARE, &x) || hclose(iomd_fd, x))
+			_exit(8);
 	if (user_desc(iomd_fd, huge_mem, big, IOMD_DIR_INOUT |
 		      IOMD_CREATE_HANDLE | IOMD_USER_PREPARE, &x) != -ENOMEM)
 		_exit(6);
@@ -1087,7 +1095,7 @@ static void test_unpriv(const struct iomd_stats *before)
 	pid = fork();
 	if (!pid)
 		unpriv_child();
-	iomd_test_child_ok(pid, "uid 1000, %d-page RLIMIT_MEMLOCK: wire, export, close, ENOMEM",
+	iomd_test_child_ok(pid, "uid 1000, %d-page memlock: wire, export, close, limit x4, ENOMEM",
 			   MEMLOCK_PAGES);
 	iomd_tap_eq(settle_pins(pin0), pin0, "uid 1000: nothing left pinned");
 	check_freed(before, "uid 1000: nothing left live");
@@ -1260,6 +1268,36 @@ out:
 }
 
 /*
+ * Wire @npages of fresh memory by a handle of @dev, check that exactly
+ * those pages are pinned and read back through it, and close it: up to
+ * FEW_PAGES the page array is part of the descriptor, past it allocated.
+ */
+static bool wire_read_close(int dev, unsigned int npages)
+{
+	size_t bytes = npages * page;
+	unsigned char *ref = iomd_test_malloc(bytes);
+	unsigned char *back = iomd_test_malloc(bytes);
+	uint64_t pin0 = iomd_test_pinned_pages(iomd_fd);
+	unsigned char *mem;
+	uint32_t h = 0;
+	bool ok;
+
+	iomd_test_fill(ref, bytes, SEED_A + npages);
+	mem = anon_filled(bytes, ref);
+	ok = !user_desc(dev, mem, bytes, IOMD_DIR_INOUT | IOMD_CREATE_HANDLE |
+			IOMD_USER_PREPARE, &h) &&
+	     iomd_test_pinned_pages(iomd_fd) - pin0 == npages &&
+	     !iomd_kread(dev, (int)h, 0, back, bytes) &&
+	     !memcmp(back, ref, bytes);
+	if (h)
+		ok &= !hclose(dev, h);
+	munmap(mem, bytes);
+	free(ref);
+	free(back);
+	return ok;
+}
+
+/*
  * A closed handle's descriptor leaves its memory to the open file's next
  * user descriptor: what that one describes must be its own ranges only,
  * and a descriptor something else still holds must never be taken.
@@ -1316,6 +1354,11 @@ static void test_spare(const struct iomd_stats *before)
 		close((int)fd);
 		hclose(dev, h);
 	}
+	iomd_tap_ok(wire_read_close(dev, FEW_PAGES) &&
+		    wire_read_close(dev, FEW_PAGES + 1) &&
+		    wire_read_close(dev, 2) && settle_pins(pin0) == pin0,
+		    "spare: %d, %d and 2 pages wired in turn each pin and read their own memory",
+		    FEW_PAGES, FEW_PAGES + 1);
 out:
 	close(dev);
 	check_freed(before, "spare: closing the open frees every descriptor");
