@@ -28,7 +28,10 @@
  *    system calls of a handle's wire cycle, doing nothing; c6.floor_syscall
  *    is two getppid() calls, the least io_uring's two system calls cost,
  *    so that the part of c6.uring_wire that is io_uring's own work is
- *    c6.uring_wire - c6.floor_syscall.
+ *    c6.uring_wire - c6.floor_syscall.  c6.floor_vfs is two FIOCLEX
+ *    ioctls, which the VFS answers after the LSM hooks without calling
+ *    the driver: the part of c6.iomdh_wire that is iomd's own work,
+ *    dispatcher included, is c6.iomdh_wire - c6.floor_vfs.
  *
  * The profile rows c6.prof_* run c6.iomd_cycle but report the time of
  * one of its calls alone, summed over the cycles (each call between two
@@ -42,6 +45,7 @@
 #include <liburing.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -289,10 +293,14 @@ static int iomd_bench_floor_fd(const struct iomd_bench_case *c, size_t size,
 /*
  * c6.floor_ioctl: two IOMD_IOC_VERSION calls, the least the two ioctls of
  * a handle's wire cycle cost (entry, LSM hook, dispatch, copy-in and out).
- * With @c->arg (c6.floor_syscall), two getppid() calls: the least any two
- * system calls cost, such as io_uring's register and unregister.
+ * With @c->arg &iomd_bench_syscall (c6.floor_syscall), two getppid()
+ * calls: the least any two system calls cost, such as io_uring's register
+ * and unregister.  With &iomd_bench_vfs (c6.floor_vfs), two FIOCLEX
+ * ioctls on the /dev/iomd fd, which the VFS answers itself after the LSM
+ * hooks: what any ioctl costs before a driver's code runs.
  */
 static const bool iomd_bench_syscall = true;
+static const bool iomd_bench_vfs = true;
 
 static int iomd_bench_floor_ioctl(const struct iomd_bench_case *c,
 				  size_t size, struct iomd_bench_sample *s)
@@ -309,9 +317,15 @@ static int iomd_bench_floor_ioctl(const struct iomd_bench_case *c,
 	}
 	t0 = iomd_bench_now_ns();
 	for (i = 0; i < n && !ret; i++) {
-		if (c->arg) {
+		if (c->arg == &iomd_bench_syscall) {
 			syscall(SYS_getppid);
 			syscall(SYS_getppid);
+			continue;
+		}
+		if (c->arg == &iomd_bench_vfs) {
+			ret = iomd_ioctl(dev, FIOCLEX, NULL);
+			if (!ret)
+				ret = iomd_ioctl(dev, FIOCLEX, NULL);
 			continue;
 		}
 		ret = iomd_version(dev, &v);
@@ -322,7 +336,8 @@ static int iomd_bench_floor_ioctl(const struct iomd_bench_case *c,
 	close(dev);
 	if (ret) {
 		errno = -ret;
-		return iomd_bench_fail("IOMD_IOC_VERSION");
+		return iomd_bench_fail(c->arg == &iomd_bench_vfs ?
+				       "ioctl(FIOCLEX)" : "IOMD_IOC_VERSION");
 	}
 	s->ns = t1 - t0;
 	s->units = n;
@@ -506,6 +521,12 @@ static const struct iomd_bench_case iomd_bench_small_cases[] = {
 		.baseline = "c6.uring_wire",
 		.run = iomd_bench_floor_ioctl,
 		.arg = &iomd_bench_syscall,
+	}, {
+		.name = "c6.floor_vfs",
+		.label = "floor: two FIOCLEX ioctls (any ioctl before the driver)",
+		.baseline = "c6.uring_wire",
+		.run = iomd_bench_floor_ioctl,
+		.arg = &iomd_bench_vfs,
 	}, {
 		.name = "c6.iomd_wire",
 		.label = "iomd describe + wire (IOMD_USER_PREPARE) + close, touched",

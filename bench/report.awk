@@ -65,6 +65,10 @@ BEGIN {
 	reference_of("t10h", "c6.floor_ioctl", "c6.floor_syscall")
 	reference_of("t5h", "c3.floor_first_ioctl", "c3.floor_first")
 	reference_of("t6h", "c3.floor_first_ioctl", "c3.floor_first")
+	# And the ratio of the two sides' own work: each cycle less the bare
+	# calls it is made of (two ioctls the VFS answers itself, two bare
+	# system calls), i.e. the target with the interfaces taken out.
+	own_of("t10h", "c6.floor_vfs", "c6.floor_syscall")
 	flat_lo = 2^20
 	flat_hi = 256 * 2^20
 	flat_max = 1.5
@@ -77,6 +81,28 @@ function reference_of(id, plus, minus,    t) {
 			t_fadd[t] = plus
 			t_fsub[t] = minus
 		}
+}
+
+function own_of(id, case_floor, base_floor,    t) {
+	for (t = 1; t <= ntarget; t++)
+		if (t_id[t] == id) {
+			t_ocase[t] = case_floor
+			t_obase[t] = base_floor
+		}
+}
+
+# Per boot: the own-work ratio of target t at size s, or -1 if its rows
+# were not measured or a floor is not below its cycle.
+function own_ratio(t, b, s,    c, base, mine) {
+	c = t_case[t]
+	base = t_base[t]
+	if (!(t in t_ocase) || fast[b, t_ocase[t], s] <= 0 ||
+	    fast[b, t_obase[t], s] <= 0 ||
+	    fast[b, c, s] <= fast[b, t_ocase[t], s] ||
+	    fast[b, base, s] <= fast[b, t_obase[t], s])
+		return -1
+	mine = fast[b, c, s] - fast[b, t_ocase[t], s]
+	return mine / (fast[b, base, s] - fast[b, t_obase[t], s])
 }
 
 # Per boot: the reference of target t at size s as a ratio to its
@@ -524,6 +550,22 @@ END {
 			}
 			if (ftext != "")
 				res = res "; with io_uring's own work, iomd's calls alone would give " ftext
+			otext = ""
+			for (j = 1; j <= nsize[c] && (t in t_ocase); j++) {
+				s = c_size[c, j]
+				nf = 0
+				delete ftmp
+				for (b = 1; b <= nboot; b++) {
+					fr = own_ratio(t, b, s)
+					if (fr >= 0)
+						ftmp[++nf] = fr
+				}
+				if (nf)
+					otext = otext (otext == "" ? "" : ", ") size_name(s) \
+						sprintf(" %.3f", median(ftmp, nf))
+			}
+			if (otext != "")
+				res = res "; own work, interfaces aside (" t_ocase[t] ", " t_obase[t] " taken out): " otext
 			verdict(t_what[t], res, st)
 			continue
 		}
