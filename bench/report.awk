@@ -116,6 +116,25 @@ function reference_ratio(t, b, s,    base, own) {
 	return (fast[b, t_fadd[t], s] + own) / fast[b, base, s]
 }
 
+# Target t's reference ("ref") or own-work ratio ("own") at each size
+# case c was measured at, median over boots: "4K 0.950, 16K ...", or "".
+function per_size_text(t, c, kind,    j, s, b, nf, fr, text, ftmp) {
+	text = ""
+	for (j = 1; j <= nsize[c]; j++) {
+		s = c_size[c, j]
+		nf = 0
+		for (b = 1; b <= nboot; b++) {
+			fr = kind == "own" ? own_ratio(t, b, s) : reference_ratio(t, b, s)
+			if (fr >= 0)
+				ftmp[++nf] = fr
+		}
+		if (nf)
+			text = text (text == "" ? "" : ", ") size_name(s) \
+				sprintf(" %.3f", median(ftmp, nf))
+	}
+	return text
+}
+
 function target(id, c, b, size, max, what) {
 	ntarget++
 	t_id[ntarget] = id
@@ -533,37 +552,12 @@ END {
 					      text, worst, size_name(worst_s), nmet, nall)
 			st = judge(nmet, nall)
 			st = st == "mixed" ? "missed" : st
-			# The reference: each size's median over boots.
-			ftext = ""
-			for (j = 1; j <= nsize[c] && (t in t_fadd); j++) {
-				s = c_size[c, j]
-				nf = 0
-				delete ftmp
-				for (b = 1; b <= nboot; b++) {
-					fr = reference_ratio(t, b, s)
-					if (fr >= 0)
-						ftmp[++nf] = fr
-				}
-				if (nf)
-					ftext = ftext (ftext == "" ? "" : ", ") size_name(s) \
-						sprintf(" %.3f", median(ftmp, nf))
-			}
+			# The reference and the own-work ratio: each size's
+			# median over boots.
+			ftext = (t in t_fadd) ? per_size_text(t, c, "ref") : ""
 			if (ftext != "")
 				res = res "; with io_uring's own work, iomd's calls alone would give " ftext
-			otext = ""
-			for (j = 1; j <= nsize[c] && (t in t_ocase); j++) {
-				s = c_size[c, j]
-				nf = 0
-				delete ftmp
-				for (b = 1; b <= nboot; b++) {
-					fr = own_ratio(t, b, s)
-					if (fr >= 0)
-						ftmp[++nf] = fr
-				}
-				if (nf)
-					otext = otext (otext == "" ? "" : ", ") size_name(s) \
-						sprintf(" %.3f", median(ftmp, nf))
-			}
+			otext = (t in t_ocase) ? per_size_text(t, c, "own") : ""
 			if (otext != "")
 				res = res "; own work, interfaces aside (" t_ocase[t] ", " t_obase[t] " taken out): " otext
 			verdict(t_what[t], res, st)
